@@ -1,0 +1,9 @@
+DROP TABLE outbox;
+DROP TABLE processed_commands;
+DROP TABLE order_messages;
+DROP TABLE order_status_history;
+DROP TABLE order_lines;
+DROP TABLE orders;
+DROP TABLE order_numbers;
+DROP TABLE catalog_items;
+DROP TABLE customers;

@@ -1,0 +1,308 @@
+//! Layered, typed, strict configuration.
+//!
+//! `config/default.toml` → `config/{CHATORDER_ENV}.toml` (if `CHATORDER_ENV`
+//! is set) → environment variables `CHATORDER__SECTION__KEY`. Unknown keys are
+//! errors, so a typo fails at start-up. Secrets are `SecretString`: their
+//! `Debug` output is redacted and nothing here prints them.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use serde::{Deserialize, Deserializer};
+
+use crate::domain::Currency;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub nats: NatsSettings,
+    pub database: DatabaseSettings,
+    pub redis: RedisSettings,
+    pub telegram: TelegramSettings,
+    pub discord: DiscordSettings,
+    pub metrics: MetricsSettings,
+    pub shop: ShopSettings,
+    pub worker: WorkerSettings,
+    pub catalog: CatalogSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatsSettings {
+    pub url: String,
+    /// Prepended to every subject and stream name (tests use one each).
+    #[serde(default)]
+    pub prefix: String,
+    /// A NATS `.creds` file for deployments with accounts.
+    #[serde(default)]
+    pub credentials_file: Option<PathBuf>,
+    /// How long events stay in `ORDERS_EVT`.
+    pub events_max_age_days: u32,
+    /// Replicas of each stream (1 on a single server, 3 on a cluster).
+    pub stream_replicas: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+    pub pool_size: usize,
+    /// Apply pending migrations when a component starts.
+    pub migrate_on_start: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisSettings {
+    pub url: SecretString,
+    /// Prepended to every key.
+    pub prefix: String,
+    /// A Redis call slower than this counts as a cache error.
+    pub timeout_ms: u64,
+    pub snapshot_ttl_seconds: u64,
+    pub list_ttl_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelegramSettings {
+    #[serde(default)]
+    pub token: Option<SecretString>,
+    pub api_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscordSettings {
+    #[serde(default)]
+    pub token: Option<SecretString>,
+    pub api_url: String,
+    #[serde(default)]
+    pub channel_id: Option<u64>,
+    /// Discord role ids whose members are owners. A list or `a,b,c`.
+    #[serde(default, deserialize_with = "list_or_csv")]
+    pub owner_role_ids: Vec<String>,
+    /// Discord user ids that are owners. A list or `a,b,c`.
+    #[serde(default, deserialize_with = "list_or_csv")]
+    pub owner_user_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Where `/metrics` is served; empty turns it off.
+    pub listen: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopSettings {
+    pub name: String,
+    pub time_zone: String,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// Most commands applied in one MySQL transaction.
+    pub batch_max: usize,
+    /// Deliveries of one command before it goes to the dead-letter subject.
+    pub max_deliver: i64,
+    pub ack_wait_seconds: u64,
+    /// Delay before a command that failed for a passing reason is retried.
+    pub retry_delay_ms: u64,
+    /// How often the outbox relay looks for events not yet published.
+    pub outbox_poll_ms: u64,
+    /// Outbox rows younger than this are left to the worker that wrote them.
+    pub outbox_grace_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogSettings {
+    /// Loaded into an empty catalog by `chatorder migrate`.
+    pub seed_file: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` or `json`.
+    pub format: LogFormat,
+    /// A `tracing` filter such as `info,chatorder_orders=debug`.
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+fn list_or_csv<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<String>),
+        Text(String),
+        Number(u64),
+    }
+    Ok(match Raw::deserialize(d)? {
+        Raw::List(v) => v,
+        Raw::Text(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        Raw::Number(n) => vec![n.to_string()],
+    })
+}
+
+/// Why configuration could not be loaded, said so an operator can fix it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error(
+        "configuration directory `{0}` has no default.toml; run from the project root or set CHATORDER_CONFIG_DIR"
+    )]
+    MissingDefaults(PathBuf),
+    #[error("configuration is invalid: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Loads from `CHATORDER_CONFIG_DIR` (default `./config`).
+    pub fn load() -> Result<Self, ConfigError> {
+        let dir = std::env::var_os("CHATORDER_CONFIG_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("config"));
+        Self::load_from(&dir)
+    }
+
+    /// Loads from a given configuration directory, then the environment.
+    pub fn load_from(dir: &Path) -> Result<Self, ConfigError> {
+        let defaults = dir.join("default.toml");
+        if !defaults.is_file() {
+            return Err(ConfigError::MissingDefaults(dir.to_path_buf()));
+        }
+        let mut builder = config::Config::builder().add_source(config::File::from(defaults));
+        if let Ok(env) = std::env::var("CHATORDER_ENV")
+            && !env.is_empty()
+        {
+            builder = builder.add_source(config::File::from(dir.join(format!("{env}.toml"))));
+        }
+        let settings: Settings = builder
+            .add_source(
+                config::Environment::with_prefix("CHATORDER")
+                    .prefix_separator("__")
+                    .separator("__"),
+            )
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let settings = settings.resolve_paths(dir);
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn resolve_paths(mut self, dir: &Path) -> Self {
+        if self.catalog.seed_file.is_relative() {
+            // Relative to the project root, i.e. the config dir's parent.
+            let root = dir.parent().unwrap_or(Path::new("."));
+            self.catalog.seed_file = root.join(&self.catalog.seed_file);
+        }
+        self
+    }
+
+    /// Checks values that parse but make no sense.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: String| Err(ConfigError::Invalid(m));
+        if let Err(e) = crate::subjects::Subjects::new(&self.nats.prefix) {
+            return bad(e);
+        }
+        if let Err(e) = Currency::parse(&self.shop.currency) {
+            return bad(format!("shop.currency: {e}"));
+        }
+        if self.shop.time_zone.parse::<chrono_tz::Tz>().is_err() {
+            return bad(format!(
+                "shop.time_zone `{}` is not an IANA time zone such as Europe/London",
+                self.shop.time_zone
+            ));
+        }
+        if !self.metrics.listen.is_empty() && self.metrics.listen.parse::<SocketAddr>().is_err() {
+            return bad(format!(
+                "metrics.listen `{}` is not an address such as 127.0.0.1:9464",
+                self.metrics.listen
+            ));
+        }
+        if !(1..=10_000).contains(&self.worker.batch_max) {
+            return bad("worker.batch_max must be between 1 and 10000".into());
+        }
+        if self.worker.max_deliver < 2 {
+            return bad("worker.max_deliver must be at least 2".into());
+        }
+        if self.database.pool_size == 0 {
+            return bad("database.pool_size must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    pub fn currency(&self) -> Currency {
+        // validate() checked it.
+        Currency::parse(&self.shop.currency).unwrap_or_else(|_| {
+            Currency::parse("USD").unwrap_or_else(|_| unreachable!("USD is a valid currency"))
+        })
+    }
+
+    pub fn subjects(&self) -> crate::subjects::Subjects {
+        crate::subjects::Subjects::new(&self.nats.prefix)
+            .unwrap_or_else(|_| unreachable!("validate() checked nats.prefix"))
+    }
+
+    pub fn is_owner(&self, actor: &crate::domain::Actor) -> bool {
+        actor.platform == crate::domain::Platform::Discord
+            && (self.discord.owner_user_ids.contains(&actor.id)
+                || actor
+                    .roles
+                    .iter()
+                    .any(|r| self.discord.owner_role_ids.contains(r)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../config")
+    }
+
+    #[test]
+    fn defaults_load_and_secrets_are_redacted() {
+        let s = Settings::load_from(&dir()).expect("defaults load");
+        assert_eq!(s.nats.url, "nats://127.0.0.1:4222");
+        let printed = format!("{s:?}");
+        assert!(
+            !printed.contains("mysql://"),
+            "database url leaked: {printed}"
+        );
+    }
+
+    #[test]
+    fn csv_lists_parse() {
+        #[derive(Deserialize)]
+        struct T {
+            #[serde(deserialize_with = "list_or_csv")]
+            ids: Vec<String>,
+        }
+        let t: T = serde_json::from_str(r#"{"ids":"1, 2,3"}"#).expect("csv");
+        assert_eq!(t.ids, ["1", "2", "3"]);
+        let t: T = serde_json::from_str(r#"{"ids":["4"]}"#).expect("list");
+        assert_eq!(t.ids, ["4"]);
+    }
+}

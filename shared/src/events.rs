@@ -1,0 +1,222 @@
+//! Events: what happened, published from the order worker's outbox.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::{Actor, Currency, Fulfilment, OrderNumber, OrderStatus, Platform, Role, Sku};
+use crate::envelope::{DecodeError, Envelope, decode_data, decode_raw, with_data};
+use crate::subjects::EventKind;
+
+/// The customer an order belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerRef {
+    /// `telegram:5512345`
+    pub key: String,
+    pub platform: Platform,
+    /// The platform's user id; for Telegram also the private chat id.
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// One priced line of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub sku: Sku,
+    pub name: String,
+    pub qty: u32,
+    pub unit_price_minor: i64,
+    pub line_total_minor: i64,
+}
+
+/// An order as everyone outside the worker sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSnapshot {
+    pub id: Uuid,
+    pub number: OrderNumber,
+    /// Starts at 1 and grows by one with every change.
+    pub version: u32,
+    pub status: OrderStatus,
+    pub customer: CustomerRef,
+    pub lines: Vec<OrderLine>,
+    pub total_minor: i64,
+    pub currency: Currency,
+    pub fulfilment: Fulfilment,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub placed_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A catalog item as served to bots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogItem {
+    pub sku: Sku,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<String>,
+    pub category: String,
+    pub price_minor: i64,
+    pub currency: Currency,
+    pub available: bool,
+}
+
+impl CatalogItem {
+    /// The name a person reads: `The Hawaiian Pizza (L)`.
+    pub fn display_name(&self) -> String {
+        match &self.size {
+            Some(size) => format!("{} ({size})", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// `command.rejected`: a command broke a rule. Addressed to `to`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub command_id: Uuid,
+    pub command_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<OrderNumber>,
+    /// A stable code for programs (`not_found`, `not_allowed`, …).
+    pub code: String,
+    /// A sentence for the person who sent the command.
+    pub reason: String,
+    pub to: Actor,
+}
+
+/// `order.message`: chat between customer and shop about an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderMessage {
+    pub order_id: Uuid,
+    pub number: OrderNumber,
+    pub customer: CustomerRef,
+    pub from: Role,
+    pub text: String,
+}
+
+/// Every event's data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Event {
+    Placed {
+        order: OrderSnapshot,
+    },
+    Updated {
+        order: OrderSnapshot,
+    },
+    Cancelled {
+        order: OrderSnapshot,
+        by: Role,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    StatusChanged {
+        order: OrderSnapshot,
+        from: OrderStatus,
+        to: OrderStatus,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    Rejected(Rejection),
+    Message(OrderMessage),
+    CatalogChanged {
+        item: CatalogItem,
+    },
+}
+
+#[derive(Deserialize)]
+struct OrderData {
+    order: OrderSnapshot,
+}
+
+#[derive(Deserialize)]
+struct CancelledData {
+    order: OrderSnapshot,
+    by: Role,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct StatusData {
+    order: OrderSnapshot,
+    from: OrderStatus,
+    to: OrderStatus,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CatalogData {
+    item: CatalogItem,
+}
+
+impl Event {
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Self::Placed { .. } => EventKind::Placed,
+            Self::Updated { .. } => EventKind::Updated,
+            Self::Cancelled { .. } => EventKind::Cancelled,
+            Self::StatusChanged { .. } => EventKind::StatusChanged,
+            Self::Rejected(_) => EventKind::Rejected,
+            Self::Message(_) => EventKind::Message,
+            Self::CatalogChanged { .. } => EventKind::CatalogChanged,
+        }
+    }
+
+    /// The order snapshot an event carries, if any.
+    pub fn order(&self) -> Option<&OrderSnapshot> {
+        match self {
+            Self::Placed { order }
+            | Self::Updated { order }
+            | Self::Cancelled { order, .. }
+            | Self::StatusChanged { order, .. } => Some(order),
+            Self::Rejected(_) | Self::Message(_) | Self::CatalogChanged { .. } => None,
+        }
+    }
+
+    /// Wraps the event in an envelope caused by `actor`.
+    pub fn into_envelope(self, actor: Actor) -> Envelope<Event> {
+        Envelope::new(self.kind().envelope_type(), actor, self)
+    }
+}
+
+/// Decodes an event published by the order worker.
+pub fn decode_event(payload: &[u8]) -> Result<Envelope<Event>, DecodeError> {
+    let raw = decode_raw(payload, 4 * crate::envelope::MAX_COMMAND_BYTES)?;
+    let kind = EventKind::from_envelope_type(&raw.kind)
+        .ok_or_else(|| DecodeError::UnknownType(raw.kind.clone()))?;
+    let event = match kind {
+        EventKind::Placed => Event::Placed {
+            order: decode_data::<OrderData>(&raw)?.order,
+        },
+        EventKind::Updated => Event::Updated {
+            order: decode_data::<OrderData>(&raw)?.order,
+        },
+        EventKind::Cancelled => {
+            let d: CancelledData = decode_data(&raw)?;
+            Event::Cancelled {
+                order: d.order,
+                by: d.by,
+                reason: d.reason,
+            }
+        }
+        EventKind::StatusChanged => {
+            let d: StatusData = decode_data(&raw)?;
+            Event::StatusChanged {
+                order: d.order,
+                from: d.from,
+                to: d.to,
+                reason: d.reason,
+            }
+        }
+        EventKind::Rejected => Event::Rejected(decode_data(&raw)?),
+        EventKind::Message => Event::Message(decode_data(&raw)?),
+        EventKind::CatalogChanged => Event::CatalogChanged {
+            item: decode_data::<CatalogData>(&raw)?.item,
+        },
+    };
+    Ok(with_data(raw, event))
+}

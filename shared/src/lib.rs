@@ -1,0 +1,11 @@
+#![doc = include_str!("../README.md")]
+
+pub mod commands;
+pub mod config;
+pub mod domain;
+pub mod envelope;
+pub mod events;
+pub mod nats;
+pub mod queries;
+pub mod subjects;
+pub mod telemetry;

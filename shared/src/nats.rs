@@ -1,0 +1,92 @@
+//! Connecting to NATS and declaring the JetStream streams every process uses.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_nats::jetstream::{self, stream};
+
+use crate::config::NatsSettings;
+use crate::subjects::Subjects;
+
+/// Connects with a clear message when NATS is not there.
+pub async fn connect(settings: &NatsSettings, name: &str) -> anyhow::Result<async_nats::Client> {
+    let mut options = async_nats::ConnectOptions::new()
+        .name(name)
+        .connection_timeout(Duration::from_secs(5))
+        .request_timeout(Some(Duration::from_secs(10)));
+    if let Some(creds) = &settings.credentials_file {
+        options = options
+            .credentials_file(creds)
+            .await
+            .with_context(|| format!("reading NATS credentials {}", creds.display()))?;
+    }
+    options.connect(&settings.url).await.with_context(|| {
+        format!(
+            "could not reach NATS at {}. Is nats-server running with JetStream (-js)? \
+             Locally: scripts/services.sh starts it",
+            settings.url
+        )
+    })
+}
+
+/// Creates or updates the streams. Running it twice changes nothing; a
+/// changed setting (for example the event retention) is applied.
+pub async fn ensure_streams(
+    js: &jetstream::Context,
+    subjects: &Subjects,
+    settings: &NatsSettings,
+) -> anyhow::Result<()> {
+    let day = Duration::from_secs(24 * 3600);
+    let streams = [
+        stream::Config {
+            name: subjects.commands_stream(),
+            description: Some("Commands to the order workers (work queue)".into()),
+            subjects: vec![subjects.commands_wildcard()],
+            retention: stream::RetentionPolicy::WorkQueue,
+            storage: stream::StorageType::File,
+            duplicate_window: Duration::from_secs(120),
+            num_replicas: settings.stream_replicas,
+            ..Default::default()
+        },
+        stream::Config {
+            name: subjects.events_stream(),
+            description: Some("Order events for bots and the demand worker".into()),
+            subjects: vec![subjects.events_wildcard()],
+            retention: stream::RetentionPolicy::Limits,
+            storage: stream::StorageType::File,
+            max_age: day * settings.events_max_age_days,
+            duplicate_window: Duration::from_secs(120),
+            num_replicas: settings.stream_replicas,
+            ..Default::default()
+        },
+        stream::Config {
+            name: subjects.owners_stream(),
+            description: Some("Summaries and alerts for owners".into()),
+            subjects: vec![subjects.owners_wildcard()],
+            retention: stream::RetentionPolicy::Limits,
+            storage: stream::StorageType::File,
+            max_age: day * 30,
+            duplicate_window: Duration::from_secs(120),
+            num_replicas: settings.stream_replicas,
+            ..Default::default()
+        },
+        stream::Config {
+            name: subjects.dead_letter_stream(),
+            description: Some("Commands that could not be processed, with the reason".into()),
+            subjects: vec![subjects.dead_letter_wildcard()],
+            retention: stream::RetentionPolicy::Limits,
+            storage: stream::StorageType::File,
+            max_age: day * 30,
+            duplicate_window: Duration::from_secs(120),
+            num_replicas: settings.stream_replicas,
+            ..Default::default()
+        },
+    ];
+    for config in streams {
+        let name = config.name.clone();
+        js.create_or_update_stream(config)
+            .await
+            .with_context(|| format!("creating or updating JetStream stream {name}"))?;
+    }
+    Ok(())
+}

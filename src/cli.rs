@@ -1,0 +1,243 @@
+//! The `chatorder` command line: one binary that wires every component.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use chatorder_orders::consumer::Faults;
+use chatorder_shared::config::Settings;
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Parser)]
+#[command(name = "chatorder", version, about = "Shops take orders in chat")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run every component in one process (today: the order worker; the bots
+    /// and the demand worker are not built yet and say so).
+    Run,
+    /// Run one component.
+    #[command(subcommand)]
+    Worker(WorkerCmd),
+    /// Create the database if needed, apply migrations, seed an empty catalog.
+    Migrate,
+    /// Check that NATS, MySQL and Redis answer, and say how to start them.
+    Check,
+    /// Print the effective configuration (secrets redacted).
+    Config,
+    /// Catalog tools.
+    #[command(subcommand)]
+    Catalog(CatalogCmd),
+    /// Benchmarks.
+    #[command(subcommand)]
+    Bench(BenchCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum WorkerCmd {
+    /// The order worker: commands, persistence, events, queries.
+    Orders,
+    /// The demand worker (not built yet).
+    Demand,
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogCmd {
+    /// Print a catalog.toml derived from the menu of the order data.
+    Derive {
+        /// `menu.csv` of the order data.
+        #[arg(long, default_value = "../shared/data/menu.csv")]
+        menu: PathBuf,
+        #[arg(long, default_value = "USD")]
+        currency: String,
+    },
+    /// Upsert every item of a catalog file into MySQL.
+    Import {
+        /// Defaults to `catalog.seed_file` from the configuration.
+        path: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCmd {
+    /// Place orders through JetStream and measure throughput and latency.
+    Orders(crate::bench::OrdersArgs),
+}
+
+fn load_settings() -> anyhow::Result<Settings> {
+    let settings = Settings::load()?;
+    chatorder_shared::telemetry::init_tracing(&settings.log);
+    Ok(settings)
+}
+
+/// Cancels on Ctrl-C or SIGTERM.
+fn shutdown_token() -> CancellationToken {
+    let token = CancellationToken::new();
+    let t = token.clone();
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                        let _ = ctrl_c.await;
+                        t.cancel();
+                        return;
+                    }
+                };
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("shutting down: finishing work in hand");
+        t.cancel();
+    });
+    token
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run => {
+            let settings = load_settings()?;
+            check_services(&settings).await?;
+            chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
+            eprintln!(
+                "chatorder run: starting the order worker (metrics on http://{}/metrics)",
+                settings.metrics.listen
+            );
+            eprintln!(
+                "  not yet: the Telegram bot, the Discord bot and the demand worker (issues 3, 4, 5)"
+            );
+            migrate(&settings).await?;
+            chatorder_orders::worker::run(settings, shutdown_token(), Faults::default()).await
+        }
+        Command::Worker(WorkerCmd::Orders) => {
+            let settings = load_settings()?;
+            chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
+            chatorder_orders::worker::run(settings, shutdown_token(), Faults::default()).await
+        }
+        Command::Worker(WorkerCmd::Demand) => {
+            anyhow::bail!("not yet: the demand worker is not built (issue 5)")
+        }
+        Command::Migrate => {
+            let settings = load_settings()?;
+            migrate(&settings).await
+        }
+        Command::Check => {
+            let settings = load_settings()?;
+            check_services(&settings).await?;
+            println!("NATS, MySQL and Redis all answer.");
+            Ok(())
+        }
+        Command::Config => {
+            let settings = load_settings()?;
+            println!("{settings:#?}");
+            Ok(())
+        }
+        Command::Catalog(CatalogCmd::Derive { menu, currency }) => {
+            let text = std::fs::read_to_string(&menu)
+                .with_context(|| format!("reading {}", menu.display()))?;
+            let items = chatorder_orders::catalog::from_menu_csv(&text)?;
+            let file = chatorder_orders::catalog::CatalogFile { currency, items };
+            println!(
+                "# The starter catalog: one item per pizza and size.\n# Derived with `chatorder catalog derive --menu {}` from the\n# pizzaplace data set (R package gt, MIT; synthetic sales of a pizza place).\n",
+                menu.display()
+            );
+            print!(
+                "{}",
+                toml::to_string(&file).context("writing the catalog as TOML")?
+            );
+            Ok(())
+        }
+        Command::Catalog(CatalogCmd::Import { path }) => {
+            let settings = load_settings()?;
+            let path = path.unwrap_or_else(|| settings.catalog.seed_file.clone());
+            let mut conn = chatorder_orders::db::connect(&settings.database.url).await?;
+            let n =
+                chatorder_orders::catalog::import(&mut conn, &path, settings.currency()).await?;
+            println!("imported {n} catalog items from {}", path.display());
+            Ok(())
+        }
+        Command::Bench(BenchCmd::Orders(args)) => {
+            let settings = load_settings()?;
+            crate::bench::orders(settings, args).await
+        }
+    }
+}
+
+/// Migrations, then the starter catalog if the catalog is empty.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let applied = chatorder_orders::db::migrate(&settings.database.url).await?;
+    if applied.is_empty() {
+        tracing::info!("schema is up to date");
+    } else {
+        tracing::info!(?applied, "migrations applied");
+    }
+    let mut conn = chatorder_orders::db::connect(&settings.database.url).await?;
+    if let Some(n) = chatorder_orders::catalog::seed_if_empty(
+        &mut conn,
+        &settings.catalog.seed_file,
+        settings.currency(),
+    )
+    .await?
+    {
+        tracing::info!(items = n, file = %settings.catalog.seed_file.display(), "seeded the empty catalog");
+    }
+    Ok(())
+}
+
+/// Says exactly which service is missing and how to start it.
+pub async fn check_services(settings: &Settings) -> anyhow::Result<()> {
+    use secrecy::ExposeSecret as _;
+    let mut missing = Vec::new();
+    if let Err(e) = chatorder_shared::nats::connect(&settings.nats, "chatorder-check").await {
+        missing.push(format!("NATS ({}): {e:#}", settings.nats.url));
+    }
+    let db_url = settings.database.url.expose_secret();
+    let server_url = match db_url.rfind('/') {
+        Some(i) if i > db_url.find("://").map_or(0, |s| s + 2) => format!("{}/", &db_url[..i]),
+        _ => db_url.to_owned(),
+    };
+    if let Err(e) = chatorder_orders::db::connect(&secrecy::SecretString::from(server_url)).await {
+        missing.push(format!("MySQL: {e:#}"));
+    }
+    let redis_ok = async {
+        let client = redis::Client::open(settings.redis.url.expose_secret())?;
+        let mut conn = tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            client.get_multiplexed_async_connection(),
+        )
+        .await
+        .map_err(|_| redis::RedisError::from((redis::ErrorKind::Io, "timed out")))??;
+        redis::cmd("PING").query_async::<String>(&mut conn).await
+    }
+    .await;
+    if let Err(e) = redis_ok {
+        missing.push(format!(
+            "Redis: {e}. chatorder still works without Redis (slower), but start it: scripts/services.sh"
+        ));
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let only_redis = missing.len() == 1 && missing[0].starts_with("Redis");
+    for m in &missing {
+        eprintln!("chatorder: not reachable: {m}");
+    }
+    if only_redis {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "required services are not reachable; run scripts/services.sh to start NATS, MariaDB and Redis"
+    )
+}

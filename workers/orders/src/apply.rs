@@ -1,0 +1,478 @@
+//! Applies a batch of commands in one MySQL transaction: every effect, its
+//! `processed_commands` row and its outbox events commit together, so a
+//! command is applied at most once in effect however often it is delivered.
+//!
+//! Load what the batch needs (locking the orders it touches), run the pure
+//! rules in memory in arrival order, then write everything with multi-row
+//! statements. Batching is what makes thousands of orders per second fit in
+//! a few round trips.
+
+use std::collections::{HashMap, HashSet};
+
+use chatorder_shared::commands::{Command, IncomingCommand};
+use chatorder_shared::config::Settings;
+use chatorder_shared::domain::{Actor, OrderNumber, Platform, Role, Sku};
+use chatorder_shared::events::{CatalogItem, Event, OrderSnapshot, Rejection};
+use chatorder_shared::subjects::Subjects;
+use chrono::{DateTime, DurationRound as _, TimeDelta, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection as _, RunQueryDsl};
+
+use crate::db::Conn;
+use crate::models::{
+    CatalogRow, NewCustomer, NewHistory, NewMessage, NewProcessed, OrderRow, OutboxRow, line_rows,
+};
+use crate::read;
+use crate::rules::{self, Ctx, Effect, Rejected, View};
+use crate::schema::{
+    catalog_items, customers, order_lines, order_messages, order_numbers, order_status_history,
+    orders, outbox, processed_commands,
+};
+
+/// What happened to one command of a batch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Applied,
+    Rejected(Rejected),
+    /// Already processed earlier: acknowledged without effect.
+    Duplicate,
+}
+
+impl Outcome {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Applied => "applied",
+            Self::Rejected(_) => "rejected",
+            Self::Duplicate => "duplicate",
+        }
+    }
+}
+
+/// What a committed batch did.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// One per input command, in input order.
+    pub outcomes: Vec<Outcome>,
+    /// Events committed to the outbox, to publish now.
+    pub outbox: Vec<OutboxRow>,
+    /// The latest snapshot of every order the batch changed.
+    pub orders: Vec<OrderSnapshot>,
+    /// Customers whose order lists changed.
+    pub customers: Vec<String>,
+    pub catalog_changed: bool,
+}
+
+/// What the rules see: the batch's orders and items, updated as it goes.
+#[derive(Default)]
+struct BatchView {
+    orders: HashMap<OrderNumber, OrderSnapshot>,
+    items: HashMap<Sku, CatalogItem>,
+}
+
+impl View for BatchView {
+    fn order(&self, number: OrderNumber) -> Option<&OrderSnapshot> {
+        self.orders.get(&number)
+    }
+    fn item(&self, sku: &Sku) -> Option<&CatalogItem> {
+        self.items.get(sku)
+    }
+}
+
+/// Everything the batch will write, gathered before any write happens.
+#[derive(Default)]
+struct Writes {
+    new_orders: Vec<OrderNumber>,
+    changed_orders: Vec<OrderNumber>,
+    relined: HashSet<OrderNumber>,
+    customers: Vec<NewCustomer>,
+    history: Vec<NewHistory>,
+    messages: Vec<NewMessage>,
+    catalog: Vec<CatalogItem>,
+    processed: Vec<NewProcessed>,
+    outbox: Vec<OutboxRow>,
+}
+
+/// MySQL keeps microseconds; snapshots must read back equal to what was sent.
+fn now_micros() -> DateTime<Utc> {
+    let now = Utc::now();
+    now.duration_trunc(TimeDelta::microseconds(1))
+        .unwrap_or(now)
+}
+
+fn outbox_row(subjects: &Subjects, event: Event, actor: &Actor, at: DateTime<Utc>) -> OutboxRow {
+    let subject = subjects.event(event.kind());
+    let envelope = event.into_envelope(actor.clone());
+    OutboxRow {
+        event_id: envelope.id.to_string(),
+        subject,
+        payload: envelope.to_json(),
+        created_at: at.naive_utc(),
+    }
+}
+
+/// Applies `batch` in one transaction. On error nothing was written.
+pub async fn apply_batch(
+    conn: &mut Conn,
+    batch: &[IncomingCommand],
+    settings: &Settings,
+    subjects: &Subjects,
+) -> anyhow::Result<Applied> {
+    conn.transaction(async |conn| apply_in_tx(conn, batch, settings, subjects).await)
+        .await
+}
+
+async fn apply_in_tx(
+    conn: &mut Conn,
+    batch: &[IncomingCommand],
+    settings: &Settings,
+    subjects: &Subjects,
+) -> anyhow::Result<Applied> {
+    let now = now_micros();
+
+    // 1. Which commands were already applied (earlier, or twice in this batch)?
+    let ids: Vec<String> = batch.iter().map(|c| c.envelope.id.to_string()).collect();
+    let done: HashSet<String> = processed_commands::table
+        .filter(processed_commands::command_id.eq_any(&ids))
+        .select(processed_commands::command_id)
+        .load::<String>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut seen = HashSet::new();
+    let fresh: Vec<bool> = ids
+        .iter()
+        .map(|id| !done.contains(id) && seen.insert(id.as_str()))
+        .collect();
+    let live = || {
+        batch
+            .iter()
+            .zip(&fresh)
+            .filter(|(_, f)| **f)
+            .map(|(c, _)| c)
+    };
+
+    // 2. Load (and lock) what the rules need.
+    let mut view = BatchView::default();
+    let numbers: Vec<OrderNumber> = {
+        let mut n: Vec<_> = live().filter_map(|c| c.envelope.data.number()).collect();
+        n.sort_unstable();
+        n.dedup();
+        n
+    };
+    for o in read::orders_for_update(conn, &numbers).await? {
+        view.orders.insert(o.number, o);
+    }
+    let mut skus: Vec<&Sku> = Vec::new();
+    let mut has_catalog = false;
+    for c in live() {
+        match &c.envelope.data {
+            Command::Place(p) => skus.extend(p.lines.iter().map(|l| &l.sku)),
+            Command::Update(u) => skus.extend(u.lines.iter().map(|l| &l.sku)),
+            Command::Catalog(change) => {
+                has_catalog = true;
+                skus.push(change.sku());
+            }
+            _ => {}
+        }
+    }
+    skus.sort_unstable();
+    skus.dedup();
+    for item in read::catalog_items(conn, &skus, has_catalog).await? {
+        view.items.insert(item.sku.clone(), item);
+    }
+
+    // 3. Order numbers for the places in this batch, handed out in one step.
+    let places = live()
+        .filter(|c| matches!(c.envelope.data, Command::Place(_)))
+        .count();
+    let mut next_number = if places > 0 {
+        let k = i64::try_from(places)?;
+        diesel::update(order_numbers::table.filter(order_numbers::id.eq(1)))
+            .set(order_numbers::next_number.eq(order_numbers::next_number + k))
+            .execute(conn)
+            .await?;
+        let after: i64 = order_numbers::table
+            .filter(order_numbers::id.eq(1))
+            .select(order_numbers::next_number)
+            .first(conn)
+            .await?;
+        u64::try_from(after - k)?
+    } else {
+        0
+    };
+
+    // 4. The rules, in arrival order, in memory.
+    let currency = settings.currency();
+    let mut w = Writes::default();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for (cmd, is_fresh) in batch.iter().zip(&fresh) {
+        if !is_fresh {
+            outcomes.push(Outcome::Duplicate);
+            continue;
+        }
+        let env = &cmd.envelope;
+        let new_order = matches!(env.data, Command::Place(_)).then(|| {
+            let n = OrderNumber(next_number);
+            next_number += 1;
+            // The order id is the place command's id: deterministic, and the
+            // bot knows it the moment it publishes.
+            (env.id, n)
+        });
+        let ctx = Ctx {
+            actor: &env.actor,
+            role: cmd.role,
+            is_owner: cmd.role == Role::Owner && settings.is_owner(&env.actor),
+            now,
+            currency,
+            new_order,
+        };
+        let command_id = env.id.to_string();
+        match rules::decide(&view, &env.data, &ctx) {
+            Ok(effect) => {
+                record(&mut w, &mut view, &effect, cmd, now);
+                let order_id = effect.order().map(|o| o.id.to_string());
+                w.processed.push(NewProcessed {
+                    command_id,
+                    command_type: env.kind.clone(),
+                    outcome: "applied".into(),
+                    order_id,
+                    processed_at: now.naive_utc(),
+                });
+                w.outbox
+                    .push(outbox_row(subjects, effect.into_event(), &env.actor, now));
+                outcomes.push(Outcome::Applied);
+            }
+            Err(rejected) => {
+                let event = Event::Rejected(Rejection {
+                    command_id: env.id,
+                    command_type: env.kind.clone(),
+                    number: env.data.number(),
+                    code: rejected.code.to_owned(),
+                    reason: rejected.reason.clone(),
+                    to: env.actor.clone(),
+                });
+                w.processed.push(NewProcessed {
+                    command_id,
+                    command_type: env.kind.clone(),
+                    outcome: "rejected".into(),
+                    order_id: None,
+                    processed_at: now.naive_utc(),
+                });
+                w.outbox.push(outbox_row(subjects, event, &env.actor, now));
+                outcomes.push(Outcome::Rejected(rejected));
+            }
+        }
+    }
+
+    // 5. Write it all.
+    write(conn, &w, &view, now).await?;
+
+    let mut customers: Vec<String> = w
+        .new_orders
+        .iter()
+        .chain(&w.changed_orders)
+        .filter_map(|n| view.orders.get(n).map(|o| o.customer.key.clone()))
+        .collect();
+    customers.sort_unstable();
+    customers.dedup();
+    let orders = w
+        .new_orders
+        .iter()
+        .chain(&w.changed_orders)
+        .filter_map(|n| view.orders.get(n).cloned())
+        .collect();
+    Ok(Applied {
+        outcomes,
+        outbox: w.outbox,
+        orders,
+        customers,
+        catalog_changed: !w.catalog.is_empty(),
+    })
+}
+
+/// Notes what an effect changes and updates the in-memory view.
+fn record(
+    w: &mut Writes,
+    view: &mut BatchView,
+    effect: &Effect,
+    cmd: &IncomingCommand,
+    now: DateTime<Utc>,
+) {
+    let env = &cmd.envelope;
+    let actor_id = env.actor.key();
+    let history = |order: &OrderSnapshot, from: Option<&str>, reason: Option<String>| NewHistory {
+        order_id: order.id.to_string(),
+        from_status: from.map(str::to_owned),
+        to_status: order.status.as_str().to_owned(),
+        actor_role: cmd.role.as_str().to_owned(),
+        actor_id: actor_id.clone(),
+        reason,
+        command_id: env.id.to_string(),
+        at: now.naive_utc(),
+    };
+    match effect {
+        Effect::Placed(order) => {
+            let phone = match &env.data {
+                Command::Place(p) => p.phone.clone(),
+                _ => None,
+            };
+            w.customers.push(NewCustomer {
+                id: order.customer.key.clone(),
+                platform: order.customer.platform.as_str().to_owned(),
+                external_id: order.customer.id.clone(),
+                display_name: order.customer.name.clone(),
+                phone,
+                created_at: now.naive_utc(),
+            });
+            w.history.push(history(order, None, None));
+            w.new_orders.push(order.number);
+            view.orders.insert(order.number, order.clone());
+        }
+        Effect::LinesChanged(order) => {
+            w.relined.insert(order.number);
+            mark_changed(w, order.number);
+            view.orders.insert(order.number, order.clone());
+        }
+        Effect::StatusChanged {
+            order,
+            from,
+            reason,
+            ..
+        } => {
+            w.history
+                .push(history(order, Some(from.as_str()), reason.clone()));
+            mark_changed(w, order.number);
+            view.orders.insert(order.number, order.clone());
+        }
+        Effect::Message { order, text, from } => w.messages.push(NewMessage {
+            order_id: order.id.to_string(),
+            from_role: from.as_str().to_owned(),
+            from_id: actor_id.clone(),
+            body: text.clone(),
+            command_id: env.id.to_string(),
+            at: now.naive_utc(),
+        }),
+        Effect::Catalog { item, .. } => {
+            w.catalog.push(item.clone());
+            view.items.insert(item.sku.clone(), item.clone());
+        }
+    }
+}
+
+fn mark_changed(w: &mut Writes, number: OrderNumber) {
+    // An order placed in this same batch is simply inserted in its final state.
+    if !w.new_orders.contains(&number) && !w.changed_orders.contains(&number) {
+        w.changed_orders.push(number);
+    }
+}
+
+async fn write(
+    conn: &mut Conn,
+    w: &Writes,
+    view: &BatchView,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let final_of = |n: &OrderNumber| {
+        view.orders
+            .get(n)
+            .ok_or_else(|| anyhow::anyhow!("order {n} vanished from the batch"))
+    };
+    if !w.customers.is_empty() {
+        diesel::insert_or_ignore_into(customers::table)
+            .values(&w.customers)
+            .execute(conn)
+            .await?;
+    }
+    if !w.new_orders.is_empty() {
+        let mut rows = Vec::with_capacity(w.new_orders.len());
+        let mut lines = Vec::new();
+        for n in &w.new_orders {
+            let o = final_of(n)?;
+            rows.push(OrderRow::from_snapshot(o));
+            lines.extend(line_rows(o));
+        }
+        diesel::insert_into(orders::table)
+            .values(&rows)
+            .execute(conn)
+            .await?;
+        diesel::insert_into(order_lines::table)
+            .values(&lines)
+            .execute(conn)
+            .await?;
+    }
+    for n in &w.changed_orders {
+        let o = final_of(n)?;
+        let row = OrderRow::from_snapshot(o);
+        diesel::update(orders::table.filter(orders::id.eq(&row.id)))
+            .set(&row)
+            .execute(conn)
+            .await?;
+        if w.relined.contains(n) {
+            diesel::delete(order_lines::table.filter(order_lines::order_id.eq(&row.id)))
+                .execute(conn)
+                .await?;
+            diesel::insert_into(order_lines::table)
+                .values(line_rows(o))
+                .execute(conn)
+                .await?;
+        }
+    }
+    if !w.history.is_empty() {
+        diesel::insert_into(order_status_history::table)
+            .values(&w.history)
+            .execute(conn)
+            .await?;
+    }
+    if !w.messages.is_empty() {
+        diesel::insert_into(order_messages::table)
+            .values(&w.messages)
+            .execute(conn)
+            .await?;
+    }
+    for item in &w.catalog {
+        diesel::replace_into(catalog_items::table)
+            .values(CatalogRow::from_item(item, now))
+            .execute(conn)
+            .await?;
+    }
+    if !w.processed.is_empty() {
+        diesel::insert_into(processed_commands::table)
+            .values(&w.processed)
+            .execute(conn)
+            .await?;
+    }
+    if !w.outbox.is_empty() {
+        diesel::insert_into(outbox::table)
+            .values(&w.outbox)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Upserts catalog items (the seed importer), outside the command path.
+pub async fn upsert_catalog(conn: &mut Conn, items: &[CatalogItem]) -> anyhow::Result<usize> {
+    let now = now_micros();
+    let rows: Vec<CatalogRow> = items
+        .iter()
+        .map(|i| CatalogRow::from_item(i, now))
+        .collect();
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    Ok(diesel::replace_into(catalog_items::table)
+        .values(&rows)
+        .execute(conn)
+        .await?)
+}
+
+/// A customer key for tools (bench, demo) that place orders as the system.
+pub fn system_actor(id: &str) -> Actor {
+    Actor {
+        role: Role::Customer,
+        platform: Platform::System,
+        id: id.to_owned(),
+        name: None,
+        roles: vec![],
+    }
+}

@@ -1,0 +1,304 @@
+//! The command consumer: one durable pull consumer on `ORDERS_CMD`, shared by
+//! every replica. It takes what is waiting (up to `worker.batch_max`), applies
+//! it in one transaction, publishes the events, then acknowledges.
+//!
+//! Each step returns an outcome and this loop only maps it to ack, nak with
+//! delay, or dead letter:
+//! - a message that cannot be decoded goes to the dead-letter subject at once
+//!   with the reason (retrying cannot fix it), and is acknowledged;
+//! - a passing failure (MySQL away, a deadlock) is handed back with a delay;
+//!   after `worker.max_deliver` deliveries the command is dead-lettered with
+//!   the last error, so nothing is lost and nothing blocks the queue.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use async_nats::jetstream::{self, AckKind, consumer::pull, message::PublishMessage};
+use chatorder_shared::commands::{IncomingCommand, decode_command};
+use chatorder_shared::config::Settings;
+use chatorder_shared::subjects::Subjects;
+use futures::{FutureExt as _, StreamExt as _};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
+
+use crate::apply::{self, Outcome};
+use crate::cache::Cache;
+use crate::db::DbPool;
+use crate::metrics as m;
+use crate::outbox;
+
+/// Name of the durable consumer all order-worker replicas share.
+pub const DURABLE: &str = "orders-worker";
+
+/// Test-only fault injection. `crash_after_commit` makes the consumer stop
+/// right after its next commit, before publishing or acknowledging anything,
+/// as if the process had been killed there.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    pub crash_after_commit: Arc<AtomicBool>,
+}
+
+pub struct Consumer {
+    pub settings: Arc<Settings>,
+    pub subjects: Subjects,
+    pub pool: DbPool,
+    pub cache: Arc<Cache>,
+    pub js: jetstream::Context,
+    pub faults: Faults,
+}
+
+/// Creates the durable consumer, or updates it if its settings changed.
+pub async fn ensure_consumer(
+    js: &jetstream::Context,
+    subjects: &Subjects,
+    settings: &Settings,
+) -> anyhow::Result<jetstream::consumer::Consumer<pull::Config>> {
+    let stream = js
+        .get_stream(subjects.commands_stream())
+        .await
+        .with_context(|| format!("finding stream {}", subjects.commands_stream()))?;
+    stream
+        .create_consumer(pull::Config {
+            durable_name: Some(DURABLE.to_owned()),
+            description: Some("Order workers: apply commands".into()),
+            ack_policy: jetstream::consumer::AckPolicy::Explicit,
+            ack_wait: Duration::from_secs(settings.worker.ack_wait_seconds),
+            max_deliver: settings.worker.max_deliver,
+            filter_subject: subjects.commands_wildcard(),
+            max_ack_pending: 20_000,
+            ..Default::default()
+        })
+        .await
+        .context("creating the orders-worker consumer")
+}
+
+/// A message on its way through one batch.
+struct Item {
+    msg: jetstream::Message,
+    delivered: i64,
+    cmd: IncomingCommand,
+}
+
+impl Consumer {
+    /// Runs until `cancel`; the batch in hand is finished and acknowledged
+    /// first, and anything prefetched is handed straight back.
+    pub async fn run(self, cancel: CancellationToken) -> anyhow::Result<()> {
+        let consumer = ensure_consumer(&self.js, &self.subjects, &self.settings).await?;
+        let batch_max = self.settings.worker.batch_max;
+        let mut messages = consumer
+            .stream()
+            .max_messages_per_batch(batch_max.max(64) * 2)
+            .heartbeat(Duration::from_secs(5))
+            .expires(Duration::from_secs(30))
+            .messages()
+            .await
+            .context("pulling from the orders-worker consumer")?;
+        tracing::info!(stream = %self.subjects.commands_stream(), "order worker consuming commands");
+        loop {
+            let first = tokio::select! {
+                () = cancel.cancelled() => break,
+                next = messages.next() => next,
+            };
+            let first = match first {
+                Some(Ok(msg)) => msg,
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "pulling commands failed; retrying");
+                    continue;
+                }
+                None => anyhow::bail!("the JetStream pull subscription ended"),
+            };
+            let mut batch = vec![first];
+            while batch.len() < batch_max {
+                match messages.next().now_or_never() {
+                    Some(Some(Ok(msg))) => batch.push(msg),
+                    _ => break,
+                }
+            }
+            if self.handle(batch).await == Flow::Crash {
+                // Simulated crash: drop everything unacknowledged.
+                return Err(anyhow::anyhow!("fault injected: stopped after commit"));
+            }
+        }
+        // Hand back what was prefetched so another replica takes it now.
+        while let Some(Some(Ok(msg))) = messages.next().now_or_never() {
+            let _ = msg.ack_with(AckKind::Nak(None)).await;
+        }
+        tracing::info!("order worker stopped consuming");
+        Ok(())
+    }
+
+    async fn handle(&self, batch: Vec<jetstream::Message>) -> Flow {
+        let started = Instant::now();
+        let mut items = Vec::with_capacity(batch.len());
+        for msg in batch {
+            let delivered = msg.info().map(|i| i.delivered).unwrap_or(1);
+            if delivered > 1 {
+                m::redelivered();
+            }
+            match decode_command(&self.subjects, &msg.subject, &msg.payload) {
+                Ok(cmd) => items.push(Item {
+                    msg,
+                    delivered,
+                    cmd,
+                }),
+                Err(e) => {
+                    m::dead_letter(e.label());
+                    m::command("undecodable", "dead_lettered");
+                    self.dead_letter(&msg, delivered, &e.to_string()).await;
+                }
+            }
+        }
+        if items.is_empty() {
+            return Flow::Go;
+        }
+        let span = tracing::info_span!("batch", size = items.len());
+        self.apply(items, started).instrument(span).await
+    }
+
+    /// Applies items in one transaction, or one by one if the batch fails.
+    async fn apply(&self, items: Vec<Item>, started: Instant) -> Flow {
+        match self.commit(&items).await {
+            Ok(applied) => self.finish(items, applied, started).await,
+            Err(e) if items.len() == 1 => {
+                self.retry_later(&items[0], &e).await;
+                Flow::Go
+            }
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), size = items.len(), "batch failed; applying its commands one by one");
+                for item in items {
+                    let one = vec![item];
+                    match self.commit(&one).await {
+                        Ok(applied) => {
+                            if self.finish(one, applied, Instant::now()).await == Flow::Crash {
+                                return Flow::Crash;
+                            }
+                        }
+                        Err(e) => self.retry_later(&one[0], &e).await,
+                    }
+                }
+                Flow::Go
+            }
+        }
+    }
+
+    async fn commit(&self, items: &[Item]) -> anyhow::Result<apply::Applied> {
+        let cmds: Vec<IncomingCommand> = items.iter().map(|i| i.cmd.clone()).collect();
+        let mut conn = self
+            .pool
+            .get()
+            .await
+            .context("getting a MySQL connection")?;
+        apply::apply_batch(&mut conn, &cmds, &self.settings, &self.subjects).await
+    }
+
+    /// After commit: publish, acknowledge, tidy the outbox, refresh the cache.
+    async fn finish(&self, items: Vec<Item>, applied: apply::Applied, started: Instant) -> Flow {
+        if self.faults.crash_after_commit.swap(false, Ordering::SeqCst) {
+            return Flow::Crash;
+        }
+        let stored = outbox::publish(&self.js, &applied.outbox).await;
+        m::published("inline", stored.len());
+        let now = chrono::Utc::now();
+        for (item, outcome) in items.iter().zip(&applied.outcomes) {
+            let env = &item.cmd.envelope;
+            m::command(item.cmd.envelope.data.kind().token(), outcome.label());
+            m::command_age((now - env.at).num_microseconds().unwrap_or(0).max(0) as f64 / 1e6);
+            match outcome {
+                Outcome::Rejected(r) => {
+                    tracing::info!(cmd.id = %env.id, cmd.type = %env.kind, code = r.code, "command rejected")
+                }
+                Outcome::Duplicate => {
+                    tracing::debug!(cmd.id = %env.id, "duplicate command acknowledged")
+                }
+                Outcome::Applied => {
+                    tracing::debug!(cmd.id = %env.id, cmd.type = %env.kind, "command applied")
+                }
+            }
+            if let Err(e) = item.msg.ack().await {
+                // The effect is committed; a redelivery is seen as a duplicate.
+                tracing::warn!(cmd.id = %env.id, error = %e, "ack failed; the command will come back as a duplicate");
+            }
+        }
+        let tidy = async {
+            if stored.is_empty() {
+                return;
+            }
+            match self.pool.get().await {
+                Ok(mut conn) => {
+                    if let Err(e) = outbox::delete(&mut conn, &stored).await {
+                        tracing::warn!(error = %e, "could not clear published events; the relay will republish them (deduplicated)");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "could not clear published events"),
+            }
+        };
+        let cache =
+            self.cache
+                .orders_changed(&applied.orders, &applied.customers, applied.catalog_changed);
+        tokio::join!(tidy, cache);
+        m::batch(items.len(), started.elapsed().as_secs_f64());
+        Flow::Go
+    }
+
+    /// Hands a command back for a later try, or dead-letters it when it has
+    /// failed too often.
+    async fn retry_later(&self, item: &Item, error: &anyhow::Error) {
+        let env = &item.cmd.envelope;
+        if item.delivered >= self.settings.worker.max_deliver {
+            m::dead_letter("retries_exhausted");
+            m::command(env.data.kind().token(), "dead_lettered");
+            let reason = format!("failed {} times; last error: {error:#}", item.delivered);
+            tracing::error!(cmd.id = %env.id, reason, "command dead-lettered");
+            self.dead_letter(&item.msg, item.delivered, &reason).await;
+            return;
+        }
+        m::retried(1);
+        let factor = u32::try_from(item.delivered.clamp(1, 15)).unwrap_or(1);
+        let delay = (Duration::from_millis(self.settings.worker.retry_delay_ms) * factor)
+            .min(Duration::from_secs(30));
+        tracing::warn!(cmd.id = %env.id, delivered = item.delivered, ?delay, error = %format!("{error:#}"), "command failed; will retry");
+        if let Err(e) = item.msg.ack_with(AckKind::Nak(Some(delay))).await {
+            tracing::warn!(error = %e, "nak failed; JetStream redelivers after ack_wait");
+        }
+    }
+
+    /// Stores the message on the dead-letter subject with the reason, then
+    /// acknowledges it. If the dead letter cannot be stored, the message is
+    /// handed back instead: nothing is dropped.
+    async fn dead_letter(&self, msg: &jetstream::Message, delivered: i64, reason: &str) {
+        let seq = msg.info().map(|i| i.stream_sequence).unwrap_or(0);
+        let clean: String = reason
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(500)
+            .collect();
+        let subject = self.subjects.dead_letter(&msg.subject);
+        let publish = PublishMessage::build()
+            .payload(msg.payload.clone())
+            .message_id(format!("dlq-{}-{seq}", self.subjects.commands_stream()))
+            .header("Chatorder-Dead-Reason", clean.as_str())
+            .header("Chatorder-Original-Subject", msg.subject.as_str())
+            .header("Chatorder-Deliveries", delivered.to_string().as_str());
+        let stored = match self.js.send_publish(subject, publish).await {
+            Ok(ack) => ack.await.is_ok(),
+            Err(_) => false,
+        };
+        if stored {
+            tracing::warn!(subject = %msg.subject, reason = %clean, "command dead-lettered");
+            let _ = msg.ack().await;
+        } else {
+            tracing::error!(subject = %msg.subject, "could not store a dead letter; handing the command back");
+            let _ = msg
+                .ack_with(AckKind::Nak(Some(Duration::from_secs(5))))
+                .await;
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Flow {
+    Go,
+    Crash,
+}

@@ -1,0 +1,104 @@
+//! The MySQL connection pool and the embedded migrations.
+
+use anyhow::Context as _;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncMysqlConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use secrecy::ExposeSecret as _;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+pub type DbPool = Pool<AsyncMysqlConnection>;
+pub type Conn = AsyncMysqlConnection;
+
+/// Hides any password in a database URL for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Builds a pool; connections are opened lazily.
+pub fn pool(url: &secrecy::SecretString, size: usize) -> anyhow::Result<DbPool> {
+    let manager = AsyncDieselConnectionManager::<AsyncMysqlConnection>::new(url.expose_secret());
+    Pool::builder(manager)
+        .max_size(size)
+        .build()
+        .context("building the MySQL connection pool")
+}
+
+/// Opens one connection with a message that says what to do when it fails.
+pub async fn connect(url: &secrecy::SecretString) -> anyhow::Result<Conn> {
+    AsyncMysqlConnection::establish(url.expose_secret())
+        .await
+        .with_context(|| {
+            format!(
+                "could not connect to MySQL at {}. Is MariaDB running and does the database exist? \
+                 Locally: scripts/services.sh starts it and `chatorder migrate` creates the schema",
+                redact_url(url.expose_secret())
+            )
+        })
+}
+
+/// Creates the database named in `url` if it does not exist, then applies
+/// pending migrations. Returns the versions applied.
+pub async fn migrate(url: &secrecy::SecretString) -> anyhow::Result<Vec<String>> {
+    create_database_if_missing(url).await?;
+    let conn = connect(url).await?;
+    let mut harness = AsyncMigrationHarness::new(conn);
+    let applied = tokio::task::block_in_place(|| harness.run_pending_migrations(MIGRATIONS))
+        .map_err(|e| anyhow::anyhow!("applying migrations failed: {e}"))?;
+    Ok(applied.iter().map(ToString::to_string).collect())
+}
+
+async fn create_database_if_missing(url: &secrecy::SecretString) -> anyhow::Result<()> {
+    use diesel_async::RunQueryDsl as _;
+    let url = url.expose_secret();
+    let Some(slash) = url
+        .rfind('/')
+        .filter(|&i| i > url.find("://").map_or(0, |s| s + 2))
+    else {
+        return Ok(());
+    };
+    let (server, rest) = url.split_at(slash);
+    let name = rest[1..].split('?').next().unwrap_or_default();
+    if name.is_empty() {
+        anyhow::bail!(
+            "database.url names no database; add one, e.g. mysql://root@127.0.0.1:3306/chatorder"
+        );
+    }
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        anyhow::bail!("database name `{name}` may only hold letters, digits and `_`");
+    }
+    let mut conn = connect(&secrecy::SecretString::from(format!("{server}/"))).await?;
+    diesel::sql_query(format!(
+        "CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+    ))
+    .execute(&mut conn)
+    .await
+    .with_context(|| format!("creating database {name}"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_hidden() {
+        assert_eq!(
+            super::redact_url("mysql://app:s3cret@db:3306/chatorder"),
+            "mysql://app:***@db:3306/chatorder"
+        );
+        assert_eq!(
+            super::redact_url("mysql://root@127.0.0.1/x"),
+            "mysql://root@127.0.0.1/x"
+        );
+    }
+}

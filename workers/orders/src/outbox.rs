@@ -1,0 +1,138 @@
+//! Publishing events from the outbox: at least once, `Nats-Msg-Id` = event
+//! id so JetStream drops a duplicate inside its window.
+//!
+//! The worker that commits a batch publishes its events at once. The relay
+//! publishes whatever is left behind (a crash between commit and publish, a
+//! NATS hiccup), locking rows with `SKIP LOCKED` so replicas share the work.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{self, message::PublishMessage};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection as _, RunQueryDsl};
+use tokio_util::sync::CancellationToken;
+
+use crate::db::{Conn, DbPool};
+use crate::metrics as m;
+use crate::models::OutboxRow;
+use crate::read;
+use crate::schema::outbox;
+
+/// Publishes rows and waits for JetStream to store them. Returns the event
+/// ids that were stored; the rest stay in the outbox for the relay.
+pub async fn publish(js: &jetstream::Context, rows: &[OutboxRow]) -> Vec<String> {
+    let mut pending = Vec::with_capacity(rows.len());
+    for row in rows {
+        let msg = PublishMessage::build()
+            .payload(row.payload.clone().into())
+            .message_id(&row.event_id);
+        match js.send_publish(row.subject.clone(), msg).await {
+            Ok(ack) => pending.push((row.event_id.clone(), ack)),
+            Err(e) => {
+                tracing::warn!(event.id = %row.event_id, error = %e, "event publish failed; the relay will retry")
+            }
+        }
+    }
+    let mut stored = Vec::with_capacity(pending.len());
+    for (id, ack) in pending {
+        match ack.await {
+            Ok(_) => stored.push(id),
+            Err(e) => {
+                tracing::warn!(event.id = %id, error = %e, "event not acknowledged; the relay will retry")
+            }
+        }
+    }
+    let failed = rows.len() - stored.len();
+    if failed > 0 {
+        m::publish_errors(failed);
+    }
+    stored
+}
+
+/// Removes published events from the outbox.
+pub async fn delete(conn: &mut Conn, event_ids: &[String]) -> anyhow::Result<()> {
+    for chunk in event_ids.chunks(1000) {
+        diesel::delete(outbox::table.filter(outbox::event_id.eq_any(chunk)))
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// One relay pass: publishes up to `limit` rows older than `grace`.
+/// Returns how many were published.
+pub async fn relay_once(
+    conn: &mut Conn,
+    js: &jetstream::Context,
+    grace: Duration,
+    limit: i64,
+) -> anyhow::Result<usize> {
+    let cutoff = chrono::Utc::now().naive_utc() - chrono::Duration::from_std(grace)?;
+    conn.transaction(async |conn| {
+        let rows: Vec<OutboxRow> = outbox::table
+            .filter(outbox::created_at.le(cutoff))
+            .order(outbox::id)
+            .limit(limit)
+            .for_update()
+            .skip_locked()
+            .select(OutboxRow::as_select())
+            .load(conn)
+            .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let stored = publish(js, &rows).await;
+        delete(conn, &stored).await?;
+        m::published("relay", stored.len());
+        Ok(stored.len())
+    })
+    .await
+}
+
+/// Relays the outbox and refreshes the backlog and pending gauges until
+/// cancelled.
+pub async fn relay_loop(
+    pool: DbPool,
+    js: jetstream::Context,
+    poll: Duration,
+    grace: Duration,
+    cancel: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(poll);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let mut conn = match pool.get().await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox relay cannot reach MySQL; will retry");
+                continue;
+            }
+        };
+        loop {
+            match relay_once(&mut conn, &js, grace, 500).await {
+                Ok(500) => continue,
+                Ok(n) => {
+                    if n > 0 {
+                        tracing::info!(events = n, "outbox relay published events left behind");
+                    }
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox relay pass failed; will retry");
+                    break;
+                }
+            }
+        }
+        let backlog: Result<i64, _> = outbox::table.count().get_result(&mut conn).await;
+        if let Ok(n) = backlog {
+            m::outbox_backlog(u64::try_from(n).unwrap_or(0));
+        }
+        if let Ok(n) = read::pending_count(&mut conn).await {
+            m::pending(n);
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! Answers read queries over core NATS request/reply, as a queue group shared
+//! by every replica: Redis first, MySQL behind it.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use chatorder_shared::config::Settings;
+use chatorder_shared::domain::{Actor, OrderNumber, OrderStatus, Role};
+use chatorder_shared::events::{CatalogItem, OrderSnapshot};
+use chatorder_shared::queries::{
+    Catalog, CustomerOrders, GetOrder, ListCatalog, MAX_QUERY_LIMIT, OrderPage, PendingOrders,
+    QueryReply,
+};
+use chatorder_shared::subjects::{QueryKind, Subjects};
+use futures::StreamExt as _;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
+
+use crate::cache::Cache;
+use crate::db::DbPool;
+use crate::metrics as m;
+use crate::read;
+
+/// Queue group every replica joins.
+pub const QUEUE_GROUP: &str = "orders-workers";
+
+/// Most queries answered at once per replica.
+const MAX_IN_FLIGHT: usize = 64;
+
+#[derive(Clone)]
+pub struct QueryService {
+    pub settings: Arc<Settings>,
+    pub subjects: Subjects,
+    pub pool: DbPool,
+    pub cache: Arc<Cache>,
+    pub client: async_nats::Client,
+}
+
+/// An answer and where it came from.
+type Answer<T> = Result<(T, &'static str), String>;
+
+const NOT_OWNER: &str = "Only the shop's owners can see that.";
+
+impl QueryService {
+    /// Serves until cancelled; requests in progress are finished.
+    pub async fn run(self, cancel: CancellationToken) -> anyhow::Result<()> {
+        let subject = format!("{}*.query.*", self.subjects.prefix());
+        let mut sub = self
+            .client
+            .queue_subscribe(subject.clone(), QUEUE_GROUP.to_owned())
+            .await
+            .with_context(|| format!("subscribing to {subject}"))?;
+        tracing::info!(%subject, "order worker answering queries");
+        let limit = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+        loop {
+            let msg = tokio::select! {
+                () = cancel.cancelled() => break,
+                msg = sub.next() => msg,
+            };
+            let Some(msg) = msg else { break };
+            let Ok(permit) = limit.clone().acquire_owned().await else {
+                break;
+            };
+            let this = self.clone();
+            tokio::spawn(async move {
+                this.answer(msg).await;
+                drop(permit);
+            });
+        }
+        let _ = sub.unsubscribe().await;
+        // Wait for answers in progress.
+        let _ = limit.acquire_many(MAX_IN_FLIGHT as u32).await;
+        Ok(())
+    }
+
+    async fn answer(&self, msg: async_nats::Message) {
+        let Some(reply) = msg.reply.clone() else {
+            return;
+        };
+        let started = Instant::now();
+        let Some(kind) = self.subjects.parse_query(&msg.subject) else {
+            let body = reply_json::<()>(Err(format!(
+                "`{}` is not a query this worker answers",
+                msg.subject
+            )));
+            let _ = self.client.publish(reply, body.into()).await;
+            return;
+        };
+        let span = tracing::info_span!("query", query = kind.label());
+        let (body, source, outcome) = async {
+            match kind {
+                QueryKind::Get => self.run_one(&msg.payload, |q| self.get(q)).await,
+                QueryKind::Pending => self.run_one(&msg.payload, |q| self.pending(q)).await,
+                QueryKind::Customer => self.run_one(&msg.payload, |q| self.customer(q)).await,
+                QueryKind::Catalog => self.run_one(&msg.payload, |q| self.catalog(q)).await,
+            }
+        }
+        .instrument(span)
+        .await;
+        m::query(
+            kind.label(),
+            source,
+            outcome,
+            started.elapsed().as_secs_f64(),
+        );
+        if let Err(e) = self.client.publish(reply, body.into()).await {
+            tracing::warn!(error = %e, "could not send a query reply");
+        }
+    }
+
+    async fn run_one<'a, Q, T, F, Fut>(
+        &'a self,
+        payload: &[u8],
+        f: F,
+    ) -> (Vec<u8>, &'static str, &'static str)
+    where
+        Q: DeserializeOwned,
+        T: Serialize,
+        F: FnOnce(Q) -> Fut,
+        Fut: Future<Output = Answer<T>> + 'a,
+    {
+        if payload.len() > chatorder_shared::envelope::MAX_COMMAND_BYTES {
+            return (
+                reply_json::<()>(Err("That request is too large.".into())),
+                "none",
+                "bad_request",
+            );
+        }
+        let query: Q = match serde_json::from_slice(payload) {
+            Ok(q) => q,
+            Err(e) => {
+                return (
+                    reply_json::<()>(Err(format!("That request could not be read: {e}"))),
+                    "none",
+                    "bad_request",
+                );
+            }
+        };
+        match f(query).await {
+            Ok((value, source)) => (reply_json(Ok(value)), source, "ok"),
+            Err(e) => (reply_json::<()>(Err(e)), "none", "refused"),
+        }
+    }
+
+    fn check_owner(&self, actor: &Actor) -> Result<(), String> {
+        if actor.role == Role::Owner && self.settings.is_owner(actor) {
+            Ok(())
+        } else {
+            Err(NOT_OWNER.into())
+        }
+    }
+
+    async fn db(&self) -> Result<deadpool_conn::Conn, String> {
+        self.pool.get().await.map_err(|e| {
+            tracing::error!(error = %e, "query cannot reach MySQL");
+            "The shop can't look that up right now; please try again in a minute.".to_owned()
+        })
+    }
+
+    async fn get(&self, q: GetOrder) -> Answer<OrderSnapshot> {
+        if q.actor.role == Role::Owner {
+            self.check_owner(&q.actor)?;
+        }
+        let not_found = || format!("I couldn't find order {}.", q.number);
+        let (order, source) = match self.cache.get_orders(&[q.number]).await {
+            Ok(mut hits) if hits.first().is_some_and(Option::is_some) => {
+                (hits.swap_remove(0), "cache")
+            }
+            cached => {
+                let mut conn = self.db().await?;
+                let order = read::order(&mut conn, q.number).await.map_err(db_error)?;
+                if cached.is_ok()
+                    && let Some(o) = &order
+                {
+                    self.cache.put_orders(std::slice::from_ref(o)).await;
+                }
+                (order, "database")
+            }
+        };
+        let order = order.ok_or_else(not_found)?;
+        if q.actor.role == Role::Customer && order.customer.key != q.actor.key() {
+            return Err(not_found());
+        }
+        Ok((order, source))
+    }
+
+    async fn pending(&self, q: PendingOrders) -> Answer<OrderPage> {
+        self.check_owner(&q.actor)?;
+        let limit = q.limit.clamp(1, MAX_QUERY_LIMIT);
+        if let Ok(Some((numbers, total))) = self.cache.pending_page(limit, q.offset).await
+            && let Ok(hits) = self.cache.get_orders(&numbers).await
+        {
+            let missing: Vec<OrderNumber> = numbers
+                .iter()
+                .zip(&hits)
+                .filter(|(_, h)| h.is_none())
+                .map(|(n, _)| *n)
+                .collect();
+            let mut orders: Vec<OrderSnapshot> = hits.into_iter().flatten().collect();
+            let mut source = "cache";
+            if !missing.is_empty() {
+                let mut conn = self.db().await?;
+                let loaded = read::orders_by_number(&mut conn, &missing)
+                    .await
+                    .map_err(db_error)?;
+                self.cache.put_orders(&loaded).await;
+                orders.extend(loaded);
+                source = "cache+database";
+            }
+            // A stale member of the set is dropped, never shown.
+            let stale: Vec<OrderNumber> = orders
+                .iter()
+                .filter(|o| o.status != OrderStatus::Pending)
+                .map(|o| o.number)
+                .collect();
+            if stale.is_empty() {
+                orders.sort_by_key(|o| (o.placed_at, o.number));
+                return Ok((OrderPage { orders, total }, source));
+            }
+            self.cache.forget_pending(&stale).await;
+        }
+        let mut conn = self.db().await?;
+        let (orders, total) = read::pending(&mut conn, limit, q.offset)
+            .await
+            .map_err(db_error)?;
+        let index = read::pending_index(&mut conn).await.map_err(db_error)?;
+        self.cache.warm_pending(&index).await;
+        Ok((OrderPage { orders, total }, "database"))
+    }
+
+    async fn customer(&self, q: CustomerOrders) -> Answer<OrderPage> {
+        let limit = q.limit.clamp(1, MAX_QUERY_LIMIT);
+        let key = q.actor.key();
+        // The cache holds the newest MAX_QUERY_LIMIT orders, enough for any page.
+        let cached = self.cache.get_customer_orders(&key).await;
+        if let Ok(Some(orders)) = cached {
+            let orders: Vec<_> = orders.into_iter().take(limit as usize).collect();
+            let total = orders.len() as u64;
+            return Ok((OrderPage { orders, total }, "cache"));
+        }
+        let mut conn = self.db().await?;
+        let orders = read::customer_orders(&mut conn, &key, MAX_QUERY_LIMIT)
+            .await
+            .map_err(db_error)?;
+        if cached.is_ok() {
+            self.cache.put_customer_orders(&key, &orders).await;
+        }
+        let orders: Vec<_> = orders.into_iter().take(limit as usize).collect();
+        let total = orders.len() as u64;
+        Ok((OrderPage { orders, total }, "database"))
+    }
+
+    async fn catalog(&self, _q: ListCatalog) -> Answer<Catalog> {
+        let cached = self.cache.get_catalog().await;
+        if let Ok(Some(items)) = cached {
+            return Ok((Catalog { items }, "cache"));
+        }
+        let mut conn = self.db().await?;
+        let items: Vec<CatalogItem> = read::catalog(&mut conn).await.map_err(db_error)?;
+        if cached.is_ok() {
+            self.cache.put_catalog(&items).await;
+        }
+        Ok((Catalog { items }, "database"))
+    }
+}
+
+mod deadpool_conn {
+    pub type Conn = diesel_async::pooled_connection::deadpool::Object<crate::db::Conn>;
+}
+
+fn db_error(e: anyhow::Error) -> String {
+    tracing::error!(error = %format!("{e:#}"), "query failed in MySQL");
+    "The shop can't look that up right now; please try again in a minute.".to_owned()
+}
+
+fn reply_json<T: Serialize>(r: Result<T, String>) -> Vec<u8> {
+    let reply = match r {
+        Ok(v) => QueryReply::Ok(v),
+        Err(e) => QueryReply::Err(e),
+    };
+    serde_json::to_vec(&reply).unwrap_or_default()
+}

@@ -1,0 +1,193 @@
+//! Reads from MySQL: orders with their lines, the catalog, the pending queue.
+//! Every function takes `&mut Conn` so it composes inside a transaction.
+
+use std::collections::HashMap;
+
+use chatorder_shared::domain::{OrderNumber, OrderStatus, Sku};
+use chatorder_shared::events::{CatalogItem, OrderSnapshot};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use crate::db::Conn;
+use crate::models::{CatalogRow, LineRow, OrderRow};
+use crate::schema::{catalog_items, order_lines, orders};
+
+/// Attaches lines to order rows, keeping the rows' order.
+async fn with_lines(conn: &mut Conn, rows: Vec<OrderRow>) -> anyhow::Result<Vec<OrderSnapshot>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let lines: Vec<LineRow> = order_lines::table
+        .filter(order_lines::order_id.eq_any(&ids))
+        .order((order_lines::order_id, order_lines::line_no))
+        .select(LineRow::as_select())
+        .load(conn)
+        .await?;
+    let mut by_order: HashMap<String, Vec<LineRow>> = HashMap::new();
+    for l in lines {
+        by_order.entry(l.order_id.clone()).or_default().push(l);
+    }
+    rows.into_iter()
+        .map(|r| {
+            let lines = by_order.remove(&r.id).unwrap_or_default();
+            r.into_snapshot(lines).map_err(anyhow::Error::from)
+        })
+        .collect()
+}
+
+fn as_db_numbers(numbers: &[OrderNumber]) -> Vec<i64> {
+    numbers
+        .iter()
+        .filter_map(|n| i64::try_from(n.0).ok())
+        .collect()
+}
+
+/// Orders by number, locked for update (call inside a transaction).
+pub async fn orders_for_update(
+    conn: &mut Conn,
+    numbers: &[OrderNumber],
+) -> anyhow::Result<Vec<OrderSnapshot>> {
+    if numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = orders::table
+        .filter(orders::number.eq_any(as_db_numbers(numbers)))
+        .order(orders::number)
+        .for_update()
+        .select(OrderRow::as_select())
+        .load(conn)
+        .await?;
+    with_lines(conn, rows).await
+}
+
+/// Orders by number.
+pub async fn orders_by_number(
+    conn: &mut Conn,
+    numbers: &[OrderNumber],
+) -> anyhow::Result<Vec<OrderSnapshot>> {
+    if numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = orders::table
+        .filter(orders::number.eq_any(as_db_numbers(numbers)))
+        .order(orders::number)
+        .select(OrderRow::as_select())
+        .load(conn)
+        .await?;
+    with_lines(conn, rows).await
+}
+
+/// One order by number.
+pub async fn order(conn: &mut Conn, number: OrderNumber) -> anyhow::Result<Option<OrderSnapshot>> {
+    Ok(orders_by_number(conn, &[number]).await?.into_iter().next())
+}
+
+/// The pending queue, oldest first, and its full length.
+pub async fn pending(
+    conn: &mut Conn,
+    limit: u32,
+    offset: u32,
+) -> anyhow::Result<(Vec<OrderSnapshot>, u64)> {
+    let status = OrderStatus::Pending.as_str();
+    let total: i64 = orders::table
+        .filter(orders::status.eq(status))
+        .count()
+        .get_result(conn)
+        .await?;
+    let rows = orders::table
+        .filter(orders::status.eq(status))
+        .order((orders::placed_at, orders::number))
+        .limit(i64::from(limit))
+        .offset(i64::from(offset))
+        .select(OrderRow::as_select())
+        .load(conn)
+        .await?;
+    Ok((
+        with_lines(conn, rows).await?,
+        u64::try_from(total).unwrap_or(0),
+    ))
+}
+
+/// Numbers and placing times of every pending order (to rebuild the cache).
+pub async fn pending_index(conn: &mut Conn) -> anyhow::Result<Vec<(OrderNumber, i64)>> {
+    let rows: Vec<(i64, chrono::NaiveDateTime)> = orders::table
+        .filter(orders::status.eq(OrderStatus::Pending.as_str()))
+        .select((orders::number, orders::placed_at))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(n, at)| {
+            (
+                OrderNumber(u64::try_from(n).unwrap_or_default()),
+                at.and_utc().timestamp_millis(),
+            )
+        })
+        .collect())
+}
+
+/// How many orders are pending.
+pub async fn pending_count(conn: &mut Conn) -> anyhow::Result<u64> {
+    let n: i64 = orders::table
+        .filter(orders::status.eq(OrderStatus::Pending.as_str()))
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// A customer's most recent orders, newest first.
+pub async fn customer_orders(
+    conn: &mut Conn,
+    customer_key: &str,
+    limit: u32,
+) -> anyhow::Result<Vec<OrderSnapshot>> {
+    let rows = orders::table
+        .filter(orders::customer_id.eq(customer_key))
+        .order(orders::number.desc())
+        .limit(i64::from(limit))
+        .select(OrderRow::as_select())
+        .load(conn)
+        .await?;
+    with_lines(conn, rows).await
+}
+
+/// Catalog items by sku; locked for update when asked (catalog changes).
+pub async fn catalog_items(
+    conn: &mut Conn,
+    skus: &[&Sku],
+    lock: bool,
+) -> anyhow::Result<Vec<CatalogItem>> {
+    if skus.is_empty() {
+        return Ok(Vec::new());
+    }
+    let skus: Vec<&str> = skus.iter().map(|s| s.as_str()).collect();
+    let query = catalog_items::table
+        .filter(catalog_items::sku.eq_any(&skus))
+        .select(CatalogRow::as_select());
+    let rows = if lock {
+        query.for_update().load(conn).await?
+    } else {
+        query.load(conn).await?
+    };
+    rows.into_iter()
+        .map(|r| r.into_item().map_err(anyhow::Error::from))
+        .collect()
+}
+
+/// The whole catalog, by category then name.
+pub async fn catalog(conn: &mut Conn) -> anyhow::Result<Vec<CatalogItem>> {
+    let rows = catalog_items::table
+        .order((
+            catalog_items::category,
+            catalog_items::name,
+            catalog_items::sku,
+        ))
+        .select(CatalogRow::as_select())
+        .load(conn)
+        .await?;
+    rows.into_iter()
+        .map(|r| r.into_item().map_err(anyhow::Error::from))
+        .collect()
+}

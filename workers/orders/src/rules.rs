@@ -1,0 +1,644 @@
+//! The order rules: a pure function of (state, command) → effect or a
+//! rejection a person can read. No NATS, MySQL or Redis in sight.
+
+use std::collections::BTreeMap;
+
+use chatorder_shared::commands::{CatalogChange, Command, LineRequest, PlaceOrder};
+use chatorder_shared::domain::{
+    Actor, Currency, Fulfilment, OrderNumber, OrderStatus, Role, Sku, truncate_for_display,
+};
+use chatorder_shared::events::{CatalogItem, CustomerRef, Event, OrderLine, OrderSnapshot};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// Limits on what a command may carry. Each has a friendly refusal.
+pub mod limits {
+    pub const MAX_LINES: usize = 30;
+    pub const MAX_QTY: u32 = 50;
+    pub const MAX_NOTE_CHARS: usize = 500;
+    pub const MAX_ADDRESS_CHARS: usize = 300;
+    pub const MAX_PHONE_CHARS: usize = 32;
+    pub const MAX_MESSAGE_CHARS: usize = 1000;
+    pub const MAX_REASON_CHARS: usize = 500;
+    pub const MAX_ITEM_NAME_CHARS: usize = 128;
+    pub const MAX_CATEGORY_CHARS: usize = 64;
+    pub const MAX_SIZE_CHARS: usize = 16;
+    pub const MAX_PRICE_MINOR: i64 = 100_000_000;
+}
+
+/// What the rules need to look up.
+pub trait View {
+    fn order(&self, number: OrderNumber) -> Option<&OrderSnapshot>;
+    fn item(&self, sku: &Sku) -> Option<&CatalogItem>;
+}
+
+/// Who asks, when, and what a new order would be called.
+#[derive(Debug, Clone)]
+pub struct Ctx<'a> {
+    pub actor: &'a Actor,
+    /// From the subject, never from the message.
+    pub role: Role,
+    /// Whether the actor is a configured owner (checked by the caller).
+    pub is_owner: bool,
+    pub now: DateTime<Utc>,
+    pub currency: Currency,
+    /// Id and number for the order a `place` command creates.
+    pub new_order: Option<(Uuid, OrderNumber)>,
+}
+
+/// What an accepted command does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Placed(OrderSnapshot),
+    LinesChanged(OrderSnapshot),
+    StatusChanged {
+        order: OrderSnapshot,
+        from: OrderStatus,
+        to: OrderStatus,
+        reason: Option<String>,
+        by: Role,
+    },
+    Message {
+        order: OrderSnapshot,
+        text: String,
+        from: Role,
+    },
+    Catalog {
+        item: CatalogItem,
+        created: bool,
+    },
+}
+
+impl Effect {
+    /// The order after the effect, if the effect changed or concerns one.
+    pub fn order(&self) -> Option<&OrderSnapshot> {
+        match self {
+            Self::Placed(o) | Self::LinesChanged(o) => Some(o),
+            Self::StatusChanged { order, .. } | Self::Message { order, .. } => Some(order),
+            Self::Catalog { .. } => None,
+        }
+    }
+
+    /// Whether the order row itself changed (a message does not change it).
+    pub fn changes_order(&self) -> bool {
+        matches!(
+            self,
+            Self::Placed(_) | Self::LinesChanged(_) | Self::StatusChanged { .. }
+        )
+    }
+
+    pub fn into_event(self) -> Event {
+        match self {
+            Self::Placed(order) => Event::Placed { order },
+            Self::LinesChanged(order) => Event::Updated { order },
+            Self::StatusChanged {
+                order,
+                to: OrderStatus::Cancelled,
+                reason,
+                by,
+                ..
+            } => Event::Cancelled { order, by, reason },
+            Self::StatusChanged {
+                order,
+                from,
+                to,
+                reason,
+                ..
+            } => Event::StatusChanged {
+                order,
+                from,
+                to,
+                reason,
+            },
+            Self::Message { order, text, from } => {
+                Event::Message(chatorder_shared::events::OrderMessage {
+                    order_id: order.id,
+                    number: order.number,
+                    customer: order.customer,
+                    from,
+                    text,
+                })
+            }
+            Self::Catalog { item, .. } => Event::CatalogChanged { item },
+        }
+    }
+}
+
+/// A broken rule: a stable code and a sentence for the sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    pub code: &'static str,
+    pub reason: String,
+}
+
+fn reject(code: &'static str, reason: impl Into<String>) -> Rejected {
+    Rejected {
+        code,
+        reason: reason.into(),
+    }
+}
+
+/// Applies one command to the state it sees.
+pub fn decide(view: &impl View, cmd: &Command, ctx: &Ctx<'_>) -> Result<Effect, Rejected> {
+    if ctx.role == Role::Owner && !ctx.is_owner {
+        return Err(reject(
+            "not_owner",
+            "Only the shop's owners can do that. Ask an owner to add your Discord user id or role to the shop's owner list.",
+        ));
+    }
+    if !cmd.kind().allowed_for(ctx.role) {
+        return Err(reject(
+            "not_allowed",
+            "That is not something you can do here.",
+        ));
+    }
+    match cmd {
+        Command::Place(place) => place_order(view, place, ctx).map(Effect::Placed),
+        Command::Update(update) => {
+            let order = own_order(view, update.number, ctx)?;
+            if order.status != OrderStatus::Pending {
+                return Err(reject(
+                    "not_pending",
+                    format!(
+                        "Order {} is already {}, so it can't be changed any more. You can message the shop about it instead.",
+                        order.number,
+                        order.status.human()
+                    ),
+                ));
+            }
+            let lines = price_lines(view, &update.lines, ctx.currency)?;
+            let note = checked_note(update.note.as_deref())?;
+            let mut next = order.clone();
+            next.total_minor = total(&lines)?;
+            next.lines = lines;
+            if note.is_some() {
+                next.note = note;
+            }
+            bump(&mut next, ctx.now);
+            Ok(Effect::LinesChanged(next))
+        }
+        Command::Cancel(cancel) => {
+            let order = own_order(view, cancel.number, ctx)?;
+            let reason = checked_reason(cancel.reason.as_deref())?;
+            if ctx.role == Role::Owner && reason.is_none() {
+                return Err(reject(
+                    "reason_required",
+                    format!(
+                        "Please give a reason when cancelling order {}; the customer will see it.",
+                        order.number
+                    ),
+                ));
+            }
+            move_status(order, OrderStatus::Cancelled, reason, ctx)
+        }
+        Command::Status(set) => {
+            let order = own_order(view, set.number, ctx)?;
+            let reason = checked_reason(set.reason.as_deref())?;
+            move_status(order, set.status, reason, ctx)
+        }
+        Command::Message(msg) => {
+            let order = own_order(view, msg.number, ctx)?;
+            let text = msg.text.trim();
+            if text.is_empty() {
+                return Err(reject("empty", "Your message is empty."));
+            }
+            let n = text.chars().count();
+            if n > limits::MAX_MESSAGE_CHARS {
+                return Err(reject(
+                    "too_long",
+                    format!(
+                        "Your message is {n} characters; please keep it to {} or split it.",
+                        limits::MAX_MESSAGE_CHARS
+                    ),
+                ));
+            }
+            Ok(Effect::Message {
+                order: order.clone(),
+                text: text.to_owned(),
+                from: ctx.role,
+            })
+        }
+        Command::Catalog(change) => change_catalog(view, change, ctx),
+    }
+}
+
+/// The order a command names, if the actor may act on it. A customer asking
+/// about someone else's order hears "not found", never that it exists.
+fn own_order<'v>(
+    view: &'v impl View,
+    number: OrderNumber,
+    ctx: &Ctx<'_>,
+) -> Result<&'v OrderSnapshot, Rejected> {
+    let order = view.order(number);
+    match (order, ctx.role) {
+        (Some(o), Role::Owner) => Ok(o),
+        (Some(o), Role::Customer) if o.customer.key == ctx.actor.key() => Ok(o),
+        _ => Err(reject(
+            "not_found",
+            format!("I couldn't find order {number}. Check the number in your order list."),
+        )),
+    }
+}
+
+fn place_order(
+    view: &impl View,
+    place: &PlaceOrder,
+    ctx: &Ctx<'_>,
+) -> Result<OrderSnapshot, Rejected> {
+    let Some((id, number)) = ctx.new_order else {
+        return Err(reject(
+            "internal",
+            "No order number was available; please try again.",
+        ));
+    };
+    let lines = price_lines(view, &place.lines, ctx.currency)?;
+    let note = checked_note(place.note.as_deref())?;
+    let fulfilment = match &place.fulfilment {
+        Fulfilment::Pickup => Fulfilment::Pickup,
+        Fulfilment::Delivery { address } => {
+            let address = address.trim();
+            let n = address.chars().count();
+            if n == 0 {
+                return Err(reject(
+                    "address_required",
+                    "Please tell us where to deliver.",
+                ));
+            }
+            if n > limits::MAX_ADDRESS_CHARS {
+                return Err(reject(
+                    "too_long",
+                    format!(
+                        "That address is {n} characters; please keep it to {}.",
+                        limits::MAX_ADDRESS_CHARS
+                    ),
+                ));
+            }
+            Fulfilment::Delivery {
+                address: address.to_owned(),
+            }
+        }
+    };
+    if let Some(phone) = &place.phone
+        && phone.chars().count() > limits::MAX_PHONE_CHARS
+    {
+        return Err(reject("too_long", "That phone number is too long."));
+    }
+    Ok(OrderSnapshot {
+        id,
+        number,
+        version: 1,
+        status: OrderStatus::Pending,
+        customer: CustomerRef {
+            key: ctx.actor.key(),
+            platform: ctx.actor.platform,
+            id: ctx.actor.id.clone(),
+            name: ctx.actor.name.clone(),
+        },
+        total_minor: total(&lines)?,
+        lines,
+        currency: ctx.currency,
+        fulfilment,
+        note,
+        placed_at: ctx.now,
+        updated_at: ctx.now,
+    })
+}
+
+/// Checks and prices requested lines from the catalog; the same item twice
+/// becomes one line.
+pub fn price_lines(
+    view: &impl View,
+    requested: &[LineRequest],
+    currency: Currency,
+) -> Result<Vec<OrderLine>, Rejected> {
+    if requested.is_empty() {
+        return Err(reject("empty", "Your order has no items yet."));
+    }
+    // Merge repeats while keeping the order the customer gave.
+    let mut merged: Vec<(Sku, u64)> = Vec::new();
+    let mut index: BTreeMap<&Sku, usize> = BTreeMap::new();
+    for line in requested {
+        match index.get(&line.sku) {
+            Some(&i) => merged[i].1 += u64::from(line.qty),
+            None => {
+                index.insert(&line.sku, merged.len());
+                merged.push((line.sku.clone(), u64::from(line.qty)));
+            }
+        }
+    }
+    if merged.len() > limits::MAX_LINES {
+        return Err(reject(
+            "too_many_lines",
+            format!(
+                "An order can have at most {} different items; this one has {}.",
+                limits::MAX_LINES,
+                merged.len()
+            ),
+        ));
+    }
+    let mut lines = Vec::with_capacity(merged.len());
+    for (sku, qty) in merged {
+        let Some(item) = view.item(&sku) else {
+            return Err(reject(
+                "unknown_item",
+                format!(
+                    "We don't have an item called `{}`. Type /menu to see what we have.",
+                    truncate_for_display(sku.as_str(), 40)
+                ),
+            ));
+        };
+        if !item.available {
+            return Err(reject(
+                "unavailable",
+                format!("Sorry, {} is not available right now.", item.display_name()),
+            ));
+        }
+        if item.currency != currency {
+            return Err(reject(
+                "internal",
+                format!(
+                    "{} is priced in {}, not in the shop's currency.",
+                    item.name, item.currency
+                ),
+            ));
+        }
+        if qty == 0 || qty > u64::from(limits::MAX_QTY) {
+            return Err(reject(
+                "bad_quantity",
+                format!(
+                    "You can order between 1 and {} of each item; you asked for {qty} × {}.",
+                    limits::MAX_QTY,
+                    item.display_name()
+                ),
+            ));
+        }
+        let qty = u32::try_from(qty).unwrap_or(limits::MAX_QTY);
+        let line_total = item
+            .price_minor
+            .checked_mul(i64::from(qty))
+            .ok_or_else(|| reject("too_large", "That order is too large to price."))?;
+        lines.push(OrderLine {
+            sku,
+            name: item.display_name(),
+            qty,
+            unit_price_minor: item.price_minor,
+            line_total_minor: line_total,
+        });
+    }
+    Ok(lines)
+}
+
+fn total(lines: &[OrderLine]) -> Result<i64, Rejected> {
+    lines
+        .iter()
+        .try_fold(0i64, |acc, l| acc.checked_add(l.line_total_minor))
+        .ok_or_else(|| reject("too_large", "That order is too large to price."))
+}
+
+fn checked_note(note: Option<&str>) -> Result<Option<String>, Rejected> {
+    let Some(note) = note.map(str::trim).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
+    let n = note.chars().count();
+    if n > limits::MAX_NOTE_CHARS {
+        return Err(reject(
+            "too_long",
+            format!(
+                "Your note is {n} characters; please keep it to {}.",
+                limits::MAX_NOTE_CHARS
+            ),
+        ));
+    }
+    Ok(Some(note.to_owned()))
+}
+
+fn checked_reason(reason: Option<&str>) -> Result<Option<String>, Rejected> {
+    let Some(reason) = reason.map(str::trim).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
+    let n = reason.chars().count();
+    if n > limits::MAX_REASON_CHARS {
+        return Err(reject(
+            "too_long",
+            format!(
+                "That reason is {n} characters; please keep it to {}.",
+                limits::MAX_REASON_CHARS
+            ),
+        ));
+    }
+    Ok(Some(reason.to_owned()))
+}
+
+fn bump(order: &mut OrderSnapshot, now: DateTime<Utc>) {
+    order.version += 1;
+    // Never let time run backwards on one order, even across clock skew.
+    order.updated_at = now.max(order.updated_at);
+}
+
+/// Position along the preparation path, for "forward only".
+fn rank(status: OrderStatus) -> u8 {
+    match status {
+        OrderStatus::Pending => 0,
+        OrderStatus::Accepted => 1,
+        OrderStatus::Preparing => 2,
+        OrderStatus::Ready => 3,
+        OrderStatus::OutForDelivery => 4,
+        OrderStatus::Completed => 5,
+        OrderStatus::Rejected | OrderStatus::Cancelled => 6,
+    }
+}
+
+/// The lifecycle table. `Ok(())` if `role` may move an order from `from` to
+/// `to`; otherwise why not. Owners move orders forward (skipping steps is
+/// allowed on a busy night); customers may only cancel a pending order.
+pub fn check_transition(
+    from: OrderStatus,
+    to: OrderStatus,
+    role: Role,
+    delivery: bool,
+) -> Result<(), String> {
+    if from.is_final() {
+        return Err(format!(
+            "it is already {} and can't change any more",
+            from.human()
+        ));
+    }
+    if from == to {
+        return Err(format!("it is already {}", from.human()));
+    }
+    match role {
+        Role::Customer => match (from, to) {
+            (OrderStatus::Pending, OrderStatus::Cancelled) => Ok(()),
+            (_, OrderStatus::Cancelled) => Err(format!(
+                "the shop has already {} it; please message the shop if you need to cancel",
+                if from == OrderStatus::Accepted {
+                    "accepted".to_owned()
+                } else {
+                    format!("marked it {}", from.human())
+                }
+            )),
+            _ => Err("only the shop can change an order's status".to_owned()),
+        },
+        Role::Owner => match to {
+            OrderStatus::Pending => Err("an order can't go back to pending".to_owned()),
+            OrderStatus::Cancelled => Ok(()),
+            OrderStatus::Accepted | OrderStatus::Rejected => {
+                if from == OrderStatus::Pending {
+                    Ok(())
+                } else {
+                    Err(format!("it was already accepted and is {}", from.human()))
+                }
+            }
+            OrderStatus::OutForDelivery if !delivery => {
+                Err("it is a pickup order, not a delivery".to_owned())
+            }
+            OrderStatus::Preparing
+            | OrderStatus::Ready
+            | OrderStatus::OutForDelivery
+            | OrderStatus::Completed => {
+                if from == OrderStatus::Pending {
+                    Err("accept it first".to_owned())
+                } else if rank(to) <= rank(from) {
+                    Err(format!(
+                        "it is already {}; orders only move forward",
+                        from.human()
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+        },
+    }
+}
+
+fn move_status(
+    order: &OrderSnapshot,
+    to: OrderStatus,
+    reason: Option<String>,
+    ctx: &Ctx<'_>,
+) -> Result<Effect, Rejected> {
+    let delivery = matches!(order.fulfilment, Fulfilment::Delivery { .. });
+    if let Err(why) = check_transition(order.status, to, ctx.role, delivery) {
+        let code = if order.status.is_final() {
+            "final"
+        } else {
+            "bad_transition"
+        };
+        let what = if to == OrderStatus::Cancelled {
+            "be cancelled".to_owned()
+        } else {
+            format!("be marked {}", to.human())
+        };
+        return Err(reject(
+            code,
+            format!("Order {} can't {what}: {why}.", order.number),
+        ));
+    }
+    let mut next = order.clone();
+    next.status = to;
+    bump(&mut next, ctx.now);
+    Ok(Effect::StatusChanged {
+        order: next,
+        from: order.status,
+        to,
+        reason,
+        by: ctx.role,
+    })
+}
+
+fn change_catalog(
+    view: &impl View,
+    change: &CatalogChange,
+    ctx: &Ctx<'_>,
+) -> Result<Effect, Rejected> {
+    let existing = view.item(change.sku());
+    let missing = || {
+        reject(
+            "not_found",
+            format!("There is no catalog item `{}`.", change.sku()),
+        )
+    };
+    let check_price = |p: i64| {
+        if (0..=limits::MAX_PRICE_MINOR).contains(&p) {
+            Ok(p)
+        } else {
+            Err(reject(
+                "bad_price",
+                format!(
+                    "A price must be between 0 and {}.",
+                    limits::MAX_PRICE_MINOR / 100
+                ),
+            ))
+        }
+    };
+    let item = match change {
+        CatalogChange::Upsert { item } => {
+            let name = item.name.trim();
+            let category = item.category.trim();
+            if name.is_empty() || name.chars().count() > limits::MAX_ITEM_NAME_CHARS {
+                return Err(reject(
+                    "bad_name",
+                    format!(
+                        "An item name must be 1 to {} characters.",
+                        limits::MAX_ITEM_NAME_CHARS
+                    ),
+                ));
+            }
+            if category.is_empty() || category.chars().count() > limits::MAX_CATEGORY_CHARS {
+                return Err(reject(
+                    "bad_category",
+                    format!(
+                        "A category must be 1 to {} characters.",
+                        limits::MAX_CATEGORY_CHARS
+                    ),
+                ));
+            }
+            let size = item
+                .size
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty());
+            if size.is_some_and(|s| s.chars().count() > limits::MAX_SIZE_CHARS) {
+                return Err(reject(
+                    "bad_size",
+                    format!(
+                        "A size must be at most {} characters.",
+                        limits::MAX_SIZE_CHARS
+                    ),
+                ));
+            }
+            CatalogItem {
+                sku: item.sku.clone(),
+                name: name.to_owned(),
+                size: size.map(str::to_owned),
+                category: category.to_owned(),
+                price_minor: check_price(item.price_minor)?,
+                currency: ctx.currency,
+                available: item.available,
+            }
+        }
+        CatalogChange::Price { price_minor, .. } => {
+            let mut item = existing.ok_or_else(missing)?.clone();
+            item.price_minor = check_price(*price_minor)?;
+            item
+        }
+        CatalogChange::Enable { .. } => {
+            let mut item = existing.ok_or_else(missing)?.clone();
+            item.available = true;
+            item
+        }
+        CatalogChange::Disable { .. } => {
+            let mut item = existing.ok_or_else(missing)?.clone();
+            item.available = false;
+            item
+        }
+    };
+    Ok(Effect::Catalog {
+        item,
+        created: existing.is_none(),
+    })
+}
+
+#[cfg(test)]
+#[path = "rules_tests.rs"]
+mod tests;

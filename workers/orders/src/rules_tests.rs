@@ -1,0 +1,482 @@
+//! Unit tests of the order rules: the lifecycle table exhaustively, limits,
+//! ownership, and a property test over random command sequences.
+
+use std::collections::HashMap;
+
+use chatorder_shared::commands::{
+    CancelOrder, CatalogChange, Command, LineRequest, PlaceOrder, SendMessage, SetStatus,
+    UpdateOrder,
+};
+use chatorder_shared::domain::{
+    Actor, Currency, Fulfilment, OrderNumber, OrderStatus, Platform, Role, Sku,
+};
+use chatorder_shared::events::{CatalogItem, OrderSnapshot};
+use chrono::{TimeZone, Utc};
+use proptest::prelude::*;
+use uuid::Uuid;
+
+use super::*;
+
+#[derive(Default)]
+struct Mem {
+    orders: HashMap<OrderNumber, OrderSnapshot>,
+    items: HashMap<Sku, CatalogItem>,
+}
+
+impl View for Mem {
+    fn order(&self, number: OrderNumber) -> Option<&OrderSnapshot> {
+        self.orders.get(&number)
+    }
+    fn item(&self, sku: &Sku) -> Option<&CatalogItem> {
+        self.items.get(sku)
+    }
+}
+
+fn usd() -> Currency {
+    Currency::parse("USD").expect("USD")
+}
+
+fn sku(s: &str) -> Sku {
+    Sku::parse(s).expect("sku")
+}
+
+fn shop() -> Mem {
+    let mut m = Mem::default();
+    for (code, name, price, available) in [
+        ("hawaiian_m", "The Hawaiian Pizza (M)", 1325, true),
+        ("veggie_s", "The Vegetables Pizza (S)", 1200, true),
+        ("brie_s", "The Brie Carre Pizza (S)", 2365, false),
+    ] {
+        m.items.insert(
+            sku(code),
+            CatalogItem {
+                sku: sku(code),
+                name: name.into(),
+                size: None,
+                category: "pizza".into(),
+                price_minor: price,
+                currency: usd(),
+                available,
+            },
+        );
+    }
+    m
+}
+
+fn customer(id: &str) -> Actor {
+    Actor {
+        role: Role::Customer,
+        platform: Platform::Telegram,
+        id: id.into(),
+        name: Some("Ada".into()),
+        roles: vec![],
+    }
+}
+
+fn owner() -> Actor {
+    Actor {
+        role: Role::Owner,
+        platform: Platform::Discord,
+        id: "900".into(),
+        name: None,
+        roles: vec![],
+    }
+}
+
+fn ctx<'a>(actor: &'a Actor, n: u64) -> Ctx<'a> {
+    Ctx {
+        actor,
+        role: actor.role,
+        is_owner: actor.role == Role::Owner,
+        now: Utc
+            .with_ymd_and_hms(2026, 11, 22, 18, 0, 0)
+            .single()
+            .expect("time"),
+        currency: usd(),
+        new_order: Some((Uuid::now_v7(), OrderNumber(n))),
+    }
+}
+
+fn line(code: &str, qty: u32) -> LineRequest {
+    LineRequest {
+        sku: sku(code),
+        qty,
+    }
+}
+
+fn place_cmd(lines: Vec<LineRequest>) -> Command {
+    Command::Place(PlaceOrder {
+        lines,
+        fulfilment: Fulfilment::Pickup,
+        note: None,
+        phone: None,
+    })
+}
+
+/// Places an order for customer `c` and stores it in the view.
+fn placed(m: &mut Mem, c: &Actor, n: u64, fulfilment: Fulfilment) -> OrderSnapshot {
+    let cmd = Command::Place(PlaceOrder {
+        lines: vec![line("hawaiian_m", 2), line("veggie_s", 1)],
+        fulfilment,
+        note: Some(" extra cheese ".into()),
+        phone: None,
+    });
+    let Effect::Placed(o) = decide(m, &cmd, &ctx(c, n)).expect("placed") else {
+        panic!("expected Placed");
+    };
+    m.orders.insert(o.number, o.clone());
+    o
+}
+
+#[test]
+fn place_prices_from_the_catalog() {
+    let mut m = shop();
+    let o = placed(&mut m, &customer("1"), 1001, Fulfilment::Pickup);
+    assert_eq!(o.total_minor, 2 * 1325 + 1200);
+    assert_eq!(o.version, 1);
+    assert_eq!(o.status, OrderStatus::Pending);
+    assert_eq!(o.note.as_deref(), Some("extra cheese"));
+    assert_eq!(o.customer.key, "telegram:1");
+}
+
+#[test]
+fn repeated_items_merge_into_one_line() {
+    let m = shop();
+    let cmd = place_cmd(vec![
+        line("hawaiian_m", 2),
+        line("veggie_s", 1),
+        line("hawaiian_m", 3),
+    ]);
+    let Ok(Effect::Placed(o)) = decide(&m, &cmd, &ctx(&customer("1"), 1)) else {
+        panic!("placed");
+    };
+    assert_eq!(o.lines.len(), 2);
+    assert_eq!(o.lines[0].qty, 5);
+}
+
+#[test]
+fn limits_are_refused_with_reasons() {
+    let m = shop();
+    let c = customer("1");
+    let code = |cmd: Command| decide(&m, &cmd, &ctx(&c, 1)).expect_err("rejected").code;
+    assert_eq!(code(place_cmd(vec![])), "empty");
+    assert_eq!(code(place_cmd(vec![line("hawaiian_m", 0)])), "bad_quantity");
+    assert_eq!(
+        code(place_cmd(vec![line("hawaiian_m", 51)])),
+        "bad_quantity"
+    );
+    assert_eq!(
+        code(place_cmd(vec![
+            line("hawaiian_m", 30),
+            line("hawaiian_m", 30)
+        ])),
+        "bad_quantity"
+    );
+    assert_eq!(code(place_cmd(vec![line("nope", 1)])), "unknown_item");
+    assert_eq!(code(place_cmd(vec![line("brie_s", 1)])), "unavailable");
+    let many: Vec<_> = (0..31).map(|i| line(&format!("item_{i}"), 1)).collect();
+    assert_eq!(code(place_cmd(many)), "too_many_lines");
+    let long_note = Command::Place(PlaceOrder {
+        lines: vec![line("veggie_s", 1)],
+        fulfilment: Fulfilment::Pickup,
+        note: Some("x".repeat(501)),
+        phone: None,
+    });
+    assert_eq!(code(long_note), "too_long");
+    let no_address = Command::Place(PlaceOrder {
+        lines: vec![line("veggie_s", 1)],
+        fulfilment: Fulfilment::Delivery {
+            address: "  ".into(),
+        },
+        note: None,
+        phone: None,
+    });
+    assert_eq!(code(no_address), "address_required");
+    // 50 of each, 30 lines is the most an order may hold: it prices fine.
+    let mut big = shop();
+    for i in 0..30 {
+        let mut item = big.items[&sku("veggie_s")].clone();
+        item.sku = sku(&format!("item_{i}"));
+        big.items.insert(item.sku.clone(), item);
+    }
+    let max: Vec<_> = (0..30).map(|i| line(&format!("item_{i}"), 50)).collect();
+    assert!(decide(&big, &place_cmd(max), &ctx(&c, 1)).is_ok());
+}
+
+#[test]
+fn owner_transitions_follow_the_table() {
+    use OrderStatus::*;
+    // (from, to) pairs an owner may make, for a delivery order.
+    let allowed: &[(OrderStatus, OrderStatus)] = &[
+        (Pending, Accepted),
+        (Pending, Rejected),
+        (Pending, Cancelled),
+        (Accepted, Preparing),
+        (Accepted, Ready),
+        (Accepted, OutForDelivery),
+        (Accepted, Completed),
+        (Accepted, Cancelled),
+        (Preparing, Ready),
+        (Preparing, OutForDelivery),
+        (Preparing, Completed),
+        (Preparing, Cancelled),
+        (Ready, OutForDelivery),
+        (Ready, Completed),
+        (Ready, Cancelled),
+        (OutForDelivery, Completed),
+        (OutForDelivery, Cancelled),
+    ];
+    for from in OrderStatus::ALL {
+        for to in OrderStatus::ALL {
+            let expect = allowed.contains(&(from, to));
+            let got = check_transition(from, to, Role::Owner, true).is_ok();
+            assert_eq!(got, expect, "owner {from} -> {to} (delivery)");
+            // A pickup order never goes out for delivery.
+            let pickup = check_transition(from, to, Role::Owner, false).is_ok();
+            assert_eq!(
+                pickup,
+                expect && to != OutForDelivery,
+                "owner {from} -> {to} (pickup)"
+            );
+            // A customer may only cancel a pending order.
+            let customer = check_transition(from, to, Role::Customer, true).is_ok();
+            assert_eq!(
+                customer,
+                from == Pending && to == Cancelled,
+                "customer {from} -> {to}"
+            );
+        }
+    }
+}
+
+#[test]
+fn customers_act_only_on_their_own_pending_orders() {
+    let mut m = shop();
+    let ada = customer("1");
+    let bob = customer("2");
+    let o = placed(&mut m, &ada, 1001, Fulfilment::Pickup);
+
+    let cancel = Command::Cancel(CancelOrder {
+        number: o.number,
+        reason: None,
+    });
+    let e = decide(&m, &cancel, &ctx(&bob, 0)).expect_err("bob cannot");
+    assert_eq!(e.code, "not_found");
+    let msg = Command::Message(SendMessage {
+        number: o.number,
+        text: "hi".into(),
+    });
+    assert_eq!(
+        decide(&m, &msg, &ctx(&bob, 0))
+            .expect_err("bob cannot")
+            .code,
+        "not_found"
+    );
+    let upd = Command::Update(UpdateOrder {
+        number: o.number,
+        lines: vec![line("veggie_s", 3)],
+        note: None,
+    });
+    assert_eq!(
+        decide(&m, &upd, &ctx(&bob, 0))
+            .expect_err("bob cannot")
+            .code,
+        "not_found"
+    );
+
+    let Ok(Effect::LinesChanged(changed)) = decide(&m, &upd, &ctx(&ada, 0)) else {
+        panic!("ada may change her pending order");
+    };
+    assert_eq!(changed.total_minor, 3600);
+    assert_eq!(changed.version, 2);
+    assert_eq!(
+        changed.note.as_deref(),
+        Some("extra cheese"),
+        "note kept when not given"
+    );
+
+    // After acceptance, a change is refused with a reason.
+    let accept = Command::Status(SetStatus {
+        number: o.number,
+        status: OrderStatus::Accepted,
+        reason: None,
+    });
+    let Ok(Effect::StatusChanged {
+        order: accepted, ..
+    }) = decide(&m, &accept, &ctx(&owner(), 0))
+    else {
+        panic!("owner accepts");
+    };
+    m.orders.insert(accepted.number, accepted);
+    let e = decide(&m, &upd, &ctx(&ada, 0)).expect_err("not pending");
+    assert_eq!(e.code, "not_pending");
+    assert!(e.reason.contains("accepted"), "{}", e.reason);
+    let e = decide(&m, &cancel, &ctx(&ada, 0)).expect_err("too late to cancel");
+    assert_eq!(e.code, "bad_transition");
+}
+
+#[test]
+fn owners_must_be_configured_and_give_cancel_reasons() {
+    let mut m = shop();
+    let o = placed(&mut m, &customer("1"), 1001, Fulfilment::Pickup);
+    let stranger = owner();
+    let mut c = ctx(&stranger, 0);
+    c.is_owner = false;
+    let accept = Command::Status(SetStatus {
+        number: o.number,
+        status: OrderStatus::Accepted,
+        reason: None,
+    });
+    assert_eq!(
+        decide(&m, &accept, &c).expect_err("not owner").code,
+        "not_owner"
+    );
+
+    let o_actor = owner();
+    let cancel = Command::Cancel(CancelOrder {
+        number: o.number,
+        reason: None,
+    });
+    assert_eq!(
+        decide(&m, &cancel, &ctx(&o_actor, 0))
+            .expect_err("needs reason")
+            .code,
+        "reason_required"
+    );
+    let cancel = Command::Cancel(CancelOrder {
+        number: o.number,
+        reason: Some("out of dough".into()),
+    });
+    let Ok(eff) = decide(&m, &cancel, &ctx(&o_actor, 0)) else {
+        panic!("owner cancels")
+    };
+    let chatorder_shared::events::Event::Cancelled { by, reason, .. } = eff.into_event() else {
+        panic!("cancelled event");
+    };
+    assert_eq!(by, Role::Owner);
+    assert_eq!(reason.as_deref(), Some("out of dough"));
+}
+
+#[test]
+fn catalog_changes_need_an_existing_item_except_upsert() {
+    let m = shop();
+    let o = owner();
+    let price = Command::Catalog(CatalogChange::Price {
+        sku: sku("nope"),
+        price_minor: 100,
+    });
+    assert_eq!(
+        decide(&m, &price, &ctx(&o, 0)).expect_err("missing").code,
+        "not_found"
+    );
+    let price = Command::Catalog(CatalogChange::Price {
+        sku: sku("veggie_s"),
+        price_minor: 1500,
+    });
+    let Ok(Effect::Catalog { item, created }) = decide(&m, &price, &ctx(&o, 0)) else {
+        panic!("priced")
+    };
+    assert_eq!((item.price_minor, created), (1500, false));
+    let neg = Command::Catalog(CatalogChange::Price {
+        sku: sku("veggie_s"),
+        price_minor: -1,
+    });
+    assert_eq!(
+        decide(&m, &neg, &ctx(&o, 0)).expect_err("negative").code,
+        "bad_price"
+    );
+    let c = customer("1");
+    let mut cc = ctx(&c, 0);
+    cc.role = Role::Customer;
+    // Catalog commands only exist on the owner subject; the decoder refuses
+    // them elsewhere, and the rules never let a customer through either.
+    assert_eq!(
+        decide(&m, &price, &cc).expect_err("customer").code,
+        "not_allowed"
+    );
+}
+
+fn any_command(numbers: Vec<u64>) -> impl Strategy<Value = (u8, Command)> {
+    let n = proptest::sample::select(numbers);
+    let status = proptest::sample::select(OrderStatus::ALL.to_vec());
+    (0u8..3, 0u8..6, n, status, 0u32..60, proptest::bool::ANY).prop_map(
+        |(who, what, n, status, qty, reason)| {
+            let number = OrderNumber(n);
+            let reason = reason.then(|| "because".to_owned());
+            let cmd = match what {
+                0 => place_cmd(vec![line("hawaiian_m", qty), line("veggie_s", 1)]),
+                1 => Command::Update(UpdateOrder {
+                    number,
+                    lines: vec![line("veggie_s", qty)],
+                    note: None,
+                }),
+                2 => Command::Cancel(CancelOrder { number, reason }),
+                3 => Command::Status(SetStatus {
+                    number,
+                    status,
+                    reason,
+                }),
+                4 => Command::Message(SendMessage {
+                    number,
+                    text: "where is it?".into(),
+                }),
+                _ => Command::Status(SetStatus {
+                    number,
+                    status: OrderStatus::Accepted,
+                    reason: None,
+                }),
+            };
+            (who, cmd)
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Any sequence of commands keeps the invariants: totals match lines,
+    /// nothing leaves a final status, versions grow by exactly one.
+    #[test]
+    fn invariants_hold_for_any_sequence(cmds in proptest::collection::vec(any_command((1001..1006).collect()), 1..60)) {
+        let mut m = shop();
+        let actors = [customer("1"), customer("2"), owner()];
+        let mut next = 1001u64;
+        for (who, cmd) in cmds {
+            let actor = &actors[usize::from(who)];
+            let role = actor.role;
+            // Place goes only on a customer subject; status only on the owner's.
+            if !cmd.kind().allowed_for(role) {
+                continue;
+            }
+            let before = cmd.number().and_then(|n| m.orders.get(&n).cloned());
+            match decide(&m, &cmd, &ctx(actor, next)) {
+                Ok(effect) => {
+                    if let Some(prev) = &before {
+                        prop_assert!(!prev.status.is_final() || !effect.changes_order(),
+                            "changed a final order {:?}", prev.status);
+                    }
+                    if effect.changes_order() {
+                        let o = effect.order().expect("order").clone();
+                        let sum: i64 = o.lines.iter().map(|l| l.line_total_minor).sum();
+                        prop_assert_eq!(sum, o.total_minor);
+                        for l in &o.lines {
+                            prop_assert_eq!(l.line_total_minor, l.unit_price_minor * i64::from(l.qty));
+                            prop_assert!((1..=limits::MAX_QTY).contains(&l.qty));
+                        }
+                        match &before {
+                            Some(prev) => prop_assert_eq!(o.version, prev.version + 1),
+                            None => { prop_assert_eq!(o.version, 1); next += 1; }
+                        }
+                        if role == Role::Customer {
+                            prop_assert_eq!(&o.customer.key, &actor.key());
+                        }
+                        m.orders.insert(o.number, o);
+                    }
+                }
+                Err(rejected) => {
+                    prop_assert!(!rejected.reason.is_empty());
+                }
+            }
+        }
+    }
+}
