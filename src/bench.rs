@@ -114,7 +114,7 @@ pub async fn orders(mut settings: Settings, args: OrdersArgs) -> anyhow::Result<
         settings.database.url = format!("{base}/chatorder_bench").into();
         settings.database.pool_size = settings.database.pool_size.max(4);
         reset_database(&base).await?;
-        crate::cli::migrate(&settings).await?;
+        chatorder_orders::worker::prepare_database(&settings).await?;
     }
     let subjects = settings.subjects();
     let client = async_nats::ConnectOptions::new()
@@ -176,6 +176,20 @@ pub async fn orders(mut settings: Settings, args: OrdersArgs) -> anyhow::Result<
         .await?;
         offset += phase.count;
         ok &= r;
+    }
+    if !args.external {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = chatorder_orders::db::connect(&settings.database.url).await?;
+        let stored = diesel::sql_query("SELECT COUNT(*) AS n FROM orders")
+            .get_result::<N>(&mut conn)
+            .await?
+            .n;
+        println!("  orders in MySQL: {stored} (placed {offset})");
+        ok &= usize::try_from(stored).is_ok_and(|s| s == offset);
     }
     println!("  mariadb single-row autocommit inserts (1 connection, 3 s): {insert_rate:.0}/s");
     cancel.cancel();

@@ -118,7 +118,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!(
                 "  not yet: the Telegram bot, the Discord bot and the demand worker (issues 3, 4, 5)"
             );
-            migrate(&settings).await?;
+            chatorder_orders::worker::prepare_database(&settings).await?;
+            let mut settings = settings;
+            settings.database.migrate_on_start = false;
             chatorder_orders::worker::run(settings, shutdown_token(), Faults::default()).await
         }
         Command::Worker(WorkerCmd::Orders) => {
@@ -131,7 +133,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let settings = load_settings()?;
-            migrate(&settings).await
+            chatorder_orders::worker::prepare_database(&settings).await
         }
         Command::Check => {
             let settings = load_settings()?;
@@ -173,27 +175,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::bench::orders(settings, args).await
         }
     }
-}
-
-/// Migrations, then the starter catalog if the catalog is empty.
-pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    let applied = chatorder_orders::db::migrate(&settings.database.url).await?;
-    if applied.is_empty() {
-        tracing::info!("schema is up to date");
-    } else {
-        tracing::info!(?applied, "migrations applied");
-    }
-    let mut conn = chatorder_orders::db::connect(&settings.database.url).await?;
-    if let Some(n) = chatorder_orders::catalog::seed_if_empty(
-        &mut conn,
-        &settings.catalog.seed_file,
-        settings.currency(),
-    )
-    .await?
-    {
-        tracing::info!(items = n, file = %settings.catalog.seed_file.display(), "seeded the empty catalog");
-    }
-    Ok(())
 }
 
 /// Says exactly which service is missing and how to start it.

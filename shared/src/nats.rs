@@ -37,50 +37,46 @@ pub async fn ensure_streams(
     settings: &NatsSettings,
 ) -> anyhow::Result<()> {
     let day = Duration::from_secs(24 * 3600);
+    let stream =
+        |name: String, description: &str, subject: String, max_age: Duration| stream::Config {
+            name,
+            description: Some(description.to_owned()),
+            subjects: vec![subject],
+            retention: stream::RetentionPolicy::Limits,
+            storage: stream::StorageType::File,
+            max_age,
+            duplicate_window: Duration::from_secs(120),
+            num_replicas: settings.stream_replicas,
+            ..Default::default()
+        };
     let streams = [
         stream::Config {
-            name: subjects.commands_stream(),
-            description: Some("Commands to the order workers (work queue)".into()),
-            subjects: vec![subjects.commands_wildcard()],
             retention: stream::RetentionPolicy::WorkQueue,
-            storage: stream::StorageType::File,
-            duplicate_window: Duration::from_secs(120),
-            num_replicas: settings.stream_replicas,
-            ..Default::default()
+            ..stream(
+                subjects.commands_stream(),
+                "Commands to the order workers (work queue)",
+                subjects.commands_wildcard(),
+                Duration::ZERO,
+            )
         },
-        stream::Config {
-            name: subjects.events_stream(),
-            description: Some("Order events for bots and the demand worker".into()),
-            subjects: vec![subjects.events_wildcard()],
-            retention: stream::RetentionPolicy::Limits,
-            storage: stream::StorageType::File,
-            max_age: day * settings.events_max_age_days,
-            duplicate_window: Duration::from_secs(120),
-            num_replicas: settings.stream_replicas,
-            ..Default::default()
-        },
-        stream::Config {
-            name: subjects.owners_stream(),
-            description: Some("Summaries and alerts for owners".into()),
-            subjects: vec![subjects.owners_wildcard()],
-            retention: stream::RetentionPolicy::Limits,
-            storage: stream::StorageType::File,
-            max_age: day * 30,
-            duplicate_window: Duration::from_secs(120),
-            num_replicas: settings.stream_replicas,
-            ..Default::default()
-        },
-        stream::Config {
-            name: subjects.dead_letter_stream(),
-            description: Some("Commands that could not be processed, with the reason".into()),
-            subjects: vec![subjects.dead_letter_wildcard()],
-            retention: stream::RetentionPolicy::Limits,
-            storage: stream::StorageType::File,
-            max_age: day * 30,
-            duplicate_window: Duration::from_secs(120),
-            num_replicas: settings.stream_replicas,
-            ..Default::default()
-        },
+        stream(
+            subjects.events_stream(),
+            "Order events for bots and the demand worker",
+            subjects.events_wildcard(),
+            day * settings.events_max_age_days,
+        ),
+        stream(
+            subjects.owners_stream(),
+            "Summaries and alerts for owners",
+            subjects.owners_wildcard(),
+            day * 30,
+        ),
+        stream(
+            subjects.dead_letter_stream(),
+            "Commands that could not be processed, with the reason",
+            subjects.dead_letter_wildcard(),
+            day * 30,
+        ),
     ];
     for config in streams {
         let name = config.name.clone();

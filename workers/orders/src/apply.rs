@@ -159,7 +159,7 @@ async fn apply_in_tx(
         n.dedup();
         n
     };
-    for o in read::orders_for_update(conn, &numbers).await? {
+    for o in read::orders_by_number(conn, &numbers, true).await? {
         view.orders.insert(o.number, o);
     }
     let mut skus: Vec<&Sku> = Vec::new();

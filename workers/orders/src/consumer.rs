@@ -105,6 +105,7 @@ impl Consumer {
                 Some(Ok(msg)) => msg,
                 Some(Err(e)) => {
                     tracing::warn!(error = %e, "pulling commands failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
                     continue;
                 }
                 None => anyhow::bail!("the JetStream pull subscription ended"),

@@ -1,8 +1,10 @@
 //! The MySQL connection pool and the embedded migrations.
 
 use anyhow::Context as _;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncMysqlConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use secrecy::ExposeSecret as _;
@@ -27,8 +29,35 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// Builds a pool; connections are opened lazily.
+///
+/// Every connection runs READ COMMITTED: the worker relies on row locks
+/// (`FOR UPDATE`) and unique keys, never on repeatable reads, and READ
+/// COMMITTED takes no gap locks, so replicas placing orders side by side do
+/// not deadlock on index gaps. A lock wait longer than 10 s fails the batch,
+/// which is then retried.
 pub fn pool(url: &secrecy::SecretString, size: usize) -> anyhow::Result<DbPool> {
-    let manager = AsyncDieselConnectionManager::<AsyncMysqlConnection>::new(url.expose_secret());
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    config.custom_setup = Box::new(|url| {
+        Box::pin(async move {
+            use diesel_async::RunQueryDsl as _;
+            let mut conn = AsyncMysqlConnection::establish(url).await?;
+            for sql in [
+                "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
+                "SET SESSION innodb_lock_wait_timeout = 10",
+            ] {
+                diesel::sql_query(sql)
+                    .execute(&mut conn)
+                    .await
+                    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+            }
+            Ok(conn)
+        })
+    });
+    let manager = AsyncDieselConnectionManager::<AsyncMysqlConnection>::new_with_config(
+        url.expose_secret(),
+        config,
+    );
     Pool::builder(manager)
         .max_size(size)
         .build()

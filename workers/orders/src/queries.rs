@@ -204,7 +204,7 @@ impl QueryService {
             let mut source = "cache";
             if !missing.is_empty() {
                 let mut conn = self.db().await?;
-                let loaded = read::orders_by_number(&mut conn, &missing)
+                let loaded = read::orders_by_number(&mut conn, &missing, false)
                     .await
                     .map_err(db_error)?;
                 self.cache.put_orders(&loaded).await;

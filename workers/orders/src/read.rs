@@ -43,44 +43,33 @@ fn as_db_numbers(numbers: &[OrderNumber]) -> Vec<i64> {
         .collect()
 }
 
-/// Orders by number, locked for update (call inside a transaction).
-pub async fn orders_for_update(
-    conn: &mut Conn,
-    numbers: &[OrderNumber],
-) -> anyhow::Result<Vec<OrderSnapshot>> {
-    if numbers.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows = orders::table
-        .filter(orders::number.eq_any(as_db_numbers(numbers)))
-        .order(orders::number)
-        .for_update()
-        .select(OrderRow::as_select())
-        .load(conn)
-        .await?;
-    with_lines(conn, rows).await
-}
-
-/// Orders by number.
+/// Orders by number; with `lock`, locked for update (inside a transaction).
 pub async fn orders_by_number(
     conn: &mut Conn,
     numbers: &[OrderNumber],
+    lock: bool,
 ) -> anyhow::Result<Vec<OrderSnapshot>> {
     if numbers.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = orders::table
+    let query = orders::table
         .filter(orders::number.eq_any(as_db_numbers(numbers)))
         .order(orders::number)
-        .select(OrderRow::as_select())
-        .load(conn)
-        .await?;
+        .select(OrderRow::as_select());
+    let rows = if lock {
+        query.for_update().load(conn).await?
+    } else {
+        query.load(conn).await?
+    };
     with_lines(conn, rows).await
 }
 
 /// One order by number.
 pub async fn order(conn: &mut Conn, number: OrderNumber) -> anyhow::Result<Option<OrderSnapshot>> {
-    Ok(orders_by_number(conn, &[number]).await?.into_iter().next())
+    Ok(orders_by_number(conn, &[number], false)
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// The pending queue, oldest first, and its full length.

@@ -23,7 +23,7 @@ pub async fn run(
     let settings = Arc::new(settings);
     let subjects = settings.subjects();
     if settings.database.migrate_on_start {
-        crate::db::migrate(&settings.database.url).await?;
+        prepare_database(&settings).await?;
     }
     let pool = crate::db::pool(&settings.database.url, settings.database.pool_size)?;
     // Fail early, with the reason, if MySQL is not there.
@@ -72,4 +72,21 @@ pub async fn run(
     }
     let _ = client.flush().await;
     result
+}
+
+/// Creates the database if needed, applies migrations, and seeds an empty
+/// catalog from `catalog.seed_file`.
+pub async fn prepare_database(settings: &Settings) -> anyhow::Result<()> {
+    let applied = crate::db::migrate(&settings.database.url).await?;
+    if applied.is_empty() {
+        tracing::info!("schema is up to date");
+    } else {
+        tracing::info!(?applied, "migrations applied");
+    }
+    let mut conn = crate::db::connect(&settings.database.url).await?;
+    let seed = &settings.catalog.seed_file;
+    if let Some(n) = crate::catalog::seed_if_empty(&mut conn, seed, settings.currency()).await? {
+        tracing::info!(items = n, file = %seed.display(), "seeded the empty catalog");
+    }
+    Ok(())
 }

@@ -1,0 +1,14 @@
+# Multi-stage build of the one chatorder binary.
+FROM rust:1.95-bookworm AS build
+WORKDIR /src
+COPY . .
+RUN cargo build --release --locked --bin chatorder
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /src/target/release/chatorder /usr/local/bin/chatorder
+COPY config ./config
+ENV CHATORDER_CONFIG_DIR=/app/config
+USER nobody
+ENTRYPOINT ["chatorder"]

@@ -1,0 +1,521 @@
+//! End-to-end tests of the order pipeline against the real NATS, MariaDB and
+//! Redis: commands in through JetStream, effects in MySQL, events out.
+
+mod common;
+
+use chatorder_shared::commands::{CancelOrder, SetStatus, UpdateOrder};
+use chatorder_shared::domain::{OrderNumber, OrderStatus, Role};
+use chatorder_shared::envelope::Envelope;
+use chatorder_shared::events::{Event, OrderSnapshot};
+use chatorder_shared::queries::{
+    Catalog, CustomerOrders, GetOrder, ListCatalog, OrderPage, PendingOrders,
+};
+use chatorder_shared::subjects::{CommandKind, EventKind, QueryKind};
+use common::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_placed_order_is_persisted_and_announced() {
+    let mut env = TestEnv::new().await;
+    env.spawn_worker();
+    let ada = customer("5512345");
+    let id = env
+        .place(&ada, &[("hawaiian_m", 2), ("thai_ckn_l", 1)])
+        .await;
+    let order = env.wait_placed(id).await;
+
+    // Prices come from the catalog: hawaiian M 13.25, thai chicken L 20.75.
+    assert_eq!(order.total_minor, 2 * 1325 + 2075);
+    assert_eq!(order.status, OrderStatus::Pending);
+    assert_eq!(order.customer.key, "telegram:5512345");
+    assert_eq!(order.lines.len(), 2);
+    assert_eq!(order.lines[0].name, "The Hawaiian Pizza (M)");
+
+    let id_s = order.id.to_string();
+    assert_eq!(
+        env.count(&format!(
+            "SELECT COUNT(*) AS n FROM orders WHERE id = '{id_s}' AND total_minor = 4725"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        env.count(&format!(
+            "SELECT COUNT(*) AS n FROM order_lines WHERE order_id = '{id_s}'"
+        ))
+        .await,
+        2
+    );
+    assert_eq!(env.count(&format!("SELECT COUNT(*) AS n FROM order_status_history WHERE order_id = '{id_s}' AND to_status = 'pending'")).await, 1);
+    assert_eq!(env.count(&format!("SELECT COUNT(*) AS n FROM processed_commands WHERE command_id = '{id_s}' AND outcome = 'applied'")).await, 1);
+    assert_eq!(
+        env.count("SELECT COUNT(*) AS n FROM customers WHERE id = 'telegram:5512345'")
+            .await,
+        1
+    );
+    env.settle().await;
+    assert_eq!(
+        env.count("SELECT COUNT(*) AS n FROM outbox").await,
+        0,
+        "published events leave the outbox"
+    );
+
+    // The customer reads it back; another customer cannot.
+    let got: OrderSnapshot = env
+        .query(
+            QueryKind::Get,
+            &GetOrder {
+                actor: ada.clone(),
+                number: order.number,
+            },
+        )
+        .await
+        .expect("own order");
+    assert_eq!(got, order);
+    let err = env
+        .query::<_, OrderSnapshot>(
+            QueryKind::Get,
+            &GetOrder {
+                actor: customer("777"),
+                number: order.number,
+            },
+        )
+        .await
+        .expect_err("someone else's order");
+    assert!(err.contains("couldn't find"), "{err}");
+    // Twice: once from MySQL, once from the cache; same answer.
+    let again: OrderSnapshot = env
+        .query(
+            QueryKind::Get,
+            &GetOrder {
+                actor: owner(),
+                number: order.number,
+            },
+        )
+        .await
+        .expect("owner reads");
+    assert_eq!(again, order);
+    env.stop_workers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_command_delivered_three_times_makes_one_order_and_one_event() {
+    let mut env = TestEnv::new().await;
+    let ada = customer("1");
+    let cmd = Envelope::new(
+        "order.place",
+        ada.clone(),
+        place_cmd(&[("veggie_veg_s", 1)]),
+    );
+    // No Nats-Msg-Id, so JetStream stores all three: the worker must dedupe.
+    for _ in 0..3 {
+        env.send(Role::Customer, CommandKind::Place, &cmd, false)
+            .await;
+    }
+    env.spawn_worker();
+    env.wait_placed(cmd.id).await;
+    env.settle().await;
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 1);
+    assert_eq!(
+        env.count("SELECT COUNT(*) AS n FROM processed_commands")
+            .await,
+        1
+    );
+    let placed = env
+        .events()
+        .await
+        .into_iter()
+        .filter(|e| e.data.kind() == EventKind::Placed)
+        .count();
+    assert_eq!(placed, 1);
+    env.stop_workers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owner_accept_racing_customer_cancel_has_exactly_one_winner() {
+    const N: usize = 100;
+    let mut env = TestEnv::new().await;
+    // Two replicas on the one durable consumer, so the race is real.
+    env.spawn_worker();
+    env.spawn_worker();
+    let mut orders = Vec::new();
+    for i in 0..N {
+        let c = customer(&format!("race{i}"));
+        let id = env.place(&c, &[("pepperoni_m", 1)]).await;
+        orders.push((c, id));
+    }
+    let mut numbers = Vec::new();
+    for (_, id) in &orders {
+        numbers.push(env.wait_placed(*id).await.number);
+    }
+    let sends = orders.iter().zip(&numbers).map(|((c, _), n)| {
+        let accept = Envelope::new(
+            "order.status",
+            owner(),
+            SetStatus {
+                number: *n,
+                status: OrderStatus::Accepted,
+                reason: None,
+            },
+        );
+        let cancel = Envelope::new(
+            "order.cancel",
+            c.clone(),
+            CancelOrder {
+                number: *n,
+                reason: Some("changed my mind".into()),
+            },
+        );
+        let env = &env;
+        async move {
+            tokio::join!(
+                env.send(Role::Owner, CommandKind::Status, &accept, true),
+                env.send(Role::Customer, CommandKind::Cancel, &cancel, true),
+            );
+        }
+    });
+    futures::future::join_all(sends).await;
+    env.settle().await;
+
+    let events = env.events().await;
+    for n in &numbers {
+        let of_order: Vec<_> = events.iter().filter(|e| number_of(e) == Some(*n)).collect();
+        let wins = of_order
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.data,
+                    Event::StatusChanged {
+                        to: OrderStatus::Accepted,
+                        ..
+                    } | Event::Cancelled { .. }
+                )
+            })
+            .count();
+        let losses = of_order
+            .iter()
+            .filter(|e| matches!(e.data, Event::Rejected(_)))
+            .count();
+        assert_eq!(
+            (wins, losses),
+            (1, 1),
+            "order {n}: {wins} winners, {losses} rejections"
+        );
+    }
+    let final_states = env
+        .count("SELECT COUNT(*) AS n FROM orders WHERE (status = 'accepted' OR status = 'cancelled') AND version = 2")
+        .await;
+    assert_eq!(final_states, N as i64);
+    assert_eq!(
+        env.count("SELECT COUNT(*) AS n FROM order_status_history")
+            .await,
+        2 * N as i64
+    );
+    env.stop_workers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_dying_after_commit_before_ack_still_makes_one_order() {
+    let env = TestEnv::new().await;
+    let faults = chatorder_orders::consumer::Faults::default();
+    faults
+        .crash_after_commit
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let doomed = env.start_worker(env.settings.clone(), faults);
+    let id = env.place(&customer("1"), &[("hawaiian_l", 1)]).await;
+    let crashed = tokio::time::timeout(TIMEOUT, doomed.handle)
+        .await
+        .expect("worker stops")
+        .expect("no panic");
+    assert!(crashed.is_err(), "the injected fault stops the worker");
+    // Committed, but neither published nor acknowledged.
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 1);
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM outbox").await, 1);
+    assert!(env.events().await.is_empty());
+
+    // A fresh replica gets the redelivery, sees it was applied, and the
+    // relay publishes the event that was left behind.
+    let worker = env.start_worker(env.settings.clone(), Default::default());
+    env.wait_placed(id).await;
+    env.settle().await;
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 1);
+    let placed = env
+        .events()
+        .await
+        .into_iter()
+        .filter(|e| e.data.kind() == EventKind::Placed)
+        .count();
+    assert_eq!(placed, 1);
+    worker.stop().await.expect("clean stop");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_messages_are_dead_lettered_with_a_reason_and_the_next_is_processed() {
+    let mut env = TestEnv::new().await;
+    env.spawn_worker();
+    let place_subject = env.subjects.command(Role::Customer, CommandKind::Place);
+    let ada = customer("1");
+    let mut wrong_version =
+        Envelope::new("order.place", ada.clone(), place_cmd(&[("hawaiian_m", 1)]));
+    wrong_version.v = 7;
+    let unknown = Envelope::new(
+        "order.teleport",
+        ada.clone(),
+        place_cmd(&[("hawaiian_m", 1)]),
+    );
+    let mut huge = Envelope::new("order.place", ada.clone(), place_cmd(&[("hawaiian_m", 1)]));
+    huge.data.note = Some("x".repeat(200_000));
+    let forged = Envelope::new("order.place", owner(), place_cmd(&[("hawaiian_m", 1)]));
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (b"{ this is not json".to_vec(), "not a valid envelope"),
+        (unknown.to_json(), "unknown message type"),
+        (wrong_version.to_json(), "version 7"),
+        (huge.to_json(), "over the limit"),
+        (forged.to_json(), "claims role `owner`"),
+    ];
+    for (payload, _) in &cases {
+        env.send_raw(&place_subject, payload.clone()).await;
+    }
+    let id = env.place(&ada, &[("hawaiian_m", 1)]).await;
+    env.wait_placed(id).await;
+    env.settle().await;
+
+    let dead = read_stream(&env.js, &env.subjects.dead_letter_stream()).await;
+    assert_eq!(dead.len(), cases.len());
+    for (msg, (_, expect)) in dead.iter().zip(&cases) {
+        let reason = msg
+            .headers
+            .get("Chatorder-Dead-Reason")
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        assert!(
+            reason.contains(expect),
+            "reason `{reason}` should mention `{expect}`"
+        );
+        assert_eq!(
+            msg.subject.as_str(),
+            env.subjects.dead_letter(&place_subject)
+        );
+    }
+    assert_eq!(
+        env.count("SELECT COUNT(*) AS n FROM orders").await,
+        1,
+        "only the good order exists"
+    );
+    env.stop_workers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_rules_are_rejected_with_a_sentence_to_the_sender() {
+    let mut env = TestEnv::new().await;
+    env.spawn_worker();
+    let ada = customer("1");
+    let id = env.place(&ada, &[("hawaiian_m", 1)]).await;
+    let order = env.wait_placed(id).await;
+
+    // The customer changes the pending order: allowed.
+    let update = Envelope::new(
+        "order.update",
+        ada.clone(),
+        UpdateOrder {
+            number: order.number,
+            lines: place_cmd(&[("hawaiian_m", 3)]).lines,
+            note: Some("ring twice".into()),
+        },
+    );
+    env.send(Role::Customer, CommandKind::Update, &update, true)
+        .await;
+    let updated = env
+        .wait_event(
+            "order.updated",
+            |e| matches!(&e.data, Event::Updated { order: o } if o.id == id),
+        )
+        .await;
+    let Event::Updated { order: updated } = updated.data else {
+        unreachable!()
+    };
+    assert_eq!((updated.total_minor, updated.version), (3 * 1325, 2));
+
+    // A stranger with an owner's subject but no owner id gets refused.
+    let mut stranger = owner();
+    stranger.id = "123".into();
+    let sneaky = Envelope::new(
+        "order.status",
+        stranger,
+        SetStatus {
+            number: order.number,
+            status: OrderStatus::Accepted,
+            reason: None,
+        },
+    );
+    env.send(Role::Owner, CommandKind::Status, &sneaky, true)
+        .await;
+    let r = env.wait_rejection(sneaky.id).await;
+    assert_eq!(r.code, "not_owner");
+
+    // The owner accepts; now the customer's change is refused, with a reason.
+    env.set_status(order.number, OrderStatus::Accepted).await;
+    let late = Envelope::new(
+        "order.update",
+        ada.clone(),
+        UpdateOrder {
+            number: order.number,
+            lines: place_cmd(&[("hawaiian_m", 1)]).lines,
+            note: None,
+        },
+    );
+    env.send(Role::Customer, CommandKind::Update, &late, true)
+        .await;
+    let r = env.wait_rejection(late.id).await;
+    assert_eq!(r.to.id, ada.id, "addressed to its sender");
+    assert!(r.reason.contains("already accepted"), "{}", r.reason);
+
+    // An unknown item is refused, not dead-lettered.
+    let bad = env.place(&ada, &[("lobster_thermidor", 1)]).await;
+    let r = env.wait_rejection(bad).await;
+    assert_eq!(r.code, "unknown_item");
+    env.settle().await;
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM order_status_history WHERE actor_id = 'discord:900100' AND to_status = 'accepted'").await, 1);
+    env.stop_workers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_answer_pending_customer_lists_and_catalog() {
+    let mut env = TestEnv::new().await;
+    env.spawn_worker();
+    let ada = customer("1");
+    let bob = customer("2");
+    let mut numbers = Vec::new();
+    for c in [&ada, &bob, &ada] {
+        let id = env.place(c, &[("big_meat_s", 1)]).await;
+        numbers.push(env.wait_placed(id).await.number);
+    }
+    env.set_status(numbers[1], OrderStatus::Accepted).await;
+    env.settle().await;
+
+    // Twice: the first answer may come from MySQL, the second from Redis.
+    for _ in 0..2 {
+        let page: OrderPage = env
+            .query(
+                QueryKind::Pending,
+                &PendingOrders {
+                    actor: owner(),
+                    limit: 10,
+                    offset: 0,
+                },
+            )
+            .await
+            .expect("owner sees pending");
+        let got: Vec<OrderNumber> = page.orders.iter().map(|o| o.number).collect();
+        assert_eq!(
+            got,
+            vec![numbers[0], numbers[2]],
+            "oldest first, accepted one gone"
+        );
+        assert_eq!(page.total, 2);
+        let mine: OrderPage = env
+            .query(
+                QueryKind::Customer,
+                &CustomerOrders {
+                    actor: ada.clone(),
+                    limit: 10,
+                },
+            )
+            .await
+            .expect("ada's orders");
+        let got: Vec<OrderNumber> = mine.orders.iter().map(|o| o.number).collect();
+        assert_eq!(got, vec![numbers[2], numbers[0]], "newest first, only hers");
+    }
+    let refused = env
+        .query::<_, OrderPage>(
+            QueryKind::Pending,
+            &PendingOrders {
+                actor: ada.clone(),
+                limit: 10,
+                offset: 0,
+            },
+        )
+        .await;
+    assert!(refused.is_err(), "customers don't see the queue");
+    let catalog: Catalog = env
+        .query(QueryKind::Catalog, &ListCatalog {})
+        .await
+        .expect("catalog");
+    assert_eq!(catalog.items.len(), 91);
+    env.stop_workers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_unreachable_commands_and_queries_still_work() {
+    let mut env = TestEnv::with(|s| s.redis.url = "redis://127.0.0.1:1/0".to_owned().into()).await;
+    env.spawn_worker();
+    let ada = customer("1");
+    let id = env.place(&ada, &[("hawaiian_m", 1)]).await;
+    let order = env.wait_placed(id).await;
+    let got: OrderSnapshot = env
+        .query(
+            QueryKind::Get,
+            &GetOrder {
+                actor: ada.clone(),
+                number: order.number,
+            },
+        )
+        .await
+        .expect("served from MySQL");
+    assert_eq!(got, order);
+    let page: OrderPage = env
+        .query(
+            QueryKind::Pending,
+            &PendingOrders {
+                actor: owner(),
+                limit: 5,
+                offset: 0,
+            },
+        )
+        .await
+        .expect("pending from MySQL");
+    assert_eq!(page.total, 1);
+    let catalog: Catalog = env
+        .query(QueryKind::Catalog, &ListCatalog {})
+        .await
+        .expect("catalog from MySQL");
+    assert!(!catalog.items.is_empty());
+    env.set_status(order.number, OrderStatus::Accepted).await;
+    env.wait_event(
+        "accepted",
+        |e| matches!(&e.data, Event::StatusChanged { order: o, .. } if o.id == id),
+    )
+    .await;
+    env.stop_workers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_work_in_hand_and_setup_is_idempotent() {
+    let mut env = TestEnv::new().await;
+    // Declaring streams and applying migrations again changes nothing.
+    chatorder_shared::nats::ensure_streams(&env.js, &env.subjects, &env.settings.nats)
+        .await
+        .expect("streams again");
+    assert!(
+        chatorder_orders::db::migrate(&env.settings.database.url)
+            .await
+            .expect("migrate again")
+            .is_empty()
+    );
+    env.spawn_worker();
+    let ada = customer("1");
+    let mut ids = Vec::new();
+    for _ in 0..50 {
+        ids.push(env.place(&ada, &[("hawaiian_m", 1)]).await);
+    }
+    env.wait_placed(ids[0]).await;
+    env.stop_workers().await;
+    // Whatever was taken was finished; the rest waits in the stream for the
+    // next replica, which then completes the job without duplicates.
+    env.spawn_worker();
+    for id in &ids {
+        env.wait_placed(*id).await;
+    }
+    env.settle().await;
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 50);
+    env.stop_workers().await;
+}
