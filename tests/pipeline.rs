@@ -491,7 +491,8 @@ async fn with_redis_unreachable_commands_and_queries_still_work() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_finishes_work_in_hand_and_setup_is_idempotent() {
     let mut env = TestEnv::new().await;
-    // Declaring streams and applying migrations again changes nothing.
+    // Declaring streams and applying migrations again changes nothing; a
+    // changed setting is applied to the existing stream.
     chatorder_shared::nats::ensure_streams(&env.js, &env.subjects, &env.settings.nats)
         .await
         .expect("streams again");
@@ -501,6 +502,18 @@ async fn sigterm_finishes_work_in_hand_and_setup_is_idempotent() {
             .expect("migrate again")
             .is_empty()
     );
+    let mut nats = env.settings.nats.clone();
+    nats.events_max_age_days = 3;
+    chatorder_shared::nats::ensure_streams(&env.js, &env.subjects, &nats)
+        .await
+        .expect("streams updated");
+    let mut events = env
+        .js
+        .get_stream(env.subjects.events_stream())
+        .await
+        .expect("stream");
+    let max_age = events.info().await.expect("info").config.max_age;
+    assert_eq!(max_age, std::time::Duration::from_secs(3 * 24 * 3600));
     env.spawn_worker();
     let ada = customer("1");
     let mut ids = Vec::new();

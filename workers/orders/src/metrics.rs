@@ -86,6 +86,25 @@ pub fn describe() {
     );
     describe_histogram!(QUERY_DURATION, Unit::Seconds, "Time to answer a query");
     set_cache_up(true);
+    // Series an alert watches exist from the start, at zero.
+    for reason in [
+        "too_large",
+        "unknown_subject",
+        "malformed",
+        "unknown_type",
+        "type_mismatch",
+        "unsupported_version",
+        "invalid_data",
+        "role_mismatch",
+        "retries_exhausted",
+    ] {
+        counter!(DEAD_LETTERS, "reason" => reason).increment(0);
+    }
+    counter!(REDELIVERIES).increment(0);
+    counter!(RETRIES).increment(0);
+    counter!(PUBLISH_ERRORS).increment(0);
+    gauge!(OUTBOX_BACKLOG).set(0.0);
+    gauge!(PENDING).set(0.0);
 }
 
 pub fn command(kind: &'static str, outcome: &'static str) {
