@@ -17,12 +17,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run every component in one process (today: the order worker; the bots
-    /// and the demand worker are not built yet and say so).
+    /// Run every component in one process (today: the order worker and the
+    /// Telegram bot; the Discord bot and the demand worker are not built yet).
     Run,
     /// Run one component.
     #[command(subcommand)]
     Worker(WorkerCmd),
+    /// Run a chat bot.
+    #[command(subcommand)]
+    Bot(BotCmd),
     /// Create the database if needed, apply migrations, seed an empty catalog.
     Migrate,
     /// Check that NATS, MySQL and Redis answer, and say how to start them.
@@ -43,6 +46,15 @@ enum WorkerCmd {
     Orders,
     /// The demand worker (not built yet).
     Demand,
+}
+
+#[derive(Debug, Subcommand)]
+enum BotCmd {
+    /// The customer bot. Without `telegram.token` it runs against a local
+    /// Telegram stand-in on 127.0.0.1.
+    Telegram,
+    /// The owner bot (not built yet).
+    Discord,
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,21 +124,42 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             check_services(&settings).await?;
             chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
             eprintln!(
-                "chatorder run: starting the order worker (metrics on http://{}/metrics)",
+                "chatorder run: starting the order worker and the Telegram bot (metrics on http://{}/metrics)",
                 settings.metrics.listen
             );
             eprintln!(
-                "  not yet: the Telegram bot, the Discord bot and the demand worker (issues 3, 4, 5)"
+                "  not yet: the Discord bot, the demand worker and simulated customers (issues 4, 5, 6)"
             );
             chatorder_orders::worker::prepare_database(&settings).await?;
             let mut settings = settings;
             settings.database.migrate_on_start = false;
-            chatorder_orders::worker::run(settings, shutdown_token(), Faults::default()).await
+            let (bot_settings, _standin) = with_telegram_standin(settings.clone()).await?;
+            let cancel = shutdown_token();
+            let worker = tokio::spawn(chatorder_orders::worker::run(
+                settings,
+                cancel.clone(),
+                Faults::default(),
+            ));
+            let bot = tokio::spawn(chatorder_telegram::run::run(bot_settings, cancel.clone()));
+            let (w, b) = tokio::join!(worker, bot);
+            cancel.cancel();
+            w.context("order worker task")??;
+            b.context("Telegram bot task")??;
+            Ok(())
         }
         Command::Worker(WorkerCmd::Orders) => {
             let settings = load_settings()?;
             chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
             chatorder_orders::worker::run(settings, shutdown_token(), Faults::default()).await
+        }
+        Command::Bot(BotCmd::Telegram) => {
+            let settings = load_settings()?;
+            chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
+            let (settings, _standin) = with_telegram_standin(settings).await?;
+            Box::pin(chatorder_telegram::run::run(settings, shutdown_token())).await
+        }
+        Command::Bot(BotCmd::Discord) => {
+            anyhow::bail!("not yet: the Discord owner bot is not built (issue 4)")
         }
         Command::Worker(WorkerCmd::Demand) => {
             anyhow::bail!("not yet: the demand worker is not built (issue 5)")
@@ -175,6 +208,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::bench::orders(settings, args).await
         }
     }
+}
+
+/// Without a Telegram token, starts the local stand-in and points the bot
+/// at it (the stand-in lives as long as the returned handle).
+async fn with_telegram_standin(
+    mut settings: Settings,
+) -> anyhow::Result<(
+    Settings,
+    Option<chatorder_telegram::standin::TelegramStandIn>,
+)> {
+    if settings.telegram.token.is_some() {
+        return Ok((settings, None));
+    }
+    let standin = chatorder_telegram::standin::TelegramStandIn::start()
+        .await
+        .context("starting the local Telegram stand-in")?;
+    eprintln!(
+        "chatorder: no telegram.token set: the Telegram bot talks to the local stand-in at {}",
+        standin.api_url()
+    );
+    settings.telegram.token = Some(chatorder_telegram::standin::TOKEN.to_owned().into());
+    settings.telegram.api_url = standin.api_url();
+    Ok((settings, Some(standin)))
 }
 
 /// Says exactly which service is missing and how to start it.

@@ -71,6 +71,10 @@ pub struct TelegramSettings {
     #[serde(default)]
     pub token: Option<SecretString>,
     pub api_url: String,
+    /// Orders one customer may place per hour before a friendly refusal.
+    pub max_orders_per_hour: u32,
+    /// An untouched cart (and checkout) is forgotten after this long.
+    pub session_ttl_hours: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -121,6 +121,21 @@ impl TestEnv {
         self.workers.push(w);
     }
 
+    /// Waits until some worker answers queries (a condition, polled).
+    pub async fn wait_queries_served(&self) {
+        let deadline = Instant::now() + TIMEOUT;
+        let subject = self.subjects.query(QueryKind::Catalog);
+        while self
+            .client
+            .request(subject.clone(), "{}".into())
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "no worker answers queries");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Starts a replica the test controls itself.
     pub fn start_worker(&self, settings: Settings, faults: Faults) -> Worker {
         let cancel = CancellationToken::new();

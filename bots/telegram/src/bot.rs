@@ -1,0 +1,383 @@
+//! The teloxide shell: turns updates into conversation inputs, performs the
+//! actions, sends the replies. Updates of one chat are handled in order.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chatorder_shared::commands::{CancelOrder, SendMessage};
+use chatorder_shared::config::Settings;
+use chatorder_shared::domain::{Actor, Platform, Role};
+use chatorder_shared::events::{CatalogItem, OrderSnapshot};
+use chatorder_shared::queries::{Catalog, CustomerOrders, GetOrder, ListCatalog, OrderPage};
+use chatorder_shared::subjects::{CommandKind, QueryKind};
+use teloxide::adaptors::Throttle;
+use teloxide::prelude::*;
+use teloxide::types::{
+    BotCommand, ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
+    KeyboardMarkup, KeyboardRemove, MessageId, ReplyMarkup,
+};
+use tokio::sync::RwLock;
+use uuid::Uuid;
+
+use crate::conversation::{self, Action, Input, Keyboard, Reply, Session, Shop};
+use crate::gateway::Gateway;
+use crate::parse::{Matcher, Parsed, ParsedLine};
+use crate::store::Store;
+use crate::texts as t;
+
+pub type TgBot = Throttle<Bot>;
+type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// How long a fetched catalog is used before asking again.
+const CATALOG_TTL: Duration = Duration::from_secs(60);
+
+struct CachedCatalog {
+    items: Vec<CatalogItem>,
+    matcher: Matcher,
+    fetched: Instant,
+}
+
+pub struct App {
+    pub settings: Arc<Settings>,
+    pub gateway: Gateway,
+    pub store: Store,
+    catalog: RwLock<Option<Arc<CachedCatalog>>>,
+}
+
+impl App {
+    pub fn new(settings: Arc<Settings>, gateway: Gateway, store: Store) -> Self {
+        Self {
+            settings,
+            gateway,
+            store,
+            catalog: RwLock::new(None),
+        }
+    }
+
+    /// Forgets the catalog so the next message fetches it again.
+    pub async fn catalog_changed(&self) {
+        *self.catalog.write().await = None;
+    }
+
+    async fn catalog(&self) -> Result<Arc<CachedCatalog>, String> {
+        if let Some(c) = self.catalog.read().await.as_ref()
+            && c.fetched.elapsed() < CATALOG_TTL
+        {
+            return Ok(c.clone());
+        }
+        let catalog: Catalog = self
+            .gateway
+            .query(QueryKind::Catalog, &ListCatalog {})
+            .await?;
+        let fresh = Arc::new(CachedCatalog {
+            matcher: Matcher::new(&catalog.items),
+            items: catalog.items,
+            fetched: Instant::now(),
+        });
+        *self.catalog.write().await = Some(fresh.clone());
+        Ok(fresh)
+    }
+}
+
+fn actor(user: &teloxide::types::User) -> Actor {
+    Actor {
+        role: Role::Customer,
+        platform: Platform::Telegram,
+        id: user.id.0.to_string(),
+        name: Some(user.first_name.chars().take(Actor::MAX_NAME_LEN).collect()),
+        roles: vec![],
+    }
+}
+
+fn user_key(user: &teloxide::types::User) -> i64 {
+    i64::try_from(user.id.0).unwrap_or(i64::MAX)
+}
+
+/// The update handler tree.
+pub fn schema()
+-> teloxide::dispatching::UpdateHandler<Box<dyn std::error::Error + Send + Sync + 'static>> {
+    dptree::entry()
+        .branch(Update::filter_message().endpoint(on_message))
+        .branch(Update::filter_callback_query().endpoint(on_callback))
+}
+
+async fn on_message(bot: TgBot, msg: Message, app: Arc<App>) -> HandlerResult {
+    let Some(user) = msg.from.clone() else {
+        return Ok(());
+    };
+    if !msg.chat.is_private() {
+        return Ok(());
+    }
+    let input = if let Some(text) = msg.text() {
+        Input::Text(text.to_owned())
+    } else if let Some(contact) = msg.contact() {
+        // Only the customer's own number counts.
+        if contact.user_id == Some(user.id) {
+            Input::Contact(contact.phone_number.chars().take(32).collect())
+        } else {
+            Input::Other
+        }
+    } else {
+        Input::Other
+    };
+    step(&bot, &app, &user, msg.chat.id, None, input).await
+}
+
+async fn on_callback(bot: TgBot, q: CallbackQuery, app: Arc<App>) -> HandlerResult {
+    // Always answer, or the customer's client keeps spinning.
+    if let Err(e) = bot.answer_callback_query(q.id.clone()).await {
+        tracing::warn!(error = %e, "answering a callback query failed");
+    }
+    let chat = q
+        .message
+        .as_ref()
+        .map_or(ChatId(user_key(&q.from)), |m| m.chat().id);
+    if chat.0 != user_key(&q.from) {
+        // Buttons live in the customer's private chat only.
+        return Ok(());
+    }
+    let message_id = q.message.as_ref().map(|m| m.id());
+    let data = q.data.clone().unwrap_or_default();
+    step(&bot, &app, &q.from, chat, message_id, Input::Button(data)).await
+}
+
+#[tracing::instrument(skip_all, fields(chat = chat.0))]
+async fn step(
+    bot: &TgBot,
+    app: &App,
+    user: &teloxide::types::User,
+    chat: ChatId,
+    pressed: Option<MessageId>,
+    input: Input,
+) -> HandlerResult {
+    let catalog = match app.catalog().await {
+        Ok(c) => c,
+        Err(e) => {
+            send(
+                bot,
+                chat,
+                None,
+                Reply {
+                    text: e,
+                    keyboard: Keyboard::None,
+                    edit: false,
+                },
+            )
+            .await;
+            return Ok(());
+        }
+    };
+    let shop = Shop {
+        name: &app.settings.shop.name,
+        currency: app.settings.currency(),
+        catalog: &catalog.items,
+        matcher: &catalog.matcher,
+    };
+    let key = user_key(user);
+    let mut session = app.store.load(key).await;
+    let outcome = conversation::handle(&mut session, input, &shop, &user.first_name);
+    deliver(bot, chat, pressed, outcome.replies).await;
+    for action in outcome.actions {
+        let replies = perform(app, &mut session, user, action, &shop).await;
+        deliver(bot, chat, None, replies).await;
+    }
+    app.store.save(key, &session).await;
+    Ok(())
+}
+
+async fn deliver(bot: &TgBot, chat: ChatId, pressed: Option<MessageId>, replies: Vec<Reply>) {
+    for reply in replies {
+        send(bot, chat, pressed, reply).await;
+    }
+}
+
+fn inline(rows: &[Vec<(String, String)>]) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(rows.iter().map(|row| {
+        row.iter()
+            .map(|(label, data)| InlineKeyboardButton::callback(label.clone(), data.clone()))
+            .collect::<Vec<_>>()
+    }))
+}
+
+/// Sends a reply, or edits the pressed message when the reply asks to.
+async fn send(bot: &TgBot, chat: ChatId, pressed: Option<MessageId>, reply: Reply) {
+    let text: String = reply.text.chars().take(4000).collect();
+    let result = match (reply.edit, pressed, &reply.keyboard) {
+        (true, Some(id), Keyboard::Inline(rows)) => bot
+            .edit_message_text(chat, id, text)
+            .reply_markup(inline(rows))
+            .await
+            .map(drop),
+        (true, Some(id), Keyboard::None) => bot.edit_message_text(chat, id, text).await.map(drop),
+        (_, _, Keyboard::Inline(rows)) => bot
+            .send_message(chat, text)
+            .reply_markup(inline(rows))
+            .await
+            .map(drop),
+        (_, _, Keyboard::RequestContact) => {
+            let keyboard = KeyboardMarkup::new([[
+                KeyboardButton::new(t::BTN_SHARE_PHONE).request(ButtonRequest::Contact)
+            ]])
+            .one_time_keyboard()
+            .resize_keyboard();
+            bot.send_message(chat, text)
+                .reply_markup(ReplyMarkup::Keyboard(keyboard))
+                .await
+                .map(drop)
+        }
+        (_, _, Keyboard::None) => bot
+            .send_message(chat, text)
+            .reply_markup(ReplyMarkup::KeyboardRemove(KeyboardRemove::new()))
+            .await
+            .map(drop),
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = %e, chat = chat.0, "sending a message to Telegram failed");
+    }
+}
+
+async fn perform(
+    app: &App,
+    session: &mut Session,
+    user: &teloxide::types::User,
+    action: Action,
+    shop: &Shop<'_>,
+) -> Vec<Reply> {
+    let who = actor(user);
+    let say = |text: String| {
+        vec![Reply {
+            text,
+            keyboard: Keyboard::None,
+            edit: false,
+        }]
+    };
+    match action {
+        Action::Place { id, order } => {
+            let limit = app.settings.telegram.max_orders_per_hour;
+            if let Some(n) = app.store.count_order(user_key(user)).await
+                && n > u64::from(limit)
+            {
+                return say(t::too_many_orders(limit));
+            }
+            match app.gateway.send(CommandKind::Place, &who, id, order).await {
+                Ok(()) => {
+                    conversation::placed(session, id);
+                    Vec::new()
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not publish a place command");
+                    say(t::shop_unreachable())
+                }
+            }
+        }
+        Action::Cancel(number) => {
+            let cmd = CancelOrder {
+                number,
+                reason: None,
+            };
+            match app
+                .gateway
+                .send(CommandKind::Cancel, &who, Uuid::now_v7(), cmd)
+                .await
+            {
+                Ok(()) => Vec::new(),
+                Err(_) => say(t::shop_unreachable()),
+            }
+        }
+        Action::Message(number, text) => {
+            let cmd = SendMessage { number, text };
+            match app
+                .gateway
+                .send(CommandKind::Message, &who, Uuid::now_v7(), cmd)
+                .await
+            {
+                Ok(()) => say(t::message_sent(number)),
+                Err(_) => say(t::shop_unreachable()),
+            }
+        }
+        Action::ShowOrders => {
+            let page: Result<OrderPage, String> = app
+                .gateway
+                .query(
+                    QueryKind::Customer,
+                    &CustomerOrders {
+                        actor: who,
+                        limit: 10,
+                    },
+                )
+                .await;
+            match page {
+                Ok(page) if page.orders.is_empty() => say(t::no_orders()),
+                Ok(page) => vec![Reply {
+                    text: t::orders_list(&page.orders),
+                    keyboard: Keyboard::Inline(
+                        page.orders
+                            .iter()
+                            .map(|o| {
+                                vec![(t::order_again_label(o.number), format!("r:{}", o.number.0))]
+                            })
+                            .collect(),
+                    ),
+                    edit: false,
+                }],
+                Err(e) => say(e),
+            }
+        }
+        Action::ShowStatus(number) => {
+            let got: Result<OrderSnapshot, String> = app
+                .gateway
+                .query(QueryKind::Get, &GetOrder { actor: who, number })
+                .await;
+            say(got.map_or_else(|e| e, |o| t::order_details(&o)))
+        }
+        Action::Reorder(number) => {
+            let got: Result<OrderSnapshot, String> = app
+                .gateway
+                .query(QueryKind::Get, &GetOrder { actor: who, number })
+                .await;
+            match got {
+                Ok(order) => {
+                    let parsed = Parsed {
+                        lines: order
+                            .lines
+                            .iter()
+                            .filter(|l| shop.catalog.iter().any(|i| i.sku == l.sku && i.available))
+                            .map(|l| ParsedLine {
+                                sku: l.sku.clone(),
+                                qty: l.qty,
+                                fragment: l.name.clone(),
+                            })
+                            .collect(),
+                        unavailable: order
+                            .lines
+                            .iter()
+                            .filter(|l| !shop.catalog.iter().any(|i| i.sku == l.sku && i.available))
+                            .map(|l| (l.name.clone(), l.name.clone()))
+                            .collect(),
+                        ..Parsed::default()
+                    };
+                    conversation::add_parsed(session, parsed, shop).replies
+                }
+                Err(e) => say(e),
+            }
+        }
+    }
+}
+
+/// Registers the command list shown in Telegram's menu.
+pub async fn register_commands(bot: &TgBot) {
+    let commands = [
+        ("menu", "Browse the menu"),
+        ("cart", "Your cart"),
+        ("checkout", "Order what's in your cart"),
+        ("orders", "Your recent orders"),
+        ("status", "Where is my order? /status 1042"),
+        ("cancel", "Cancel a pending order: /cancel 1042"),
+        ("msg", "Message the shop: /msg 1042 text"),
+        ("help", "What I can do"),
+    ]
+    .map(|(c, d)| BotCommand::new(c, d));
+    if let Err(e) = bot.set_my_commands(commands).await {
+        tracing::warn!(error = %e, "could not register bot commands");
+    }
+}

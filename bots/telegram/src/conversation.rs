@@ -1,0 +1,728 @@
+//! The customer conversation as a pure function: (session, input, catalog) →
+//! replies and actions. No Telegram, NATS or Redis here; the handler loads
+//! the session, calls [`handle`], performs the actions and saves the session.
+
+use chatorder_shared::commands::{LineRequest, PlaceOrder};
+use chatorder_shared::domain::{Currency, Fulfilment, OrderNumber, Sku};
+use chatorder_shared::events::CatalogItem;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::parse::{Matcher, Parsed, Question, QuestionKind};
+use crate::texts as t;
+
+pub const MAX_ADDRESS_CHARS: usize = 300;
+pub const MAX_NOTE_CHARS: usize = 500;
+/// Most of one item a cart holds (the shop's own limit).
+pub const MAX_QTY: u32 = 50;
+
+/// What the bot remembers about one customer (kept in Redis).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub cart: Vec<CartLine>,
+    pub stage: Stage,
+    /// Shared through Telegram's contact button.
+    pub phone: Option<String>,
+    /// The last checkout sent, so a second tap on Confirm sends nothing.
+    pub last_checkout: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartLine {
+    pub sku: Sku,
+    pub qty: u32,
+}
+
+/// Where the customer is in checkout. The checkout id becomes the place
+/// command's id, so however often Confirm is tapped one order results.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum Stage {
+    #[default]
+    Browsing,
+    Fulfilment {
+        checkout: Uuid,
+    },
+    Address {
+        checkout: Uuid,
+    },
+    Phone {
+        checkout: Uuid,
+        address: String,
+    },
+    Note {
+        checkout: Uuid,
+        fulfilment: Fulfilment,
+    },
+    Confirm {
+        checkout: Uuid,
+        fulfilment: Fulfilment,
+        note: Option<String>,
+    },
+}
+
+/// What the customer did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Text(String),
+    Button(String),
+    /// Their own phone number, shared with the contact button.
+    Contact(String),
+    /// Anything else (a sticker, a photo…).
+    Other,
+}
+
+/// A keyboard under a reply.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Keyboard {
+    #[default]
+    None,
+    /// Rows of (label, callback data); data is at most 64 bytes.
+    Inline(Vec<Vec<(String, String)>>),
+    /// The "share my phone number" reply keyboard.
+    RequestContact,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub text: String,
+    pub keyboard: Keyboard,
+    /// Replace the message whose button was pressed instead of sending anew.
+    pub edit: bool,
+}
+
+impl Reply {
+    fn text(text: String) -> Self {
+        Self {
+            text,
+            keyboard: Keyboard::None,
+            edit: false,
+        }
+    }
+    fn with(text: String, rows: Vec<Vec<(String, String)>>) -> Self {
+        Self {
+            text,
+            keyboard: Keyboard::Inline(rows),
+            edit: false,
+        }
+    }
+    fn edit(mut self) -> Self {
+        self.edit = true;
+        self
+    }
+}
+
+/// Work for the I/O shell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Place { id: Uuid, order: PlaceOrder },
+    Cancel(OrderNumber),
+    Message(OrderNumber, String),
+    ShowOrders,
+    ShowStatus(OrderNumber),
+    Reorder(OrderNumber),
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub replies: Vec<Reply>,
+    pub actions: Vec<Action>,
+}
+
+impl Outcome {
+    fn say(reply: Reply) -> Self {
+        Self {
+            replies: vec![reply],
+            actions: Vec::new(),
+        }
+    }
+    fn act(action: Action) -> Self {
+        Self {
+            replies: Vec::new(),
+            actions: vec![action],
+        }
+    }
+}
+
+/// What the conversation needs to know about the shop.
+pub struct Shop<'a> {
+    pub name: &'a str,
+    pub currency: Currency,
+    pub catalog: &'a [CatalogItem],
+    pub matcher: &'a Matcher,
+}
+
+impl Shop<'_> {
+    fn item(&self, sku: &Sku) -> Option<&CatalogItem> {
+        self.catalog.iter().find(|i| &i.sku == sku)
+    }
+    fn categories(&self) -> Vec<&str> {
+        let mut c: Vec<&str> = self
+            .catalog
+            .iter()
+            .filter(|i| i.available)
+            .map(|i| i.category.as_str())
+            .collect();
+        c.sort_unstable();
+        c.dedup();
+        c
+    }
+    /// Distinct item names (an item may come in several sizes).
+    fn names(&self) -> Vec<&str> {
+        let mut n: Vec<&str> = self
+            .catalog
+            .iter()
+            .filter(|i| i.available)
+            .map(|i| i.name.as_str())
+            .collect();
+        n.sort_unstable();
+        n.dedup();
+        n
+    }
+    fn money(&self, minor: i64) -> String {
+        t::money(minor, self.currency)
+    }
+}
+
+/// One step of the conversation.
+pub fn handle(session: &mut Session, input: Input, shop: &Shop<'_>, first_name: &str) -> Outcome {
+    match input {
+        Input::Text(text) => on_text(session, text.trim(), shop, first_name),
+        Input::Button(data) => on_button(session, &data, shop),
+        Input::Contact(phone) => on_contact(session, phone, shop),
+        Input::Other => Outcome::say(Reply::text(t::not_text())),
+    }
+}
+
+fn on_text(session: &mut Session, text: &str, shop: &Shop<'_>, first_name: &str) -> Outcome {
+    if let Some(command) = text.strip_prefix('/') {
+        return on_command(session, command, shop, first_name);
+    }
+    match session.stage.clone() {
+        Stage::Address { checkout } => {
+            if text.is_empty() {
+                return Outcome::say(Reply::text(t::ask_address()));
+            }
+            if text.chars().count() > MAX_ADDRESS_CHARS {
+                return Outcome::say(Reply::text(t::address_too_long(MAX_ADDRESS_CHARS)));
+            }
+            if session.phone.is_none() {
+                session.stage = Stage::Phone {
+                    checkout,
+                    address: text.to_owned(),
+                };
+                return Outcome::say(Reply {
+                    text: t::ask_phone(),
+                    keyboard: Keyboard::RequestContact,
+                    edit: false,
+                });
+            }
+            let fulfilment = Fulfilment::Delivery {
+                address: text.to_owned(),
+            };
+            confirm_step(session, checkout, fulfilment, None, shop)
+        }
+        Stage::Note {
+            checkout,
+            fulfilment,
+        } => {
+            if text.chars().count() > MAX_NOTE_CHARS {
+                return Outcome::say(Reply::text(t::note_too_long(MAX_NOTE_CHARS)));
+            }
+            let note = Some(text.to_owned()).filter(|n| !n.is_empty());
+            confirm_step(session, checkout, fulfilment, note, shop)
+        }
+        Stage::Phone { .. } => Outcome::say(Reply {
+            text: t::ask_phone(),
+            keyboard: Keyboard::RequestContact,
+            edit: false,
+        }),
+        _ => add_parsed(session, shop.matcher.parse(text), shop),
+    }
+}
+
+fn on_command(session: &mut Session, command: &str, shop: &Shop<'_>, first_name: &str) -> Outcome {
+    let mut parts = command.splitn(3, char::is_whitespace);
+    // `/status@chatorder_bot 12` in groups: drop the bot name.
+    let name = parts
+        .next()
+        .unwrap_or_default()
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let arg = parts.next().map(str::trim).unwrap_or_default();
+    let rest = parts.next().map(str::trim).unwrap_or_default();
+    let number = || {
+        arg.trim_start_matches('#')
+            .parse::<u64>()
+            .ok()
+            .map(OrderNumber)
+    };
+    match name.as_str() {
+        "start" => Outcome::say(Reply::text(t::welcome(first_name, shop.name))),
+        "help" => Outcome::say(Reply::text(t::help())),
+        "menu" => Outcome::say(menu(shop)),
+        "cart" => Outcome::say(cart_view(session, shop)),
+        "checkout" => start_checkout(session, shop),
+        "orders" => Outcome::act(Action::ShowOrders),
+        "status" => match number() {
+            Some(n) => Outcome::act(Action::ShowStatus(n)),
+            None => Outcome::say(Reply::text(t::usage_status())),
+        },
+        "cancel" => match number() {
+            Some(n) => Outcome {
+                replies: vec![Reply::text(t::cancel_requested(n))],
+                actions: vec![Action::Cancel(n)],
+            },
+            None => Outcome::say(Reply::text(t::usage_cancel())),
+        },
+        "msg" => match number() {
+            Some(n) if !rest.is_empty() => Outcome::act(Action::Message(n, rest.to_owned())),
+            _ => Outcome::say(Reply::text(t::usage_msg())),
+        },
+        _ => Outcome::say(Reply::text(t::unknown_command())),
+    }
+}
+
+fn on_contact(session: &mut Session, phone: String, shop: &Shop<'_>) -> Outcome {
+    session.phone = Some(phone);
+    match session.stage.clone() {
+        Stage::Phone { checkout, address } => confirm_step(
+            session,
+            checkout,
+            Fulfilment::Delivery { address },
+            None,
+            shop,
+        ),
+        _ => Outcome::default(),
+    }
+}
+
+/// Button data is never trusted: every field is parsed and checked, and a
+/// stale or forged button only gets "no longer valid".
+fn on_button(session: &mut Session, data: &str, shop: &Shop<'_>) -> Outcome {
+    let stale = || Outcome::say(Reply::text(t::button_stale()));
+    let (kind, rest) = data.split_once(':').unwrap_or((data, ""));
+    match kind {
+        "m" => Outcome::say(menu(shop).edit()),
+        "c" => {
+            let cats = shop.categories();
+            match rest.parse::<usize>().ok().and_then(|i| cats.get(i)) {
+                Some(cat) => Outcome::say(category(shop, cat).edit()),
+                None => Outcome::say(Reply {
+                    text: t::menu_stale(),
+                    ..menu(shop)
+                }),
+            }
+        }
+        "n" => {
+            let names = shop.names();
+            match rest.parse::<usize>().ok().and_then(|i| names.get(i)) {
+                Some(name) => Outcome::say(sizes(shop, name).edit()),
+                None => Outcome::say(Reply {
+                    text: t::menu_stale(),
+                    ..menu(shop)
+                }),
+            }
+        }
+        "a" | "w" => {
+            let Some((sku, qty)) = sku_qty(rest) else {
+                return stale();
+            };
+            // `a`: exactly this item; `w`: this item, any size (ask which).
+            let q = question(
+                sku.clone(),
+                qty,
+                QuestionKind::Item {
+                    size_known: kind == "a",
+                },
+            );
+            let parsed = shop.matcher.answer(&q, &sku);
+            add_parsed(session, parsed, shop)
+        }
+        "q" => {
+            let Some((sku, delta)) = rest.rsplit_once(':') else {
+                return stale();
+            };
+            let (Ok(sku), Ok(delta)) = (Sku::parse(sku), delta.parse::<i64>()) else {
+                return stale();
+            };
+            if let Some(line) = session.cart.iter_mut().find(|l| l.sku == sku) {
+                let qty = (i64::from(line.qty) + delta).clamp(0, i64::from(MAX_QTY));
+                line.qty = u32::try_from(qty).unwrap_or(0);
+            }
+            session.cart.retain(|l| l.qty > 0);
+            Outcome::say(cart_view(session, shop).edit())
+        }
+        "clear" => {
+            session.cart.clear();
+            session.stage = Stage::Browsing;
+            Outcome::say(cart_view(session, shop).edit())
+        }
+        "co" => start_checkout(session, shop),
+        "f" => {
+            let Some((choice, id)) = rest.split_once(':') else {
+                return stale();
+            };
+            let Some(checkout) = open_checkout(session, id) else {
+                return Outcome::say(Reply::text(t::checkout_expired()));
+            };
+            match choice {
+                "p" => confirm_step(session, checkout, Fulfilment::Pickup, None, shop),
+                "d" => {
+                    session.stage = Stage::Address { checkout };
+                    Outcome::say(Reply::text(t::ask_address()))
+                }
+                _ => stale(),
+            }
+        }
+        "nt" => match &session.stage {
+            Stage::Confirm {
+                checkout,
+                fulfilment,
+                ..
+            } if checkout.simple().to_string() == rest => {
+                session.stage = Stage::Note {
+                    checkout: *checkout,
+                    fulfilment: fulfilment.clone(),
+                };
+                Outcome::say(Reply::text(t::ask_note()))
+            }
+            _ => Outcome::say(Reply::text(t::checkout_expired())),
+        },
+        "ok" => confirm(session, rest),
+        "no" => {
+            if open_checkout(session, rest).is_some() {
+                session.stage = Stage::Browsing;
+            }
+            Outcome::say(Reply::text(t::checkout_cancelled()).edit())
+        }
+        "r" => match rest.parse::<u64>() {
+            Ok(n) => Outcome::act(Action::Reorder(OrderNumber(n))),
+            Err(_) => stale(),
+        },
+        _ => stale(),
+    }
+}
+
+fn question(sku: Sku, qty: u32, kind: QuestionKind) -> Question {
+    Question {
+        fragment: String::new(),
+        qty,
+        prompt: String::new(),
+        options: vec![(sku, String::new())],
+        kind,
+    }
+}
+
+fn sku_qty(rest: &str) -> Option<(Sku, u32)> {
+    let (sku, qty) = rest.rsplit_once(':')?;
+    let qty: u32 = qty.parse().ok().filter(|q| (1..=MAX_QTY).contains(q))?;
+    Some((Sku::parse(sku).ok()?, qty))
+}
+
+/// The checkout a button names, if it is the one in progress.
+fn open_checkout(session: &Session, id: &str) -> Option<Uuid> {
+    let current = match &session.stage {
+        Stage::Browsing => return None,
+        Stage::Fulfilment { checkout }
+        | Stage::Address { checkout }
+        | Stage::Phone { checkout, .. }
+        | Stage::Note { checkout, .. }
+        | Stage::Confirm { checkout, .. } => *checkout,
+    };
+    (current.simple().to_string() == id).then_some(current)
+}
+
+/// Adds what a message (or a button) asked for; asks about the rest.
+pub fn add_parsed(session: &mut Session, parsed: Parsed, shop: &Shop<'_>) -> Outcome {
+    if parsed.is_empty() {
+        return Outcome::say(Reply::text(t::nothing_found()));
+    }
+    let mut out = Outcome::default();
+    let mut added = Vec::new();
+    for line in &parsed.lines {
+        let Some(item) = shop.item(&line.sku) else {
+            continue;
+        };
+        match session.cart.iter_mut().find(|l| l.sku == line.sku) {
+            Some(l) => l.qty = (l.qty + line.qty).min(MAX_QTY),
+            None => session.cart.push(CartLine {
+                sku: line.sku.clone(),
+                qty: line.qty.min(MAX_QTY),
+            }),
+        }
+        added.push(t::line(line.qty, &item.display_name()));
+    }
+    if !added.is_empty() {
+        out.replies.push(Reply::text(t::added(
+            &added,
+            &shop.money(cart_total(session, shop)),
+        )));
+    }
+    for q in &parsed.questions {
+        let verb = match q.kind {
+            QuestionKind::Item { size_known: false } => "w",
+            _ => "a",
+        };
+        let rows = q
+            .options
+            .iter()
+            .filter_map(|(sku, label)| {
+                let data = format!("{verb}:{sku}:{}", q.qty.clamp(1, MAX_QTY));
+                (data.len() <= 64).then(|| vec![(label.clone(), data)])
+            })
+            .collect();
+        out.replies.push(Reply::with(q.prompt.clone(), rows));
+    }
+    if !parsed.unavailable.is_empty() {
+        let names: Vec<String> = parsed.unavailable.iter().map(|(_, n)| n.clone()).collect();
+        out.replies.push(Reply::text(t::unavailable(&names)));
+    }
+    if parsed
+        .not_understood
+        .iter()
+        .any(|f| f.chars().count() > crate::parse::MAX_MESSAGE_CHARS)
+    {
+        out.replies.push(Reply::text(t::too_long()));
+    } else if !parsed.not_understood.is_empty() {
+        out.replies
+            .push(Reply::text(t::not_understood(&parsed.not_understood)));
+    }
+    out
+}
+
+fn cart_total(session: &Session, shop: &Shop<'_>) -> i64 {
+    session
+        .cart
+        .iter()
+        .filter_map(|l| {
+            shop.item(&l.sku)
+                .map(|i| i.price_minor.saturating_mul(i64::from(l.qty)))
+        })
+        .fold(0i64, i64::saturating_add)
+}
+
+/// Cart lines as (qty, name, line price); items gone from the menu are dropped.
+fn priced_lines(
+    session: &mut Session,
+    shop: &Shop<'_>,
+) -> (Vec<(u32, String, String)>, Vec<String>) {
+    let mut gone = Vec::new();
+    session.cart.retain(|l| {
+        let keep = shop.item(&l.sku).is_some();
+        if !keep {
+            gone.push(l.sku.to_string());
+        }
+        keep
+    });
+    let lines = session
+        .cart
+        .iter()
+        .filter_map(|l| {
+            let item = shop.item(&l.sku)?;
+            Some((
+                l.qty,
+                item.display_name(),
+                shop.money(item.price_minor.saturating_mul(i64::from(l.qty))),
+            ))
+        })
+        .collect();
+    (lines, gone)
+}
+
+fn cart_view(session: &mut Session, shop: &Shop<'_>) -> Reply {
+    let (lines, gone) = priced_lines(session, shop);
+    if lines.is_empty() {
+        return Reply::text(t::cart_empty());
+    }
+    let mut text = t::cart(&lines, &shop.money(cart_total(session, shop)));
+    for sku in gone {
+        text.push_str(&format!("\n{}", t::cart_item_gone(&sku)));
+    }
+    let mut rows: Vec<Vec<(String, String)>> = session
+        .cart
+        .iter()
+        .filter(|l| format!("q:{}:-1", l.sku).len() <= 64)
+        .map(|l| {
+            let name = shop
+                .item(&l.sku)
+                .map(CatalogItem::display_name)
+                .unwrap_or_default();
+            vec![
+                (format!("− {name}"), format!("q:{}:-1", l.sku)),
+                ("+".to_owned(), format!("q:{}:1", l.sku)),
+                ("✕".to_owned(), format!("q:{}:-{MAX_QTY}", l.sku)),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        (t::BTN_CHECKOUT.into(), "co".into()),
+        (t::BTN_CLEAR.into(), "clear".into()),
+    ]);
+    Reply::with(text, rows)
+}
+
+fn start_checkout(session: &mut Session, shop: &Shop<'_>) -> Outcome {
+    let (lines, _) = priced_lines(session, shop);
+    if lines.is_empty() {
+        return Outcome::say(Reply::text(t::cart_empty()));
+    }
+    let checkout = Uuid::now_v7();
+    session.stage = Stage::Fulfilment { checkout };
+    let id = checkout.simple();
+    Outcome::say(Reply::with(
+        t::choose_fulfilment(),
+        vec![vec![
+            (t::BTN_PICKUP.into(), format!("f:p:{id}")),
+            (t::BTN_DELIVERY.into(), format!("f:d:{id}")),
+        ]],
+    ))
+}
+
+fn confirm_step(
+    session: &mut Session,
+    checkout: Uuid,
+    fulfilment: Fulfilment,
+    note: Option<String>,
+    shop: &Shop<'_>,
+) -> Outcome {
+    let (lines, _) = priced_lines(session, shop);
+    if lines.is_empty() {
+        session.stage = Stage::Browsing;
+        return Outcome::say(Reply::text(t::cart_empty()));
+    }
+    let place = match &fulfilment {
+        Fulfilment::Pickup => t::pickup(),
+        Fulfilment::Delivery { address } => t::delivery_to(address),
+    };
+    let text = t::summary(
+        &lines,
+        &shop.money(cart_total(session, shop)),
+        &place,
+        note.as_deref(),
+    );
+    let id = checkout.simple();
+    session.stage = Stage::Confirm {
+        checkout,
+        fulfilment,
+        note,
+    };
+    Outcome::say(Reply::with(
+        text,
+        vec![
+            vec![(t::BTN_CONFIRM.into(), format!("ok:{id}"))],
+            vec![
+                (t::BTN_NOTE.into(), format!("nt:{id}")),
+                (t::BTN_CANCEL.into(), format!("no:{id}")),
+            ],
+        ],
+    ))
+}
+
+fn confirm(session: &mut Session, id: &str) -> Outcome {
+    if session
+        .last_checkout
+        .is_some_and(|c| c.simple().to_string() == id)
+    {
+        return Outcome::say(Reply::text(t::already_sent()));
+    }
+    let Stage::Confirm {
+        checkout,
+        fulfilment,
+        note,
+    } = session.stage.clone()
+    else {
+        return Outcome::say(Reply::text(t::checkout_expired()));
+    };
+    if checkout.simple().to_string() != id {
+        return Outcome::say(Reply::text(t::checkout_expired()));
+    }
+    let order = PlaceOrder {
+        lines: session
+            .cart
+            .iter()
+            .map(|l| LineRequest {
+                sku: l.sku.clone(),
+                qty: l.qty,
+            })
+            .collect(),
+        fulfilment,
+        note,
+        phone: session.phone.clone(),
+    };
+    Outcome {
+        replies: vec![Reply::text(t::sending()).edit()],
+        actions: vec![Action::Place {
+            id: checkout,
+            order,
+        }],
+    }
+}
+
+/// After the place command is stored: the cart is spent.
+pub fn placed(session: &mut Session, checkout: Uuid) {
+    session.cart.clear();
+    session.stage = Stage::Browsing;
+    session.last_checkout = Some(checkout);
+}
+
+fn menu(shop: &Shop<'_>) -> Reply {
+    let cats = shop.categories();
+    if cats.is_empty() {
+        return Reply::text(t::menu_empty());
+    }
+    let rows = cats
+        .iter()
+        .enumerate()
+        .map(|(i, c)| vec![(capitalise(c), format!("c:{i}"))])
+        .collect();
+    Reply::with(t::menu_categories(), rows)
+}
+
+fn category(shop: &Shop<'_>, cat: &str) -> Reply {
+    let names = shop.names();
+    let mut rows: Vec<Vec<(String, String)>> = names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| {
+            shop.catalog
+                .iter()
+                .any(|i| i.available && i.category == cat && i.name == **n)
+        })
+        .map(|(i, n)| vec![((*n).to_owned(), format!("n:{i}"))])
+        .collect();
+    rows.push(vec![(t::BTN_BACK.into(), "m".into())]);
+    Reply::with(t::menu_items(&capitalise(cat)), rows)
+}
+
+fn sizes(shop: &Shop<'_>, name: &str) -> Reply {
+    let mut rows: Vec<Vec<(String, String)>> = shop
+        .catalog
+        .iter()
+        .filter(|i| i.available && i.name == name)
+        .filter(|i| format!("a:{}:1", i.sku).len() <= 64)
+        .map(|i| {
+            let label = format!(
+                "{} – {}",
+                i.size.as_deref().unwrap_or("Add"),
+                shop.money(i.price_minor)
+            );
+            vec![(label, format!("a:{}:1", i.sku))]
+        })
+        .collect();
+    rows.push(vec![(t::BTN_BACK.into(), "m".into())]);
+    Reply::with(t::menu_sizes(name), rows)
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+#[path = "conversation_tests.rs"]
+mod tests;

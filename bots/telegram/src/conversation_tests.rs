@@ -1,0 +1,252 @@
+//! The conversation without Telegram: carts, checkout, confirm-once, and
+//! buttons that are stale or forged.
+
+use chatorder_shared::domain::{Currency, Fulfilment, Sku};
+use chatorder_shared::events::CatalogItem;
+
+use super::*;
+use crate::parse::Matcher;
+
+fn item(sku: &str, name: &str, size: Option<&str>, price: i64, available: bool) -> CatalogItem {
+    CatalogItem {
+        sku: Sku::parse(sku).expect("sku"),
+        name: name.into(),
+        size: size.map(str::to_owned),
+        category: "pizza".into(),
+        price_minor: price,
+        currency: Currency::parse("USD").expect("usd"),
+        available,
+    }
+}
+
+fn catalog() -> Vec<CatalogItem> {
+    vec![
+        item("hawaiian_s", "The Hawaiian Pizza", Some("S"), 1050, true),
+        item("hawaiian_l", "The Hawaiian Pizza", Some("L"), 1650, true),
+        item(
+            "margherita_m",
+            "The Margherita Pizza",
+            Some("M"),
+            1200,
+            true,
+        ),
+        item("brie_s", "The Brie Carre Pizza", Some("S"), 2365, false),
+    ]
+}
+
+struct Fixture {
+    items: Vec<CatalogItem>,
+    matcher: Matcher,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let items = catalog();
+        let matcher = Matcher::new(&items);
+        Self { items, matcher }
+    }
+    fn shop(&self) -> Shop<'_> {
+        Shop {
+            name: "Test Pizza",
+            currency: Currency::parse("USD").expect("usd"),
+            catalog: &self.items,
+            matcher: &self.matcher,
+        }
+    }
+    fn say(&self, s: &mut Session, text: &str) -> Outcome {
+        handle(s, Input::Text(text.into()), &self.shop(), "Ada")
+    }
+    fn press(&self, s: &mut Session, data: &str) -> Outcome {
+        handle(s, Input::Button(data.into()), &self.shop(), "Ada")
+    }
+}
+
+fn buttons(o: &Outcome) -> Vec<String> {
+    o.replies
+        .iter()
+        .flat_map(|r| match &r.keyboard {
+            Keyboard::Inline(rows) => rows.iter().flatten().map(|(_, d)| d.clone()).collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+fn button(o: &Outcome, prefix: &str) -> String {
+    buttons(o)
+        .into_iter()
+        .find(|d| d.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no {prefix} button in {o:?}"))
+}
+
+#[test]
+fn a_typed_order_fills_the_cart_and_checkout_places_it_once() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    let o = f.say(&mut s, "2 large hawaiian and a margherita please");
+    assert_eq!(s.cart.len(), 2, "{o:?}");
+    assert!(
+        o.replies[0].text.contains("USD 45.00"),
+        "{}",
+        o.replies[0].text
+    );
+
+    let o = f.say(&mut s, "/checkout");
+    let pickup = button(&o, "f:p:");
+    let o = f.press(&mut s, &pickup);
+    assert!(
+        o.replies[0].text.contains("Pickup"),
+        "{}",
+        o.replies[0].text
+    );
+    let ok = button(&o, "ok:");
+
+    let o = f.press(&mut s, &ok);
+    let [Action::Place { id, order }] = &o.actions[..] else {
+        panic!("one place action: {o:?}")
+    };
+    assert_eq!(order.lines.len(), 2);
+    assert_eq!(order.fulfilment, Fulfilment::Pickup);
+    assert_eq!(ok, format!("ok:{}", id.simple()));
+    placed(&mut s, *id);
+    assert!(s.cart.is_empty());
+
+    // A second tap sends nothing.
+    let o = f.press(&mut s, &ok);
+    assert!(o.actions.is_empty());
+    assert_eq!(o.replies[0].text, crate::texts::already_sent());
+}
+
+#[test]
+fn delivery_asks_for_an_address_then_the_phone() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    f.say(&mut s, "a small hawaiian");
+    let o = f.say(&mut s, "/checkout");
+    let delivery = button(&o, "f:d:");
+    f.press(&mut s, &delivery);
+    let o = f.say(&mut s, &"x".repeat(MAX_ADDRESS_CHARS + 1));
+    assert!(o.replies[0].text.contains("too long"));
+    let o = f.say(&mut s, "1 Main Street");
+    assert_eq!(o.replies[0].keyboard, Keyboard::RequestContact);
+    let o = handle(
+        &mut s,
+        Input::Contact("+44 7700 900123".into()),
+        &f.shop(),
+        "Ada",
+    );
+    assert!(
+        o.replies[0].text.contains("Delivery to: 1 Main Street"),
+        "{}",
+        o.replies[0].text
+    );
+    let ok = button(&o, "ok:");
+    let o = f.press(&mut s, &ok);
+    let [Action::Place { order, .. }] = &o.actions[..] else {
+        panic!("placed")
+    };
+    assert_eq!(order.phone.as_deref(), Some("+44 7700 900123"));
+    assert_eq!(
+        order.fulfilment,
+        Fulfilment::Delivery {
+            address: "1 Main Street".into()
+        }
+    );
+}
+
+#[test]
+fn the_cart_buttons_change_quantities() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    f.say(&mut s, "2 large hawaiian");
+    f.press(&mut s, "q:hawaiian_l:1");
+    assert_eq!(s.cart[0].qty, 3);
+    f.press(&mut s, "q:hawaiian_l:-50");
+    assert!(s.cart.is_empty());
+    let o = f.say(&mut s, "/checkout");
+    assert_eq!(o.replies[0].text, crate::texts::cart_empty());
+}
+
+#[test]
+fn ambiguous_sizes_are_asked_and_the_answer_adds() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    let o = f.say(&mut s, "hawaiian");
+    assert!(s.cart.is_empty());
+    let choice = button(&o, "a:hawaiian_s:");
+    f.press(&mut s, &choice);
+    assert_eq!(
+        s.cart,
+        vec![CartLine {
+            sku: Sku::parse("hawaiian_s").expect("sku"),
+            qty: 1
+        }]
+    );
+}
+
+#[test]
+fn forged_and_stale_buttons_change_nothing() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    for data in [
+        "ok:00000000000000000000000000000000",
+        "a:brie_s:1",
+        "a:nope:1",
+        "a:hawaiian_s:999",
+        "q:x",
+        "zz",
+        "c:99",
+        "r:abc",
+        "",
+    ] {
+        let before = s.clone();
+        let o = f.press(&mut s, data);
+        assert!(o.actions.is_empty(), "{data}: {o:?}");
+        assert!(s.cart.is_empty() || data == "c:99", "{data}");
+        assert_eq!(s.stage, before.stage);
+    }
+    // A sold-out item is refused with a sentence.
+    let o = f.press(&mut s, "a:brie_s:1");
+    assert!(
+        o.replies.iter().any(|r| r.text.contains("not available")),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn menu_browses_to_sizes_and_adds() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    let o = f.say(&mut s, "/menu");
+    let cat = button(&o, "c:");
+    let o = f.press(&mut s, &cat);
+    let name = button(&o, "n:");
+    let o = f.press(&mut s, &name);
+    let add = button(&o, "a:");
+    f.press(&mut s, &add);
+    assert_eq!(s.cart.len(), 1);
+    assert!(buttons(&o).iter().all(|d| d.len() <= 64));
+}
+
+#[test]
+fn commands_with_numbers_become_actions() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    assert_eq!(
+        f.say(&mut s, "/status #1042").actions,
+        vec![Action::ShowStatus(OrderNumber(1042))]
+    );
+    assert_eq!(
+        f.say(&mut s, "/cancel 7").actions,
+        vec![Action::Cancel(OrderNumber(7))]
+    );
+    assert_eq!(
+        f.say(&mut s, "/msg 7 ring twice").actions,
+        vec![Action::Message(OrderNumber(7), "ring twice".into())]
+    );
+    assert!(f.say(&mut s, "/msg 7").actions.is_empty());
+    assert!(f.say(&mut s, "/status soon").actions.is_empty());
+    assert_eq!(
+        f.say(&mut s, "/frobnicate").replies[0].text,
+        crate::texts::unknown_command()
+    );
+}

@@ -1,0 +1,11 @@
+#![doc = include_str!("../README.md")]
+
+pub mod bot;
+pub mod conversation;
+pub mod gateway;
+pub mod notify;
+pub mod parse;
+pub mod run;
+pub mod standin;
+pub mod store;
+pub mod texts;

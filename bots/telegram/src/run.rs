@@ -1,0 +1,96 @@
+//! Starts the customer bot: NATS, Redis, teloxide polling, notifications.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chatorder_shared::config::Settings;
+use secrecy::ExposeSecret as _;
+use teloxide::adaptors::throttle::Limits;
+use teloxide::prelude::*;
+use tokio_util::sync::CancellationToken;
+
+use crate::bot::{App, TgBot};
+use crate::gateway::Gateway;
+use crate::store::Store;
+
+/// Runs the bot until `cancel`. Needs `telegram.token` (the CLI starts the
+/// local stand-in and fills it in when there is none).
+pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Result<()> {
+    let token = settings
+        .telegram
+        .token
+        .as_ref()
+        .context("telegram.token is not set (CHATORDER__TELEGRAM__TOKEN)")?
+        .expose_secret()
+        .to_owned();
+    let api_url: reqwest::Url = settings.telegram.api_url.parse().with_context(|| {
+        format!(
+            "telegram.api_url `{}` is not a URL",
+            settings.telegram.api_url
+        )
+    })?;
+    let settings = Arc::new(settings);
+    let subjects = settings.subjects();
+    let client = chatorder_shared::nats::connect(&settings.nats, "chatorder-telegram-bot").await?;
+    let js = async_nats::jetstream::new(client.clone());
+    chatorder_shared::nats::ensure_streams(&js, &subjects, &settings.nats).await?;
+    let store = Store::new(
+        settings.redis.url.expose_secret(),
+        &settings.redis.prefix,
+        Duration::from_secs(settings.telegram.session_ttl_hours * 3600),
+    );
+    let app = Arc::new(App::new(
+        settings.clone(),
+        Gateway {
+            client,
+            js,
+            subjects,
+        },
+        store,
+    ));
+    let bot: TgBot = Bot::new(token)
+        .set_api_url(api_url)
+        .throttle(Limits::default());
+    let me = bot
+        .get_me()
+        .await
+        .context("Telegram refused the bot token (getMe failed)")?;
+    tracing::info!(bot = %me.username(), "Telegram bot connected");
+    crate::bot::register_commands(&bot).await;
+
+    let events = crate::notify::consumer(&app).await?;
+    let notifier = tokio::spawn(crate::notify::run(
+        app.clone(),
+        bot.clone(),
+        events,
+        cancel.clone(),
+    ));
+    let mut dispatcher = Dispatcher::builder(bot, crate::bot::schema())
+        .dependencies(dptree::deps![app])
+        .build();
+    let shutdown = dispatcher.shutdown_token();
+    let stopper = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            cancel.cancelled().await;
+            // The dispatcher may still be starting; ask until it listens.
+            loop {
+                match shutdown.shutdown() {
+                    Ok(done) => {
+                        done.await;
+                        return;
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                }
+            }
+        })
+    };
+    dispatcher.dispatch().await;
+    cancel.cancel();
+    let _ = stopper.await;
+    match notifier.await {
+        Ok(Err(e)) => Err(e),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,332 @@
+//! Every sentence the customer bot says, in one place, ready for a second
+//! language. Messages are sent as plain text (no parse mode), so nothing a
+//! customer typed can be read as formatting.
+
+use chatorder_shared::domain::{Currency, Money, OrderNumber, OrderStatus, Role};
+use chatorder_shared::events::{OrderLine, OrderSnapshot};
+
+pub fn money(minor: i64, currency: Currency) -> String {
+    Money::new(minor, currency).to_string()
+}
+
+pub fn welcome(name: &str, shop: &str) -> String {
+    format!(
+        "Hello {name}, welcome to {shop}!\n\nTell me what you'd like, e.g. \"2 large hawaiian and a small veggie\", or browse with /menu.\nThen /cart to check and /checkout to order. /help lists everything."
+    )
+}
+
+pub fn help() -> String {
+    [
+        "What I can do:",
+        "/menu – browse the menu and add items",
+        "Or just type an order, e.g. \"2 large pepperoni and a medium five cheese\"",
+        "/cart – see and change your cart",
+        "/checkout – pickup or delivery, then confirm",
+        "/orders – your recent orders (and order one again)",
+        "/status 1042 – where order #1042 is",
+        "/cancel 1042 – cancel order #1042 while it is still pending",
+        "/msg 1042 your text – message the shop about an order",
+    ]
+    .join("\n")
+}
+
+pub fn menu_categories() -> String {
+    "Our menu – pick a category:".into()
+}
+
+pub fn menu_items(category: &str) -> String {
+    format!("{category} – pick an item:")
+}
+
+pub fn menu_sizes(name: &str) -> String {
+    format!("{name} – pick a size to add it to your cart:")
+}
+
+pub fn menu_empty() -> String {
+    "The menu is empty right now. Please try again later.".into()
+}
+
+pub fn menu_stale() -> String {
+    "The menu has changed since that button was shown. Here it is again:".into()
+}
+
+pub fn added(lines: &[String], total: &str) -> String {
+    format!(
+        "Added to your cart:\n{}\n\nCart total: {total}. /checkout when you're ready, /cart to change it.",
+        lines.join("\n")
+    )
+}
+
+pub fn line(qty: u32, name: &str) -> String {
+    format!("{qty} × {name}")
+}
+
+pub fn not_understood(fragments: &[String]) -> String {
+    let quoted: Vec<String> = fragments.iter().map(|f| format!("\"{f}\"")).collect();
+    format!(
+        "I didn't understand {}. Try item names from /menu, e.g. \"2 large hawaiian\".",
+        quoted.join(", ")
+    )
+}
+
+pub fn unavailable(names: &[String]) -> String {
+    format!("Sorry, not available right now: {}.", names.join(", "))
+}
+
+pub fn nothing_found() -> String {
+    "I couldn't find anything to add in that. Type an order like \"2 large hawaiian\" or use /menu."
+        .into()
+}
+
+pub fn too_long() -> String {
+    "That message is too long for me to read as an order. Please send a shorter one.".into()
+}
+
+pub fn cart_empty() -> String {
+    "Your cart is empty. Type what you'd like or browse the /menu.".into()
+}
+
+pub fn cart(lines: &[(u32, String, String)], total: &str) -> String {
+    let mut out = String::from("Your cart:\n");
+    for (qty, name, price) in lines {
+        out.push_str(&format!("{qty} × {name} – {price}\n"));
+    }
+    out.push_str(&format!("\nTotal: {total}"));
+    out
+}
+
+pub fn cart_item_gone(name: &str) -> String {
+    format!("{name} is no longer on the menu and was removed from your cart.")
+}
+
+pub fn choose_fulfilment() -> String {
+    "Pickup or delivery?".into()
+}
+
+pub fn ask_address() -> String {
+    "Where should we deliver? Send the address as one message.".into()
+}
+
+pub fn address_too_long(max: usize) -> String {
+    format!("That address is too long; please keep it under {max} characters.")
+}
+
+pub fn ask_note() -> String {
+    "Send your note for the shop (e.g. \"no onions\"), up to 500 characters.".into()
+}
+
+pub fn note_too_long(max: usize) -> String {
+    format!("That note is too long; please keep it under {max} characters.")
+}
+
+pub fn ask_phone() -> String {
+    "For delivery we need a phone number: tap \"Share my phone number\" below.".into()
+}
+
+pub fn summary(
+    lines: &[(u32, String, String)],
+    total: &str,
+    fulfilment: &str,
+    note: Option<&str>,
+) -> String {
+    let mut out = String::from("Please check your order:\n");
+    for (qty, name, price) in lines {
+        out.push_str(&format!("{qty} × {name} – {price}\n"));
+    }
+    out.push_str(&format!("\nTotal: {total}\n{fulfilment}"));
+    if let Some(note) = note {
+        out.push_str(&format!("\nNote: {note}"));
+    }
+    out
+}
+
+pub fn pickup() -> String {
+    "Pickup at the shop".into()
+}
+
+pub fn delivery_to(address: &str) -> String {
+    format!("Delivery to: {address}")
+}
+
+pub fn sending() -> String {
+    "Sending your order to the shop…".into()
+}
+
+pub fn already_sent() -> String {
+    "That order was already sent; you'll hear from us as soon as the shop has it.".into()
+}
+
+pub fn checkout_expired() -> String {
+    "That checkout is no longer open. Type /checkout to start again.".into()
+}
+
+pub fn checkout_cancelled() -> String {
+    "Checkout cancelled; your cart is still there (/cart).".into()
+}
+
+pub fn too_many_orders(limit: u32) -> String {
+    format!(
+        "You've placed {limit} orders in the last hour, which is our limit. Please try again a bit later, or message the shop about an existing order."
+    )
+}
+
+pub fn shop_unreachable() -> String {
+    "Sorry, I can't reach the shop right now. Please try again in a minute; nothing was lost."
+        .into()
+}
+
+pub fn usage_status() -> String {
+    "Which order? For example: /status 1042".into()
+}
+
+pub fn usage_cancel() -> String {
+    "Which order? For example: /cancel 1042".into()
+}
+
+pub fn usage_msg() -> String {
+    "Which order, and what should I tell the shop? For example: /msg 1042 please ring the bell"
+        .into()
+}
+
+pub fn cancel_requested(n: OrderNumber) -> String {
+    format!("Asking the shop to cancel order {n}…")
+}
+
+pub fn message_sent(n: OrderNumber) -> String {
+    format!("Sent to the shop about order {n}. Their reply will arrive here.")
+}
+
+pub fn no_orders() -> String {
+    "You have no orders yet. Type what you'd like or browse the /menu.".into()
+}
+
+pub fn orders_list(orders: &[OrderSnapshot]) -> String {
+    let mut out = String::from("Your recent orders:\n");
+    for o in orders {
+        out.push_str(&format!(
+            "{} – {} – {} – {}\n",
+            o.number,
+            o.placed_at.format("%d %b %H:%M UTC"),
+            status_word(o.status),
+            money(o.total_minor, o.currency)
+        ));
+    }
+    out.push_str("\nTap a button to order one of them again.");
+    out
+}
+
+pub fn order_again_label(n: OrderNumber) -> String {
+    format!("Order {n} again")
+}
+
+pub fn status_word(s: OrderStatus) -> &'static str {
+    match s {
+        OrderStatus::Pending => "waiting for the shop",
+        OrderStatus::Accepted => "accepted",
+        OrderStatus::Rejected => "declined",
+        OrderStatus::Preparing => "being prepared",
+        OrderStatus::Ready => "ready",
+        OrderStatus::OutForDelivery => "out for delivery",
+        OrderStatus::Completed => "completed",
+        OrderStatus::Cancelled => "cancelled",
+    }
+}
+
+pub fn order_details(o: &OrderSnapshot) -> String {
+    format!(
+        "Order {}: {}\n{}\nTotal: {}",
+        o.number,
+        status_word(o.status),
+        lines_text(&o.lines),
+        money(o.total_minor, o.currency)
+    )
+}
+
+pub fn lines_text(lines: &[OrderLine]) -> String {
+    lines
+        .iter()
+        .map(|l| line(l.qty, &l.name))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+// Notifications: one per event.
+
+pub fn placed(o: &OrderSnapshot) -> String {
+    format!(
+        "Order {} received!\n{}\nTotal: {}\nWe'll tell you as soon as the shop accepts it.",
+        o.number,
+        lines_text(&o.lines),
+        money(o.total_minor, o.currency)
+    )
+}
+
+pub fn updated(o: &OrderSnapshot) -> String {
+    format!(
+        "Order {} updated:\n{}\nTotal: {}",
+        o.number,
+        lines_text(&o.lines),
+        money(o.total_minor, o.currency)
+    )
+}
+
+pub fn status_changed(o: &OrderSnapshot, reason: Option<&str>) -> String {
+    let base = match o.status {
+        OrderStatus::Accepted => format!("Good news: the shop accepted order {}.", o.number),
+        OrderStatus::Rejected => format!("Sorry, the shop couldn't take order {}.", o.number),
+        OrderStatus::Preparing => format!("Order {} is being prepared.", o.number),
+        OrderStatus::Ready => match o.fulfilment.address() {
+            None => format!("Order {} is ready for pickup!", o.number),
+            Some(_) => format!("Order {} is ready and will leave shortly.", o.number),
+        },
+        OrderStatus::OutForDelivery => format!("Order {} is on its way to you.", o.number),
+        OrderStatus::Completed => format!("Order {} is complete. Enjoy, and thank you!", o.number),
+        other => format!("Order {} is now {}.", o.number, status_word(other)),
+    };
+    match reason {
+        Some(r) => format!("{base}\nReason: {r}"),
+        None => base,
+    }
+}
+
+pub fn cancelled(o: &OrderSnapshot, by: Role, reason: Option<&str>) -> String {
+    let base = match by {
+        Role::Customer => format!("Order {} is cancelled, as you asked.", o.number),
+        Role::Owner => format!("Sorry, the shop cancelled order {}.", o.number),
+    };
+    match reason {
+        Some(r) if by == Role::Owner => format!("{base}\nReason: {r}"),
+        _ => base,
+    }
+}
+
+pub fn rejected_command(reason: &str) -> String {
+    format!("Sorry: {reason}")
+}
+
+pub fn shop_message(n: OrderNumber, text: &str) -> String {
+    format!("Message from the shop about order {n}:\n{text}")
+}
+
+pub fn unknown_command() -> String {
+    "I don't know that command. /help lists what I can do.".into()
+}
+
+pub fn not_text() -> String {
+    "I can only read text messages. Type your order, or use /menu.".into()
+}
+
+pub fn button_stale() -> String {
+    "That button is no longer valid.".into()
+}
+
+// Button labels.
+pub const BTN_PICKUP: &str = "Pickup";
+pub const BTN_DELIVERY: &str = "Delivery";
+pub const BTN_CONFIRM: &str = "Confirm order";
+pub const BTN_CANCEL: &str = "Cancel";
+pub const BTN_NOTE: &str = "Add a note";
+pub const BTN_CHECKOUT: &str = "Checkout";
+pub const BTN_CLEAR: &str = "Empty cart";
+pub const BTN_SHARE_PHONE: &str = "Share my phone number";
+pub const BTN_BACK: &str = "« Back";

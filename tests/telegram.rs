@@ -1,0 +1,199 @@
+//! The customer bot end to end: the real teloxide client against the local
+//! Telegram stand-in, the order worker, NATS, MariaDB and Redis.
+
+mod common;
+
+use std::time::Duration;
+
+use chatorder_shared::domain::{OrderNumber, OrderStatus};
+use chatorder_telegram::standin::{BotMessage, TOKEN, TelegramStandIn, User};
+use common::*;
+use tokio_util::sync::CancellationToken;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+struct Bot {
+    standin: TelegramStandIn,
+    cancel: CancellationToken,
+    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+async fn start_bot(env: &TestEnv) -> Bot {
+    let standin = TelegramStandIn::start().await.expect("stand-in starts");
+    let mut settings = env.settings.clone();
+    settings.telegram.token = Some(TOKEN.to_owned().into());
+    settings.telegram.api_url = standin.api_url();
+    let cancel = CancellationToken::new();
+    let handle = tokio::spawn(chatorder_telegram::run::run(settings, cancel.clone()));
+    Bot {
+        standin,
+        cancel,
+        handle,
+    }
+}
+
+impl Bot {
+    async fn expect(
+        &self,
+        user: &User,
+        what: &str,
+        pred: impl Fn(&BotMessage) -> bool,
+    ) -> BotMessage {
+        self.standin
+            .wait_for(user.id, WAIT, pred)
+            .await
+            .unwrap_or_else(|| {
+                panic!(
+                    "bot never said {what}; chat: {:#?}",
+                    self.standin.messages(user.id)
+                )
+            })
+    }
+
+    async fn said(&self, user: &User, needle: &str) -> BotMessage {
+        self.expect(user, needle, |m| m.text.contains(needle)).await
+    }
+
+    fn button(msg: &BotMessage, prefix: &str) -> String {
+        msg.buttons()
+            .into_iter()
+            .map(|(_, d)| d)
+            .find(|d| d.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no `{prefix}` button on {msg:#?}"))
+    }
+
+    async fn stop(self) {
+        self.cancel.cancel();
+        tokio::time::timeout(WAIT, self.handle)
+            .await
+            .expect("bot stops in time")
+            .expect("no panic")
+            .expect("bot stops cleanly");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_orders_in_plain_words_and_hears_every_step() {
+    let mut env = TestEnv::new().await;
+    env.spawn_worker();
+    env.wait_queries_served().await;
+    let bot = start_bot(&env).await;
+    let ada = User::new(5_512_345, "Ada");
+
+    bot.standin.send_text(&ada, "/start");
+    bot.said(&ada, "welcome").await;
+    bot.standin
+        .send_text(&ada, "2 large hawaiian and a small five cheese please");
+    let added = bot.said(&ada, "Added to your cart").await;
+    assert!(
+        added.text.contains("2 × The Hawaiian Pizza (L)"),
+        "{}",
+        added.text
+    );
+
+    bot.standin.send_text(&ada, "/checkout");
+    let ask = bot.said(&ada, "Pickup or delivery").await;
+    bot.standin
+        .press_button(&ada, ask.message_id, &Bot::button(&ask, "f:p:"));
+    let summary = bot.said(&ada, "Please check your order").await;
+    let ok = Bot::button(&summary, "ok:");
+    // An impatient customer taps Confirm three times.
+    for _ in 0..3 {
+        let q = bot.standin.press_button(&ada, summary.message_id, &ok);
+        assert!(
+            bot.standin.wait_answered(&q, WAIT).await,
+            "callback {q} answered"
+        );
+    }
+    let received = bot.said(&ada, "received").await;
+    env.settle().await;
+    assert_eq!(
+        env.count("SELECT COUNT(*) AS n FROM orders").await,
+        1,
+        "one order however often Confirm is tapped"
+    );
+    assert_eq!(
+        env.count("SELECT COUNT(*) AS n FROM orders WHERE customer_id = 'telegram:5512345'")
+            .await,
+        1
+    );
+    let number: u64 = received
+        .text
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix('#').and_then(|n| n.parse().ok()))
+        .expect("order number in the message");
+
+    // The shop accepts: the customer hears it.
+    env.set_status(OrderNumber(number), OrderStatus::Accepted)
+        .await;
+    bot.said(&ada, "accepted").await;
+
+    // Status and history through the worker's queries.
+    bot.standin.send_text(&ada, &format!("/status {number}"));
+    bot.said(&ada, ": accepted").await;
+    bot.standin.send_text(&ada, "/orders");
+    let list = bot.said(&ada, "Your recent orders").await;
+    let again = Bot::button(&list, "r:");
+
+    // Another customer forging Ada's "order again" button learns nothing.
+    let bob = User::new(7_000_001, "Bob");
+    bot.standin.press_button(&bob, list.message_id, &again);
+    bot.standin.send_text(&bob, "/cart");
+    bot.said(&bob, "Your cart is empty").await;
+    assert!(
+        bot.standin
+            .messages(bob.id)
+            .iter()
+            .all(|m| !m.text.contains("Hawaiian")),
+        "{:#?}",
+        bot.standin.messages(bob.id)
+    );
+
+    // Ada's own button refills her cart.
+    bot.standin.press_button(&ada, list.message_id, &again);
+    bot.expect(&ada, "the reorder", |m| {
+        m.text.contains("Added to your cart") && m.message_id > list.message_id
+    })
+    .await;
+
+    // Nothing was sent twice.
+    let placed_msgs = bot
+        .standin
+        .messages(ada.id)
+        .iter()
+        .filter(|m| m.text.contains("received"))
+        .count();
+    assert_eq!(placed_msgs, 1);
+    bot.stop().await;
+    env.stop_workers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_reach_the_customer_and_carts_survive_a_restart() {
+    let mut env = TestEnv::new().await;
+    env.spawn_worker();
+    env.wait_queries_served().await;
+    let bot = start_bot(&env).await;
+    let ada = User::new(42, "Ada");
+    bot.standin.send_text(&ada, "3 small pepperoni");
+    bot.said(&ada, "Added to your cart").await;
+    bot.standin.send_text(&ada, "a blue whale");
+    bot.said(&ada, "didn't understand").await;
+
+    // Restart the bot: the cart is still there (Redis).
+    bot.stop().await;
+    let bot = start_bot(&env).await;
+    bot.standin.send_text(&ada, "/cart");
+    let cart = bot.said(&ada, "Your cart").await;
+    assert!(
+        cart.text.contains("3 × The Pepperoni Pizza (S)"),
+        "{}",
+        cart.text
+    );
+
+    // Cancelling someone else's order number is refused, with a sentence.
+    bot.standin.send_text(&ada, "/cancel 999999");
+    bot.said(&ada, "couldn't find order #999999").await;
+    bot.stop().await;
+    env.stop_workers().await;
+}
