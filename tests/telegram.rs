@@ -19,8 +19,16 @@ struct Bot {
 }
 
 async fn start_bot(env: &TestEnv) -> Bot {
+    start_bot_with(env, |_| {}).await
+}
+
+async fn start_bot_with(
+    env: &TestEnv,
+    tweak: impl FnOnce(&mut chatorder_shared::config::Settings),
+) -> Bot {
     let standin = TelegramStandIn::start().await.expect("stand-in starts");
     let mut settings = env.settings.clone();
+    tweak(&mut settings);
     settings.telegram.token = Some(TOKEN.to_owned().into());
     settings.telegram.api_url = standin.api_url();
     let cancel = CancellationToken::new();
@@ -194,6 +202,86 @@ async fn refusals_reach_the_customer_and_carts_survive_a_restart() {
     // Cancelling someone else's order number is refused, with a sentence.
     bot.standin.send_text(&ada, "/cancel 999999");
     bot.said(&ada, "couldn't find order #999999").await;
+    bot.stop().await;
+    env.stop_workers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_orders_can_be_changed_limits_hold_and_rate_limits_are_honoured() {
+    let mut env = TestEnv::new().await;
+    env.spawn_worker();
+    env.wait_queries_served().await;
+    let bot = start_bot_with(&env, |s| s.telegram.max_orders_per_hour = 1).await;
+    let ada = User::new(77, "Ada");
+
+    // Telegram says "slow down" once: the message still arrives.
+    bot.standin.rate_limit_next(1);
+    bot.standin.send_text(&ada, "/start");
+    bot.said(&ada, "welcome").await;
+
+    bot.standin.send_text(&ada, "a small hawaiian");
+    bot.said(&ada, "Added to your cart").await;
+    bot.standin.send_text(&ada, "/checkout");
+    let ask = bot.said(&ada, "Pickup or delivery").await;
+    bot.standin
+        .press_button(&ada, ask.message_id, &Bot::button(&ask, "f:p:"));
+    let summary = bot.said(&ada, "Please check your order").await;
+    bot.standin
+        .press_button(&ada, summary.message_id, &Bot::button(&summary, "ok:"));
+    let received = bot.said(&ada, "received").await;
+    let number: u64 = received
+        .text
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix('#').and_then(|n| n.parse().ok()))
+        .expect("order number");
+
+    // Change it while pending.
+    bot.standin.send_text(&ada, &format!("/edit {number}"));
+    bot.said(&ada, "is in your cart now").await;
+    bot.standin.send_text(&ada, "a small pepperoni");
+    bot.said(&ada, "Added to your cart").await;
+    bot.standin.send_text(&ada, "/checkout");
+    let change = bot.said(&ada, "Change order").await;
+    bot.standin
+        .press_button(&ada, change.message_id, &Bot::button(&change, "ok:"));
+    let updated = bot.said(&ada, "updated").await;
+    assert!(
+        updated.text.contains("The Pepperoni Pizza (S)"),
+        "{}",
+        updated.text
+    );
+
+    // Once accepted, a change is refused before anything is sent.
+    env.set_status(OrderNumber(number), OrderStatus::Accepted)
+        .await;
+    bot.said(&ada, "accepted").await;
+    bot.standin.send_text(&ada, &format!("/edit {number}"));
+    bot.said(&ada, "can't be changed").await;
+
+    // A second order within the hour is over this shop's limit of one.
+    bot.standin.send_text(&ada, "a small hawaiian");
+    bot.expect(&ada, "a second add", |m| {
+        m.text.contains("Added to your cart") && m.message_id > updated.message_id
+    })
+    .await;
+    bot.standin.send_text(&ada, "/checkout");
+    let ask = bot
+        .expect(&ada, "a second checkout", |m| {
+            m.text.contains("Pickup or delivery") && m.message_id > updated.message_id
+        })
+        .await;
+    bot.standin
+        .press_button(&ada, ask.message_id, &Bot::button(&ask, "f:p:"));
+    let summary = bot
+        .expect(&ada, "a second summary", |m| {
+            m.text.contains("Please check") && m.message_id > ask.message_id
+        })
+        .await;
+    bot.standin
+        .press_button(&ada, summary.message_id, &Bot::button(&summary, "ok:"));
+    bot.said(&ada, "our limit").await;
+    env.settle().await;
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 1);
     bot.stop().await;
     env.stop_workers().await;
 }

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chatorder_shared::commands::{CancelOrder, SendMessage};
+use chatorder_shared::commands::{CancelOrder, SendMessage, UpdateOrder};
 use chatorder_shared::config::Settings;
-use chatorder_shared::domain::{Actor, Platform, Role};
+use chatorder_shared::domain::{Actor, OrderStatus, Platform, Role};
 use chatorder_shared::events::{CatalogItem, OrderSnapshot};
 use chatorder_shared::queries::{Catalog, CustomerOrders, GetOrder, ListCatalog, OrderPage};
 use chatorder_shared::subjects::{CommandKind, QueryKind};
@@ -19,7 +19,7 @@ use teloxide::types::{
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
-use crate::conversation::{self, Action, Input, Keyboard, Reply, Session, Shop};
+use crate::conversation::{self, Action, CartLine, Input, Keyboard, Reply, Session, Shop};
 use crate::gateway::Gateway;
 use crate::parse::{Matcher, Parsed, ParsedLine};
 use crate::store::Store;
@@ -270,6 +270,47 @@ async fn perform(
                 }
             }
         }
+        Action::Update { id, number, lines } => {
+            let cmd = UpdateOrder {
+                number,
+                lines,
+                note: None,
+            };
+            match app.gateway.send(CommandKind::Update, &who, id, cmd).await {
+                Ok(()) => {
+                    conversation::placed(session, id);
+                    Vec::new()
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not publish an update command");
+                    say(t::shop_unreachable())
+                }
+            }
+        }
+        Action::Edit(number) => {
+            let got: Result<OrderSnapshot, String> = app
+                .gateway
+                .query(QueryKind::Get, &GetOrder { actor: who, number })
+                .await;
+            match got {
+                Ok(order) if order.status != OrderStatus::Pending => {
+                    say(t::not_editable(number, order.status))
+                }
+                Ok(order) => {
+                    let lines = order
+                        .lines
+                        .iter()
+                        .map(|l| CartLine {
+                            sku: l.sku.clone(),
+                            qty: l.qty,
+                        })
+                        .collect();
+                    conversation::start_edit(session, number, lines);
+                    say(t::editing(number))
+                }
+                Err(e) => say(e),
+            }
+        }
         Action::Cancel(number) => {
             let cmd = CancelOrder {
                 number,
@@ -373,6 +414,7 @@ pub async fn register_commands(bot: &TgBot) {
         ("orders", "Your recent orders"),
         ("status", "Where is my order? /status 1042"),
         ("cancel", "Cancel a pending order: /cancel 1042"),
+        ("edit", "Change a pending order: /edit 1042"),
         ("msg", "Message the shop: /msg 1042 text"),
         ("help", "What I can do"),
     ]

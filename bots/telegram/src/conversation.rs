@@ -25,6 +25,9 @@ pub struct Session {
     pub phone: Option<String>,
     /// The last checkout sent, so a second tap on Confirm sends nothing.
     pub last_checkout: Option<Uuid>,
+    /// A pending order loaded into the cart to be changed (`/edit`).
+    #[serde(default)]
+    pub editing: Option<OrderNumber>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +61,11 @@ pub enum Stage {
         checkout: Uuid,
         fulfilment: Fulfilment,
         note: Option<String>,
+    },
+    /// Confirming a change to a pending order.
+    ConfirmEdit {
+        checkout: Uuid,
+        number: OrderNumber,
     },
 }
 
@@ -115,7 +123,16 @@ impl Reply {
 /// Work for the I/O shell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    Place { id: Uuid, order: PlaceOrder },
+    Place {
+        id: Uuid,
+        order: PlaceOrder,
+    },
+    Update {
+        id: Uuid,
+        number: OrderNumber,
+        lines: Vec<LineRequest>,
+    },
+    Edit(OrderNumber),
     Cancel(OrderNumber),
     Message(OrderNumber, String),
     ShowOrders,
@@ -277,6 +294,10 @@ fn on_command(session: &mut Session, command: &str, shop: &Shop<'_>, first_name:
             },
             None => Outcome::say(Reply::text(t::usage_cancel())),
         },
+        "edit" => match number() {
+            Some(n) => Outcome::act(Action::Edit(n)),
+            None => Outcome::say(Reply::text(t::usage_edit())),
+        },
         "msg" => match number() {
             Some(n) if !rest.is_empty() => Outcome::act(Action::Message(n, rest.to_owned())),
             _ => Outcome::say(Reply::text(t::usage_msg())),
@@ -357,6 +378,7 @@ fn on_button(session: &mut Session, data: &str, shop: &Shop<'_>) -> Outcome {
         }
         "clear" => {
             session.cart.clear();
+            session.editing = None;
             session.stage = Stage::Browsing;
             Outcome::say(cart_view(session, shop).edit())
         }
@@ -430,7 +452,8 @@ fn open_checkout(session: &Session, id: &str) -> Option<Uuid> {
         | Stage::Address { checkout }
         | Stage::Phone { checkout, .. }
         | Stage::Note { checkout, .. }
-        | Stage::Confirm { checkout, .. } => *checkout,
+        | Stage::Confirm { checkout, .. }
+        | Stage::ConfirmEdit { checkout, .. } => *checkout,
     };
     (current.simple().to_string() == id).then_some(current)
 }
@@ -570,6 +593,18 @@ fn start_checkout(session: &mut Session, shop: &Shop<'_>) -> Outcome {
         return Outcome::say(Reply::text(t::cart_empty()));
     }
     let checkout = Uuid::now_v7();
+    if let Some(number) = session.editing {
+        session.stage = Stage::ConfirmEdit { checkout, number };
+        let text = t::confirm_edit(number, &lines, &shop.money(cart_total(session, shop)));
+        let id = checkout.simple();
+        return Outcome::say(Reply::with(
+            text,
+            vec![vec![
+                (t::BTN_CONFIRM_EDIT.into(), format!("ok:{id}")),
+                (t::BTN_CANCEL.into(), format!("no:{id}")),
+            ]],
+        ));
+    }
     session.stage = Stage::Fulfilment { checkout };
     let id = checkout.simple();
     Outcome::say(Reply::with(
@@ -628,6 +663,26 @@ fn confirm(session: &mut Session, id: &str) -> Outcome {
     {
         return Outcome::say(Reply::text(t::already_sent()));
     }
+    let lines: Vec<LineRequest> = session
+        .cart
+        .iter()
+        .map(|l| LineRequest {
+            sku: l.sku.clone(),
+            qty: l.qty,
+        })
+        .collect();
+    if let Stage::ConfirmEdit { checkout, number } = session.stage
+        && checkout.simple().to_string() == id
+    {
+        return Outcome {
+            replies: vec![Reply::text(t::sending()).edit()],
+            actions: vec![Action::Update {
+                id: checkout,
+                number,
+                lines,
+            }],
+        };
+    }
     let Stage::Confirm {
         checkout,
         fulfilment,
@@ -640,14 +695,7 @@ fn confirm(session: &mut Session, id: &str) -> Outcome {
         return Outcome::say(Reply::text(t::checkout_expired()));
     }
     let order = PlaceOrder {
-        lines: session
-            .cart
-            .iter()
-            .map(|l| LineRequest {
-                sku: l.sku.clone(),
-                qty: l.qty,
-            })
-            .collect(),
+        lines,
         fulfilment,
         note,
         phone: session.phone.clone(),
@@ -661,11 +709,19 @@ fn confirm(session: &mut Session, id: &str) -> Outcome {
     }
 }
 
-/// After the place command is stored: the cart is spent.
+/// After the place (or update) command is stored: the cart is spent.
 pub fn placed(session: &mut Session, checkout: Uuid) {
     session.cart.clear();
     session.stage = Stage::Browsing;
+    session.editing = None;
     session.last_checkout = Some(checkout);
+}
+
+/// Loads a pending order's lines into the cart to be changed.
+pub fn start_edit(session: &mut Session, number: OrderNumber, lines: Vec<CartLine>) {
+    session.cart = lines;
+    session.editing = Some(number);
+    session.stage = Stage::Browsing;
 }
 
 fn menu(shop: &Shop<'_>) -> Reply {

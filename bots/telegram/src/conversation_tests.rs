@@ -250,3 +250,35 @@ fn commands_with_numbers_become_actions() {
         crate::texts::unknown_command()
     );
 }
+
+#[test]
+fn an_edit_sends_an_update_not_a_new_order() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    start_edit(
+        &mut s,
+        OrderNumber(1042),
+        vec![CartLine {
+            sku: Sku::parse("hawaiian_s").expect("sku"),
+            qty: 1,
+        }],
+    );
+    f.say(&mut s, "a margherita");
+    let o = f.say(&mut s, "/checkout");
+    assert!(
+        o.replies[0].text.contains("Change order #1042"),
+        "{}",
+        o.replies[0].text
+    );
+    let ok = button(&o, "ok:");
+    let o = f.press(&mut s, &ok);
+    let [Action::Update { number, lines, .. }] = &o.actions[..] else {
+        panic!("update: {o:?}")
+    };
+    assert_eq!((*number, lines.len()), (OrderNumber(1042), 2));
+    assert_eq!(f.say(&mut s, "/edit").actions, vec![]);
+    assert_eq!(
+        f.say(&mut s, "/edit 7").actions,
+        vec![Action::Edit(OrderNumber(7))]
+    );
+}

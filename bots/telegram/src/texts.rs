@@ -25,6 +25,7 @@ pub fn help() -> String {
         "/orders – your recent orders (and order one again)",
         "/status 1042 – where order #1042 is",
         "/cancel 1042 – cancel order #1042 while it is still pending",
+        "/edit 1042 – change order #1042 while it is still pending",
         "/msg 1042 your text – message the shop about an order",
     ]
     .join("\n")
@@ -188,6 +189,33 @@ pub fn usage_msg() -> String {
         .into()
 }
 
+pub fn usage_edit() -> String {
+    "Which order? For example: /edit 1042".into()
+}
+
+pub fn editing(n: OrderNumber) -> String {
+    format!(
+        "Order {n} is in your cart now. Change it (type items, or /cart for − and +), then /checkout to send the change."
+    )
+}
+
+pub fn not_editable(n: OrderNumber, status: OrderStatus) -> String {
+    format!(
+        "Order {n} is already {}, so it can't be changed any more. You can message the shop: /msg {} …",
+        status_word(status),
+        n.0
+    )
+}
+
+pub fn confirm_edit(n: OrderNumber, lines: &[(u32, String, String)], total: &str) -> String {
+    let mut out = format!("Change order {n} to:\n");
+    for (qty, name, price) in lines {
+        out.push_str(&format!("{qty} × {name} – {price}\n"));
+    }
+    out.push_str(&format!("\nNew total: {total}"));
+    out
+}
+
 pub fn cancel_requested(n: OrderNumber) -> String {
     format!("Asking the shop to cancel order {n}…")
 }
@@ -324,6 +352,7 @@ pub fn button_stale() -> String {
 pub const BTN_PICKUP: &str = "Pickup";
 pub const BTN_DELIVERY: &str = "Delivery";
 pub const BTN_CONFIRM: &str = "Confirm order";
+pub const BTN_CONFIRM_EDIT: &str = "Confirm the change";
 pub const BTN_CANCEL: &str = "Cancel";
 pub const BTN_NOTE: &str = "Add a note";
 pub const BTN_CHECKOUT: &str = "Checkout";
