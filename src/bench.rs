@@ -101,20 +101,7 @@ pub async fn orders(mut settings: Settings, args: OrdersArgs) -> anyhow::Result<
     let cancel = CancellationToken::new();
     let mut worker = None;
     if !args.external {
-        let tag = Uuid::now_v7().simple().to_string();
-        let tag = &tag[tag.len() - 8..];
-        settings.nats.prefix = format!("bench_{tag}");
-        settings.redis.prefix = format!("chatorder-bench:{tag}:");
-        settings.metrics.listen = String::new();
-        let url = secrecy::ExposeSecret::expose_secret(&settings.database.url).to_owned();
-        let base = url
-            .rsplit_once('/')
-            .map_or(url.as_str(), |(b, _)| b)
-            .to_owned();
-        settings.database.url = format!("{base}/chatorder_bench").into();
-        settings.database.pool_size = settings.database.pool_size.max(4);
-        reset_database(&base).await?;
-        chatorder_orders::worker::prepare_database(&settings).await?;
+        scratch(&mut settings).await?;
     }
     let subjects = settings.subjects();
     let client = async_nats::ConnectOptions::new()
@@ -314,6 +301,37 @@ async fn run_phase(
         },
     );
     Ok(done == phase.count)
+}
+
+/// Points `settings` at a fresh scratch database (`chatorder_bench`, emptied
+/// first), its own stream prefix and Redis prefix, and no metrics endpoint.
+pub async fn scratch(settings: &mut Settings) -> anyhow::Result<()> {
+    let tag = Uuid::now_v7().simple().to_string();
+    let tag = &tag[tag.len() - 8..];
+    settings.nats.prefix = format!("bench_{tag}");
+    settings.redis.prefix = format!("chatorder-bench:{tag}:");
+    settings.metrics.listen = String::new();
+    let url = secrecy::ExposeSecret::expose_secret(&settings.database.url).to_owned();
+    let base = url
+        .rsplit_once('/')
+        .map_or(url.as_str(), |(b, _)| b)
+        .to_owned();
+    settings.database.url = format!("{base}/chatorder_bench").into();
+    settings.database.pool_size = settings.database.pool_size.max(4);
+    reset_database(&base).await?;
+    chatorder_orders::worker::prepare_database(settings).await
+}
+
+pub fn percentiles(label: &str, mut ms: Vec<f64>) -> String {
+    ms.sort_by(f64::total_cmp);
+    format!(
+        "{label} ms p50 {:.1} p95 {:.1} p99 {:.1} max {:.1} (n={})",
+        percentile(&ms, 50.0),
+        percentile(&ms, 95.0),
+        percentile(&ms, 99.0),
+        percentile(&ms, 100.0),
+        ms.len()
+    )
 }
 
 async fn reset_database(server: &str) -> anyhow::Result<()> {

@@ -78,6 +78,8 @@ enum CatalogCmd {
 enum BenchCmd {
     /// Place orders through JetStream and measure throughput and latency.
     Orders(crate::bench::OrdersArgs),
+    /// Simulated customers chatting with the bot through the stand-in.
+    Telegram(crate::bench_telegram::TelegramArgs),
 }
 
 fn load_settings() -> anyhow::Result<Settings> {
@@ -202,6 +204,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 chatorder_orders::catalog::import(&mut conn, &path, settings.currency()).await?;
             println!("imported {n} catalog items from {}", path.display());
             Ok(())
+        }
+        Command::Bench(BenchCmd::Telegram(args)) => {
+            let settings = load_settings()?;
+            Box::pin(crate::bench_telegram::run(settings, args)).await
         }
         Command::Bench(BenchCmd::Orders(args)) => {
             let settings = load_settings()?;

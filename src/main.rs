@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod bench;
+mod bench_telegram;
 mod cli;
 
 use clap::Parser as _;

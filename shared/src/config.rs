@@ -75,6 +75,9 @@ pub struct TelegramSettings {
     pub max_orders_per_hour: u32,
     /// An untouched cart (and checkout) is forgotten after this long.
     pub session_ttl_hours: u64,
+    /// Keep to Telegram's rate limits (1 message/s per chat, 30/s overall).
+    /// Only a benchmark against the local stand-in turns this off.
+    pub rate_limit: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -10,7 +10,6 @@ use chatorder_shared::domain::{Actor, OrderStatus, Platform, Role};
 use chatorder_shared::events::{CatalogItem, OrderSnapshot};
 use chatorder_shared::queries::{Catalog, CustomerOrders, GetOrder, ListCatalog, OrderPage};
 use chatorder_shared::subjects::{CommandKind, QueryKind};
-use teloxide::adaptors::Throttle;
 use teloxide::prelude::*;
 use teloxide::types::{
     BotCommand, ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
@@ -25,7 +24,7 @@ use crate::parse::{Matcher, Parsed, ParsedLine};
 use crate::store::Store;
 use crate::texts as t;
 
-pub type TgBot = Throttle<Bot>;
+pub use crate::client::TgBot;
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 /// How long a fetched catalog is used before asking again.
@@ -125,7 +124,7 @@ async fn on_message(bot: TgBot, msg: Message, app: Arc<App>) -> HandlerResult {
 
 async fn on_callback(bot: TgBot, q: CallbackQuery, app: Arc<App>) -> HandlerResult {
     // Always answer, or the customer's client keeps spinning.
-    if let Err(e) = bot.answer_callback_query(q.id.clone()).await {
+    if let Err(e) = bot.answer(q.id.clone()).await {
         tracing::warn!(error = %e, "answering a callback query failed");
     }
     let chat = q
@@ -202,34 +201,32 @@ fn inline(rows: &[Vec<(String, String)>]) -> InlineKeyboardMarkup {
 /// Sends a reply, or edits the pressed message when the reply asks to.
 async fn send(bot: &TgBot, chat: ChatId, pressed: Option<MessageId>, reply: Reply) {
     let text: String = reply.text.chars().take(4000).collect();
-    let result = match (reply.edit, pressed, &reply.keyboard) {
-        (true, Some(id), Keyboard::Inline(rows)) => bot
-            .edit_message_text(chat, id, text)
-            .reply_markup(inline(rows))
-            .await
-            .map(drop),
-        (true, Some(id), Keyboard::None) => bot.edit_message_text(chat, id, text).await.map(drop),
-        (_, _, Keyboard::Inline(rows)) => bot
-            .send_message(chat, text)
-            .reply_markup(inline(rows))
-            .await
-            .map(drop),
+    let result = match (reply.edit, pressed, reply.keyboard) {
+        (true, Some(id), Keyboard::Inline(rows)) => {
+            bot.edit(chat, id, text, Some(inline(&rows))).await
+        }
+        (true, Some(id), Keyboard::None) => bot.edit(chat, id, text, None).await,
+        (_, _, Keyboard::Inline(rows)) => {
+            bot.send(chat, text, Some(ReplyMarkup::InlineKeyboard(inline(&rows))))
+                .await
+        }
         (_, _, Keyboard::RequestContact) => {
             let keyboard = KeyboardMarkup::new([[
                 KeyboardButton::new(t::BTN_SHARE_PHONE).request(ButtonRequest::Contact)
             ]])
             .one_time_keyboard()
             .resize_keyboard();
-            bot.send_message(chat, text)
-                .reply_markup(ReplyMarkup::Keyboard(keyboard))
+            bot.send(chat, text, Some(ReplyMarkup::Keyboard(keyboard)))
                 .await
-                .map(drop)
         }
-        (_, _, Keyboard::None) => bot
-            .send_message(chat, text)
-            .reply_markup(ReplyMarkup::KeyboardRemove(KeyboardRemove::new()))
+        (_, _, Keyboard::None) => {
+            bot.send(
+                chat,
+                text,
+                Some(ReplyMarkup::KeyboardRemove(KeyboardRemove::new())),
+            )
             .await
-            .map(drop),
+        }
     };
     if let Err(e) = result {
         tracing::warn!(error = %e, chat = chat.0, "sending a message to Telegram failed");
@@ -419,7 +416,7 @@ pub async fn register_commands(bot: &TgBot) {
         ("help", "What I can do"),
     ]
     .map(|(c, d)| BotCommand::new(c, d));
-    if let Err(e) = bot.set_my_commands(commands).await {
+    if let Err(e) = bot.set_commands(commands.to_vec()).await {
         tracing::warn!(error = %e, "could not register bot commands");
     }
 }

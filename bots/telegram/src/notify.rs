@@ -5,6 +5,7 @@
 //! receipt per event id in Redis keeps a redelivered event from being sent
 //! twice.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use async_nats::jetstream::{self, AckKind, consumer::pull};
 use chatorder_shared::domain::{Platform, Role};
 use chatorder_shared::envelope::Envelope;
 use chatorder_shared::events::{Event, decode_event};
-use futures::StreamExt as _;
+use futures::{FutureExt as _, StreamExt as _};
 use teloxide::prelude::*;
 use tokio_util::sync::CancellationToken;
 
@@ -85,6 +86,12 @@ pub async fn consumer(app: &App) -> anyhow::Result<jetstream::consumer::PullCons
 }
 
 /// Delivers notifications until cancelled.
+/// An event as pulled, and as read (`None` if it could not be read).
+type Pulled = (jetstream::Message, Option<Envelope<Event>>);
+
+/// Most events handled at once; one customer's are still sent in order.
+const BATCH: usize = 256;
+
 pub async fn run(
     app: Arc<App>,
     bot: TgBot,
@@ -97,7 +104,7 @@ pub async fn run(
             () = cancel.cancelled() => return Ok(()),
             next = messages.next() => next,
         };
-        let msg = match next {
+        let first = match next {
             Some(Ok(msg)) => msg,
             Some(Err(e)) => {
                 tracing::warn!(error = %e, "pulling events failed; retrying");
@@ -106,44 +113,72 @@ pub async fn run(
             }
             None => anyhow::bail!("the event subscription ended"),
         };
-        let env = match decode_event(&msg.payload) {
-            Ok(env) => env,
-            Err(e) => {
-                tracing::warn!(error = %e, subject = %msg.subject, "skipping an event this bot cannot read");
-                let _ = msg.ack().await;
-                continue;
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match messages.next().now_or_never() {
+                Some(Some(Ok(msg))) => batch.push(msg),
+                _ => break,
             }
-        };
-        if matches!(env.data, Event::CatalogChanged { .. }) {
-            app.catalog_changed().await;
         }
-        if let Some((chat, text)) = notification(&env) {
-            let id = env.id.to_string();
-            if app.store.first_delivery(&id).await
-                && let Err(e) = bot.send_message(ChatId(chat), text).await
-            {
-                use teloxide::{ApiError, RequestError};
-                match e {
-                    // The customer blocked the bot: nothing to retry.
-                    RequestError::Api(
-                        ApiError::BotBlocked | ApiError::ChatNotFound | ApiError::UserDeactivated,
-                    ) => {
-                        tracing::info!(
-                            chat,
-                            "customer unreachable on Telegram; notification dropped"
-                        );
-                    }
-                    other => {
-                        tracing::warn!(error = %other, chat, "notification failed; will retry");
-                        app.store.forget_delivery(&id).await;
-                        let _ = msg
-                            .ack_with(AckKind::Nak(Some(Duration::from_secs(2))))
-                            .await;
-                        continue;
-                    }
+        // Different customers in parallel, each customer's events in order.
+        let mut by_chat: HashMap<Option<i64>, Vec<Pulled>> = HashMap::new();
+        for msg in batch {
+            let env = match decode_event(&msg.payload) {
+                Ok(env) => Some(env),
+                Err(e) => {
+                    tracing::warn!(error = %e, subject = %msg.subject, "skipping an event this bot cannot read");
+                    None
+                }
+            };
+            let chat = env.as_ref().and_then(notification).map(|(chat, _)| chat);
+            by_chat.entry(chat).or_default().push((msg, env));
+        }
+        let app = &app;
+        let bot = &bot;
+        futures::future::join_all(by_chat.into_values().map(|events| async move {
+            for (msg, env) in events {
+                deliver(app, bot, msg, env).await;
+            }
+        }))
+        .await;
+    }
+}
+
+/// Sends one event's notification (once) and settles the message.
+async fn deliver(app: &App, bot: &TgBot, msg: jetstream::Message, env: Option<Envelope<Event>>) {
+    let Some(env) = env else {
+        let _ = msg.ack().await;
+        return;
+    };
+    if matches!(env.data, Event::CatalogChanged { .. }) {
+        app.catalog_changed().await;
+    }
+    if let Some((chat, text)) = notification(&env) {
+        let id = env.id.to_string();
+        if app.store.first_delivery(&id).await
+            && let Err(e) = bot.send(ChatId(chat), text, None).await
+        {
+            use teloxide::{ApiError, RequestError};
+            match e {
+                // The customer blocked the bot: nothing to retry.
+                RequestError::Api(
+                    ApiError::BotBlocked | ApiError::ChatNotFound | ApiError::UserDeactivated,
+                ) => {
+                    tracing::info!(
+                        chat,
+                        "customer unreachable on Telegram; notification dropped"
+                    );
+                }
+                other => {
+                    tracing::warn!(error = %other, chat, "notification failed; will retry");
+                    app.store.forget_delivery(&id).await;
+                    let _ = msg
+                        .ack_with(AckKind::Nak(Some(Duration::from_secs(2))))
+                        .await;
+                    return;
                 }
             }
         }
-        let _ = msg.ack().await;
     }
+    let _ = msg.ack().await;
 }

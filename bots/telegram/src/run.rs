@@ -49,11 +49,15 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
         },
         store,
     ));
-    let bot: TgBot = Bot::new(token)
-        .set_api_url(api_url)
-        .throttle(Limits::default());
+    let plain = Bot::new(token).set_api_url(api_url);
+    let bot = if settings.telegram.rate_limit {
+        TgBot::Limited(plain.clone().throttle(Limits::default()))
+    } else {
+        // Benchmarks against the stand-in only: no client-side limiting.
+        TgBot::Plain(plain.clone())
+    };
     let me = bot
-        .get_me()
+        .me()
         .await
         .context("Telegram refused the bot token (getMe failed)")?;
     tracing::info!(bot = %me.username(), "Telegram bot connected");
@@ -66,8 +70,9 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
         events,
         cancel.clone(),
     ));
-    let mut dispatcher = Dispatcher::builder(bot, crate::bot::schema())
-        .dependencies(dptree::deps![app])
+    // Polling is not rate-limited; replies go through `bot` (a dependency).
+    let mut dispatcher = Dispatcher::builder(plain, crate::bot::schema())
+        .dependencies(dptree::deps![app, bot])
         .build();
     let shutdown = dispatcher.shutdown_token();
     let stopper = {

@@ -97,6 +97,8 @@ struct Inner {
     calls: Vec<Call>,
     /// message id → message, for every message the bot sent.
     messages: HashMap<i64, BotMessage>,
+    /// chat id → its message ids, oldest first.
+    by_chat: HashMap<i64, Vec<i64>>,
     /// Callback query ids answered by the bot.
     answered: Vec<String>,
     /// Answer the next N send calls with a 429 `retry_after`.
@@ -110,9 +112,19 @@ struct Shared {
     new_update: Notify,
     /// Wakes tests waiting for the bot to say something.
     bot_spoke: Notify,
+    /// Per chat, so a test waiting on one customer is not woken by all.
+    chat_spoke: Mutex<HashMap<i64, Arc<Notify>>>,
 }
 
 impl Shared {
+    fn chat_notify(&self, chat: i64) -> Arc<Notify> {
+        let mut map = self
+            .chat_spoke
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(chat).or_default().clone()
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock only happens in a failing test.
         self.inner
@@ -256,14 +268,13 @@ impl TelegramStandIn {
     /// Messages in a chat, oldest first, as they stand now.
     pub fn messages(&self, chat_id: i64) -> Vec<BotMessage> {
         let inner = self.shared.lock();
-        let mut out: Vec<BotMessage> = inner
-            .messages
-            .values()
-            .filter(|m| m.chat_id == chat_id)
-            .cloned()
-            .collect();
-        out.sort_by_key(|m| m.message_id);
-        out
+        inner
+            .by_chat
+            .get(&chat_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| inner.messages.get(id).cloned())
+            .collect()
     }
 
     /// Whether the bot answered a callback query.
@@ -279,8 +290,9 @@ impl TelegramStandIn {
         pred: impl Fn(&BotMessage) -> bool,
     ) -> Option<BotMessage> {
         let deadline = tokio::time::Instant::now() + timeout;
+        let spoke = self.shared.chat_notify(chat_id);
         loop {
-            let notified = self.shared.bot_spoke.notified();
+            let notified = spoke.notified();
             if let Some(m) = self.messages(chat_id).into_iter().rev().find(|m| pred(m)) {
                 return Some(m);
             }
@@ -403,6 +415,9 @@ async fn handle(
         ),
     };
     shared.bot_spoke.notify_waiters();
+    if let Some(chat) = chat_id_of(&body) {
+        shared.chat_notify(chat).notify_waiters();
+    }
     reply
 }
 
@@ -476,6 +491,7 @@ fn send_message(shared: &Shared, body: &Value) -> Json<Value> {
         edits: 0,
     };
     inner.messages.insert(message_id, msg);
+    inner.by_chat.entry(chat_id).or_default().push(message_id);
     ok(sent_json(
         chat_id,
         message_id,
