@@ -90,6 +90,13 @@ async fn a_customer_orders_in_plain_words_and_hears_every_step() {
 
     bot.standin.send_text(&ada, "/start");
     bot.said(&ada, "welcome").await;
+    env.settle().await;
+    assert_eq!(
+        env.count("SELECT COUNT(*) AS n FROM customers WHERE id = 'telegram:5512345' AND display_name = 'Ada'")
+            .await,
+        1,
+        "/start registers the customer"
+    );
     bot.standin
         .send_text(&ada, "2 large hawaiian and a small five cheese please");
     let added = bot.said(&ada, "Added to your cart").await;
@@ -188,16 +195,23 @@ async fn refusals_reach_the_customer_and_carts_survive_a_restart() {
     bot.standin.send_text(&ada, "a blue whale");
     bot.said(&ada, "didn't understand").await;
 
-    // Restart the bot: the cart is still there (Redis).
+    // Restart the bot in the middle of checkout: the cart and the open
+    // checkout are still there (Redis), and Confirm on the old summary works.
+    bot.standin.send_text(&ada, "/checkout");
+    let ask = bot.said(&ada, "Pickup or delivery").await;
+    bot.standin
+        .press_button(&ada, ask.message_id, &Bot::button(&ask, "f:p:"));
+    let summary = bot.said(&ada, "Please check your order").await;
+    assert!(
+        summary.text.contains("3 × The Pepperoni Pizza (S)"),
+        "{}",
+        summary.text
+    );
     bot.stop().await;
     let bot = start_bot(&env).await;
-    bot.standin.send_text(&ada, "/cart");
-    let cart = bot.said(&ada, "Your cart").await;
-    assert!(
-        cart.text.contains("3 × The Pepperoni Pizza (S)"),
-        "{}",
-        cart.text
-    );
+    bot.standin
+        .press_button(&ada, summary.message_id, &Bot::button(&summary, "ok:"));
+    bot.said(&ada, "received").await;
 
     // Cancelling someone else's order number is refused, with a sentence.
     bot.standin.send_text(&ada, "/cancel 999999");
@@ -282,6 +296,107 @@ async fn pending_orders_can_be_changed_limits_hold_and_rate_limits_are_honoured(
     bot.said(&ada, "our limit").await;
     env.settle().await;
     assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 1);
+    bot.stop().await;
+    env.stop_workers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_a_sensible_answer_and_notes_are_stored_verbatim() {
+    let mut env = TestEnv::new().await;
+    env.spawn_worker();
+    env.wait_queries_served().await;
+    let bot = start_bot(&env).await;
+    let eve = User::new(666, "Eve <script>");
+    let inputs: Vec<(String, &str)> = vec![
+        ("a".repeat(4096), "too long"),
+        ("🍕🍕🍕".into(), "didn't understand"),
+        ("مرحبا، أريد بيتزا".into(), "didn't understand"),
+        (
+            "<b>*bold*</b> _x_ [link](http://example.com) `code`".into(),
+            "didn't understand",
+        ),
+        ("1'; DROP TABLE orders; --".into(), "didn't understand"),
+        ("/frobnicate now".into(), "don't know that command"),
+        ("/status".into(), "Which order"),
+        ("/cancel abc".into(), "Which order"),
+    ];
+    let mut last = 0;
+    for (text, expect) in &inputs {
+        bot.standin.send_text(&eve, text);
+        let reply = bot
+            .expect(&eve, expect, |m| {
+                m.message_id > last && m.text.contains(expect)
+            })
+            .await;
+        assert!(
+            reply.parse_mode.is_none(),
+            "replies are plain text, never parsed as markup"
+        );
+        last = reply.message_id;
+    }
+    bot.standin.send_photo(&eve);
+    let reply = bot
+        .expect(&eve, "a photo answer", |m| {
+            m.message_id > last && m.text.contains("only read text")
+        })
+        .await;
+    last = reply.message_id;
+
+    // Odd text in a note reaches MySQL exactly as typed.
+    let note = "<b>no onions</b>'; DROP TABLE orders; -- 🍕 بدون بصل";
+    bot.standin.send_text(&eve, "a small hawaiian");
+    bot.expect(&eve, "added", |m| {
+        m.message_id > last && m.text.contains("Added")
+    })
+    .await;
+    bot.standin.send_text(&eve, "/checkout");
+    let ask = bot
+        .expect(&eve, "fulfilment", |m| {
+            m.message_id > last && m.text.contains("Pickup or delivery")
+        })
+        .await;
+    bot.standin
+        .press_button(&eve, ask.message_id, &Bot::button(&ask, "f:p:"));
+    let summary = bot
+        .expect(&eve, "summary", |m| {
+            m.message_id > ask.message_id && m.text.contains("Please check")
+        })
+        .await;
+    bot.standin
+        .press_button(&eve, summary.message_id, &Bot::button(&summary, "nt:"));
+    bot.said(&eve, "Send your note").await;
+    bot.standin.send_text(&eve, note);
+    let summary = bot
+        .expect(&eve, "summary with note", |m| {
+            m.text.contains("Note: <b>no onions</b>")
+        })
+        .await;
+    bot.standin
+        .press_button(&eve, summary.message_id, &Bot::button(&summary, "ok:"));
+    let received = bot.said(&eve, "received").await;
+    let number: u64 = received
+        .text
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix('#').and_then(|n| n.parse().ok()))
+        .expect("order number");
+    env.settle().await;
+    let order: chatorder_shared::events::OrderSnapshot = env
+        .query(
+            chatorder_shared::subjects::QueryKind::Get,
+            &chatorder_shared::queries::GetOrder {
+                actor: owner(),
+                number: OrderNumber(number),
+            },
+        )
+        .await
+        .expect("order");
+    assert_eq!(order.note.as_deref(), Some(note));
+    assert_eq!(order.customer.name.as_deref(), Some("Eve <script>"));
+    assert_eq!(
+        env.count("SELECT COUNT(*) AS n FROM orders").await,
+        1,
+        "the orders table survived"
+    );
     bot.stop().await;
     env.stop_workers().await;
 }

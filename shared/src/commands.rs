@@ -18,6 +18,15 @@ pub struct LineRequest {
     pub qty: u32,
 }
 
+/// `customer.register` (customer): who they are. The name comes from the
+/// actor; the phone from Telegram's contact button, when shared.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterCustomer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
 /// `order.place` (customer).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -108,6 +117,7 @@ impl CatalogChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Command {
+    Register(RegisterCustomer),
     Place(PlaceOrder),
     Update(UpdateOrder),
     Cancel(CancelOrder),
@@ -119,6 +129,7 @@ pub enum Command {
 impl Command {
     pub fn kind(&self) -> CommandKind {
         match self {
+            Self::Register(_) => CommandKind::Register,
             Self::Place(_) => CommandKind::Place,
             Self::Update(_) => CommandKind::Update,
             Self::Cancel(_) => CommandKind::Cancel,
@@ -135,7 +146,7 @@ impl Command {
             Self::Cancel(c) => Some(c.number),
             Self::Message(c) => Some(c.number),
             Self::Status(c) => Some(c.number),
-            Self::Place(_) | Self::Catalog(_) => None,
+            Self::Register(_) | Self::Place(_) | Self::Catalog(_) => None,
         }
     }
 }
@@ -160,6 +171,7 @@ pub fn decode_command(
     let raw = decode_raw(payload, crate::envelope::MAX_COMMAND_BYTES)?;
     if raw.kind != kind.envelope_type() {
         let known = [
+            CommandKind::Register,
             CommandKind::Place,
             CommandKind::Update,
             CommandKind::Cancel,
@@ -186,6 +198,7 @@ pub fn decode_command(
         });
     }
     let command = match kind {
+        CommandKind::Register => Command::Register(decode_data(&raw)?),
         CommandKind::Place => Command::Place(decode_data(&raw)?),
         CommandKind::Update => Command::Update(decode_data(&raw)?),
         CommandKind::Cancel => Command::Cancel(decode_data(&raw)?),

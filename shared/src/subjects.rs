@@ -8,6 +8,7 @@ use crate::domain::Role;
 /// What a command subject asks for (its last token).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CommandKind {
+    Register,
     Place,
     Update,
     Cancel,
@@ -19,6 +20,7 @@ pub enum CommandKind {
 impl CommandKind {
     pub fn token(self) -> &'static str {
         match self {
+            Self::Register => "register",
             Self::Place => "place",
             Self::Update => "update",
             Self::Cancel => "cancel",
@@ -31,6 +33,7 @@ impl CommandKind {
     /// The envelope `type` a command on this subject must carry.
     pub fn envelope_type(self) -> &'static str {
         match self {
+            Self::Register => "customer.register",
             Self::Place => "order.place",
             Self::Update => "order.update",
             Self::Cancel => "order.cancel",
@@ -46,7 +49,7 @@ impl CommandKind {
             (role, self),
             (
                 Role::Customer,
-                Self::Place | Self::Update | Self::Cancel | Self::Message
+                Self::Register | Self::Place | Self::Update | Self::Cancel | Self::Message
             ) | (
                 Role::Owner,
                 Self::Status | Self::Cancel | Self::Message | Self::Catalog
@@ -56,6 +59,7 @@ impl CommandKind {
 
     fn from_token(token: &str) -> Option<Self> {
         [
+            Self::Register,
             Self::Place,
             Self::Update,
             Self::Cancel,

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chatorder_shared::commands::{CancelOrder, SendMessage, UpdateOrder};
+use chatorder_shared::commands::{CancelOrder, RegisterCustomer, SendMessage, UpdateOrder};
 use chatorder_shared::config::Settings;
 use chatorder_shared::domain::{Actor, OrderStatus, Platform, Role};
 use chatorder_shared::events::{CatalogItem, OrderSnapshot};
@@ -266,6 +266,19 @@ async fn perform(
                     say(t::shop_unreachable())
                 }
             }
+        }
+        Action::Register => {
+            let cmd = RegisterCustomer {
+                phone: session.phone.clone(),
+            };
+            if let Err(e) = app
+                .gateway
+                .send(CommandKind::Register, &who, Uuid::now_v7(), cmd)
+                .await
+            {
+                tracing::warn!(error = %e, "could not register the customer; their first order will");
+            }
+            Vec::new()
         }
         Action::Update { id, number, lines } => {
             let cmd = UpdateOrder {

@@ -123,6 +123,8 @@ impl Reply {
 /// Work for the I/O shell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
+    /// Tell the shop who this customer is (name, phone when shared).
+    Register,
     Place {
         id: Uuid,
         order: PlaceOrder,
@@ -254,6 +256,9 @@ fn on_text(session: &mut Session, text: &str, shop: &Shop<'_>, first_name: &str)
             keyboard: Keyboard::RequestContact,
             edit: false,
         }),
+        _ if text.chars().count() > crate::parse::MAX_MESSAGE_CHARS => {
+            Outcome::say(Reply::text(t::too_long()))
+        }
         _ => add_parsed(session, shop.matcher.parse(text), shop),
     }
 }
@@ -277,7 +282,10 @@ fn on_command(session: &mut Session, command: &str, shop: &Shop<'_>, first_name:
             .map(OrderNumber)
     };
     match name.as_str() {
-        "start" => Outcome::say(Reply::text(t::welcome(first_name, shop.name))),
+        "start" => Outcome {
+            replies: vec![Reply::text(t::welcome(first_name, shop.name))],
+            actions: vec![Action::Register],
+        },
         "help" => Outcome::say(Reply::text(t::help())),
         "menu" => Outcome::say(menu(shop)),
         "cart" => Outcome::say(cart_view(session, shop)),
@@ -308,7 +316,7 @@ fn on_command(session: &mut Session, command: &str, shop: &Shop<'_>, first_name:
 
 fn on_contact(session: &mut Session, phone: String, shop: &Shop<'_>) -> Outcome {
     session.phone = Some(phone);
-    match session.stage.clone() {
+    let mut out = match session.stage.clone() {
         Stage::Phone { checkout, address } => confirm_step(
             session,
             checkout,
@@ -317,7 +325,9 @@ fn on_contact(session: &mut Session, phone: String, shop: &Shop<'_>) -> Outcome 
             shop,
         ),
         _ => Outcome::default(),
-    }
+    };
+    out.actions.push(Action::Register);
+    out
 }
 
 /// Button data is never trusted: every field is parsed and checked, and a
@@ -503,13 +513,7 @@ pub fn add_parsed(session: &mut Session, parsed: Parsed, shop: &Shop<'_>) -> Out
         let names: Vec<String> = parsed.unavailable.iter().map(|(_, n)| n.clone()).collect();
         out.replies.push(Reply::text(t::unavailable(&names)));
     }
-    if parsed
-        .not_understood
-        .iter()
-        .any(|f| f.chars().count() > crate::parse::MAX_MESSAGE_CHARS)
-    {
-        out.replies.push(Reply::text(t::too_long()));
-    } else if !parsed.not_understood.is_empty() {
+    if !parsed.not_understood.is_empty() {
         out.replies
             .push(Reply::text(t::not_understood(&parsed.not_understood)));
     }

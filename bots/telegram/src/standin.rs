@@ -213,6 +213,13 @@ impl TelegramStandIn {
         self.push_update("message", msg)
     }
 
+    /// The user sends a photo (something that is not text).
+    pub fn send_photo(&self, user: &User) -> i64 {
+        let mut msg = user_message(user, self.next_message_id());
+        msg["photo"] = json!([{ "file_id": "photo-1", "file_unique_id": "u-photo-1", "width": 90, "height": 90 }]);
+        self.push_update("message", msg)
+    }
+
     /// The user shares their own contact (the "share phone" button).
     pub fn share_contact(&self, user: &User, phone: &str) -> i64 {
         let mut msg = user_message(user, self.next_message_id());

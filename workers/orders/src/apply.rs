@@ -85,6 +85,8 @@ struct Writes {
     changed_orders: Vec<OrderNumber>,
     relined: HashSet<OrderNumber>,
     customers: Vec<NewCustomer>,
+    /// Registrations update the name (and phone) of an existing customer.
+    registrations: Vec<NewCustomer>,
     history: Vec<NewHistory>,
     messages: Vec<NewMessage>,
     catalog: Vec<CatalogItem>,
@@ -238,8 +240,9 @@ async fn apply_in_tx(
                     order_id,
                     processed_at: now.naive_utc(),
                 });
-                w.outbox
-                    .push(outbox_row(subjects, effect.into_event(), &env.actor, now));
+                if let Some(event) = effect.into_event() {
+                    w.outbox.push(outbox_row(subjects, event, &env.actor, now));
+                }
                 outcomes.push(Outcome::Applied);
             }
             Err(rejected) => {
@@ -352,6 +355,14 @@ fn record(
             command_id: env.id.to_string(),
             at: now.naive_utc(),
         }),
+        Effect::Registered { customer, phone } => w.registrations.push(NewCustomer {
+            id: customer.key.clone(),
+            platform: customer.platform.as_str().to_owned(),
+            external_id: customer.id.clone(),
+            display_name: customer.name.clone(),
+            phone: phone.clone(),
+            created_at: now.naive_utc(),
+        }),
         Effect::Catalog { item, .. } => {
             w.catalog.push(item.clone());
             view.items.insert(item.sku.clone(), item.clone());
@@ -382,6 +393,22 @@ async fn write(
             .values(&w.customers)
             .execute(conn)
             .await?;
+    }
+    for r in &w.registrations {
+        diesel::insert_or_ignore_into(customers::table)
+            .values(r)
+            .execute(conn)
+            .await?;
+        diesel::update(customers::table.filter(customers::id.eq(&r.id)))
+            .set(customers::display_name.eq(&r.display_name))
+            .execute(conn)
+            .await?;
+        if let Some(phone) = &r.phone {
+            diesel::update(customers::table.filter(customers::id.eq(&r.id)))
+                .set(customers::phone.eq(phone))
+                .execute(conn)
+                .await?;
+        }
     }
     if !w.new_orders.is_empty() {
         let mut rows = Vec::with_capacity(w.new_orders.len());

@@ -67,6 +67,11 @@ pub enum Effect {
         item: CatalogItem,
         created: bool,
     },
+    /// A customer said who they are (`/start`, a shared phone number).
+    Registered {
+        customer: CustomerRef,
+        phone: Option<String>,
+    },
 }
 
 impl Effect {
@@ -75,7 +80,7 @@ impl Effect {
         match self {
             Self::Placed(o) | Self::LinesChanged(o) => Some(o),
             Self::StatusChanged { order, .. } | Self::Message { order, .. } => Some(order),
-            Self::Catalog { .. } => None,
+            Self::Catalog { .. } | Self::Registered { .. } => None,
         }
     }
 
@@ -87,8 +92,10 @@ impl Effect {
         )
     }
 
-    pub fn into_event(self) -> Event {
-        match self {
+    /// The event to publish; registering a customer announces nothing.
+    pub fn into_event(self) -> Option<Event> {
+        Some(match self {
+            Self::Registered { .. } => return None,
             Self::Placed(order) => Event::Placed { order },
             Self::LinesChanged(order) => Event::Updated { order },
             Self::StatusChanged {
@@ -120,7 +127,7 @@ impl Effect {
                 })
             }
             Self::Catalog { item, .. } => Event::CatalogChanged { item },
-        }
+        })
     }
 }
 
@@ -219,6 +226,20 @@ pub fn decide(view: &impl View, cmd: &Command, ctx: &Ctx<'_>) -> Result<Effect, 
             })
         }
         Command::Catalog(change) => change_catalog(view, change, ctx),
+        Command::Register(register) => {
+            let phone = register
+                .phone
+                .as_deref()
+                .map(str::trim)
+                .filter(|p| !p.is_empty());
+            if phone.is_some_and(|p| p.chars().count() > limits::MAX_PHONE_CHARS) {
+                return Err(reject("too_long", "That phone number is too long."));
+            }
+            Ok(Effect::Registered {
+                customer: customer_ref(ctx.actor),
+                phone: phone.map(str::to_owned),
+            })
+        }
     }
 }
 
@@ -288,12 +309,7 @@ fn place_order(
         number,
         version: 1,
         status: OrderStatus::Pending,
-        customer: CustomerRef {
-            key: ctx.actor.key(),
-            platform: ctx.actor.platform,
-            id: ctx.actor.id.clone(),
-            name: ctx.actor.name.clone(),
-        },
+        customer: customer_ref(ctx.actor),
         total_minor: total(&lines)?,
         lines,
         currency: ctx.currency,
@@ -302,6 +318,18 @@ fn place_order(
         placed_at: ctx.now,
         updated_at: ctx.now,
     })
+}
+
+fn customer_ref(actor: &Actor) -> CustomerRef {
+    CustomerRef {
+        key: actor.key(),
+        platform: actor.platform,
+        id: actor.id.clone(),
+        name: actor
+            .name
+            .as_ref()
+            .map(|n| n.chars().take(Actor::MAX_NAME_LEN).collect()),
+    }
 }
 
 /// Checks and prices requested lines from the catalog; the same item twice

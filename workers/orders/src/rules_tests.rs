@@ -350,7 +350,9 @@ fn owners_must_be_configured_and_give_cancel_reasons() {
     let Ok(eff) = decide(&m, &cancel, &ctx(&o_actor, 0)) else {
         panic!("owner cancels")
     };
-    let chatorder_shared::events::Event::Cancelled { by, reason, .. } = eff.into_event() else {
+    let chatorder_shared::events::Event::Cancelled { by, reason, .. } =
+        eff.into_event().expect("an event")
+    else {
         panic!("cancelled event");
     };
     assert_eq!(by, Role::Owner);
