@@ -97,14 +97,35 @@ async fn a_customer_orders_in_plain_words_and_hears_every_step() {
         1,
         "/start registers the customer"
     );
+    // Browse the menu and add by button: category → item → size.
+    bot.standin.send_text(&ada, "/menu");
+    let menu = bot.said(&ada, "pick a category").await;
+    bot.standin
+        .press_button(&ada, menu.message_id, &Bot::button(&menu, "c:"));
+    let items = bot
+        .expect(&ada, "the items", |m| {
+            m.message_id == menu.message_id && m.text.contains("pick an item")
+        })
+        .await;
+    bot.standin
+        .press_button(&ada, menu.message_id, &Bot::button(&items, "n:"));
+    let sizes = bot
+        .expect(&ada, "the sizes", |m| {
+            m.message_id == menu.message_id && m.text.contains("pick a size")
+        })
+        .await;
+    bot.standin
+        .press_button(&ada, menu.message_id, &Bot::button(&sizes, "a:"));
+    bot.said(&ada, "Added to your cart").await;
+
     bot.standin
         .send_text(&ada, "2 large hawaiian and a small five cheese please");
-    let added = bot.said(&ada, "Added to your cart").await;
-    assert!(
-        added.text.contains("2 × The Hawaiian Pizza (L)"),
-        "{}",
-        added.text
-    );
+    let added = bot
+        .expect(&ada, "the typed order", |m| {
+            m.text.contains("2 × The Hawaiian Pizza (L)")
+        })
+        .await;
+    assert!(added.text.contains("Added to your cart"), "{}", added.text);
 
     bot.standin.send_text(&ada, "/checkout");
     let ask = bot.said(&ada, "Pickup or delivery").await;
@@ -126,6 +147,12 @@ async fn a_customer_orders_in_plain_words_and_hears_every_step() {
         env.count("SELECT COUNT(*) AS n FROM orders").await,
         1,
         "one order however often Confirm is tapped"
+    );
+    assert_eq!(
+        env.count("SELECT COUNT(*) AS n FROM order_lines WHERE sku = 'hawaiian_l' AND quantity = 2 AND unit_price_minor = 1650")
+            .await,
+        1,
+        "priced from the catalog"
     );
     assert_eq!(
         env.count("SELECT COUNT(*) AS n FROM orders WHERE customer_id = 'telegram:5512345'")

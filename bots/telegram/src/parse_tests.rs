@@ -744,3 +744,58 @@ fn never_panics_on_big_odd_inputs() {
         assert_sane(&PIZZA, &PIZZA.parse(text));
     }
 }
+
+// --- the table: phrases and the cart each must produce --------------------------
+
+/// Phrases a customer might type, and exactly the cart lines they must give.
+const CART_TABLE: &[(&str, &[(&str, u32)])] = &[
+    ("2 large hawaiian", &[("hawaiian_l", 2)]),
+    ("two large thai chicken", &[("thai_ckn_l", 2)]),
+    ("TWO LARGE THAI CHICKEN!!", &[("thai_ckn_l", 2)]),
+    ("3x pepperoni m", &[("pepperoni_m", 3)]),
+    ("a small big meat", &[("big_meat_s", 1)]),
+    ("1 large hawaiin", &[("hawaiian_l", 1)]),
+    ("2 large hawaiians", &[("hawaiian_l", 2)]),
+    ("a couple of medium mexicana", &[("mexicana_m", 2)]),
+    (
+        "1 Pepperoni, Mushroom, and Peppers L",
+        &[("pep_msh_pep_l", 1)],
+    ),
+    (
+        "2 large hawaiian and a small veggie please",
+        &[("hawaiian_l", 2), ("veggie_veg_s", 1)],
+    ),
+    (
+        "large bbq chicken; large five cheese",
+        &[("bbq_ckn_l", 1), ("five_cheese_l", 1)],
+    ),
+];
+
+/// Phrases that must add nothing and be said back.
+const REFUSED: &[&str] = &[
+    "a blue whale",
+    "1'; DROP TABLE orders; --",
+    "<b>bold</b>",
+    "🍕🍕🍕",
+    "مرحبا",
+];
+
+#[test]
+fn the_phrase_table() {
+    for (phrase, expected) in CART_TABLE {
+        let p = PIZZA.parse(phrase);
+        if p.questions.is_empty() && p.unavailable.is_empty() && p.not_understood.is_empty() {
+            assert_eq!(lines(&p), owned(expected), "phrase `{phrase}`");
+        } else {
+            panic!("phrase `{phrase}` did not give a plain cart: {p:#?}");
+        }
+    }
+    for phrase in REFUSED {
+        let p = PIZZA.parse(phrase);
+        assert!(p.lines.is_empty(), "`{phrase}` added {:?}", lines(&p));
+        assert!(
+            !p.not_understood.is_empty() || p.is_empty(),
+            "`{phrase}` was not said back: {p:#?}"
+        );
+    }
+}
