@@ -28,6 +28,12 @@ enum Command {
     Bot(BotCmd),
     /// Create the database if needed, apply migrations, seed an empty catalog.
     Migrate,
+    /// Load past sales (`id,date,time,name,size,type,price`, plain or .gz) as
+    /// completed orders. Importing the same file twice adds nothing.
+    ImportHistory {
+        /// e.g. ../shared/data/pizzaplace-2015-01-to-10.csv.gz
+        path: PathBuf,
+    },
     /// Check that NATS, MySQL and Redis answer, and say how to start them.
     Check,
     /// Print the effective configuration (secrets redacted).
@@ -169,6 +175,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let settings = load_settings()?;
             chatorder_orders::worker::prepare_database(&settings).await
+        }
+        Command::ImportHistory { path } => {
+            let settings = load_settings()?;
+            chatorder_orders::worker::prepare_database(&settings).await?;
+            let tz: chrono_tz::Tz = settings
+                .shop
+                .time_zone
+                .parse()
+                .map_err(|e| anyhow::anyhow!("shop.time_zone: {e}"))?;
+            let started = std::time::Instant::now();
+            let orders = chatorder_orders::history::read(&path, tz)?;
+            let mut conn = chatorder_orders::db::connect(&settings.database.url).await?;
+            let r =
+                chatorder_orders::history::import(&mut conn, &orders, settings.currency()).await?;
+            println!(
+                "{}: {} orders ({} items) read; {} added, {} were already there; {:.1} s",
+                path.display(),
+                r.orders_read,
+                r.lines_read,
+                r.orders_added,
+                r.orders_already_there,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
         }
         Command::Check => {
             let settings = load_settings()?;

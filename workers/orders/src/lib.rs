@@ -5,6 +5,7 @@ pub mod cache;
 pub mod catalog;
 pub mod consumer;
 pub mod db;
+pub mod history;
 pub mod metrics;
 pub mod models;
 pub mod outbox;
