@@ -306,19 +306,25 @@ async fn run_phase(
 /// Points `settings` at a fresh scratch database (`chatorder_bench`, emptied
 /// first), its own stream prefix and Redis prefix, and no metrics endpoint.
 pub async fn scratch(settings: &mut Settings) -> anyhow::Result<()> {
+    scratch_named(settings, "bench").await?;
+    settings.metrics.listen = String::new();
+    Ok(())
+}
+
+/// Like [`scratch`] for database `chatorder_{name}`, keeping metrics on.
+pub async fn scratch_named(settings: &mut Settings, name: &str) -> anyhow::Result<()> {
     let tag = Uuid::now_v7().simple().to_string();
     let tag = &tag[tag.len() - 8..];
-    settings.nats.prefix = format!("bench_{tag}");
-    settings.redis.prefix = format!("chatorder-bench:{tag}:");
-    settings.metrics.listen = String::new();
+    settings.nats.prefix = format!("{name}_{tag}");
+    settings.redis.prefix = format!("chatorder-{name}:{tag}:");
     let url = secrecy::ExposeSecret::expose_secret(&settings.database.url).to_owned();
     let base = url
         .rsplit_once('/')
         .map_or(url.as_str(), |(b, _)| b)
         .to_owned();
-    settings.database.url = format!("{base}/chatorder_bench").into();
+    settings.database.url = format!("{base}/chatorder_{name}").into();
     settings.database.pool_size = settings.database.pool_size.max(4);
-    reset_database(&base).await?;
+    reset_database(&base, &format!("chatorder_{name}")).await?;
     chatorder_orders::worker::prepare_database(settings).await
 }
 
@@ -334,12 +340,12 @@ pub fn percentiles(label: &str, mut ms: Vec<f64>) -> String {
     )
 }
 
-async fn reset_database(server: &str) -> anyhow::Result<()> {
+async fn reset_database(server: &str, db: &str) -> anyhow::Result<()> {
     let mut conn = chatorder_orders::db::connect(&format!("{server}/").into()).await?;
-    diesel::sql_query("DROP DATABASE IF EXISTS chatorder_bench")
+    diesel::sql_query(format!("DROP DATABASE IF EXISTS `{db}`"))
         .execute(&mut conn)
         .await
-        .context("dropping the scratch database chatorder_bench")?;
+        .with_context(|| format!("dropping the scratch database {db}"))?;
     Ok(())
 }
 

@@ -38,7 +38,7 @@ struct Samples {
 
 /// Sends `text` (or presses a button) and waits for the bot's next message
 /// in that chat matching `needle`; returns it and records the latency.
-async fn exchange<R>(
+pub(crate) async fn exchange<R>(
     standin: &TelegramStandIn,
     user: &User,
     act: impl FnOnce() -> R,
@@ -134,7 +134,7 @@ async fn customer(
     Ok(())
 }
 
-fn button(msg: &BotMessage, prefix: &str) -> anyhow::Result<String> {
+pub(crate) fn button(msg: &BotMessage, prefix: &str) -> anyhow::Result<String> {
     msg.buttons()
         .into_iter()
         .map(|(_, d)| d)

@@ -20,6 +20,9 @@ enum Command {
     /// Run every component in one process (today: the order worker and the
     /// Telegram bot; the Discord bot and the demand worker are not built yet).
     Run,
+    /// The whole system with simulated customers and owner, replaying real
+    /// orders through the local Telegram stand-in, ending with a report.
+    Demo(crate::demo::DemoArgs),
     /// Run one component.
     #[command(subcommand)]
     Worker(WorkerCmd),
@@ -234,6 +237,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 chatorder_orders::catalog::import(&mut conn, &path, settings.currency()).await?;
             println!("imported {n} catalog items from {}", path.display());
             Ok(())
+        }
+        Command::Demo(args) => {
+            let settings = load_settings()?;
+            check_services(&settings).await?;
+            chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
+            Box::pin(crate::demo::run(settings, args)).await
         }
         Command::Bench(BenchCmd::Telegram(args)) => {
             let settings = load_settings()?;

@@ -3,6 +3,7 @@
 mod bench;
 mod bench_telegram;
 mod cli;
+mod demo;
 
 use clap::Parser as _;
 

@@ -1,0 +1,430 @@
+//! `chatorder demo`: the whole system on one machine without Telegram or
+//! Discord. It imports the order history, then replays the last day(s) of
+//! real orders as simulated customers chatting with the real bot through the
+//! Telegram stand-in, time compressed, while a simulated owner accepts and
+//! progresses every order. It ends with a report whose counts must match.
+//!
+//! The owner works through `orders.cmd.owner.*` directly: the Discord owner
+//! bot is not built yet (issue 4).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use async_nats::jetstream::message::PublishMessage;
+use chatorder_orders::consumer::Faults;
+use chatorder_orders::history::PastOrder;
+use chatorder_shared::commands::SetStatus;
+use chatorder_shared::config::Settings;
+use chatorder_shared::domain::{Actor, OrderStatus, Platform, Role};
+use chatorder_shared::envelope::Envelope;
+use chatorder_shared::events::{CatalogItem, Event, decode_event};
+use chatorder_shared::subjects::{CommandKind, EventKind};
+use chatorder_telegram::standin::{TOKEN, TelegramStandIn, User};
+use futures::StreamExt as _;
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+
+use crate::bench::{percentiles, scratch_named};
+use crate::bench_telegram::{button, exchange};
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Order data (`id,date,time,name,size,type,price`, plain or .gz).
+    #[arg(long, default_value = "../shared/data/pizzaplace-2015-01-to-10.csv.gz")]
+    data: PathBuf,
+    /// Days replayed from the end of the data; everything before is history.
+    #[arg(long, default_value_t = 1)]
+    days: u32,
+    /// Wall-clock seconds per day of data (a day per minute by default).
+    #[arg(long, default_value_t = 60)]
+    day_seconds: u64,
+    /// A short run for CI: the first 40 orders of the day in about 15 s.
+    #[arg(long)]
+    quick: bool,
+}
+
+const OWNER_ID: &str = "demo-owner";
+const WAIT: Duration = Duration::from_secs(60);
+
+#[derive(Default)]
+struct Tally {
+    placed: AtomicUsize,
+    received: AtomicUsize,
+    completed: AtomicUsize,
+    failed: AtomicUsize,
+}
+
+/// How a customer would say a basket: "2 medium classic deluxe and a large thai chicken".
+fn phrase(order: &PastOrder, items: &HashMap<String, CatalogItem>) -> Option<String> {
+    let mut parts = Vec::new();
+    for (sku, qty, _) in &order.lines {
+        let item = items.get(sku)?;
+        let name = item
+            .name
+            .trim_start_matches("The ")
+            .trim_end_matches(" Pizza")
+            .to_lowercase();
+        let size = match item.size.as_deref() {
+            Some("S") => "small ",
+            Some("M") => "medium ",
+            Some("L") => "large ",
+            Some("XL") => "extra large ",
+            Some("XXL") => "xxl ",
+            _ => "",
+        };
+        parts.push(format!("{qty} {size}{name}"));
+    }
+    Some(parts.join(" and "))
+}
+
+pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
+    scratch_named(&mut settings, "demo").await?;
+    settings.telegram.rate_limit = false;
+    settings.telegram.max_orders_per_hour = u32::MAX;
+    settings.discord.owner_user_ids = vec![OWNER_ID.to_owned()];
+    let tz: chrono_tz::Tz = settings
+        .shop
+        .time_zone
+        .parse()
+        .map_err(|e| anyhow::anyhow!("shop.time_zone: {e}"))?;
+
+    // History before the replayed days; the replayed days as customers.
+    let mut orders = chatorder_orders::history::read(&args.data, tz)?;
+    orders.sort_by_key(|o| o.placed_at);
+    let last_day = orders
+        .last()
+        .context("the data holds no orders")?
+        .placed_at
+        .with_timezone(&tz)
+        .date_naive();
+    let first_replayed = last_day - chrono::Days::new(u64::from(args.days.max(1)) - 1);
+    let split =
+        orders.partition_point(|o| o.placed_at.with_timezone(&tz).date_naive() < first_replayed);
+    let mut replay = orders.split_off(split);
+    if args.quick {
+        replay.truncate(40);
+    }
+    // Wall seconds per second of shop time. Quick: the replayed orders in ~15 s.
+    let span = match (replay.first(), replay.last()) {
+        (Some(a), Some(b)) => (b.placed_at - a.placed_at).num_seconds().max(1) as f64,
+        _ => 1.0,
+    };
+    let scale = if args.quick {
+        15.0 / span
+    } else {
+        args.day_seconds as f64 / 86_400.0
+    };
+    let mut conn = chatorder_orders::db::connect(&settings.database.url).await?;
+    let imported =
+        chatorder_orders::history::import(&mut conn, &orders, settings.currency()).await?;
+    let catalog: HashMap<String, CatalogItem> = chatorder_orders::read::catalog(&mut conn)
+        .await?
+        .into_iter()
+        .map(|i| (i.sku.to_string(), i))
+        .collect();
+
+    let standin = Arc::new(
+        TelegramStandIn::start()
+            .await
+            .context("starting the Telegram stand-in")?,
+    );
+    settings.telegram.token = Some(TOKEN.to_owned().into());
+    settings.telegram.api_url = standin.api_url();
+    println!("chatorder demo");
+    println!(
+        "  history: {} past orders imported (up to {first_replayed})",
+        imported.orders_added
+    );
+    println!(
+        "  replaying {} orders from {first_replayed} as simulated customers on the Telegram stand-in at {}",
+        replay.len(),
+        standin.api_url()
+    );
+    println!(
+        "  a simulated owner accepts and completes every order (the Discord bot is not built yet)"
+    );
+    if !settings.metrics.listen.is_empty() {
+        println!("  metrics: http://{}/metrics", settings.metrics.listen);
+    }
+
+    let cancel = CancellationToken::new();
+    let worker = tokio::spawn(chatorder_orders::worker::run(
+        settings.clone(),
+        cancel.clone(),
+        Faults::default(),
+    ));
+    let bot = tokio::spawn(chatorder_telegram::run::run(
+        settings.clone(),
+        cancel.clone(),
+    ));
+    let probe = User::new(1, "Probe");
+    let ready = Instant::now() + WAIT;
+    loop {
+        standin.send_text(&probe, "/menu");
+        if standin
+            .wait_for(probe.id, Duration::from_secs(2), |m| {
+                m.text.contains("pick a category")
+            })
+            .await
+            .is_some()
+        {
+            break;
+        }
+        anyhow::ensure!(Instant::now() < ready, "the bot did not come up");
+    }
+
+    let tally = Arc::new(Tally::default());
+    let owner = tokio::spawn(owner(
+        settings.clone(),
+        tally.clone(),
+        scale,
+        cancel.clone(),
+    ));
+    let received_ms = Arc::new(Mutex::new(Vec::new()));
+
+    let day_start = replay
+        .first()
+        .map(|o| o.placed_at)
+        .unwrap_or_else(chrono::Utc::now);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (i, order) in replay.iter().enumerate() {
+        let Some(text) = phrase(order, &catalog) else {
+            tally.failed.fetch_add(1, Ordering::Relaxed);
+            continue;
+        };
+        let offset =
+            (order.placed_at - day_start).num_milliseconds().max(0) as f64 / 1000.0 * scale;
+        let due = started + Duration::from_secs_f64(offset);
+        let user = User::new(100_000 + i as i64, &format!("Guest{i}"));
+        let (standin, tally, received_ms) = (standin.clone(), tally.clone(), received_ms.clone());
+        tasks.push(tokio::spawn(async move {
+            tokio::time::sleep_until(due.into()).await;
+            tally.placed.fetch_add(1, Ordering::Relaxed);
+            match customer(&standin, &user, &text).await {
+                Ok(ms) => {
+                    tally.received.fetch_add(1, Ordering::Relaxed);
+                    received_ms.lock().await.push(ms);
+                }
+                Err(e) => {
+                    tally.failed.fetch_add(1, Ordering::Relaxed);
+                    eprintln!("  {e:#}");
+                }
+            }
+        }));
+    }
+    let total = tasks.len();
+    let progress = {
+        let tally = tally.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                println!(
+                    "  [{:>5.1} s] chatting {:>4}/{total}  received {:>4}  completed {:>4}  failed {}",
+                    started.elapsed().as_secs_f64(),
+                    tally.placed.load(Ordering::Relaxed),
+                    tally.received.load(Ordering::Relaxed),
+                    tally.completed.load(Ordering::Relaxed),
+                    tally.failed.load(Ordering::Relaxed),
+                );
+            }
+        })
+    };
+    for t in tasks {
+        t.await.context("customer task")?;
+    }
+    // Let the owner finish the last orders.
+    let settle = Instant::now() + WAIT;
+    while tally.completed.load(Ordering::Relaxed) < tally.received.load(Ordering::Relaxed)
+        && Instant::now() < settle
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    progress.abort();
+    let elapsed = started.elapsed().as_secs_f64();
+    let ok = report(
+        &settings,
+        &standin,
+        &tally,
+        total,
+        elapsed,
+        received_ms.lock().await.clone(),
+    )
+    .await?;
+    cancel.cancel();
+    let _ = tokio::join!(worker, bot, owner);
+    anyhow::ensure!(ok, "the demo's counts do not match; see the report");
+    Ok(())
+}
+
+/// One simulated customer: type the order, check out, confirm, hear back.
+async fn customer(standin: &TelegramStandIn, user: &User, text: &str) -> anyhow::Result<f64> {
+    let (added, _) = exchange(
+        standin,
+        user,
+        || standin.send_text(user, text),
+        0,
+        "Added",
+        0,
+    )
+    .await?;
+    let (ask, _) = exchange(
+        standin,
+        user,
+        || standin.send_text(user, "/checkout"),
+        added.message_id,
+        "Pickup or delivery",
+        0,
+    )
+    .await?;
+    let pickup = button(&ask, "f:p:")?;
+    let (summary, _) = exchange(
+        standin,
+        user,
+        || standin.press_button(user, ask.message_id, &pickup),
+        ask.message_id,
+        "Please check",
+        0,
+    )
+    .await?;
+    let ok = button(&summary, "ok:")?;
+    let (_, ms) = exchange(
+        standin,
+        user,
+        || standin.press_button(user, summary.message_id, &ok),
+        summary.message_id,
+        "received",
+        0,
+    )
+    .await?;
+    Ok(ms)
+}
+
+/// The simulated owner: accepts each new order, then prepares, readies and
+/// completes it, with pauses scaled like the replay.
+async fn owner(
+    settings: Settings,
+    tally: Arc<Tally>,
+    scale: f64,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let subjects = settings.subjects();
+    let client = chatorder_shared::nats::connect(&settings.nats, "chatorder-demo-owner").await?;
+    let js = async_nats::jetstream::new(client.clone());
+    let mut placed = client.subscribe(subjects.event(EventKind::Placed)).await?;
+    let mut completed = client
+        .subscribe(subjects.event(EventKind::StatusChanged))
+        .await?;
+    let actor = Actor {
+        role: Role::Owner,
+        platform: Platform::Discord,
+        id: OWNER_ID.into(),
+        name: Some("Demo owner".into()),
+        roles: vec![],
+    };
+    // A few minutes of shop time per step.
+    let step = Duration::from_secs_f64((180.0 * scale).clamp(0.05, 30.0));
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return Ok(()),
+            Some(msg) = completed.next() => {
+                if let Ok(Envelope { data: Event::StatusChanged { to: OrderStatus::Completed, .. }, .. }) = decode_event(&msg.payload) {
+                    tally.completed.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            Some(msg) = placed.next() => {
+                let Ok(Envelope { data: Event::Placed { order }, .. }) = decode_event(&msg.payload) else { continue };
+                let (js, actor, subject) = (js.clone(), actor.clone(), subjects.command(Role::Owner, CommandKind::Status));
+                tokio::spawn(async move {
+                    for status in [OrderStatus::Accepted, OrderStatus::Preparing, OrderStatus::Ready, OrderStatus::Completed] {
+                        tokio::time::sleep(step).await;
+                        let env = Envelope::new(CommandKind::Status.envelope_type(), actor.clone(), SetStatus { number: order.number, status, reason: None });
+                        let msg = PublishMessage::build().payload(env.to_json().into()).message_id(env.id.to_string());
+                        if let Ok(ack) = js.send_publish(subject.clone(), msg).await {
+                            let _ = ack.await;
+                        }
+                    }
+                });
+            }
+        }
+    }
+}
+
+async fn report(
+    settings: &Settings,
+    standin: &TelegramStandIn,
+    tally: &Tally,
+    total: usize,
+    elapsed: f64,
+    received_ms: Vec<f64>,
+) -> anyhow::Result<bool> {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Varchar)]
+        status: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    use diesel_async::RunQueryDsl as _;
+    let mut conn = chatorder_orders::db::connect(&settings.database.url).await?;
+    let rows: Vec<Row> = diesel::sql_query(format!(
+        "SELECT status, COUNT(*) AS n FROM orders WHERE customer_id <> '{}' GROUP BY status ORDER BY status",
+        chatorder_orders::history::HISTORY_CUSTOMER
+    ))
+    .load(&mut conn)
+    .await?;
+    let in_mysql: i64 = rows.iter().map(|r| r.n).sum();
+    let received = get(&tally.received);
+    let mut confirmed_once = 0;
+    let mut confirmed_twice = 0;
+    for i in 0..total {
+        let n = standin
+            .messages(100_000 + i as i64)
+            .iter()
+            .filter(|m| m.text.contains("received"))
+            .count();
+        match n {
+            1 => confirmed_once += 1,
+            0 => {}
+            _ => confirmed_twice += 1,
+        }
+    }
+    println!("\ndemo report");
+    println!("  replayed orders:                 {total}");
+    println!(
+        "  customers told \"received\":       {received} ({confirmed_once} exactly once, {confirmed_twice} more than once)"
+    );
+    println!("  orders in MySQL (not history):   {in_mysql}");
+    for r in &rows {
+        println!("    {:<12} {}", r.status, r.n);
+    }
+    println!(
+        "  completed by the owner:          {}",
+        get(&tally.completed)
+    );
+    println!("  failed conversations:            {}", get(&tally.failed));
+    println!(
+        "  {:.1} s, {:.1} orders/s",
+        elapsed,
+        received as f64 / elapsed.max(1e-9)
+    );
+    println!(
+        "  {}",
+        percentiles("Confirm → \"order received\"", received_ms)
+    );
+    println!("  owner summary and tomorrow's forecast: not yet (the demand worker is issue 5)");
+    let ok = received == total
+        && confirmed_once == total
+        && confirmed_twice == 0
+        && usize::try_from(in_mysql).is_ok_and(|n| n == total);
+    println!("  counts match: {}", if ok { "yes" } else { "NO" });
+    Ok(ok)
+}
+
+fn get(counter: &AtomicUsize) -> usize {
+    counter.load(Ordering::Relaxed)
+}

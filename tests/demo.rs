@@ -1,0 +1,37 @@
+//! `chatorder demo --quick` as a process, the way a newcomer runs it: real
+//! order data replayed by simulated customers through the Telegram stand-in,
+//! a simulated owner, and a report whose counts must match.
+
+use std::path::Path;
+use std::process::Command;
+
+#[test]
+fn the_quick_demo_replays_orders_and_its_counts_match() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let data = root.join("../shared/data/pizzaplace-2015-01-to-10.csv.gz");
+    assert!(
+        data.is_file(),
+        "the team's order data is expected beside the checkout at {}",
+        data.display()
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_chatorder"))
+        .args(["demo", "--quick", "--data"])
+        .arg(&data)
+        .current_dir(root)
+        .env("CHATORDER__METRICS__LISTEN", "")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("chatorder runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "demo failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("counts match: yes"), "{stdout}");
+    assert!(
+        stdout.contains("replayed orders:                 40"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("40 exactly once, 0 more than once"),
+        "{stdout}"
+    );
+}
