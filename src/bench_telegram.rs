@@ -153,32 +153,7 @@ pub async fn run(mut settings: Settings, args: TelegramArgs) -> anyhow::Result<(
     );
     settings.telegram.token = Some(TOKEN.to_owned().into());
     settings.telegram.api_url = standin.api_url();
-    let cancel = CancellationToken::new();
-    let worker = tokio::spawn(chatorder_orders::worker::run(
-        settings.clone(),
-        cancel.clone(),
-        Faults::default(),
-    ));
-    let bot = tokio::spawn(chatorder_telegram::run::run(
-        settings.clone(),
-        cancel.clone(),
-    ));
-    // The bot is ready once it answers; the worker once a query is served.
-    let probe = User::new(1, "Probe");
-    let ready = Instant::now() + WAIT;
-    loop {
-        standin.send_text(&probe, "/menu");
-        if standin
-            .wait_for(probe.id, Duration::from_secs(2), |m| {
-                m.text.contains("pick a category")
-            })
-            .await
-            .is_some()
-        {
-            break;
-        }
-        anyhow::ensure!(Instant::now() < ready, "the bot did not come up");
-    }
+    let system = start_system(&settings, &standin).await?;
 
     println!(
         "chatorder bench telegram: {} customers × {} orders through the stand-in, think time {} ms mean (rate limiter off for the benchmark)",
@@ -216,8 +191,62 @@ pub async fn run(mut settings: Settings, args: TelegramArgs) -> anyhow::Result<(
         "  {}",
         percentiles("Confirm → \"order received\"", s.checkout_ms.clone())
     );
-    cancel.cancel();
-    let _ = tokio::join!(worker, bot);
+    system.stop().await;
     anyhow::ensure!(failed == 0, "{failed} customers did not finish");
     Ok(())
+}
+
+/// The order worker and the Telegram bot running in this process.
+pub(crate) struct System {
+    pub cancel: CancellationToken,
+    worker: tokio::task::JoinHandle<anyhow::Result<()>>,
+    bot: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl System {
+    pub(crate) async fn stop(self) {
+        self.cancel.cancel();
+        let _ = tokio::join!(self.worker, self.bot);
+    }
+}
+
+/// Starts the order worker and the bot (pointed at `standin`) and waits until
+/// the bot answers with the menu, i.e. the worker serves queries too.
+pub(crate) async fn start_system(
+    settings: &Settings,
+    standin: &TelegramStandIn,
+) -> anyhow::Result<System> {
+    let cancel = CancellationToken::new();
+    let worker = tokio::spawn(chatorder_orders::worker::run(
+        settings.clone(),
+        cancel.clone(),
+        Faults::default(),
+    ));
+    let bot = tokio::spawn(chatorder_telegram::run::run(
+        settings.clone(),
+        cancel.clone(),
+    ));
+    let probe = User::new(1, "Probe");
+    let ready = Instant::now() + WAIT;
+    loop {
+        standin.send_text(&probe, "/menu");
+        if standin
+            .wait_for(probe.id, Duration::from_secs(2), |m| {
+                m.text.contains("pick a category")
+            })
+            .await
+            .is_some()
+        {
+            break;
+        }
+        if Instant::now() >= ready {
+            cancel.cancel();
+            anyhow::bail!("the bot did not come up");
+        }
+    }
+    Ok(System {
+        cancel,
+        worker,
+        bot,
+    })
 }

@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use async_nats::jetstream::message::PublishMessage;
-use chatorder_orders::consumer::Faults;
 use chatorder_orders::history::PastOrder;
 use chatorder_shared::commands::SetStatus;
 use chatorder_shared::config::Settings;
@@ -29,7 +28,7 @@ use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
 use crate::bench::{percentiles, scratch_named};
-use crate::bench_telegram::{button, exchange};
+use crate::bench_telegram::{button, exchange, start_system};
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
@@ -151,31 +150,8 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         println!("  metrics: http://{}/metrics", settings.metrics.listen);
     }
 
-    let cancel = CancellationToken::new();
-    let worker = tokio::spawn(chatorder_orders::worker::run(
-        settings.clone(),
-        cancel.clone(),
-        Faults::default(),
-    ));
-    let bot = tokio::spawn(chatorder_telegram::run::run(
-        settings.clone(),
-        cancel.clone(),
-    ));
-    let probe = User::new(1, "Probe");
-    let ready = Instant::now() + WAIT;
-    loop {
-        standin.send_text(&probe, "/menu");
-        if standin
-            .wait_for(probe.id, Duration::from_secs(2), |m| {
-                m.text.contains("pick a category")
-            })
-            .await
-            .is_some()
-        {
-            break;
-        }
-        anyhow::ensure!(Instant::now() < ready, "the bot did not come up");
-    }
+    let system = start_system(&settings, &standin).await?;
+    let cancel = system.cancel.clone();
 
     let tally = Arc::new(Tally::default());
     let owner = tokio::spawn(owner(
@@ -255,8 +231,8 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         received_ms.lock().await.clone(),
     )
     .await?;
-    cancel.cancel();
-    let _ = tokio::join!(worker, bot, owner);
+    system.stop().await;
+    let _ = owner.await;
     anyhow::ensure!(ok, "the demo's counts do not match; see the report");
     Ok(())
 }
