@@ -384,6 +384,7 @@ fn on_button(session: &mut Session, data: &str, shop: &Shop<'_>) -> Outcome {
                 line.qty = u32::try_from(qty).unwrap_or(0);
             }
             session.cart.retain(|l| l.qty > 0);
+            cart_changed(session);
             Outcome::say(cart_view(session, shop).edit())
         }
         "clear" => {
@@ -489,6 +490,7 @@ pub fn add_parsed(session: &mut Session, parsed: Parsed, shop: &Shop<'_>) -> Out
         added.push(t::line(line.qty, &item.display_name()));
     }
     if !added.is_empty() {
+        cart_changed(session);
         out.replies.push(Reply::text(t::added(
             &added,
             &shop.money(cart_total(session, shop)),
@@ -710,6 +712,14 @@ fn confirm(session: &mut Session, id: &str) -> Outcome {
             id: checkout,
             order,
         }],
+    }
+}
+
+/// A cart that changes during checkout closes it: the summary the customer
+/// confirms must be the cart that is sent.
+fn cart_changed(session: &mut Session) {
+    if session.stage != Stage::Browsing {
+        session.stage = Stage::Browsing;
     }
 }
 

@@ -282,3 +282,21 @@ fn an_edit_sends_an_update_not_a_new_order() {
         vec![Action::Edit(OrderNumber(7))]
     );
 }
+
+#[test]
+fn changing_the_cart_during_checkout_closes_it() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    f.say(&mut s, "a small hawaiian");
+    let o = f.say(&mut s, "/checkout");
+    let pickup = button(&o, "f:p:");
+    let o = f.press(&mut s, &pickup);
+    let ok = button(&o, "ok:");
+    // The customer adds something after seeing the summary…
+    f.say(&mut s, "a margherita");
+    // …so the old summary's Confirm sends nothing: it no longer matches.
+    let o = f.press(&mut s, &ok);
+    assert!(o.actions.is_empty(), "{o:?}");
+    assert_eq!(o.replies[0].text, crate::texts::checkout_expired());
+    assert_eq!(s.cart.len(), 2, "the cart is kept");
+}
