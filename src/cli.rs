@@ -266,6 +266,12 @@ async fn with_telegram_standin(
     if settings.telegram.token.is_some() {
         return Ok((settings, None));
     }
+    if std::env::var("CHATORDER_ENV").is_ok_and(|e| e == "production") {
+        anyhow::bail!(
+            "telegram.token is not set: set CHATORDER__TELEGRAM__TOKEN (from @BotFather); \
+             the local stand-in is for development only"
+        );
+    }
     let standin = chatorder_telegram::standin::TelegramStandIn::start()
         .await
         .context("starting the local Telegram stand-in")?;
