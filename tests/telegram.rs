@@ -427,3 +427,27 @@ async fn bad_input_gets_a_sensible_answer_and_notes_are_stored_verbatim() {
     bot.stop().await;
     env.stop_workers().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_keeps_working_while_redis_is_away() {
+    let mut env = TestEnv::new().await;
+    env.spawn_worker();
+    env.wait_queries_served().await;
+    let bot = start_bot_with(&env, |s| {
+        s.redis.url = "redis://127.0.0.1:1/0".to_owned().into()
+    })
+    .await;
+    let ada = User::new(31, "Ada");
+    bot.standin.send_text(&ada, "2 small hawaiian");
+    bot.said(&ada, "Added to your cart").await;
+    bot.standin.send_text(&ada, "/checkout");
+    let ask = bot.said(&ada, "Pickup or delivery").await;
+    bot.standin
+        .press_button(&ada, ask.message_id, &Bot::button(&ask, "f:p:"));
+    let summary = bot.said(&ada, "Please check your order").await;
+    bot.standin
+        .press_button(&ada, summary.message_id, &Bot::button(&summary, "ok:"));
+    bot.said(&ada, "received").await;
+    bot.stop().await;
+    env.stop_workers().await;
+}

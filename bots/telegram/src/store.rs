@@ -59,6 +59,8 @@ impl Store {
         format!("{}tg:session:{user}", self.prefix)
     }
 
+    /// The customer's session: from Redis, or (while Redis is away) from the
+    /// in-memory copy kept since it went away.
     pub async fn load(&self, user: i64) -> Session {
         if let Some(mut conn) = self.conn().await {
             let got: Result<Option<String>, _> = redis::cmd("GET")
@@ -66,8 +68,16 @@ impl Store {
                 .query_async(&mut conn)
                 .await;
             match got {
-                Ok(Some(json)) => return serde_json::from_str(&json).unwrap_or_default(),
-                Ok(None) => return Session::default(),
+                Ok(found) => {
+                    // Redis is back: a copy kept during an outage is newer.
+                    if let Some(kept) = self.fallback.lock().ok().and_then(|mut m| m.remove(&user))
+                    {
+                        return kept;
+                    }
+                    return found
+                        .and_then(|json| serde_json::from_str(&json).ok())
+                        .unwrap_or_default();
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "Redis unavailable; using the in-memory session")
                 }
@@ -80,23 +90,28 @@ impl Store {
             .unwrap_or_default()
     }
 
+    /// Saves to Redis with the session TTL; only if Redis is away is the
+    /// session kept in memory (so memory holds just an outage's sessions).
     pub async fn save(&self, user: i64, session: &Session) {
-        if let Ok(mut m) = self.fallback.lock() {
-            m.insert(user, session.clone());
-        }
-        let Some(mut conn) = self.conn().await else {
-            return;
-        };
         let json = serde_json::to_string(session).unwrap_or_default();
-        let r: Result<(), _> = redis::cmd("SET")
-            .arg(self.session_key(user))
-            .arg(json)
-            .arg("EX")
-            .arg(self.session_ttl)
-            .query_async(&mut conn)
-            .await;
-        if let Err(e) = r {
-            tracing::warn!(error = %e, "could not save a session to Redis; kept in memory");
+        let saved = match self.conn().await {
+            Some(mut conn) => redis::cmd("SET")
+                .arg(self.session_key(user))
+                .arg(json)
+                .arg("EX")
+                .arg(self.session_ttl)
+                .query_async::<()>(&mut conn)
+                .await
+                .map_err(|e| tracing::warn!(error = %e, "could not save a session to Redis; kept in memory"))
+                .is_ok(),
+            None => false,
+        };
+        if let Ok(mut m) = self.fallback.lock() {
+            if saved {
+                m.remove(&user);
+            } else {
+                m.insert(user, session.clone());
+            }
         }
     }
 
