@@ -188,17 +188,7 @@ async fn apply_in_tx(
         .filter(|c| matches!(c.envelope.data, Command::Place(_)))
         .count();
     let mut next_number = if places > 0 {
-        let k = i64::try_from(places)?;
-        diesel::update(order_numbers::table.filter(order_numbers::id.eq(1)))
-            .set(order_numbers::next_number.eq(order_numbers::next_number + k))
-            .execute(conn)
-            .await?;
-        let after: i64 = order_numbers::table
-            .filter(order_numbers::id.eq(1))
-            .select(order_numbers::next_number)
-            .first(conn)
-            .await?;
-        u64::try_from(after - k)?
+        u64::try_from(take_numbers(conn, places).await?)?
     } else {
         0
     };
@@ -291,6 +281,23 @@ async fn apply_in_tx(
         customers,
         catalog_changed: !w.catalog.is_empty(),
     })
+}
+
+/// Takes `count` consecutive order numbers from the counter row (inside the
+/// caller's transaction, which holds the row lock until it commits) and
+/// returns the first.
+pub async fn take_numbers(conn: &mut Conn, count: usize) -> anyhow::Result<i64> {
+    let k = i64::try_from(count)?;
+    diesel::update(order_numbers::table.filter(order_numbers::id.eq(1)))
+        .set(order_numbers::next_number.eq(order_numbers::next_number + k))
+        .execute(conn)
+        .await?;
+    let after: i64 = order_numbers::table
+        .filter(order_numbers::id.eq(1))
+        .select(order_numbers::next_number)
+        .first(conn)
+        .await?;
+    Ok(after - k)
 }
 
 /// Notes what an effect changes and updates the in-memory view.

@@ -20,9 +20,7 @@ use uuid::Uuid;
 use crate::catalog::{parse_price, split_csv_line};
 use crate::db::Conn;
 use crate::models::{LineRow, NewCustomer, NewHistory, OrderRow};
-use crate::schema::{
-    catalog_items, customers, order_lines, order_numbers, order_status_history, orders,
-};
+use crate::schema::{catalog_items, customers, order_lines, order_status_history, orders};
 
 /// Namespace for ids of imported orders (UUID v5 of the source order id).
 const NAMESPACE: Uuid = Uuid::from_u128(0x6368_6174_6f72_6465_7268_6973_746f_7279);
@@ -201,20 +199,11 @@ async fn import_chunk(
     if fresh.is_empty() {
         return Ok((0, chunk.len()));
     }
-    let k = i64::try_from(fresh.len())?;
-    diesel::update(order_numbers::table.filter(order_numbers::id.eq(1)))
-        .set(order_numbers::next_number.eq(order_numbers::next_number + k))
-        .execute(conn)
-        .await?;
-    let after: i64 = order_numbers::table
-        .filter(order_numbers::id.eq(1))
-        .select(order_numbers::next_number)
-        .first(conn)
-        .await?;
+    let first = crate::apply::take_numbers(conn, fresh.len()).await?;
     let mut rows = Vec::with_capacity(fresh.len());
     let mut lines = Vec::new();
     let mut history = Vec::with_capacity(fresh.len());
-    for (number, (order, id)) in (after - k..).zip(&fresh) {
+    for (number, (order, id)) in (first..).zip(&fresh) {
         let at = order.placed_at.naive_utc();
         let mut total = 0i64;
         for (i, (sku, qty, price)) in order.lines.iter().enumerate() {
