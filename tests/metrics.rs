@@ -32,6 +32,24 @@ async fn the_worker_serves_documented_metrics() {
         .expect("metrics endpoint")
         .expect("first recorder");
     env.spawn_worker();
+    env.wait_queries_served().await;
+    // The Telegram bot in the same process reports through the same endpoint.
+    let standin = chatorder_telegram::standin::TelegramStandIn::start()
+        .await
+        .expect("stand-in");
+    let mut bot_settings = env.settings.clone();
+    bot_settings.telegram.token = Some(chatorder_telegram::standin::TOKEN.to_owned().into());
+    bot_settings.telegram.api_url = standin.api_url();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let bot = tokio::spawn(chatorder_telegram::run::run(bot_settings, cancel.clone()));
+    let user = chatorder_telegram::standin::User::new(5, "Ada");
+    standin.send_text(&user, "/start");
+    standin
+        .wait_for(user.id, std::time::Duration::from_secs(20), |m| {
+            m.text.contains("welcome")
+        })
+        .await
+        .expect("the bot answers");
     let id = env.place(&customer("1"), &[("hawaiian_m", 1)]).await;
     env.wait_placed(id).await;
     let bad = env.place(&customer("1"), &[("no_such_pizza", 1)]).await;
@@ -54,8 +72,13 @@ async fn the_worker_serves_documented_metrics() {
         "chatorder_command_redeliveries_total 0",
         "# HELP chatorder_outbox_backlog_events",
         "# HELP chatorder_orders_pending",
+        "chatorder_telegram_updates_total{kind=\"text\"} 1",
+        "chatorder_telegram_reply_seconds_count 1",
+        "chatorder_telegram_api_errors_total{call=\"send\"} 0",
     ] {
         assert!(text.contains(series), "missing `{series}` in:\n{text}");
     }
+    cancel.cancel();
+    bot.await.expect("bot task").expect("bot stops cleanly");
     env.stop_workers().await;
 }

@@ -125,6 +125,7 @@ async fn on_message(bot: TgBot, msg: Message, app: Arc<App>) -> HandlerResult {
 async fn on_callback(bot: TgBot, q: CallbackQuery, app: Arc<App>) -> HandlerResult {
     // Always answer, or the customer's client keeps spinning.
     if let Err(e) = bot.answer(q.id.clone()).await {
+        crate::metrics::api_error("answer");
         tracing::warn!(error = %e, "answering a callback query failed");
     }
     let chat = q
@@ -172,6 +173,13 @@ async fn step(
         catalog: &catalog.items,
         matcher: &catalog.matcher,
     };
+    let started = std::time::Instant::now();
+    let kind = match &input {
+        Input::Text(_) => "text",
+        Input::Button(_) => "button",
+        Input::Contact(_) => "contact",
+        Input::Other => "other",
+    };
     let key = user_key(user);
     let mut session = app.store.load(key).await;
     let outcome = conversation::handle(&mut session, input, &shop, &user.first_name);
@@ -181,6 +189,7 @@ async fn step(
         deliver(bot, chat, None, replies).await;
     }
     app.store.save(key, &session).await;
+    crate::metrics::update(kind, started.elapsed().as_secs_f64());
     Ok(())
 }
 
@@ -201,6 +210,7 @@ fn inline(rows: &[Vec<(String, String)>]) -> InlineKeyboardMarkup {
 /// Sends a reply, or edits the pressed message when the reply asks to.
 async fn send(bot: &TgBot, chat: ChatId, pressed: Option<MessageId>, reply: Reply) {
     let text: String = reply.text.chars().take(4000).collect();
+    let edit = reply.edit && pressed.is_some();
     let result = match (reply.edit, pressed, reply.keyboard) {
         (true, Some(id), Keyboard::Inline(rows)) => {
             bot.edit(chat, id, text, Some(inline(&rows))).await
@@ -229,6 +239,7 @@ async fn send(bot: &TgBot, chat: ChatId, pressed: Option<MessageId>, reply: Repl
         }
     };
     if let Err(e) = result {
+        crate::metrics::api_error(if edit { "edit" } else { "send" });
         tracing::warn!(error = %e, chat = chat.0, "sending a message to Telegram failed");
     }
 }

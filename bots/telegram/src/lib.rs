@@ -4,6 +4,7 @@ pub mod bot;
 pub mod client;
 pub mod conversation;
 pub mod gateway;
+pub mod metrics;
 pub mod notify;
 pub mod parse;
 pub mod run;

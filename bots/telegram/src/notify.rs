@@ -155,21 +155,24 @@ async fn deliver(app: &App, bot: &TgBot, msg: jetstream::Message, env: Option<En
     }
     if let Some((chat, text)) = notification(&env) {
         let id = env.id.to_string();
-        if app.store.first_delivery(&id).await
-            && let Err(e) = bot.send(ChatId(chat), text, None).await
-        {
+        if !app.store.first_delivery(&id).await {
+            crate::metrics::notification("duplicate");
+        } else if let Err(e) = bot.send(ChatId(chat), text, None).await {
             use teloxide::{ApiError, RequestError};
+            crate::metrics::api_error("send");
             match e {
                 // The customer blocked the bot: nothing to retry.
                 RequestError::Api(
                     ApiError::BotBlocked | ApiError::ChatNotFound | ApiError::UserDeactivated,
                 ) => {
+                    crate::metrics::notification("unreachable");
                     tracing::info!(
                         chat,
                         "customer unreachable on Telegram; notification dropped"
                     );
                 }
                 other => {
+                    crate::metrics::notification("retry");
                     tracing::warn!(error = %other, chat, "notification failed; will retry");
                     app.store.forget_delivery(&id).await;
                     let _ = msg
@@ -178,6 +181,8 @@ async fn deliver(app: &App, bot: &TgBot, msg: jetstream::Message, env: Option<En
                     return;
                 }
             }
+        } else {
+            crate::metrics::notification("sent");
         }
     }
     let _ = msg.ack().await;

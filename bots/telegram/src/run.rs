@@ -30,6 +30,7 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
             settings.telegram.api_url
         )
     })?;
+    crate::metrics::describe();
     let settings = Arc::new(settings);
     let subjects = settings.subjects();
     let client = chatorder_shared::nats::connect(&settings.nats, "chatorder-telegram-bot").await?;
