@@ -70,6 +70,22 @@ impl Bot {
             .unwrap_or_else(|| panic!("no `{prefix}` button on {msg:#?}"))
     }
 
+    /// `/checkout`, then Pickup; returns the summary (newer than `after`).
+    async fn checkout_pickup(&self, user: &User, after: i64) -> BotMessage {
+        self.standin.send_text(user, "/checkout");
+        let ask = self
+            .expect(user, "Pickup or delivery", |m| {
+                m.message_id > after && m.text.contains("Pickup or delivery")
+            })
+            .await;
+        self.standin
+            .press_button(user, ask.message_id, &Bot::button(&ask, "f:p:"));
+        self.expect(user, "the summary", |m| {
+            m.message_id > ask.message_id && m.text.contains("Please check")
+        })
+        .await
+    }
+
     async fn stop(self) {
         self.cancel.cancel();
         tokio::time::timeout(WAIT, self.handle)
@@ -78,6 +94,15 @@ impl Bot {
             .expect("no panic")
             .expect("bot stops cleanly");
     }
+}
+
+/// The order number in a "received" message.
+fn order_number(received: &BotMessage) -> u64 {
+    received
+        .text
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix('#').and_then(|n| n.parse().ok()))
+        .expect("order number in the message")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -127,11 +152,7 @@ async fn a_customer_orders_in_plain_words_and_hears_every_step() {
         .await;
     assert!(added.text.contains("Added to your cart"), "{}", added.text);
 
-    bot.standin.send_text(&ada, "/checkout");
-    let ask = bot.said(&ada, "Pickup or delivery").await;
-    bot.standin
-        .press_button(&ada, ask.message_id, &Bot::button(&ask, "f:p:"));
-    let summary = bot.said(&ada, "Please check your order").await;
+    let summary = bot.checkout_pickup(&ada, 0).await;
     let ok = Bot::button(&summary, "ok:");
     // An impatient customer taps Confirm three times.
     for _ in 0..3 {
@@ -159,11 +180,7 @@ async fn a_customer_orders_in_plain_words_and_hears_every_step() {
             .await,
         1
     );
-    let number: u64 = received
-        .text
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix('#').and_then(|n| n.parse().ok()))
-        .expect("order number in the message");
+    let number = order_number(&received);
 
     // The shop accepts: the customer hears it.
     env.set_status(OrderNumber(number), OrderStatus::Accepted)
@@ -224,11 +241,7 @@ async fn refusals_reach_the_customer_and_carts_survive_a_restart() {
 
     // Restart the bot in the middle of checkout: the cart and the open
     // checkout are still there (Redis), and Confirm on the old summary works.
-    bot.standin.send_text(&ada, "/checkout");
-    let ask = bot.said(&ada, "Pickup or delivery").await;
-    bot.standin
-        .press_button(&ada, ask.message_id, &Bot::button(&ask, "f:p:"));
-    let summary = bot.said(&ada, "Please check your order").await;
+    let summary = bot.checkout_pickup(&ada, 0).await;
     assert!(
         summary.text.contains("3 × The Pepperoni Pizza (S)"),
         "{}",
@@ -262,19 +275,11 @@ async fn pending_orders_can_be_changed_limits_hold_and_rate_limits_are_honoured(
 
     bot.standin.send_text(&ada, "a small hawaiian");
     bot.said(&ada, "Added to your cart").await;
-    bot.standin.send_text(&ada, "/checkout");
-    let ask = bot.said(&ada, "Pickup or delivery").await;
-    bot.standin
-        .press_button(&ada, ask.message_id, &Bot::button(&ask, "f:p:"));
-    let summary = bot.said(&ada, "Please check your order").await;
+    let summary = bot.checkout_pickup(&ada, 0).await;
     bot.standin
         .press_button(&ada, summary.message_id, &Bot::button(&summary, "ok:"));
     let received = bot.said(&ada, "received").await;
-    let number: u64 = received
-        .text
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix('#').and_then(|n| n.parse().ok()))
-        .expect("order number");
+    let number = order_number(&received);
 
     // Change it while pending.
     bot.standin.send_text(&ada, &format!("/edit {number}"));
@@ -305,19 +310,7 @@ async fn pending_orders_can_be_changed_limits_hold_and_rate_limits_are_honoured(
         m.text.contains("Added to your cart") && m.message_id > updated.message_id
     })
     .await;
-    bot.standin.send_text(&ada, "/checkout");
-    let ask = bot
-        .expect(&ada, "a second checkout", |m| {
-            m.text.contains("Pickup or delivery") && m.message_id > updated.message_id
-        })
-        .await;
-    bot.standin
-        .press_button(&ada, ask.message_id, &Bot::button(&ask, "f:p:"));
-    let summary = bot
-        .expect(&ada, "a second summary", |m| {
-            m.text.contains("Please check") && m.message_id > ask.message_id
-        })
-        .await;
+    let summary = bot.checkout_pickup(&ada, updated.message_id).await;
     bot.standin
         .press_button(&ada, summary.message_id, &Bot::button(&summary, "ok:"));
     bot.said(&ada, "our limit").await;
@@ -376,19 +369,7 @@ async fn bad_input_gets_a_sensible_answer_and_notes_are_stored_verbatim() {
         m.message_id > last && m.text.contains("Added")
     })
     .await;
-    bot.standin.send_text(&eve, "/checkout");
-    let ask = bot
-        .expect(&eve, "fulfilment", |m| {
-            m.message_id > last && m.text.contains("Pickup or delivery")
-        })
-        .await;
-    bot.standin
-        .press_button(&eve, ask.message_id, &Bot::button(&ask, "f:p:"));
-    let summary = bot
-        .expect(&eve, "summary", |m| {
-            m.message_id > ask.message_id && m.text.contains("Please check")
-        })
-        .await;
+    let summary = bot.checkout_pickup(&eve, last).await;
     bot.standin
         .press_button(&eve, summary.message_id, &Bot::button(&summary, "nt:"));
     bot.said(&eve, "Send your note").await;
@@ -401,11 +382,7 @@ async fn bad_input_gets_a_sensible_answer_and_notes_are_stored_verbatim() {
     bot.standin
         .press_button(&eve, summary.message_id, &Bot::button(&summary, "ok:"));
     let received = bot.said(&eve, "received").await;
-    let number: u64 = received
-        .text
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix('#').and_then(|n| n.parse().ok()))
-        .expect("order number");
+    let number = order_number(&received);
     env.settle().await;
     let order: chatorder_shared::events::OrderSnapshot = env
         .query(
@@ -440,11 +417,7 @@ async fn the_bot_keeps_working_while_redis_is_away() {
     let ada = User::new(31, "Ada");
     bot.standin.send_text(&ada, "2 small hawaiian");
     bot.said(&ada, "Added to your cart").await;
-    bot.standin.send_text(&ada, "/checkout");
-    let ask = bot.said(&ada, "Pickup or delivery").await;
-    bot.standin
-        .press_button(&ada, ask.message_id, &Bot::button(&ask, "f:p:"));
-    let summary = bot.said(&ada, "Please check your order").await;
+    let summary = bot.checkout_pickup(&ada, 0).await;
     bot.standin
         .press_button(&ada, summary.message_id, &Bot::button(&summary, "ok:"));
     bot.said(&ada, "received").await;
