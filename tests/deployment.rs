@@ -195,3 +195,36 @@ fn the_production_overlay_only_names_real_keys() {
         }
     }
 }
+
+#[test]
+fn the_grafana_dashboard_only_charts_declared_metrics() {
+    let dash: serde_json::Value =
+        serde_json::from_str(&read("config/grafana/dashboards/chatorder.json"))
+            .expect("dashboard is JSON");
+    let panels = dash["panels"].as_array().expect("panels");
+    assert!(panels.len() >= 8, "a dashboard worth opening");
+    let declared = read("workers/orders/src/metrics.rs") + &read("bots/telegram/src/metrics.rs");
+    let mut charted = 0;
+    for panel in panels {
+        for target in panel["targets"].as_array().expect("targets") {
+            let expr = target["expr"].as_str().expect("expr");
+            for word in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                if let Some(metric) = word.strip_prefix("chatorder_") {
+                    let base = metric.trim_end_matches("_bucket");
+                    assert!(
+                        declared.contains(&format!("\"chatorder_{base}\"")),
+                        "panel {} charts undeclared metric chatorder_{metric}",
+                        panel["title"]
+                    );
+                    charted += 1;
+                }
+            }
+        }
+    }
+    assert!(charted >= 10);
+    let datasource = read("config/grafana/provisioning/datasources/prometheus.yml");
+    assert!(
+        datasource.contains("http://prometheus:9090"),
+        "Grafana reads the compose Prometheus"
+    );
+}
