@@ -7,9 +7,7 @@ use chatorder_shared::commands::{CancelOrder, SetStatus, UpdateOrder};
 use chatorder_shared::domain::{OrderNumber, OrderStatus, Role};
 use chatorder_shared::envelope::Envelope;
 use chatorder_shared::events::{Event, OrderSnapshot};
-use chatorder_shared::queries::{
-    Catalog, CustomerOrders, GetOrder, ListCatalog, OrderPage, PendingOrders,
-};
+use chatorder_shared::queries::{Catalog, CustomerOrders, ListCatalog, OrderPage, PendingOrders};
 use chatorder_shared::subjects::{CommandKind, EventKind, QueryKind};
 use common::*;
 
@@ -61,36 +59,18 @@ async fn a_placed_order_is_persisted_and_announced() {
 
     // The customer reads it back; another customer cannot.
     let got: OrderSnapshot = env
-        .query(
-            QueryKind::Get,
-            &GetOrder {
-                actor: ada.clone(),
-                number: order.number,
-            },
-        )
+        .get_order(ada.clone(), order.number)
         .await
         .expect("own order");
     assert_eq!(got, order);
     let err = env
-        .query::<_, OrderSnapshot>(
-            QueryKind::Get,
-            &GetOrder {
-                actor: customer("777"),
-                number: order.number,
-            },
-        )
+        .get_order(customer("777"), order.number)
         .await
         .expect_err("someone else's order");
     assert!(err.contains("couldn't find"), "{err}");
     // Twice: once from MySQL, once from the cache; same answer.
     let again: OrderSnapshot = env
-        .query(
-            QueryKind::Get,
-            &GetOrder {
-                actor: owner(),
-                number: order.number,
-            },
-        )
+        .get_order(owner(), order.number)
         .await
         .expect("owner reads");
     assert_eq!(again, order);
@@ -452,13 +432,7 @@ async fn with_redis_unreachable_commands_and_queries_still_work() {
     let id = env.place(&ada, &[("hawaiian_m", 1)]).await;
     let order = env.wait_placed(id).await;
     let got: OrderSnapshot = env
-        .query(
-            QueryKind::Get,
-            &GetOrder {
-                actor: ada.clone(),
-                number: order.number,
-            },
-        )
+        .get_order(ada.clone(), order.number)
         .await
         .expect("served from MySQL");
     assert_eq!(got, order);

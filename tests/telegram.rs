@@ -385,13 +385,7 @@ async fn bad_input_gets_a_sensible_answer_and_notes_are_stored_verbatim() {
     let number = order_number(&received);
     env.settle().await;
     let order: chatorder_shared::events::OrderSnapshot = env
-        .query(
-            chatorder_shared::subjects::QueryKind::Get,
-            &chatorder_shared::queries::GetOrder {
-                actor: owner(),
-                number: OrderNumber(number),
-            },
-        )
+        .get_order(owner(), OrderNumber(number))
         .await
         .expect("order");
     assert_eq!(order.note.as_deref(), Some(note));

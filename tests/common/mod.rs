@@ -348,6 +348,19 @@ impl TestEnv {
             .into_result()
     }
 
+    /// `orders.query.get` as `actor` would ask it.
+    pub async fn get_order(
+        &self,
+        actor: Actor,
+        number: OrderNumber,
+    ) -> Result<OrderSnapshot, String> {
+        self.query(
+            QueryKind::Get,
+            &chatorder_shared::queries::GetOrder { actor, number },
+        )
+        .await
+    }
+
     /// Stops all replicas started with `spawn_worker`.
     pub async fn stop_workers(&mut self) {
         for w in self.workers.drain(..) {
