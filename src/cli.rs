@@ -17,8 +17,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run every component in one process (today: the order worker and the
-    /// Telegram bot; the Discord bot and the demand worker are not built yet).
+    /// Run every component in one process: the order worker, the Telegram
+    /// bot and the Discord bot (the demand worker is not built yet). Without
+    /// tokens the bots talk to local stand-ins.
     Run,
     /// The whole system with simulated customers and owner, replaying real
     /// orders through the local Telegram stand-in, ending with a report.
@@ -62,7 +63,8 @@ enum BotCmd {
     /// The customer bot. Without `telegram.token` it runs against a local
     /// Telegram stand-in on 127.0.0.1.
     Telegram,
-    /// The owner bot (not built yet).
+    /// The owner bot. Without `discord.token` it runs against a local
+    /// Discord stand-in on 127.0.0.1.
     Discord,
 }
 
@@ -135,27 +137,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             check_services(&settings).await?;
             chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
             eprintln!(
-                "chatorder run: starting the order worker and the Telegram bot (metrics on http://{}/metrics)",
+                "chatorder run: starting the order worker, the Telegram bot and the Discord bot (metrics on http://{}/metrics)",
                 settings.metrics.listen
             );
-            eprintln!(
-                "  not yet: the Discord bot, the demand worker and simulated customers (issues 4, 5, 6)"
-            );
+            eprintln!("  not yet: the demand worker (issue 5)");
             chatorder_orders::worker::prepare_database(&settings).await?;
             let mut settings = settings;
             settings.database.migrate_on_start = false;
+            // The worker must know the stand-in's owner too, so owner
+            // settings are filled in before anything starts.
+            let (settings, _discord_standin) = with_discord_standin(settings).await?;
             let (bot_settings, _standin) = with_telegram_standin(settings.clone()).await?;
             let cancel = shutdown_token();
             let worker = tokio::spawn(chatorder_orders::worker::run(
-                settings,
+                settings.clone(),
                 cancel.clone(),
                 Faults::default(),
             ));
             let bot = tokio::spawn(chatorder_telegram::run::run(bot_settings, cancel.clone()));
-            let (w, b) = tokio::join!(worker, bot);
+            let owners = tokio::spawn(chatorder_discord::run(settings, cancel.clone()));
+            let (w, b, o) = tokio::join!(worker, bot, owners);
             cancel.cancel();
             w.context("order worker task")??;
             b.context("Telegram bot task")??;
+            o.context("Discord bot task")??;
             Ok(())
         }
         Command::Worker(WorkerCmd::Orders) => {
@@ -170,7 +175,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Box::pin(chatorder_telegram::run::run(settings, shutdown_token())).await
         }
         Command::Bot(BotCmd::Discord) => {
-            anyhow::bail!("not yet: the Discord owner bot is not built (issue 4)")
+            let settings = load_settings()?;
+            chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
+            let (settings, _standin) = with_discord_standin(settings).await?;
+            Box::pin(chatorder_discord::run(settings, shutdown_token())).await
         }
         Command::Worker(WorkerCmd::Demand) => {
             anyhow::bail!("not yet: the demand worker is not built (issue 5)")
@@ -281,6 +289,44 @@ async fn with_telegram_standin(
     );
     settings.telegram.token = Some(chatorder_telegram::standin::TOKEN.to_owned().into());
     settings.telegram.api_url = standin.api_url();
+    Ok((settings, Some(standin)))
+}
+
+/// Without a Discord token, starts the local stand-in and points the bot at
+/// it, with the stand-in's owner as the shop's owner (unless owners are
+/// configured).
+async fn with_discord_standin(
+    mut settings: Settings,
+) -> anyhow::Result<(Settings, Option<chatorder_discord_standin::StandIn>)> {
+    use chatorder_discord_standin::StandIn;
+    if settings.discord.token.is_some() {
+        if settings.discord.channel_id.is_none() {
+            anyhow::bail!(
+                "discord.channel_id is not set: the id of the channel for the order board \
+                 (CHATORDER__DISCORD__CHANNEL_ID; see the README)"
+            );
+        }
+        return Ok((settings, None));
+    }
+    if std::env::var("CHATORDER_ENV").is_ok_and(|e| e == "production") {
+        anyhow::bail!(
+            "discord.token is not set: set CHATORDER__DISCORD__TOKEN (see the README); \
+             the local stand-in is for development only"
+        );
+    }
+    let standin = StandIn::start()
+        .await
+        .context("starting the local Discord stand-in")?;
+    eprintln!(
+        "chatorder: no discord.token set: the Discord bot talks to the local stand-in at {}",
+        standin.url()
+    );
+    settings.discord.token = Some("local-standin".to_owned().into());
+    settings.discord.api_url = standin.url();
+    settings.discord.channel_id = Some(StandIn::CHANNEL_ID);
+    if settings.discord.owner_user_ids.is_empty() && settings.discord.owner_role_ids.is_empty() {
+        settings.discord.owner_user_ids = vec![StandIn::OWNER_USER_ID.to_string()];
+    }
     Ok((settings, Some(standin)))
 }
 

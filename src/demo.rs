@@ -1,11 +1,10 @@
 //! `chatorder demo`: the whole system on one machine without Telegram or
 //! Discord. It imports the order history, then replays the last day(s) of
 //! real orders as simulated customers chatting with the real bot through the
-//! Telegram stand-in, time compressed, while a simulated owner accepts and
-//! progresses every order. It ends with a report whose counts must match.
-//!
-//! The owner works through `orders.cmd.owner.*` directly: the Discord owner
-//! bot is not built yet (issue 4).
+//! Telegram stand-in, time compressed, while a simulated owner works the
+//! order board of the real Discord bot through the Discord stand-in, pressing
+//! Accept, Preparing, Ready and Completed on each card. It ends with a report
+//! whose counts must match.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -14,14 +13,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use async_nats::jetstream::message::PublishMessage;
 use chatorder_orders::history::PastOrder;
-use chatorder_shared::commands::SetStatus;
 use chatorder_shared::config::Settings;
-use chatorder_shared::domain::{Actor, OrderStatus, Platform, Role};
+use chatorder_shared::domain::OrderStatus;
 use chatorder_shared::envelope::Envelope;
 use chatorder_shared::events::{CatalogItem, Event, decode_event};
-use chatorder_shared::subjects::{CommandKind, EventKind};
+use chatorder_shared::subjects::EventKind;
 use chatorder_telegram::standin::{TOKEN, TelegramStandIn, User};
 use futures::StreamExt as _;
 use tokio::sync::Mutex;
@@ -46,7 +43,7 @@ pub struct DemoArgs {
     quick: bool,
 }
 
-const OWNER_ID: &str = "demo-owner";
+const OWNER_ID: u64 = 900_200;
 const WAIT: Duration = Duration::from_secs(60);
 
 #[derive(Default)]
@@ -84,7 +81,7 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     scratch_named(&mut settings, "demo").await?;
     settings.telegram.rate_limit = false;
     settings.telegram.max_orders_per_hour = u32::MAX;
-    settings.discord.owner_user_ids = vec![OWNER_ID.to_owned()];
+    settings.discord.owner_user_ids = vec![OWNER_ID.to_string()];
     let tz: chrono_tz::Tz = settings
         .shop
         .time_zone
@@ -143,8 +140,15 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         replay.len(),
         standin.api_url()
     );
+    let discord = chatorder_discord_standin::StandIn::start()
+        .await
+        .context("starting the Discord stand-in")?;
+    settings.discord.token = Some("local-standin".to_owned().into());
+    settings.discord.api_url = discord.url();
+    settings.discord.channel_id = Some(chatorder_discord_standin::StandIn::CHANNEL_ID);
     println!(
-        "  a simulated owner accepts and completes every order (the Discord bot is not built yet)"
+        "  a simulated owner works the order board of the Discord bot on the Discord stand-in at {}",
+        discord.url()
     );
     if !settings.metrics.listen.is_empty() {
         println!("  metrics: http://{}/metrics", settings.metrics.listen);
@@ -152,10 +156,16 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
 
     let system = start_system(&settings, &standin).await?;
     let cancel = system.cancel.clone();
+    let owner_bot = tokio::spawn(chatorder_discord::run(settings.clone(), cancel.clone()));
+    discord
+        .wait_ready(WAIT)
+        .await
+        .context("the Discord bot did not connect to the stand-in")?;
 
     let tally = Arc::new(Tally::default());
     let owner = tokio::spawn(owner(
         settings.clone(),
+        discord.clone(),
         tally.clone(),
         scale,
         cancel.clone(),
@@ -222,9 +232,15 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     }
     progress.abort();
     let elapsed = started.elapsed().as_secs_f64();
+    let discord_cards = discord
+        .messages(chatorder_discord_standin::StandIn::CHANNEL_ID)
+        .iter()
+        .filter(|m| m.text().contains("Order #"))
+        .count();
     let ok = report(
         &settings,
         &standin,
+        discord_cards,
         &tally,
         total,
         elapsed,
@@ -233,6 +249,11 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     .await?;
     system.stop().await;
     let _ = owner.await;
+    match owner_bot.await {
+        Ok(Err(e)) => eprintln!("  the Discord bot ended with: {e:#}"),
+        Err(e) => eprintln!("  the Discord bot task failed: {e}"),
+        Ok(Ok(())) => {}
+    }
     anyhow::ensure!(ok, "the demo's counts do not match; see the report");
     Ok(())
 }
@@ -280,30 +301,27 @@ async fn customer(standin: &TelegramStandIn, user: &User, text: &str) -> anyhow:
     Ok(ms)
 }
 
-/// The simulated owner: accepts each new order, then prepares, readies and
-/// completes it, with pauses scaled like the replay.
+/// The simulated owner: watches the Discord board and presses the next
+/// button on each card (Accept, Preparing, Ready, Completed), pausing a few
+/// minutes of shop time between steps, exactly as a person would.
 async fn owner(
     settings: Settings,
+    discord: chatorder_discord_standin::StandIn,
     tally: Arc<Tally>,
     scale: f64,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
     let subjects = settings.subjects();
     let client = chatorder_shared::nats::connect(&settings.nats, "chatorder-demo-owner").await?;
-    let js = async_nats::jetstream::new(client.clone());
-    let mut placed = client.subscribe(subjects.event(EventKind::Placed)).await?;
     let mut completed = client
         .subscribe(subjects.event(EventKind::StatusChanged))
         .await?;
-    let actor = Actor {
-        role: Role::Owner,
-        platform: Platform::Discord,
-        id: OWNER_ID.into(),
-        name: Some("Demo owner".into()),
-        roles: vec![],
-    };
+    let me = chatorder_discord_standin::User::new(OWNER_ID, "Demo owner");
     // A few minutes of shop time per step.
     let step = Duration::from_secs_f64((180.0 * scale).clamp(0.05, 30.0));
+    // Per card: when it was last pressed and how many edits it had then.
+    let mut pressed: HashMap<u64, (Instant, u32)> = HashMap::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(50));
     loop {
         tokio::select! {
             () = cancel.cancelled() => return Ok(()),
@@ -312,19 +330,25 @@ async fn owner(
                     tally.completed.fetch_add(1, Ordering::Relaxed);
                 }
             }
-            Some(msg) = placed.next() => {
-                let Ok(Envelope { data: Event::Placed { order }, .. }) = decode_event(&msg.payload) else { continue };
-                let (js, actor, subject) = (js.clone(), actor.clone(), subjects.command(Role::Owner, CommandKind::Status));
-                tokio::spawn(async move {
-                    for status in [OrderStatus::Accepted, OrderStatus::Preparing, OrderStatus::Ready, OrderStatus::Completed] {
-                        tokio::time::sleep(step).await;
-                        let env = Envelope::new(CommandKind::Status.envelope_type(), actor.clone(), SetStatus { number: order.number, status, reason: None });
-                        let msg = PublishMessage::build().payload(env.to_json().into()).message_id(env.id.to_string());
-                        if let Ok(ack) = js.send_publish(subject.clone(), msg).await {
-                            let _ = ack.await;
+            _ = tick.tick() => {
+                for card in discord.messages(chatorder_discord_standin::StandIn::CHANNEL_ID) {
+                    let buttons = card.buttons();
+                    let Some((id, _, _)) = ["Accept", "Preparing", "Ready", "Completed"]
+                        .iter()
+                        .find_map(|want| buttons.iter().find(|(_, l, d)| l == want && !d))
+                    else {
+                        continue;
+                    };
+                    let due = pressed
+                        .get(&card.id)
+                        .is_none_or(|(at, edits)| card.edits > *edits && at.elapsed() >= step);
+                    if due {
+                        pressed.insert(card.id, (Instant::now(), card.edits));
+                        if let Err(e) = discord.click(&me, card.channel_id, card.id, id).await {
+                            eprintln!("  owner could not press a button: {e:#}");
                         }
                     }
-                });
+                }
             }
         }
     }
@@ -333,6 +357,7 @@ async fn owner(
 async fn report(
     settings: &Settings,
     standin: &TelegramStandIn,
+    discord_cards: usize,
     tally: &Tally,
     total: usize,
     elapsed: f64,
@@ -392,11 +417,14 @@ async fn report(
         "  {}",
         percentiles("Confirm → \"order received\"", received_ms)
     );
+    let cards = discord_cards;
+    println!("  order board cards on Discord:    {cards}");
     println!("  owner summary and tomorrow's forecast: not yet (the demand worker is issue 5)");
     let ok = received == total
         && confirmed_once == total
         && confirmed_twice == 0
-        && usize::try_from(in_mysql).is_ok_and(|n| n == total);
+        && usize::try_from(in_mysql).is_ok_and(|n| n == total)
+        && discord_cards == total;
     println!("  counts match: {}", if ok { "yes" } else { "NO" });
     Ok(ok)
 }

@@ -23,6 +23,10 @@ pub struct Envelope<T> {
     pub v: u32,
     pub at: DateTime<Utc>,
     pub actor: Actor,
+    /// For an event: the id of the command that caused it, so the edge that
+    /// sent the command can tell its owner or customer how it went.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Uuid>,
     pub data: T,
 }
 
@@ -35,6 +39,7 @@ impl<T: Serialize> Envelope<T> {
             v: 1,
             at: Utc::now(),
             actor,
+            cause: None,
             data,
         }
     }
@@ -126,6 +131,7 @@ pub fn with_data<T>(raw: RawEnvelope, data: T) -> Envelope<T> {
         v: raw.v,
         at: raw.at,
         actor: raw.actor,
+        cause: raw.cause,
         data,
     }
 }

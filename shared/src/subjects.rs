@@ -159,6 +159,24 @@ impl QueryKind {
     }
 }
 
+/// Request/reply queries served by the demand worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DemandQuery {
+    /// `demand.query.summary`: a day's figures for the owners.
+    Summary,
+    /// `demand.query.forecast`: the latest forecast.
+    Forecast,
+}
+
+impl DemandQuery {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Summary => "summary",
+            Self::Forecast => "forecast",
+        }
+    }
+}
+
 /// Subject and stream names under one prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subjects {
@@ -253,6 +271,14 @@ impl Subjects {
     }
     pub fn dead_letter_wildcard(&self) -> String {
         format!("{}orders.dlq.>", self.prefix)
+    }
+
+    pub fn demand_query(&self, kind: DemandQuery) -> String {
+        format!("{}demand.query.{}", self.prefix, kind.label())
+    }
+
+    pub fn owners_post(&self, kind: crate::owners::PostKind) -> String {
+        format!("{}owners.{}", self.prefix, kind.as_str())
     }
 
     pub fn query(&self, kind: QueryKind) -> String {

@@ -383,6 +383,9 @@ impl Drop for TestEnv {
             self.subjects.events_stream(),
             self.subjects.owners_stream(),
             self.subjects.dead_letter_stream(),
+            // The Discord bot's key-value buckets.
+            format!("KV_{}", self.subjects.stream("DISCORD_BOARD")),
+            format!("KV_{}", self.subjects.stream("DISCORD_SEEN")),
         ];
         let _ = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()

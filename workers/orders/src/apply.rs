@@ -17,6 +17,7 @@ use chatorder_shared::subjects::Subjects;
 use chrono::{DateTime, DurationRound as _, TimeDelta, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection as _, RunQueryDsl};
+use uuid::Uuid;
 
 use crate::db::Conn;
 use crate::models::{
@@ -101,9 +102,16 @@ fn now_micros() -> DateTime<Utc> {
         .unwrap_or(now)
 }
 
-fn outbox_row(subjects: &Subjects, event: Event, actor: &Actor, at: DateTime<Utc>) -> OutboxRow {
+fn outbox_row(
+    subjects: &Subjects,
+    event: Event,
+    actor: &Actor,
+    cause: Uuid,
+    at: DateTime<Utc>,
+) -> OutboxRow {
     let subject = subjects.event(event.kind());
-    let envelope = event.into_envelope(actor.clone());
+    let mut envelope = event.into_envelope(actor.clone());
+    envelope.cause = Some(cause);
     OutboxRow {
         event_id: envelope.id.to_string(),
         subject,
@@ -231,7 +239,8 @@ async fn apply_in_tx(
                     processed_at: now.naive_utc(),
                 });
                 if let Some(event) = effect.into_event() {
-                    w.outbox.push(outbox_row(subjects, event, &env.actor, now));
+                    w.outbox
+                        .push(outbox_row(subjects, event, &env.actor, env.id, now));
                 }
                 outcomes.push(Outcome::Applied);
             }
@@ -251,7 +260,8 @@ async fn apply_in_tx(
                     order_id: None,
                     processed_at: now.naive_utc(),
                 });
-                w.outbox.push(outbox_row(subjects, event, &env.actor, now));
+                w.outbox
+                    .push(outbox_row(subjects, event, &env.actor, env.id, now));
                 outcomes.push(Outcome::Rejected(rejected));
             }
         }

@@ -48,13 +48,20 @@ const NOT_OWNER: &str = "Only the shop's owners can see that.";
 impl QueryService {
     /// Serves until cancelled; requests in progress are finished.
     pub async fn run(self, cancel: CancellationToken) -> anyhow::Result<()> {
-        let subject = format!("{}*.query.*", self.subjects.prefix());
-        let mut sub = self
-            .client
-            .queue_subscribe(subject.clone(), QUEUE_GROUP.to_owned())
-            .await
-            .with_context(|| format!("subscribing to {subject}"))?;
-        tracing::info!(%subject, "order worker answering queries");
+        // Exactly the order worker's queries: `demand.query.*` belongs to
+        // the demand worker.
+        let mut subs = Vec::new();
+        for base in ["orders.query.*", "catalog.query.*"] {
+            let subject = format!("{}{base}", self.subjects.prefix());
+            subs.push(
+                self.client
+                    .queue_subscribe(subject.clone(), QUEUE_GROUP.to_owned())
+                    .await
+                    .with_context(|| format!("subscribing to {subject}"))?,
+            );
+        }
+        tracing::info!(prefix = %self.subjects.prefix(), "order worker answering orders.query.* and catalog.query.*");
+        let mut sub = futures::stream::select_all(subs);
         let limit = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
         loop {
             let msg = tokio::select! {
@@ -71,7 +78,9 @@ impl QueryService {
                 drop(permit);
             });
         }
-        let _ = sub.unsubscribe().await;
+        for s in sub.iter_mut() {
+            let _ = s.unsubscribe().await;
+        }
         // Wait for answers in progress.
         let _ = limit.acquire_many(MAX_IN_FLIGHT as u32).await;
         Ok(())

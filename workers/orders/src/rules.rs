@@ -11,6 +11,8 @@ use chatorder_shared::events::{CatalogItem, CustomerRef, Event, OrderLine, Order
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+pub use chatorder_shared::lifecycle::check_transition;
+
 /// Limits on what a command may carry. Each has a friendly refusal.
 pub mod limits {
     pub const MAX_LINES: usize = 30;
@@ -464,81 +466,6 @@ fn bump(order: &mut OrderSnapshot, now: DateTime<Utc>) {
 }
 
 /// Position along the preparation path, for "forward only".
-fn rank(status: OrderStatus) -> u8 {
-    match status {
-        OrderStatus::Pending => 0,
-        OrderStatus::Accepted => 1,
-        OrderStatus::Preparing => 2,
-        OrderStatus::Ready => 3,
-        OrderStatus::OutForDelivery => 4,
-        OrderStatus::Completed => 5,
-        OrderStatus::Rejected | OrderStatus::Cancelled => 6,
-    }
-}
-
-/// The lifecycle table. `Ok(())` if `role` may move an order from `from` to
-/// `to`; otherwise why not. Owners move orders forward (skipping steps is
-/// allowed on a busy night); customers may only cancel a pending order.
-pub fn check_transition(
-    from: OrderStatus,
-    to: OrderStatus,
-    role: Role,
-    delivery: bool,
-) -> Result<(), String> {
-    if from.is_final() {
-        return Err(format!(
-            "it is already {} and can't change any more",
-            from.human()
-        ));
-    }
-    if from == to {
-        return Err(format!("it is already {}", from.human()));
-    }
-    match role {
-        Role::Customer => match (from, to) {
-            (OrderStatus::Pending, OrderStatus::Cancelled) => Ok(()),
-            (_, OrderStatus::Cancelled) => Err(format!(
-                "the shop has already {} it; please message the shop if you need to cancel",
-                if from == OrderStatus::Accepted {
-                    "accepted".to_owned()
-                } else {
-                    format!("marked it {}", from.human())
-                }
-            )),
-            _ => Err("only the shop can change an order's status".to_owned()),
-        },
-        Role::Owner => match to {
-            OrderStatus::Pending => Err("an order can't go back to pending".to_owned()),
-            OrderStatus::Cancelled => Ok(()),
-            OrderStatus::Accepted | OrderStatus::Rejected => {
-                if from == OrderStatus::Pending {
-                    Ok(())
-                } else {
-                    Err(format!("it was already accepted and is {}", from.human()))
-                }
-            }
-            OrderStatus::OutForDelivery if !delivery => {
-                Err("it is a pickup order, not a delivery".to_owned())
-            }
-            OrderStatus::Preparing
-            | OrderStatus::Ready
-            | OrderStatus::OutForDelivery
-            | OrderStatus::Completed => {
-                if from == OrderStatus::Pending {
-                    Err("accept it first".to_owned())
-                } else if rank(to) <= rank(from) {
-                    Err(format!(
-                        "it is already {}; orders only move forward",
-                        from.human()
-                    ))
-                } else {
-                    Ok(())
-                }
-            }
-        },
-    }
-}
-
 fn move_status(
     order: &OrderSnapshot,
     to: OrderStatus,

@@ -1,0 +1,517 @@
+//! The slash commands: their definitions for Discord, and parsing of what an
+//! owner sent into an [`OwnerCommand`], refusing bad input with a sentence.
+
+use chatorder_shared::domain::{OrderNumber, OrderStatus, Sku};
+use chatorder_shared::owners::SummaryDay;
+use serenity::all::{
+    CommandDataOption, CommandDataOptionValue, CommandOptionType, CreateCommand,
+    CreateCommandOption,
+};
+
+/// Longest `/reply` text (the order worker's message limit).
+pub const MAX_REPLY_CHARS: usize = 1000;
+/// Longest reason for a status change (the order worker's limit).
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// What an owner asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnerCommand {
+    Pending {
+        page: u32,
+    },
+    Order {
+        number: OrderNumber,
+    },
+    Status {
+        number: OrderNumber,
+        to: OrderStatus,
+        reason: Option<String>,
+    },
+    Reply {
+        number: OrderNumber,
+        text: String,
+    },
+    CatalogList {
+        page: u32,
+    },
+    CatalogAdd {
+        sku: Sku,
+        name: String,
+        category: String,
+        size: Option<String>,
+        price_minor: i64,
+    },
+    CatalogPrice {
+        sku: Sku,
+        price_minor: i64,
+    },
+    CatalogEnable {
+        sku: Sku,
+    },
+    CatalogDisable {
+        sku: Sku,
+    },
+    Summary {
+        day: SummaryDay,
+    },
+    Forecast,
+}
+
+/// An option value as the parser sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Opt {
+    Int(i64),
+    Str(String),
+    Sub(Vec<(String, Opt)>),
+    Other,
+}
+
+/// Converts serenity's options into the parser's.
+pub fn options(raw: &[CommandDataOption]) -> Vec<(String, Opt)> {
+    raw.iter()
+        .map(|o| {
+            let v = match &o.value {
+                CommandDataOptionValue::Integer(i) => Opt::Int(*i),
+                CommandDataOptionValue::String(s) => Opt::Str(s.clone()),
+                CommandDataOptionValue::SubCommand(sub)
+                | CommandDataOptionValue::SubCommandGroup(sub) => Opt::Sub(options(sub)),
+                _ => Opt::Other,
+            };
+            (o.name.clone(), v)
+        })
+        .collect()
+}
+
+struct Args<'a>(&'a [(String, Opt)]);
+
+impl Args<'_> {
+    fn get(&self, name: &str) -> Option<&Opt> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    fn str(&self, name: &str) -> Result<Option<String>, String> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Opt::Str(s)) => Ok(Some(s.trim().to_owned()).filter(|s| !s.is_empty())),
+            Some(_) => Err(format!("`{name}` should be text.")),
+        }
+    }
+
+    fn req_str(&self, name: &str) -> Result<String, String> {
+        self.str(name)?
+            .ok_or_else(|| format!("Please give `{name}`."))
+    }
+
+    fn int(&self, name: &str) -> Result<Option<i64>, String> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Opt::Int(i)) => Ok(Some(*i)),
+            Some(Opt::Str(s)) => s
+                .trim()
+                .trim_start_matches('#')
+                .parse()
+                .map(Some)
+                .map_err(|_| format!("`{name}` should be a whole number.")),
+            Some(_) => Err(format!("`{name}` should be a whole number.")),
+        }
+    }
+
+    fn number(&self) -> Result<OrderNumber, String> {
+        match self.int("number")? {
+            Some(n) if n > 0 => Ok(OrderNumber(n.unsigned_abs())),
+            Some(_) => Err("Order numbers start at 1.".to_owned()),
+            None => Err("Please give the order `number`.".to_owned()),
+        }
+    }
+
+    fn page(&self) -> Result<u32, String> {
+        match self.int("page")? {
+            None => Ok(0),
+            Some(p) if (1..=10_000).contains(&p) => Ok(u32::try_from(p - 1).unwrap_or(0)),
+            Some(_) => Err("Pages start at 1.".to_owned()),
+        }
+    }
+
+    fn sku(&self) -> Result<Sku, String> {
+        let raw = self.req_str("sku")?;
+        Sku::parse(&raw.to_ascii_lowercase()).map_err(|e| format!("{e}."))
+    }
+
+    fn price(&self) -> Result<i64, String> {
+        parse_price(&self.req_str("price")?)
+    }
+}
+
+/// `12`, `12.5`, `12.50`, `$12.50` → 1250 minor units.
+pub fn parse_price(raw: &str) -> Result<i64, String> {
+    let t = raw.trim().trim_start_matches(['$', '£', '€']).trim();
+    let bad = || format!("`{raw}` is not a price; write it like 12.50.");
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty()
+        || whole.len() > 7
+        || frac.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let whole: i64 = whole.parse().map_err(|_| bad())?;
+    let cents: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+    Ok(whole * 100 + cents)
+}
+
+fn reason(raw: Option<String>) -> Result<Option<String>, String> {
+    match raw {
+        Some(r) if r.chars().count() > MAX_REASON_CHARS => Err(format!(
+            "The reason is {} characters; please keep it under {MAX_REASON_CHARS}.",
+            r.chars().count()
+        )),
+        other => Ok(other),
+    }
+}
+
+/// Parses a slash command. `Err` is a sentence for the owner.
+pub fn parse(name: &str, opts: &[(String, Opt)]) -> Result<OwnerCommand, String> {
+    let a = Args(opts);
+    Ok(match name {
+        "pending" => OwnerCommand::Pending { page: a.page()? },
+        "order" => OwnerCommand::Order {
+            number: a.number()?,
+        },
+        "status" => {
+            let raw = a.req_str("status")?;
+            let to = OrderStatus::parse(&raw)
+                .filter(|s| *s != OrderStatus::Pending)
+                .ok_or_else(|| {
+                    format!(
+                        "`{}` is not a status; use accepted, rejected, preparing, ready, out_for_delivery, completed or cancelled.",
+                        crate::render::clip(&raw, 30)
+                    )
+                })?;
+            OwnerCommand::Status {
+                number: a.number()?,
+                to,
+                reason: reason(a.str("reason")?)?,
+            }
+        }
+        "reply" => {
+            let text = a.req_str("text")?;
+            let n = text.chars().count();
+            if n > MAX_REPLY_CHARS {
+                return Err(format!(
+                    "That reply is {n} characters; customers get at most {MAX_REPLY_CHARS}. Please shorten it."
+                ));
+            }
+            OwnerCommand::Reply {
+                number: a.number()?,
+                text,
+            }
+        }
+        "catalog" => {
+            let (sub, sub_opts) = match opts.first() {
+                Some((sub, Opt::Sub(o))) => (sub.as_str(), o.as_slice()),
+                _ => {
+                    return Err(
+                        "Use `/catalog list`, `add`, `price`, `enable` or `disable`.".into(),
+                    );
+                }
+            };
+            let s = Args(sub_opts);
+            match sub {
+                "list" => OwnerCommand::CatalogList { page: s.page()? },
+                "add" => OwnerCommand::CatalogAdd {
+                    sku: s.sku()?,
+                    name: s.req_str("name")?,
+                    category: s.req_str("category")?,
+                    size: s.str("size")?,
+                    price_minor: s.price()?,
+                },
+                "price" => OwnerCommand::CatalogPrice {
+                    sku: s.sku()?,
+                    price_minor: s.price()?,
+                },
+                "enable" => OwnerCommand::CatalogEnable { sku: s.sku()? },
+                "disable" => OwnerCommand::CatalogDisable { sku: s.sku()? },
+                other => return Err(format!("`/catalog {other}` is not a catalog command.")),
+            }
+        }
+        "summary" => OwnerCommand::Summary {
+            day: match a.str("day")?.as_deref() {
+                None | Some("yesterday") => SummaryDay::Yesterday,
+                Some("today") => SummaryDay::Today,
+                Some(other) => {
+                    return Err(format!(
+                        "`{}`: summaries are for `today` or `yesterday`.",
+                        crate::render::clip(other, 20)
+                    ));
+                }
+            },
+        },
+        "forecast" => match a.str("day")?.as_deref() {
+            None | Some("tomorrow") => OwnerCommand::Forecast,
+            Some(other) => {
+                return Err(format!(
+                    "`{}`: forecasts are for `tomorrow`.",
+                    crate::render::clip(other, 20)
+                ));
+            }
+        },
+        other => return Err(format!("`/{other}` is not one of this bot's commands.")),
+    })
+}
+
+fn number_opt() -> CreateCommandOption {
+    CreateCommandOption::new(
+        CommandOptionType::Integer,
+        "number",
+        "Order number, e.g. 42",
+    )
+    .min_int_value(1)
+    .required(true)
+}
+
+fn page_opt() -> CreateCommandOption {
+    CreateCommandOption::new(CommandOptionType::Integer, "page", "Page (1 is the first)")
+        .min_int_value(1)
+}
+
+fn sku_opt() -> CreateCommandOption {
+    CreateCommandOption::new(
+        CommandOptionType::String,
+        "sku",
+        "Item code, e.g. hawaiian_m",
+    )
+    .required(true)
+    .max_length(64)
+}
+
+/// Every command the bot registers.
+pub fn definitions() -> Vec<CreateCommand> {
+    let mut status =
+        CreateCommandOption::new(CommandOptionType::String, "status", "New status").required(true);
+    for s in OrderStatus::ALL
+        .into_iter()
+        .filter(|s| *s != OrderStatus::Pending)
+    {
+        status = status.add_string_choice(s.human(), s.as_str());
+    }
+    let sub = |name: &str, about: &str| {
+        CreateCommandOption::new(CommandOptionType::SubCommand, name, about)
+    };
+    vec![
+        CreateCommand::new("pending")
+            .description("Pending orders, oldest first")
+            .add_option(page_opt()),
+        CreateCommand::new("order")
+            .description("Show one order")
+            .add_option(number_opt()),
+        CreateCommand::new("status")
+            .description("Change an order's status")
+            .add_option(number_opt())
+            .add_option(status)
+            .add_option(
+                CreateCommandOption::new(
+                    CommandOptionType::String,
+                    "reason",
+                    "Why (shown to the customer)",
+                )
+                .max_length(500),
+            ),
+        CreateCommand::new("reply")
+            .description("Message the customer of an order (reaches them in Telegram)")
+            .add_option(number_opt())
+            .add_option(
+                CreateCommandOption::new(CommandOptionType::String, "text", "What to say")
+                    .required(true)
+                    .max_length(1000),
+            ),
+        CreateCommand::new("catalog")
+            .description("See and change the menu")
+            .add_option(sub("list", "List items").add_sub_option(page_opt()))
+            .add_option(
+                sub("add", "Add an item (or replace one with the same code)")
+                    .add_sub_option(sku_opt())
+                    .add_sub_option(
+                        CreateCommandOption::new(
+                            CommandOptionType::String,
+                            "name",
+                            "Name customers type",
+                        )
+                        .required(true)
+                        .max_length(128),
+                    )
+                    .add_sub_option(
+                        CreateCommandOption::new(
+                            CommandOptionType::String,
+                            "category",
+                            "e.g. veggie",
+                        )
+                        .required(true)
+                        .max_length(64),
+                    )
+                    .add_sub_option(
+                        CreateCommandOption::new(CommandOptionType::String, "price", "e.g. 12.50")
+                            .required(true),
+                    )
+                    .add_sub_option(
+                        CreateCommandOption::new(CommandOptionType::String, "size", "e.g. L")
+                            .max_length(16),
+                    ),
+            )
+            .add_option(
+                sub("price", "Change an item's price")
+                    .add_sub_option(sku_opt())
+                    .add_sub_option(
+                        CreateCommandOption::new(CommandOptionType::String, "price", "e.g. 12.50")
+                            .required(true),
+                    ),
+            )
+            .add_option(sub("enable", "Put an item back on the menu").add_sub_option(sku_opt()))
+            .add_option(sub("disable", "Take an item off the menu").add_sub_option(sku_opt())),
+        CreateCommand::new("summary")
+            .description("A day's orders, revenue and top items")
+            .add_option(
+                CreateCommandOption::new(CommandOptionType::String, "day", "today or yesterday")
+                    .add_string_choice("today", "today")
+                    .add_string_choice("yesterday", "yesterday"),
+            ),
+        CreateCommand::new("forecast")
+            .description("Tomorrow's expected orders and prep list")
+            .add_option(
+                CreateCommandOption::new(CommandOptionType::String, "day", "tomorrow")
+                    .add_string_choice("tomorrow", "tomorrow"),
+            ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Opt {
+        Opt::Str(v.to_owned())
+    }
+
+    fn o(pairs: &[(&str, Opt)]) -> Vec<(String, Opt)> {
+        pairs
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn commands_parse() {
+        assert_eq!(
+            parse(
+                "status",
+                &o(&[("number", Opt::Int(12)), ("status", s("out for delivery"))])
+            ),
+            Ok(OwnerCommand::Status {
+                number: OrderNumber(12),
+                to: OrderStatus::OutForDelivery,
+                reason: None
+            })
+        );
+        assert_eq!(parse("pending", &[]), Ok(OwnerCommand::Pending { page: 0 }));
+        assert_eq!(
+            parse("pending", &o(&[("page", Opt::Int(3))])),
+            Ok(OwnerCommand::Pending { page: 2 })
+        );
+        assert_eq!(
+            parse(
+                "catalog",
+                &o(&[(
+                    "price",
+                    Opt::Sub(o(&[("sku", s("Hawaiian_M")), ("price", s("$13.5"))]))
+                )])
+            ),
+            Ok(OwnerCommand::CatalogPrice {
+                sku: Sku::parse("hawaiian_m").expect("sku"),
+                price_minor: 1350
+            })
+        );
+        assert_eq!(parse("forecast", &[]), Ok(OwnerCommand::Forecast));
+        assert_eq!(
+            parse("summary", &o(&[("day", s("today"))])),
+            Ok(OwnerCommand::Summary {
+                day: SummaryDay::Today
+            })
+        );
+    }
+
+    #[test]
+    fn bad_input_gets_a_sentence() {
+        let cases = [
+            (
+                "status",
+                o(&[("number", Opt::Int(12)), ("status", s("eaten"))]),
+            ),
+            (
+                "status",
+                o(&[("number", Opt::Int(12)), ("status", s("pending"))]),
+            ),
+            (
+                "status",
+                o(&[("number", Opt::Int(0)), ("status", s("ready"))]),
+            ),
+            ("status", o(&[("status", s("ready"))])),
+            (
+                "reply",
+                o(&[("number", Opt::Int(1)), ("text", s(&"x".repeat(1001)))]),
+            ),
+            ("reply", o(&[("number", Opt::Int(1)), ("text", s("   "))])),
+            (
+                "catalog",
+                o(&[(
+                    "price",
+                    Opt::Sub(o(&[("sku", s("a b")), ("price", s("1"))])),
+                )]),
+            ),
+            (
+                "catalog",
+                o(&[(
+                    "price",
+                    Opt::Sub(o(&[("sku", s("ab")), ("price", s("1.234"))])),
+                )]),
+            ),
+            (
+                "catalog",
+                o(&[(
+                    "price",
+                    Opt::Sub(o(&[("sku", s("ab")), ("price", s("-1"))])),
+                )]),
+            ),
+            ("catalog", vec![]),
+            ("pending", o(&[("page", Opt::Int(0))])),
+            ("order", o(&[("number", s("twelve"))])),
+            ("summary", o(&[("day", s("last year"))])),
+            ("nuke", vec![]),
+        ];
+        for (name, opts) in cases {
+            let err = parse(name, &opts).expect_err(name);
+            assert!(err.ends_with('.'), "a sentence: {err}");
+        }
+    }
+
+    #[test]
+    fn prices_parse() {
+        assert_eq!(parse_price("12"), Ok(1200));
+        assert_eq!(parse_price("12.5"), Ok(1250));
+        assert_eq!(parse_price("£0.05"), Ok(5));
+        for bad in ["", ".5", "1,50", "12.345", "abc", "99999999"] {
+            assert!(parse_price(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn definitions_are_within_discord_limits() {
+        let defs = serde_json::to_value(definitions()).expect("serialisable");
+        let defs = defs.as_array().expect("list");
+        assert_eq!(defs.len(), 7);
+        for d in defs {
+            let name = d["name"].as_str().expect("name");
+            assert!(name.len() <= 32 && name.chars().all(|c| c.is_ascii_lowercase()));
+            assert!(d["description"].as_str().expect("description").len() <= 100);
+        }
+    }
+}

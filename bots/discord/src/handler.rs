@@ -1,0 +1,476 @@
+//! Interactions: slash commands, button presses and the reason form. Every
+//! one is answered within Discord's three seconds (a deferral first when
+//! there is work to do), and nothing changes unless the presser is an owner.
+//! The order worker checks the actor again.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chatorder_shared::commands::{CatalogChange, CatalogItemInput, SendMessage, SetStatus};
+use chatorder_shared::config::Settings;
+use chatorder_shared::domain::{Actor, OrderStatus, Platform, Role};
+use chatorder_shared::events::OrderSnapshot;
+use chatorder_shared::owners::{ForecastRequest, SummaryRequest};
+use chatorder_shared::queries::{Catalog, GetOrder, ListCatalog, OrderPage, PendingOrders};
+use chatorder_shared::subjects::{CommandKind, DemandQuery, QueryKind};
+use serenity::all::{
+    ActionRowComponent, CommandInteraction, ComponentInteraction, Context, CreateActionRow,
+    CreateInputText, CreateInteractionResponse, CreateInteractionResponseFollowup,
+    CreateInteractionResponseMessage, CreateModal, EditInteractionResponse, EventHandler, Http,
+    InputTextStyle, Interaction, Member, ModalInteraction, Ready, User,
+};
+
+use crate::commands::{self, OwnerCommand};
+use crate::discord::{embed, no_mentions, rows};
+use crate::gateway::Gateway;
+use crate::ids::{Click, List, REASON_FIELD, ReasonForm};
+use crate::outcomes::Outcomes;
+use crate::render::{self, Button, Card, PAGE_SIZE, limits};
+use crate::texts;
+use tracing::Instrument as _;
+
+/// How long an owner waits for the worker's verdict before being told it
+/// is on its way.
+const OUTCOME_WAIT: Duration = Duration::from_secs(8);
+
+pub struct App {
+    pub settings: Arc<Settings>,
+    pub gw: Gateway,
+    pub outcomes: Arc<Outcomes>,
+}
+
+/// What the bot answers: text, maybe a card, maybe buttons.
+#[derive(Debug, Default)]
+pub struct Reply {
+    pub content: String,
+    pub card: Option<Card>,
+    pub rows: Vec<Vec<Button>>,
+}
+
+impl Reply {
+    fn text(s: impl Into<String>) -> Self {
+        Self {
+            content: s.into(),
+            ..Self::default()
+        }
+    }
+
+    fn content(&self) -> String {
+        render::clip(&self.content, limits::CONTENT)
+    }
+
+    fn edit(&self) -> EditInteractionResponse {
+        let mut e = EditInteractionResponse::new()
+            .content(self.content())
+            .components(rows(&self.rows))
+            .allowed_mentions(no_mentions());
+        if let Some(card) = &self.card {
+            e = e.embed(embed(card));
+        }
+        e
+    }
+
+    fn message(&self) -> CreateInteractionResponseMessage {
+        let mut m = CreateInteractionResponseMessage::new()
+            .content(self.content())
+            .components(rows(&self.rows))
+            .allowed_mentions(no_mentions());
+        if let Some(card) = &self.card {
+            m = m.embed(embed(card));
+        }
+        m
+    }
+}
+
+/// The actor a Discord user is: id, display name and roles as the bot saw them.
+pub fn actor_of(user: &User, member: Option<&Member>) -> Actor {
+    let name = member
+        .and_then(|m| m.nick.clone())
+        .or_else(|| user.global_name.clone())
+        .unwrap_or_else(|| user.name.clone());
+    Actor {
+        role: Role::Owner,
+        platform: Platform::Discord,
+        id: user.id.get().to_string(),
+        name: Some(render::clip(&name, Actor::MAX_NAME_LEN)),
+        roles: member
+            .map(|m| m.roles.iter().map(|r| r.get().to_string()).collect())
+            .unwrap_or_default(),
+    }
+}
+
+fn ephemeral(text: String) -> CreateInteractionResponse {
+    CreateInteractionResponse::Message(
+        CreateInteractionResponseMessage::new()
+            .content(render::clip(&text, limits::CONTENT))
+            .ephemeral(true)
+            .allowed_mentions(no_mentions()),
+    )
+}
+
+fn api_failed(what: &'static str, e: &serenity::Error) {
+    crate::metrics::api_error(what);
+    tracing::warn!(error = %e, "Discord call failed: {what}");
+}
+
+impl App {
+    fn allowed(&self, actor: &Actor) -> bool {
+        self.settings.is_owner(actor)
+    }
+
+    /// A slash command: refuse, or defer and then answer.
+    pub async fn command(&self, http: &Http, cmd: &CommandInteraction) {
+        let started = Instant::now();
+        let actor = actor_of(&cmd.user, cmd.member.as_deref());
+        if !self.allowed(&actor) {
+            tracing::info!(user = %actor.id, command = %cmd.data.name, "refused a non-owner");
+            if let Err(e) = cmd
+                .create_response(http, ephemeral(texts::not_an_owner()))
+                .await
+            {
+                api_failed("respond", &e);
+            }
+            crate::metrics::interaction("command", "refused", started);
+            return;
+        }
+        let parsed = commands::parse(&cmd.data.name, &commands::options(&cmd.data.options));
+        let owner_cmd = match parsed {
+            Ok(c) => c,
+            Err(why) => {
+                if let Err(e) = cmd.create_response(http, ephemeral(why)).await {
+                    api_failed("respond", &e);
+                }
+                crate::metrics::interaction("command", "invalid", started);
+                return;
+            }
+        };
+        let defer = CreateInteractionResponse::Defer(
+            CreateInteractionResponseMessage::new().ephemeral(true),
+        );
+        if let Err(e) = cmd.create_response(http, defer).await {
+            api_failed("defer", &e);
+            crate::metrics::interaction("command", "error", started);
+            return;
+        }
+        crate::metrics::interaction("command", "ok", started);
+        let reply = self.execute(owner_cmd, &actor).await;
+        if let Err(e) = cmd.edit_response(http, reply.edit()).await {
+            api_failed("edit_response", &e);
+        }
+    }
+
+    async fn execute(&self, cmd: OwnerCommand, actor: &Actor) -> Reply {
+        match cmd {
+            OwnerCommand::Pending { page } => self.pending(actor, page).await,
+            OwnerCommand::Order { number } => {
+                let q = GetOrder {
+                    actor: actor.clone(),
+                    number,
+                };
+                match self.gw.query::<_, OrderSnapshot>(QueryKind::Get, &q).await {
+                    Ok(order) => {
+                        let b = render::board(&order, None);
+                        Reply {
+                            content: String::new(),
+                            card: Some(b.card),
+                            rows: b.rows,
+                        }
+                    }
+                    Err(why) => Reply::text(why),
+                }
+            }
+            OwnerCommand::Status { number, to, reason } => {
+                let data = SetStatus {
+                    number,
+                    status: to,
+                    reason,
+                };
+                Reply::text(self.act(CommandKind::Status, actor, data).await)
+            }
+            OwnerCommand::Reply { number, text } => {
+                let data = SendMessage { number, text };
+                Reply::text(self.act(CommandKind::Message, actor, data).await)
+            }
+            OwnerCommand::CatalogList { page } => self.catalog(page).await,
+            OwnerCommand::CatalogAdd {
+                sku,
+                name,
+                category,
+                size,
+                price_minor,
+            } => {
+                let change = CatalogChange::Upsert {
+                    item: CatalogItemInput {
+                        sku,
+                        name,
+                        size,
+                        category,
+                        price_minor,
+                        available: true,
+                    },
+                };
+                Reply::text(self.act(CommandKind::Catalog, actor, change).await)
+            }
+            OwnerCommand::CatalogPrice { sku, price_minor } => {
+                let change = CatalogChange::Price { sku, price_minor };
+                Reply::text(self.act(CommandKind::Catalog, actor, change).await)
+            }
+            OwnerCommand::CatalogEnable { sku } => Reply::text(
+                self.act(CommandKind::Catalog, actor, CatalogChange::Enable { sku })
+                    .await,
+            ),
+            OwnerCommand::CatalogDisable { sku } => Reply::text(
+                self.act(CommandKind::Catalog, actor, CatalogChange::Disable { sku })
+                    .await,
+            ),
+            OwnerCommand::Summary { day } => {
+                let q = SummaryRequest { day };
+                match self.gw.demand(DemandQuery::Summary, &q).await {
+                    Ok(r) => Reply::text(format!("**{}**\n{}", r.title, r.body)),
+                    Err(why) => Reply::text(why),
+                }
+            }
+            OwnerCommand::Forecast => {
+                match self
+                    .gw
+                    .demand(DemandQuery::Forecast, &ForecastRequest::default())
+                    .await
+                {
+                    Ok(r) => Reply::text(format!("**{}**\n{}", r.title, r.body)),
+                    Err(why) => Reply::text(why),
+                }
+            }
+        }
+    }
+
+    /// Sends an owner command and says how it went.
+    async fn act<T: serde::Serialize>(&self, kind: CommandKind, actor: &Actor, data: T) -> String {
+        let env_id = uuid::Uuid::now_v7();
+        let waiting = self.outcomes.expect(env_id);
+        match self.gw.send_with_id(kind, actor, env_id, data).await {
+            Ok(()) => match waiting.wait(OUTCOME_WAIT).await {
+                Some(outcome) => texts::outcome(&outcome),
+                None => texts::sent_but_unconfirmed(),
+            },
+            Err(e) => texts::not_sent(&e),
+        }
+    }
+
+    async fn pending(&self, actor: &Actor, page: u32) -> Reply {
+        let q = PendingOrders {
+            actor: actor.clone(),
+            limit: u32::try_from(PAGE_SIZE).unwrap_or(10),
+            offset: page.saturating_mul(u32::try_from(PAGE_SIZE).unwrap_or(10)),
+        };
+        match self.gw.query::<_, OrderPage>(QueryKind::Pending, &q).await {
+            Ok(p) => {
+                let page = render::pending_page(&p.orders, p.total, page);
+                Reply {
+                    content: page.content,
+                    card: None,
+                    rows: vec![page.buttons],
+                }
+            }
+            Err(why) => Reply::text(why),
+        }
+    }
+
+    async fn catalog(&self, page: u32) -> Reply {
+        match self
+            .gw
+            .query::<_, Catalog>(QueryKind::Catalog, &ListCatalog {})
+            .await
+        {
+            Ok(c) => {
+                let page = render::catalog_page(&c.items, page);
+                Reply {
+                    content: page.content,
+                    card: None,
+                    rows: vec![page.buttons],
+                }
+            }
+            Err(why) => Reply::text(why),
+        }
+    }
+
+    /// A button press.
+    pub async fn click(&self, http: &Http, c: &ComponentInteraction) {
+        let started = Instant::now();
+        let actor = actor_of(&c.user, c.member.as_ref());
+        if !self.allowed(&actor) {
+            tracing::info!(user = %actor.id, button = %c.data.custom_id, "refused a non-owner");
+            if let Err(e) = c
+                .create_response(http, ephemeral(texts::not_an_owner()))
+                .await
+            {
+                api_failed("respond", &e);
+            }
+            crate::metrics::interaction("button", "refused", started);
+            return;
+        }
+        match Click::parse(&c.data.custom_id) {
+            None => {
+                if let Err(e) = c
+                    .create_response(http, ephemeral(texts::stale_button()))
+                    .await
+                {
+                    api_failed("respond", &e);
+                }
+                crate::metrics::interaction("button", "invalid", started);
+            }
+            Some(Click::Page { list, page }) => {
+                // Paging must answer fast: the queries are Redis-first.
+                let reply = match list {
+                    List::Pending => self.pending(&actor, page).await,
+                    List::Catalog => self.catalog(page).await,
+                };
+                let resp = CreateInteractionResponse::UpdateMessage(reply.message());
+                if let Err(e) = c.create_response(http, resp).await {
+                    api_failed("respond", &e);
+                }
+                crate::metrics::interaction("button", "ok", started);
+            }
+            Some(Click::Move { number, to })
+                if matches!(to, OrderStatus::Cancelled | OrderStatus::Rejected) =>
+            {
+                let (title, label) = texts::reason_prompt(number, to);
+                let input = CreateInputText::new(InputTextStyle::Paragraph, label, REASON_FIELD)
+                    .max_length(u16::try_from(commands::MAX_REASON_CHARS).unwrap_or(500))
+                    .required(to == OrderStatus::Cancelled);
+                let modal = CreateModal::new(ReasonForm { number, to }.encode(), title)
+                    .components(vec![CreateActionRow::InputText(input)]);
+                if let Err(e) = c
+                    .create_response(http, CreateInteractionResponse::Modal(modal))
+                    .await
+                {
+                    api_failed("respond", &e);
+                }
+                crate::metrics::interaction("button", "ok", started);
+            }
+            Some(Click::Move { number, to }) => {
+                if let Err(e) = c
+                    .create_response(http, CreateInteractionResponse::Acknowledge)
+                    .await
+                {
+                    api_failed("respond", &e);
+                    crate::metrics::interaction("button", "error", started);
+                    return;
+                }
+                crate::metrics::interaction("button", "ok", started);
+                let data = SetStatus {
+                    number,
+                    status: to,
+                    reason: None,
+                };
+                self.act_and_follow_up(http, &c.token, &actor, data).await;
+            }
+        }
+    }
+
+    /// Moves an order for a button or form, telling the owner only if the
+    /// worker refused (the board shows success by itself).
+    async fn act_and_follow_up(&self, http: &Http, token: &str, actor: &Actor, data: SetStatus) {
+        let env_id = uuid::Uuid::now_v7();
+        let waiting = self.outcomes.expect(env_id);
+        let note = match self
+            .gw
+            .send_with_id(CommandKind::Status, actor, env_id, data)
+            .await
+        {
+            Err(e) => Some(texts::not_sent(&e)),
+            Ok(()) => match waiting.wait(OUTCOME_WAIT).await {
+                Some(env) if matches!(env.data, chatorder_shared::events::Event::Rejected(_)) => {
+                    Some(texts::outcome(&env))
+                }
+                _ => None,
+            },
+        };
+        if let Some(note) = note {
+            let follow = CreateInteractionResponseFollowup::new()
+                .content(render::clip(&note, limits::CONTENT))
+                .ephemeral(true)
+                .allowed_mentions(no_mentions());
+            if let Err(e) = http.create_followup_message(token, &follow, vec![]).await {
+                api_failed("followup", &e);
+            }
+        }
+    }
+
+    /// The reason form, submitted.
+    pub async fn modal(&self, http: &Http, m: &ModalInteraction) {
+        let started = Instant::now();
+        let actor = actor_of(&m.user, m.member.as_ref());
+        if !self.allowed(&actor) {
+            if let Err(e) = m
+                .create_response(http, ephemeral(texts::not_an_owner()))
+                .await
+            {
+                api_failed("respond", &e);
+            }
+            crate::metrics::interaction("modal", "refused", started);
+            return;
+        }
+        let Some(form) = ReasonForm::parse(&m.data.custom_id) else {
+            if let Err(e) = m
+                .create_response(http, ephemeral(texts::stale_button()))
+                .await
+            {
+                api_failed("respond", &e);
+            }
+            crate::metrics::interaction("modal", "invalid", started);
+            return;
+        };
+        let reason = m
+            .data
+            .components
+            .iter()
+            .flat_map(|row| row.components.iter())
+            .find_map(|c| match c {
+                ActionRowComponent::InputText(t) if t.custom_id == REASON_FIELD => t.value.clone(),
+                _ => None,
+            })
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty())
+            .map(|r| render::clip(&r, commands::MAX_REASON_CHARS));
+        if let Err(e) = m
+            .create_response(http, CreateInteractionResponse::Acknowledge)
+            .await
+        {
+            api_failed("respond", &e);
+            crate::metrics::interaction("modal", "error", started);
+            return;
+        }
+        crate::metrics::interaction("modal", "ok", started);
+        let data = SetStatus {
+            number: form.number,
+            status: form.to,
+            reason,
+        };
+        self.act_and_follow_up(http, &m.token, &actor, data).await;
+    }
+}
+
+pub struct Handler {
+    pub app: Arc<App>,
+}
+
+#[serenity::async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, _ctx: Context, ready: Ready) {
+        tracing::info!(bot = %ready.user.name, "Discord gateway ready");
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let span = tracing::info_span!("interaction", id = %interaction.id());
+        async {
+            match interaction {
+                Interaction::Command(c) => self.app.command(&ctx.http, &c).await,
+                Interaction::Component(c) => self.app.click(&ctx.http, &c).await,
+                Interaction::Modal(m) => self.app.modal(&ctx.http, &m).await,
+                _ => {}
+            }
+        }
+        .instrument(span)
+        .await;
+    }
+}

@@ -1,0 +1,16 @@
+#![doc = include_str!("../README.md")]
+
+pub mod board;
+pub mod commands;
+pub mod discord;
+pub mod feeds;
+pub mod gateway;
+pub mod handler;
+pub mod ids;
+pub mod metrics;
+pub mod outcomes;
+pub mod render;
+pub mod run;
+pub mod texts;
+
+pub use run::run;

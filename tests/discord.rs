@@ -1,0 +1,627 @@
+//! The owner bot end to end: the real serenity client against the local
+//! Discord stand-in, the order worker, NATS, MariaDB and Redis (and, where
+//! the customer must hear about it, the Telegram bot and its stand-in).
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use chatorder_discord_standin::{StandIn, StoredMessage, User as DUser};
+use chatorder_shared::domain::{OrderNumber, OrderStatus, Role};
+use chatorder_shared::events::Event;
+use chatorder_shared::owners::{OwnerPost, PostKind};
+use chatorder_shared::subjects::CommandKind;
+use chatorder_telegram::standin::{TOKEN as TG_TOKEN, TelegramStandIn, User as TUser};
+use common::*;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+const WAIT: Duration = Duration::from_secs(20);
+const OWNER_ROLE: u64 = 4242;
+
+struct Bot {
+    cancel: CancellationToken,
+    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Bot {
+    async fn stop(self) {
+        self.cancel.cancel();
+        let r = tokio::time::timeout(WAIT, self.handle)
+            .await
+            .expect("bot stops in time")
+            .expect("bot task did not panic");
+        r.expect("bot ended cleanly");
+    }
+}
+
+fn owner_user() -> DUser {
+    DUser::new(OWNER_ID.parse().unwrap(), "Olga")
+}
+
+fn role_owner() -> DUser {
+    DUser::new(777_001, "Rosa").with_roles(vec![OWNER_ROLE])
+}
+
+fn stranger() -> DUser {
+    DUser::new(666_001, "Mallory").with_roles(vec![1, 2])
+}
+
+async fn env() -> TestEnv {
+    let mut env = TestEnv::with(|s| s.discord.owner_role_ids = vec![OWNER_ROLE.to_string()]).await;
+    env.spawn_worker();
+    env.wait_queries_served().await;
+    env
+}
+
+async fn start_bot(env: &TestEnv, standin: &StandIn) -> Bot {
+    let mut settings = env.settings.clone();
+    settings.discord.token = Some("standin-token".to_owned().into());
+    settings.discord.api_url = standin.url();
+    settings.discord.channel_id = Some(StandIn::CHANNEL_ID);
+    let cancel = CancellationToken::new();
+    let mut handle = tokio::spawn(chatorder_discord::run(settings, cancel.clone()));
+    tokio::select! {
+        ready = standin.wait_ready(WAIT) => ready.expect("the bot connects to the gateway"),
+        ended = &mut handle => panic!("the bot stopped before connecting: {ended:?}"),
+    }
+    // Commands are registered before the gateway connects.
+    assert!(!standin.commands().is_empty(), "slash commands registered");
+    Bot { cancel, handle }
+}
+
+/// Starts the customer bot on its own stand-in and waits until it listens
+/// for events, so the customer hears about everything that follows.
+async fn start_telegram(
+    env: &TestEnv,
+) -> (
+    TelegramStandIn,
+    CancellationToken,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
+    let tg = TelegramStandIn::start().await.unwrap();
+    let mut settings = env.settings.clone();
+    settings.telegram.token = Some(TG_TOKEN.to_owned().into());
+    settings.telegram.api_url = tg.api_url();
+    let cancel = CancellationToken::new();
+    let bot = tokio::spawn(chatorder_telegram::run::run(settings, cancel.clone()));
+    telegram_listening(env).await;
+    (tg, cancel, bot)
+}
+
+/// Waits until the Telegram bot's durable event consumer exists, so no
+/// notification is missed.
+async fn telegram_listening(env: &TestEnv) {
+    let deadline = Instant::now() + WAIT;
+    let stream = env
+        .js
+        .get_stream(env.subjects.events_stream())
+        .await
+        .unwrap();
+    while stream
+        .get_consumer::<async_nats::jetstream::consumer::pull::Config>(
+            chatorder_telegram::notify::DURABLE,
+        )
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "the Telegram bot never listened");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Polls until `f` finds something (a condition, not a blind wait).
+async fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(t) = f() {
+            return t;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn card_of(standin: &StandIn, number: OrderNumber) -> Option<StoredMessage> {
+    let tag = format!("Order {number} ");
+    standin
+        .messages(StandIn::CHANNEL_ID)
+        .into_iter()
+        .find(|m| m.text().contains(&tag))
+}
+
+fn labels(m: &StoredMessage) -> Vec<String> {
+    m.buttons().into_iter().map(|(_, label, _)| label).collect()
+}
+
+fn button(m: &StoredMessage, label: &str) -> String {
+    m.buttons()
+        .into_iter()
+        .find(|(_, l, _)| l == label)
+        .map(|(id, _, _)| id)
+        .unwrap_or_else(|| panic!("no `{label}` button on {m:#?}"))
+}
+
+/// Presses the button labelled `label` on `card` as `user`.
+async fn press(
+    standin: &StandIn,
+    user: &DUser,
+    card: &StoredMessage,
+    label: &str,
+) -> chatorder_discord_standin::InteractionId {
+    standin
+        .click(user, card.channel_id, card.id, &button(card, label))
+        .await
+        .unwrap()
+}
+
+async fn status_in_mysql(env: &TestEnv, number: OrderNumber) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct S {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        status: String,
+    }
+    use diesel_async::RunQueryDsl as _;
+    let mut conn = env.db().await;
+    diesel::sql_query(format!(
+        "SELECT status FROM orders WHERE number = {}",
+        number.0
+    ))
+    .get_result::<S>(&mut conn)
+    .await
+    .unwrap()
+    .status
+}
+
+async fn place_and_see(
+    env: &TestEnv,
+    standin: &StandIn,
+    customer_id: &str,
+) -> (OrderNumber, StoredMessage) {
+    let id = env
+        .place(&customer(customer_id), &[("hawaiian_m", 2)])
+        .await;
+    let order = env.wait_placed(id).await;
+    let card = until("the board card", || {
+        card_of(standin, order.number).filter(|m| !m.buttons().is_empty())
+    })
+    .await;
+    (order.number, card)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owner_accepts_from_the_board_and_the_customer_hears() {
+    let env = env().await;
+    let (tg, tg_cancel, tg_bot) = start_telegram(&env).await;
+    let standin = StandIn::start().await.unwrap();
+    let bot = start_bot(&env, &standin).await;
+
+    let customer_user = TUser::new(5_550_001, "Ada");
+    let (number, card) = place_and_see(&env, &standin, &customer_user.id.to_string()).await;
+    let text = card.text();
+    assert!(text.contains("Pending"), "{text}");
+    assert!(text.contains("2 × "), "items: {text}");
+    assert!(text.contains("Customer"), "{text}");
+    assert_eq!(labels(&card), ["Accept", "Reject", "Cancel…"]);
+    assert!(
+        standin
+            .threads()
+            .iter()
+            .any(|t| t.parent_message_id == Some(card.id)),
+        "a thread per order"
+    );
+
+    let click = press(&standin, &owner_user(), &card, "Accept").await;
+    let reply = standin.response(click, WAIT).await.unwrap();
+    assert!(
+        reply.answered_after < Duration::from_secs(3),
+        "{:?}",
+        reply.answered_after
+    );
+
+    let edited = until("the card to show Accepted", || {
+        standin
+            .message(card.channel_id, card.id)
+            .filter(|m| m.text().contains("Accepted"))
+    })
+    .await;
+    assert_eq!(status_in_mysql(&env, number).await, "accepted");
+    assert!(
+        labels(&edited).contains(&"Preparing".to_owned()),
+        "{:?}",
+        labels(&edited)
+    );
+    assert!(
+        edited.text().contains("Accepted by Olga"),
+        "who: {}",
+        edited.text()
+    );
+    assert_eq!(
+        standin
+            .messages(StandIn::CHANNEL_ID)
+            .iter()
+            .filter(|m| m.text().contains(&format!("Order {number} ")))
+            .count(),
+        1,
+        "edited in place, not posted again"
+    );
+    tg.wait_for(customer_user.id, WAIT, |m| m.text.contains("accepted"))
+        .await
+        .expect("the customer is told in Telegram");
+
+    // A finished order loses its buttons.
+    let done = press(&standin, &owner_user(), &edited, "Completed").await;
+    standin.response(done, WAIT).await.unwrap();
+    until("the card to lose its buttons", || {
+        standin
+            .message(card.channel_id, card.id)
+            .filter(|m| m.text().contains("Completed") && m.buttons().is_empty())
+    })
+    .await;
+    assert_eq!(status_in_mysql(&env, number).await, "completed");
+
+    bot.stop().await;
+    tg_cancel.cancel();
+    let _ = tg_bot.await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_owners_are_refused_and_nothing_changes() {
+    let env = env().await;
+    let standin = StandIn::start().await.unwrap();
+    let bot = start_bot(&env, &standin).await;
+    let (number, card) = place_and_see(&env, &standin, "5550002").await;
+
+    let click = press(&standin, &stranger(), &card, "Accept").await;
+    let reply = standin.response(click, WAIT).await.unwrap();
+    assert!(reply.ephemeral, "refusals are private");
+    assert!(
+        reply
+            .content
+            .unwrap_or_default()
+            .contains("Only the shop's owners")
+    );
+    let slash = standin
+        .slash(&stranger(), "status", json!([{"name":"number","type":4,"value":number.0},{"name":"status","type":3,"value":"rejected"}]))
+        .await
+        .unwrap();
+    let reply = standin.response(slash, WAIT).await.unwrap();
+    assert!(
+        reply.ephemeral
+            && reply
+                .content
+                .unwrap_or_default()
+                .contains("Only the shop's owners")
+    );
+    // The owner's click goes through; the stranger's did not.
+    press(&standin, &owner_user(), &card, "Accept").await;
+    env.wait_event("the owner's accept", |e| {
+        matches!(e.data, Event::StatusChanged { .. })
+    })
+    .await;
+    env.settle().await;
+    let statuses: Vec<(String, String)> = env
+        .events()
+        .await
+        .into_iter()
+        .filter_map(|e| match e.data {
+            Event::StatusChanged { to, .. } => Some((e.actor.id.clone(), to.to_string())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(statuses, vec![(OWNER_ID.to_owned(), "accepted".to_owned())]);
+
+    // An owner by role may act.
+    let by_role = standin
+        .slash(&role_owner(), "status", json!([{"name":"number","type":4,"value":number.0},{"name":"status","type":3,"value":"preparing"}]))
+        .await
+        .unwrap();
+    let reply = standin.response_final(by_role, WAIT).await.unwrap();
+    assert!(reply.ephemeral);
+    assert_eq!(
+        reply.content.as_deref(),
+        Some(format!("Order {number} is now preparing.").as_str())
+    );
+    assert_eq!(status_in_mysql(&env, number).await, "preparing");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reply_reaches_the_customer_and_the_thread_carries_the_conversation() {
+    let env = env().await;
+    let (tg, tg_cancel, tg_bot) = start_telegram(&env).await;
+    let standin = StandIn::start().await.unwrap();
+    let bot = start_bot(&env, &standin).await;
+    let ada = TUser::new(5_550_003, "Ada");
+    let (number, card) = place_and_see(&env, &standin, &ada.id.to_string()).await;
+    let thread = until("the order's thread", || {
+        standin
+            .threads()
+            .into_iter()
+            .find(|t| t.parent_message_id == Some(card.id))
+    })
+    .await;
+
+    // The customer writes; it shows in the thread.
+    let msg = chatorder_shared::envelope::Envelope::new(
+        "order.message",
+        customer(&ada.id.to_string()),
+        chatorder_shared::commands::SendMessage {
+            number,
+            text: "Can you make it extra crispy? @everyone".into(),
+        },
+    );
+    env.send(Role::Customer, CommandKind::Message, &msg, true)
+        .await;
+    let posted = until("the customer's message in the thread", || {
+        standin
+            .messages(thread.id)
+            .into_iter()
+            .find(|m| m.content.contains("extra crispy"))
+    })
+    .await;
+    assert!(
+        !posted.content.contains("@everyone"),
+        "defanged: {}",
+        posted.content
+    );
+    assert_no_mentions(&posted);
+
+    // The owner replies with /reply; the customer gets it in Telegram.
+    let slash = standin
+        .slash(&owner_user(), "reply", json!([{"name":"number","type":4,"value":number.0},{"name":"text","type":3,"value":"Sure, extra crispy it is!"}]))
+        .await
+        .unwrap();
+    let reply = standin.response_final(slash, WAIT).await.unwrap();
+    assert!(
+        reply.content.unwrap_or_default().starts_with("Sent to"),
+        "confirmed"
+    );
+    tg.wait_for(ada.id, WAIT, |m| {
+        m.text.contains("Sure, extra crispy it is!")
+    })
+    .await
+    .expect("the reply reaches Telegram");
+    until("the reply in the thread", || {
+        standin
+            .messages(thread.id)
+            .into_iter()
+            .find(|m| m.content.contains("Olga") && m.content.contains("extra crispy it is"))
+    })
+    .await;
+    bot.stop().await;
+    tg_cancel.cancel();
+    let _ = tg_bot.await;
+}
+
+fn assert_no_mentions(m: &StoredMessage) {
+    let am = m
+        .allowed_mentions
+        .clone()
+        .expect("allowed_mentions is always sent");
+    assert_eq!(am["parse"], json!([]), "{am}");
+    assert!(am.get("users").is_none_or(|u| u == &json!([])), "{am}");
+    assert!(am.get("roles").is_none_or(|r| r == &json!([])), "{am}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_note_fits_and_pings_nobody_and_an_oversized_one_is_refused() {
+    let env = env().await;
+    let standin = StandIn::start().await.unwrap();
+    let bot = start_bot(&env, &standin).await;
+    // The longest note the worker accepts, full of would-be mentions, on
+    // the biggest order it accepts.
+    let note = format!(
+        "@everyone @here <@{OWNER_ID}> {}",
+        "ring the bell twice, ".repeat(30)
+    );
+    let note: String = note.chars().take(500).collect();
+    let lines: Vec<(String, u32)> = [
+        "hawaiian",
+        "classic_dlx",
+        "bbq_ckn",
+        "cali_ckn",
+        "five_cheese",
+    ]
+    .iter()
+    .flat_map(|p| ["s", "m", "l"].map(|s| (format!("{p}_{s}"), 50)))
+    .filter(|(sku, _)| sku != "five_cheese_s" && sku != "five_cheese_m")
+    .collect();
+    let mut cmd = place_cmd(
+        &lines
+            .iter()
+            .map(|(s, q)| (s.as_str(), *q))
+            .collect::<Vec<_>>(),
+    );
+    cmd.note = Some(note.clone());
+    let env_cmd =
+        chatorder_shared::envelope::Envelope::new("order.place", customer("5550004"), cmd);
+    env.send(Role::Customer, CommandKind::Place, &env_cmd, true)
+        .await;
+    let order = env.wait_placed(env_cmd.id).await;
+    let card = until("the board card", || card_of(&standin, order.number)).await;
+    assert_no_mentions(&card);
+    let text = card.text();
+    assert!(
+        !text.contains("@everyone") && !text.contains("@here"),
+        "{text}"
+    );
+    assert!(text.contains("ring the bell twice"), "{text}");
+
+    // Over the limit: the worker refuses it with a sentence; no card appears.
+    let mut big = place_cmd(&[("hawaiian_m", 1)]);
+    big.note = Some("x".repeat(3000));
+    let big_cmd =
+        chatorder_shared::envelope::Envelope::new("order.place", customer("5550004"), big);
+    env.send(Role::Customer, CommandKind::Place, &big_cmd, true)
+        .await;
+    let rejection = env.wait_rejection(big_cmd.id).await;
+    assert!(rejection.reason.contains("500"), "{}", rejection.reason);
+    env.settle().await;
+    let cards = standin
+        .messages(StandIn::CHANNEL_ID)
+        .iter()
+        .filter(|m| m.text().contains("Order #"))
+        .count();
+    assert_eq!(cards, 1);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_bot_edits_its_old_cards_and_posts_nothing_twice() {
+    let env = env().await;
+    let standin = StandIn::start().await.unwrap();
+    let bot = start_bot(&env, &standin).await;
+    let (number, card) = place_and_see(&env, &standin, "5550005").await;
+    let post = OwnerPost::new(PostKind::Summary, "Morning summary", "Yesterday: 3 orders");
+    publish_post(&env, &post, "first").await;
+    until("the summary", || {
+        standin
+            .messages(StandIn::CHANNEL_ID)
+            .into_iter()
+            .find(|m| m.content.contains("Morning summary"))
+    })
+    .await;
+    bot.stop().await;
+
+    // While the bot is down: the order moves, and the summary comes again
+    // (a second publish with a different message id, as a retrying sender would).
+    env.set_status(number, OrderStatus::Accepted).await;
+    publish_post(&env, &post, "second").await;
+    let id2 = env.place(&customer("5550006"), &[("hawaiian_l", 1)]).await;
+    let second = env.wait_placed(id2).await;
+    env.settle().await;
+
+    let standin_sessions = standin.sessions();
+    let bot = start_bot(&env, &standin).await;
+    assert!(
+        standin.sessions() > standin_sessions,
+        "a new gateway session"
+    );
+    until("the old card edited to Accepted", || {
+        standin
+            .message(card.channel_id, card.id)
+            .filter(|m| m.text().contains("Accepted"))
+    })
+    .await;
+    until("the order placed while down", || {
+        card_of(&standin, second.number)
+    })
+    .await;
+    let msgs = standin.messages(StandIn::CHANNEL_ID);
+    let count = |needle: &str| msgs.iter().filter(|m| m.text().contains(needle)).count();
+    assert_eq!(count(&format!("Order {number} ")), 1, "no duplicate card");
+    assert_eq!(count(&format!("Order {} ", second.number)), 1);
+    assert_eq!(count("Morning summary"), 1, "the summary once");
+    bot.stop().await;
+}
+
+async fn publish_post(env: &TestEnv, post: &OwnerPost, msg_id: &str) {
+    use async_nats::jetstream::message::PublishMessage;
+    env.js
+        .send_publish(
+            env.subjects.owners_post(post.kind),
+            PublishMessage::build()
+                .payload(post.to_json().into())
+                .message_id(format!("{}-{msg_id}", post.id)),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slash_commands_page_cancel_with_a_reason_and_change_the_catalog() {
+    let env = env().await;
+    let standin = StandIn::start().await.unwrap();
+    let bot = start_bot(&env, &standin).await;
+    let mut numbers = Vec::new();
+    for i in 0..12 {
+        let id = env
+            .place(&customer(&format!("55510{i:02}")), &[("hawaiian_s", 1)])
+            .await;
+        numbers.push(env.wait_placed(id).await.number);
+    }
+    // /pending: oldest first, 10 a page, with a Next button.
+    let p = standin
+        .slash(&owner_user(), "pending", json!([]))
+        .await
+        .unwrap();
+    let page1 = standin.response_final(p, WAIT).await.unwrap();
+    let content = page1.content.clone().unwrap_or_default();
+    assert!(content.contains("page 1 of 2"), "{content}");
+    assert!(
+        content.find(&format!("**{}**", numbers[0])) < content.find(&format!("**{}**", numbers[1]))
+    );
+    assert!(content.chars().count() <= 2000);
+    let original = standin
+        .read(|s| {
+            s.all_messages(StandIn::CHANNEL_ID)
+                .into_iter()
+                .find(|m| Some(m.id) == page1.message_id)
+                .cloned()
+        })
+        .expect("the deferred reply");
+    let next = original
+        .buttons()
+        .into_iter()
+        .find(|(_, l, _)| l.starts_with("Next"))
+        .expect("Next")
+        .0;
+    let click = standin
+        .click(&owner_user(), original.channel_id, original.id, &next)
+        .await
+        .unwrap();
+    let page2 = standin.response(click, WAIT).await.unwrap();
+    assert!(page2.content.unwrap_or_default().contains("page 2 of 2"));
+
+    // Cancel asks why; the reason is kept.
+    let card = until("a card", || card_of(&standin, numbers[0])).await;
+    let click = press(&standin, &owner_user(), &card, "Cancel…").await;
+    let form = standin.response(click, WAIT).await.unwrap();
+    assert_eq!(form.kind, 9, "a form asking why");
+    let submit = standin
+        .submit_modal(
+            &owner_user(),
+            &format!("why:{}:cancelled", numbers[0].0),
+            &[("reason", "out of dough")],
+        )
+        .await
+        .unwrap();
+    standin.response(submit, WAIT).await.unwrap();
+    until("the card to show the cancellation", || {
+        standin
+            .message(card.channel_id, card.id)
+            .filter(|m| m.text().contains("Cancelled") && m.text().contains("out of dough"))
+    })
+    .await;
+    assert_eq!(status_in_mysql(&env, numbers[0]).await, "cancelled");
+
+    // A move the lifecycle forbids is refused with the worker's reason.
+    let s = standin
+        .slash(&owner_user(), "status", json!([{"name":"number","type":4,"value":numbers[0].0},{"name":"status","type":3,"value":"accepted"}]))
+        .await
+        .unwrap();
+    let refused = standin.response_final(s, WAIT).await.unwrap();
+    assert!(refused.content.unwrap_or_default().starts_with("Not done:"));
+
+    // The catalog.
+    let c = standin
+        .slash(&owner_user(), "catalog", json!([{"name":"price","type":1,"options":[{"name":"sku","type":3,"value":"hawaiian_m"},{"name":"price","type":3,"value":"14.25"}]}]))
+        .await
+        .unwrap();
+    let changed = standin.response_final(c, WAIT).await.unwrap();
+    assert!(changed.content.unwrap_or_default().contains("14.25"));
+    // /forecast says clearly that there is none yet when no demand worker runs.
+    let f = standin
+        .slash(&owner_user(), "forecast", json!([]))
+        .await
+        .unwrap();
+    let none = standin.response_final(f, WAIT).await.unwrap();
+    let none = none.content.unwrap_or_default();
+    assert!(none.contains("No forecast yet"), "{none}");
+    bot.stop().await;
+}
