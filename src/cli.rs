@@ -17,9 +17,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run every component in one process: the order worker, the Telegram
-    /// bot and the Discord bot (the demand worker is not built yet). Without
-    /// tokens the bots talk to local stand-ins.
+    /// Run every component in one process: the order worker, the demand
+    /// worker, the Telegram bot and the Discord bot. Without tokens the bots
+    /// talk to local stand-ins.
     Run,
     /// The whole system with simulated customers and owner, replaying real
     /// orders through the local Telegram stand-in, ending with a report.
@@ -38,6 +38,20 @@ enum Command {
         /// e.g. ../shared/data/pizzaplace-2015-01-to-10.csv.gz
         path: PathBuf,
     },
+    /// Backtest the demand model on a history file: train on everything
+    /// before `--test-from`, forecast each later day one day ahead, and print
+    /// WAPE and MASE for the model and both baselines.
+    Evaluate {
+        /// Order lines (`id,date,time,name,size,type,price`, plain or .gz).
+        #[arg(long)]
+        history: PathBuf,
+        /// First day of the test period (YYYY-MM-DD).
+        #[arg(long)]
+        test_from: chrono::NaiveDate,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check that NATS, MySQL and Redis answer, and say how to start them.
     Check,
     /// Print the effective configuration (secrets redacted).
@@ -54,7 +68,7 @@ enum Command {
 enum WorkerCmd {
     /// The order worker: commands, persistence, events, queries.
     Orders,
-    /// The demand worker (not built yet).
+    /// The demand worker: training, forecasts, owner summaries and alerts.
     Demand,
 }
 
@@ -137,10 +151,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             check_services(&settings).await?;
             chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
             eprintln!(
-                "chatorder run: starting the order worker, the Telegram bot and the Discord bot (metrics on http://{}/metrics)",
+                "chatorder run: starting the order worker, the demand worker, the Telegram bot and the Discord bot (metrics on http://{}/metrics)",
                 settings.metrics.listen
             );
-            eprintln!("  not yet: the demand worker (issue 5)");
             chatorder_orders::worker::prepare_database(&settings).await?;
             let mut settings = settings;
             settings.database.migrate_on_start = false;
@@ -155,10 +168,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 Faults::default(),
             ));
             let bot = tokio::spawn(chatorder_telegram::run::run(bot_settings, cancel.clone()));
+            let demand = tokio::spawn(chatorder_demand::worker::run(
+                settings.clone(),
+                cancel.clone(),
+            ));
             let owners = tokio::spawn(chatorder_discord::run(settings, cancel.clone()));
-            let (w, b, o) = tokio::join!(worker, bot, owners);
+            let (w, d, b, o) = tokio::join!(worker, demand, bot, owners);
             cancel.cancel();
             w.context("order worker task")??;
+            d.context("demand worker task")??;
             b.context("Telegram bot task")??;
             o.context("Discord bot task")??;
             Ok(())
@@ -181,7 +199,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Box::pin(chatorder_discord::run(settings, shutdown_token())).await
         }
         Command::Worker(WorkerCmd::Demand) => {
-            anyhow::bail!("not yet: the demand worker is not built (issue 5)")
+            let settings = load_settings()?;
+            chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
+            chatorder_demand::worker::run(settings, shutdown_token()).await
+        }
+        Command::Evaluate {
+            history,
+            test_from,
+            json,
+        } => {
+            let settings = load_settings()?;
+            let tz: chrono_tz::Tz = settings
+                .shop
+                .time_zone
+                .parse()
+                .map_err(|e| anyhow::anyhow!("shop.time_zone: {e}"))?;
+            let orders = chatorder_orders::history::read(&history, tz)?;
+            let cfg = chatorder_demand::TrainConfig::default();
+            let report = tokio::task::spawn_blocking(move || {
+                chatorder_demand::evaluate_orders(&orders, tz, test_from, &cfg)
+            })
+            .await
+            .context("evaluation task")??;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{report}");
+            }
+            Ok(())
         }
         Command::Migrate => {
             let settings = load_settings()?;

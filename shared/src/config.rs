@@ -25,6 +25,7 @@ pub struct Settings {
     pub shop: ShopSettings,
     pub worker: WorkerSettings,
     pub catalog: CatalogSettings,
+    pub demand: DemandSettings,
     pub log: LogSettings,
 }
 
@@ -125,6 +126,34 @@ pub struct WorkerSettings {
     pub outbox_poll_ms: u64,
     /// Outbox rows younger than this are left to the worker that wrote them.
     pub outbox_grace_ms: u64,
+}
+
+/// The demand worker: where models live, its schedules (cron expressions
+/// with a seconds field first, in `shop.time_zone`), and the pending alert.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemandSettings {
+    /// Directory for trained models (`.bpk` plus a `.json` sidecar).
+    pub model_dir: PathBuf,
+    /// When to retrain, e.g. `0 30 3 * * *` (03:30 every night).
+    pub retrain_cron: String,
+    /// When owners get the morning summary, e.g. `0 0 8 * * *`.
+    pub summary_cron: String,
+    /// How often to look for orders waiting too long, e.g. `0 * * * * *`.
+    pub alert_cron: String,
+    /// Alert when a pending order has waited longer than this.
+    pub pending_alert_minutes: u32,
+    /// How many days of history to learn from.
+    pub history_days: u32,
+    /// `full` for production; `tiny` trains a toy model in seconds (tests).
+    pub training: TrainingProfile,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrainingProfile {
+    Full,
+    Tiny,
 }
 
 #[derive(Debug, Clone, Deserialize)]

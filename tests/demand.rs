@@ -1,0 +1,158 @@
+//! The demand worker end to end: it learns from order history in MySQL,
+//! records the run and the forecast, answers `/forecast`, and its morning
+//! summary with the prep list reaches the owners' Discord channel through
+//! the real owner bot.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use chatorder_demand::worker::Demand;
+use chatorder_discord_standin::{StandIn, User as DUser};
+use chatorder_orders::history::PastOrder;
+use chatorder_shared::config::TrainingProfile;
+use chrono::{Days, TimeZone as _, Utc};
+use common::*;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// Five weeks of sales ending yesterday: Hawaiian at lunch and dinner every
+/// day, Thai chicken busier at the weekend, and one day with no sales.
+fn history(tz: chrono_tz::Tz) -> Vec<PastOrder> {
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    let mut orders = Vec::new();
+    for back in 1..=35u64 {
+        let day = today - Days::new(back);
+        if back == 10 {
+            continue; // a quiet day: zeros, not missing
+        }
+        let weekend = matches!(
+            chrono::Datelike::weekday(&day),
+            chrono::Weekday::Fri | chrono::Weekday::Sat
+        );
+        for (hour, sku, qty) in [
+            (12, "hawaiian_m", 2),
+            (19, "hawaiian_m", 3),
+            (19, "thai_ckn_l", if weekend { 4 } else { 1 }),
+        ] {
+            let at = tz
+                .from_local_datetime(&day.and_hms_opt(hour, 15, 0).unwrap())
+                .earliest()
+                .unwrap()
+                .with_timezone(&Utc);
+            orders.push(PastOrder {
+                source_id: format!("t-{back}-{hour}-{sku}"),
+                placed_at: at,
+                lines: vec![(sku.to_owned(), qty, 1500)],
+            });
+        }
+    }
+    orders
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_morning_summary_with_the_prep_list_reaches_the_owners_channel() {
+    let model_dir = std::env::temp_dir().join(format!("chatorder-models-{}", uuid::Uuid::new_v4()));
+    let env = TestEnv::with(|s| {
+        s.demand.training = TrainingProfile::Tiny;
+        s.demand.model_dir = model_dir.clone();
+        s.demand.history_days = 60;
+        // Far-off schedules: the test drives the jobs itself.
+        s.demand.retrain_cron = "0 0 3 1 1 *".into();
+        s.demand.summary_cron = "0 0 3 1 1 *".into();
+        s.demand.alert_cron = "0 0 3 1 1 *".into();
+    })
+    .await;
+    let tz: chrono_tz::Tz = env.settings.shop.time_zone.parse().unwrap();
+    let mut conn = env.db().await;
+    let imported =
+        chatorder_orders::history::import(&mut conn, &history(tz), env.settings.currency())
+            .await
+            .unwrap();
+    assert_eq!(imported.orders_added, 34 * 3);
+
+    // The owner bot on the Discord stand-in.
+    let standin = StandIn::start().await.unwrap();
+    let mut bot_settings = env.settings.clone();
+    bot_settings.discord.token = Some("standin-token".to_owned().into());
+    bot_settings.discord.api_url = standin.url();
+    bot_settings.discord.channel_id = Some(StandIn::CHANNEL_ID);
+    let cancel = CancellationToken::new();
+    let bot = tokio::spawn(chatorder_discord::run(bot_settings, cancel.clone()));
+    standin.wait_ready(WAIT).await.unwrap();
+
+    // The worker answers queries; it trains (tiny) at start.
+    let worker = tokio::spawn(chatorder_demand::worker::run(
+        env.settings.clone(),
+        cancel.clone(),
+    ));
+    let deadline = Instant::now() + WAIT;
+    while env.count("SELECT COUNT(*) AS n FROM model_runs").await == 0 {
+        assert!(Instant::now() < deadline, "the worker never trained");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let forecast_rows = env
+        .count("SELECT COUNT(*) AS n FROM demand_forecasts WHERE day = CURRENT_DATE() OR day = CURRENT_DATE() - INTERVAL 1 DAY OR day = CURRENT_DATE() + INTERVAL 1 DAY")
+        .await;
+    assert!(
+        forecast_rows > 0,
+        "today's forecast is stored per item and hour"
+    );
+
+    // The morning summary, as the schedule would send it.
+    let demand = Demand::new(env.settings.clone(), env.client.clone())
+        .await
+        .unwrap();
+    demand.start().await.unwrap();
+    let post = demand.morning_summary(Utc::now()).await.unwrap();
+    demand.publish(&post).await.unwrap();
+    let posted = {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(m) = standin
+                .messages(StandIn::CHANNEL_ID)
+                .into_iter()
+                .find(|m| m.content.contains("morning summary"))
+            {
+                break m;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the summary never reached the channel"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let text = posted.content.clone();
+    for needle in [
+        "Yesterday",
+        "3 orders",
+        "Top items:",
+        "Today",
+        "Prep list:",
+        "Hawaiian",
+        "Peak hours:",
+    ] {
+        assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
+    }
+    assert!(text.chars().count() <= 2000);
+
+    // `/forecast` answers from the worker.
+    let owner = DUser::new(OWNER_ID.parse().unwrap(), "Olga");
+    let ask = standin.slash(&owner, "forecast", json!([])).await.unwrap();
+    let answer = standin.response_final(ask, WAIT).await.unwrap();
+    let answer = answer.content.unwrap_or_default();
+    assert!(
+        answer.contains("Prep list:") && answer.contains("about"),
+        "{answer}"
+    );
+
+    cancel.cancel();
+    let _ = worker.await;
+    let _ = bot.await;
+    let _ = std::fs::remove_dir_all(&model_dir);
+}

@@ -1,0 +1,209 @@
+//! WAPE and MASE at three levels (item-day, item-hour, store-day), from actual and forecast grids.
+//!
+//! Both are pooled over every cell of a level, not averaged per series: an
+//! item that sells twice a month would otherwise dominate the average with a
+//! huge or undefined ratio.
+//! - WAPE = Σ|actual − forecast| / Σ actual.
+//! - MASE = MAE / (in-sample MAE of the seasonal naive 7-day forecast over the
+//!   training period, at the same level). Below 1: better than repeating last week.
+
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::grid::Grid;
+use crate::sales::{HOURS, Sales};
+
+/// The score of one predictor at one level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Score {
+    pub wape: f64,
+    pub mase: f64,
+}
+
+/// The scores of the model and the two baselines at one level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ByPredictor {
+    pub model: Score,
+    pub seasonal_naive: Score,
+    pub mean_28d: Score,
+}
+
+/// One value per level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Levels<T> {
+    pub item_day: T,
+    pub item_hour: T,
+    pub store_day: T,
+}
+
+/// Weighted absolute percentage error; NaN when nothing was sold.
+pub fn wape(actual: &[f64], forecast: &[f64]) -> f64 {
+    let err: f64 = actual
+        .iter()
+        .zip(forecast)
+        .map(|(a, f)| (a - f).abs())
+        .sum();
+    err / actual.iter().sum::<f64>()
+}
+
+/// Mean absolute scaled error against a given in-sample scale.
+pub fn mase(actual: &[f64], forecast: &[f64], scale: f64) -> f64 {
+    let err: f64 = actual
+        .iter()
+        .zip(forecast)
+        .map(|(a, f)| (a - f).abs())
+        .sum();
+    err / actual.len() as f64 / scale
+}
+
+/// Running sums of absolute error, actuals and cell count at one level.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Tally {
+    abs_err: f64,
+    actual: f64,
+    cells: f64,
+}
+
+impl Tally {
+    fn add(&mut self, actual: f64, forecast: f64) {
+        self.abs_err += (actual - forecast).abs();
+        self.actual += actual;
+        self.cells += 1.0;
+    }
+
+    fn score(&self, scale: f64) -> Score {
+        Score {
+            wape: self.abs_err / self.actual,
+            mase: self.abs_err / self.cells / scale,
+        }
+    }
+
+    fn mae(&self) -> f64 {
+        self.abs_err / self.cells
+    }
+}
+
+/// Accumulates one predictor's errors day by day at all three levels.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Accumulator {
+    item_day: Tally,
+    item_hour: Tally,
+    store_day: Tally,
+}
+
+impl Accumulator {
+    /// Adds one day; both grids must be in the same item order.
+    pub fn add_day(&mut self, actual: &Grid, forecast: &Grid) {
+        assert_eq!(
+            actual.cells.len(),
+            forecast.cells.len(),
+            "grids of one sales table"
+        );
+        for (a, f) in actual.cells.iter().zip(&forecast.cells) {
+            for h in 0..HOURS {
+                self.item_hour.add(a[h], f[h]);
+            }
+            self.item_day.add(a.iter().sum(), f.iter().sum());
+        }
+        self.store_day.add(actual.store_day(), forecast.store_day());
+    }
+
+    /// WAPE and MASE at each level, scaled by `scales`.
+    pub fn scores(&self, scales: &Levels<f64>) -> Levels<Score> {
+        Levels {
+            item_day: self.item_day.score(scales.item_day),
+            item_hour: self.item_hour.score(scales.item_hour),
+            store_day: self.store_day.score(scales.store_day),
+        }
+    }
+
+    /// Mean absolute error at each level.
+    pub fn mae(&self) -> Levels<f64> {
+        Levels {
+            item_day: self.item_day.mae(),
+            item_hour: self.item_hour.mae(),
+            store_day: self.store_day.mae(),
+        }
+    }
+}
+
+/// MASE scales: the in-sample MAE, at each level, of forecasting each day in
+/// `[first date + 7, until)` with the same day a week before.
+pub fn naive_scales(sales: &Sales, until: NaiveDate) -> Levels<f64> {
+    let mut acc = Accumulator::default();
+    for date in sales.dates().skip(7).take_while(|&d| d < until) {
+        let week_ago = date - Days::new(7);
+        acc.add_day(&Grid::actual(sales, date), &Grid::actual(sales, week_ago));
+    }
+    acc.mae()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wape_and_mase_on_hand_made_numbers() {
+        let actual = [4.0, 0.0, 6.0];
+        let forecast = [3.0, 1.0, 8.0];
+        // |e| = 1 + 1 + 2 = 4 over 10 sold.
+        assert!((wape(&actual, &forecast) - 0.4).abs() < 1e-12);
+        // MAE 4/3 over a scale of 2.
+        assert!((mase(&actual, &forecast, 2.0) - 2.0 / 3.0).abs() < 1e-12);
+        assert!(
+            wape(&[0.0], &[1.0]).is_infinite(),
+            "nothing sold: undefined"
+        );
+    }
+
+    fn grid(cells: &[(usize, usize, f64)], items: usize) -> Grid {
+        let mut g = Grid::zeros(items);
+        for &(i, h, v) in cells {
+            g.cells[i][h] = v;
+        }
+        g
+    }
+
+    #[test]
+    fn the_three_levels_pool_errors_differently() {
+        // Item 0 sells 2 at 12:00; the forecast puts them at 13:00: perfect at
+        // item-day and store-day, all wrong at item-hour.
+        // Item 1 sells 3 at 18:00; forecast 1 at 18:00.
+        let actual = grid(&[(0, 12, 2.0), (1, 18, 3.0)], 2);
+        let forecast = grid(&[(0, 13, 2.0), (1, 18, 1.0)], 2);
+        let mut acc = Accumulator::default();
+        acc.add_day(&actual, &forecast);
+        let s = acc.scores(&Levels {
+            item_day: 1.0,
+            item_hour: 0.5,
+            store_day: 2.0,
+        });
+        assert!((s.item_day.wape - 2.0 / 5.0).abs() < 1e-12);
+        assert!((s.item_hour.wape - 6.0 / 5.0).abs() < 1e-12);
+        assert!((s.store_day.wape - 2.0 / 5.0).abs() < 1e-12);
+        assert!((s.item_day.mase - (2.0 / 2.0) / 1.0).abs() < 1e-12);
+        assert!((s.item_hour.mase - (6.0 / 48.0) / 0.5).abs() < 1e-12);
+        assert!((s.store_day.mase - 2.0 / 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn naive_scale_is_the_in_sample_week_on_week_error() {
+        let d = |s: &str| s.parse::<NaiveDate>().expect("valid");
+        // 8 days: day 8 (8 Jan) differs from 1 Jan by 3 units at 12:00, 2 at 13:00.
+        let s = Sales::from_local([
+            ("a", d("2015-01-01"), 12, 4),
+            ("a", d("2015-01-08"), 12, 1),
+            ("a", d("2015-01-08"), 13, 2),
+        ])
+        .expect("non-empty");
+        let scales = naive_scales(&s, d("2015-01-09"));
+        assert!(
+            (scales.item_day - 1.0).abs() < 1e-12,
+            "|3 - 4| over one item-day"
+        );
+        assert!((scales.item_hour - 5.0 / 24.0).abs() < 1e-12);
+        assert!((scales.store_day - 1.0).abs() < 1e-12);
+        // Nothing before the 8th day: no scale (NaN), not zero.
+        assert!(naive_scales(&s, d("2015-01-08")).item_day.is_nan());
+    }
+}

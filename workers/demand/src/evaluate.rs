@@ -1,0 +1,217 @@
+//! Backtesting: train on everything before a date, then forecast each later
+//! day one day ahead and score the model against both baselines.
+
+use std::fmt;
+
+use anyhow::Context as _;
+use chatorder_orders::history::PastOrder;
+use chrono::{Days, NaiveDate};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::accuracy::{Accumulator, ByPredictor, Levels, Score, naive_scales};
+use crate::features::History;
+use crate::forecast::{Estimate, Predictor};
+use crate::grid::Grid;
+use crate::model::{DemandModel, TrainConfig};
+use crate::sales::Sales;
+
+/// The outcome of [`evaluate`]. Serialises to exactly
+/// `{"item_day": {"model": {"wape", "mase"}, "seasonal_naive": …, "mean_28d": …}, "item_hour": …, "store_day": …, "train_seconds": …}`;
+/// the rest shows in its `Display` only.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub item_day: ByPredictor,
+    pub item_hour: ByPredictor,
+    pub store_day: ByPredictor,
+    pub train_seconds: f64,
+    #[serde(skip)]
+    pub details: Details,
+}
+
+/// What the report's table shows besides the scores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Details {
+    pub test_from: NaiveDate,
+    pub test_to: NaiveDate,
+    pub test_days: usize,
+    /// Share of actuals inside the model's 10–90% Poisson intervals, per level.
+    pub coverage: Levels<f64>,
+    pub epochs_run: usize,
+    pub best_epochs: Vec<usize>,
+    pub train_rows: usize,
+}
+
+/// The scores of a backtest over a range of days.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backtest {
+    pub scores: Levels<ByPredictor>,
+    /// Share of actuals inside the model's 10–90% intervals (item-hour counts
+    /// only the model's trading hours).
+    pub coverage: Levels<f64>,
+    pub days: usize,
+}
+
+/// Reads nothing but `sales`: trains on the days before `test_from`, then
+/// forecasts each day from `test_from` to the last date, each from the sales
+/// before it (one day ahead, no retraining), and scores all three predictors.
+pub fn evaluate(sales: &Sales, test_from: NaiveDate, cfg: &TrainConfig) -> anyhow::Result<Report> {
+    anyhow::ensure!(
+        test_from > sales.first_date() && test_from <= sales.last_date(),
+        "the test range must start inside the data ({} to {})",
+        sales.first_date(),
+        sales.last_date()
+    );
+    let train = sales
+        .before(test_from)
+        .context("nothing to train on before the test range")?;
+    let model = DemandModel::train(&train, cfg)?;
+    let test = score_days(&model, sales, test_from, sales.last_date())?;
+    let m = &model.meta().metrics;
+    Ok(Report {
+        item_day: test.scores.item_day,
+        item_hour: test.scores.item_hour,
+        store_day: test.scores.store_day,
+        train_seconds: m.train_seconds,
+        details: Details {
+            test_from,
+            test_to: sales.last_date(),
+            test_days: test.days,
+            coverage: test.coverage,
+            epochs_run: m.epochs_run,
+            best_epochs: m.best_epochs.clone(),
+            train_rows: m.train_rows,
+        },
+    })
+}
+
+/// [`evaluate`] on past orders, read in the shop's time zone.
+pub fn evaluate_orders(
+    orders: &[PastOrder],
+    tz: Tz,
+    test_from: NaiveDate,
+    cfg: &TrainConfig,
+) -> anyhow::Result<Report> {
+    evaluate(&Sales::from_orders(orders, tz)?, test_from, cfg)
+}
+
+/// Scores the model and both baselines on each day of `from..=to`, every
+/// forecast made from the sales before its day. MASE is scaled by the
+/// week-on-week error of the days before `from`.
+pub fn score_days(
+    model: &DemandModel,
+    sales: &Sales,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> anyhow::Result<Backtest> {
+    let history = History::new(sales);
+    let predictors = [
+        Predictor::Model(model),
+        Predictor::SeasonalNaive,
+        Predictor::Mean28,
+    ];
+    let mut acc: [Accumulator; 3] = Default::default();
+    let mut inside = [0usize; 3];
+    let mut cells = [0usize; 3];
+    let mut days = 0;
+    let mut date = from;
+    while date <= to {
+        let actual = Grid::actual(sales, date);
+        for (p, a) in predictors.iter().zip(acc.iter_mut()) {
+            let forecast = p.hourly_means(&history, date)?;
+            a.add_day(&actual, &forecast);
+            if let Predictor::Model(m) = p {
+                count_coverage(&actual, &forecast, &m.meta().hours, &mut inside, &mut cells);
+            }
+        }
+        days += 1;
+        date = date + Days::new(1);
+    }
+    let scales = naive_scales(sales, from);
+    let [m, s, a] = acc.map(|a| a.scores(&scales));
+    let by = |f: fn(&Levels<Score>) -> Score| ByPredictor {
+        model: f(&m),
+        seasonal_naive: f(&s),
+        mean_28d: f(&a),
+    };
+    let share = |i: usize| inside[i] as f64 / cells[i] as f64;
+    Ok(Backtest {
+        scores: Levels {
+            item_day: by(|l| l.item_day),
+            item_hour: by(|l| l.item_hour),
+            store_day: by(|l| l.store_day),
+        },
+        coverage: Levels {
+            item_day: share(0),
+            item_hour: share(1),
+            store_day: share(2),
+        },
+        days,
+    })
+}
+
+/// Counts actuals inside the Poisson intervals at item-day, item-hour (trading hours) and store-day.
+fn count_coverage(
+    actual: &Grid,
+    forecast: &Grid,
+    hours: &[usize],
+    inside: &mut [usize; 3],
+    cells: &mut [usize; 3],
+) {
+    let mut tally = |level: usize, a: f64, mean: f64| {
+        cells[level] += 1;
+        inside[level] += usize::from(Estimate::poisson(mean).covers(a));
+    };
+    for (a, f) in actual.cells.iter().zip(&forecast.cells) {
+        tally(0, a.iter().sum(), f.iter().sum());
+        for &h in hours {
+            tally(1, a[h], f[h]);
+        }
+    }
+    tally(2, actual.store_day(), forecast.store_day());
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = &self.details;
+        writeln!(
+            f,
+            "Backtest {} to {} ({} days, one day ahead); trained in {:.1} s ({} rows, {} epochs, kept epochs {:?})",
+            d.test_from,
+            d.test_to,
+            d.test_days,
+            self.train_seconds,
+            d.train_rows,
+            d.epochs_run,
+            d.best_epochs
+        )?;
+        writeln!(
+            f,
+            "{:<10} {:<15} {:>7} {:>7}",
+            "level", "predictor", "WAPE", "MASE"
+        )?;
+        for (level, by, cover) in [
+            ("item-day", &self.item_day, d.coverage.item_day),
+            ("item-hour", &self.item_hour, d.coverage.item_hour),
+            ("store-day", &self.store_day, d.coverage.store_day),
+        ] {
+            for (name, s) in [
+                ("model", by.model),
+                ("seasonal naive", by.seasonal_naive),
+                ("28-day mean", by.mean_28d),
+            ] {
+                let label = if name == "model" { level } else { "" };
+                writeln!(f, "{label:<10} {name:<15} {:>7.3} {:>7.3}", s.wape, s.mase)?;
+            }
+            let best = by.seasonal_naive.wape.min(by.mean_28d.wape);
+            writeln!(
+                f,
+                "{:<10} model vs better baseline: {:+.1}% WAPE; 10-90% interval coverage {:.0}%",
+                "",
+                (by.model.wape / best - 1.0) * 100.0,
+                cover * 100.0
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,547 @@
+//! The running demand worker: retrains on a schedule, forecasts, tracks how
+//! forecasts did, sends owners their morning summary and alerts about
+//! waiting orders, and answers `/summary` and `/forecast`.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_nats::jetstream::{self, message::PublishMessage};
+use chatorder_orders::db::DbPool;
+use chatorder_shared::config::{Settings, TrainingProfile};
+use chatorder_shared::owners::{
+    ForecastRequest, OwnerPost, OwnerReport, PostKind, SummaryDay, SummaryRequest,
+};
+use chatorder_shared::queries::QueryReply;
+use chatorder_shared::subjects::{DemandQuery, Subjects};
+use chrono::{DateTime, Days, NaiveDate, TimeZone as _, Utc};
+use chrono_tz::Tz;
+use futures::StreamExt as _;
+use tokio::sync::RwLock;
+use tokio_util::sync::CancellationToken;
+
+use crate::forecast::{DayForecast, Predictor, forecast_day};
+use crate::model::{DemandModel, TrainConfig};
+use crate::promotion::{Serve, decide};
+use crate::sales::Sales;
+use crate::schedule::Schedule;
+use crate::store::{self, ModelRun};
+use crate::summary;
+
+pub const QUEUE_GROUP: &str = "demand-workers";
+
+/// What serves forecasts now.
+#[derive(Clone)]
+struct Serving {
+    model: Option<Arc<DemandModel>>,
+    serve: Serve,
+    run_id: Option<i64>,
+    note: String,
+}
+
+impl Serving {
+    fn predictor(&self) -> Predictor<'_> {
+        match (self.serve, &self.model) {
+            (Serve::Model, Some(m)) => Predictor::Model(m),
+            (Serve::SeasonalNaive, _) => Predictor::SeasonalNaive,
+            _ => Predictor::Mean28,
+        }
+    }
+}
+
+fn serve_name(s: Serve) -> &'static str {
+    match s {
+        Serve::Model => "model",
+        Serve::SeasonalNaive => "seasonal_naive",
+        Serve::Mean28 => "mean_28d",
+    }
+}
+
+pub struct Demand {
+    settings: Arc<Settings>,
+    tz: Tz,
+    pool: DbPool,
+    js: jetstream::Context,
+    subjects: Subjects,
+    serving: RwLock<Serving>,
+}
+
+impl Demand {
+    pub async fn new(settings: Settings, client: async_nats::Client) -> anyhow::Result<Self> {
+        let tz: Tz =
+            settings.shop.time_zone.parse().map_err(|e| {
+                anyhow::anyhow!("shop.time_zone `{}`: {e}", settings.shop.time_zone)
+            })?;
+        let pool = chatorder_orders::db::pool(&settings.database.url, 4)?;
+        let subjects = settings.subjects();
+        Ok(Self {
+            tz,
+            pool,
+            js: jetstream::new(client),
+            subjects,
+            settings: Arc::new(settings),
+            serving: RwLock::new(Serving {
+                model: None,
+                serve: Serve::Mean28,
+                run_id: None,
+                note: "Forecasts use the 28-day average until a model is trained.".into(),
+            }),
+        })
+    }
+
+    fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        now.with_timezone(&self.tz).date_naive()
+    }
+
+    /// UTC bounds of a local day.
+    fn day_bounds(&self, day: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+        let start = |d: NaiveDate| {
+            self.tz
+                .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+                .earliest()
+                .map_or_else(
+                    || d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
+                    |t| t.with_timezone(&Utc),
+                )
+        };
+        (start(day), start(day + Days::new(1)))
+    }
+
+    fn train_config(&self) -> TrainConfig {
+        match self.settings.demand.training {
+            TrainingProfile::Full => TrainConfig::default(),
+            TrainingProfile::Tiny => TrainConfig::tiny(),
+        }
+    }
+
+    /// Sales of the last `history_days`, with every catalog item (so an item
+    /// that has not sold lately is still forecast). `None` with no sales.
+    async fn sales(&self, until: DateTime<Utc>) -> anyhow::Result<Option<Sales>> {
+        let since = until - chrono::Duration::days(i64::from(self.settings.demand.history_days));
+        let mut conn = self.pool.get().await.context("MySQL connection")?;
+        let rows = store::sold_since(&mut conn, since).await?;
+        let rows: Vec<_> = rows.into_iter().filter(|r| r.1 < until).collect();
+        let names = store::item_names(&mut conn).await?;
+        match Sales::from_records(rows.iter().map(|(s, t, q)| (s.as_str(), *t, *q)), self.tz) {
+            Ok(s) => Ok(Some(s.with_items(names.keys().map(String::as_str)))),
+            Err(crate::sales::SalesError::Empty) => Ok(None),
+        }
+    }
+
+    /// Loads the newest run's model, or trains one if there is none.
+    pub async fn start(&self) -> anyhow::Result<()> {
+        let latest = {
+            let mut conn = self.pool.get().await.context("MySQL connection")?;
+            store::latest_run(&mut conn).await?
+        };
+        match latest {
+            Some(run) => {
+                let serve = match run.serving.as_str() {
+                    "model" => Serve::Model,
+                    "seasonal_naive" => Serve::SeasonalNaive,
+                    _ => Serve::Mean28,
+                };
+                let model = if serve == Serve::Model {
+                    match DemandModel::load(&PathBuf::from(&run.model_path)) {
+                        Ok(m) => Some(Arc::new(m)),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "the newest model does not load; retraining");
+                            return self.retrain().await;
+                        }
+                    }
+                } else {
+                    None
+                };
+                tracing::info!(run = run.id, serving = %run.serving, "loaded the newest model run");
+                *self.serving.write().await = Serving {
+                    model,
+                    serve,
+                    run_id: Some(run.id),
+                    note: run.note,
+                };
+                Ok(())
+            }
+            None => self.retrain().await,
+        }
+    }
+
+    /// Trains on the history, promotes the model only if it beats both
+    /// baselines, records the run, and forecasts today.
+    pub async fn retrain(&self) -> anyhow::Result<()> {
+        let now = Utc::now();
+        let today = self.today(now);
+        // Whole days only: today's sales so far would look like a slow day.
+        let Some(sales) = self.sales(self.day_bounds(today).0).await? else {
+            tracing::info!("no sales yet: nothing to train on");
+            return Ok(());
+        };
+        let cfg = self.train_config();
+        let trained = tokio::task::spawn_blocking(move || DemandModel::train(&sales, &cfg))
+            .await
+            .context("training task")?;
+        let model = match trained {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::info!(error = %e, "not enough history to train; the 28-day average serves");
+                return self.forecast_and_store(today).await.map(|_| ());
+            }
+        };
+        let meta = model.meta().clone();
+        let v = meta.validation.item_day;
+        let decision = decide(&v);
+        crate::metrics::trained(
+            meta.metrics.train_seconds,
+            v.model.wape,
+            v.seasonal_naive.wape,
+            v.mean_28d.wape,
+        );
+        let dir = &self.settings.demand.model_dir;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating demand.model_dir {}", dir.display()))?;
+        let path = dir.join(format!("demand-{}.bpk", now.format("%Y%m%dT%H%M%S%.3f")));
+        model.save(&path)?;
+        let run = ModelRun {
+            id: 0,
+            trained_at: now.naive_utc(),
+            data_from: meta.data_from,
+            data_to: meta.data_to,
+            feature_version: format!("{} v{}", meta.feature_set, meta.feature_set_version),
+            model_path: path.display().to_string(),
+            train_seconds: meta.metrics.train_seconds,
+            model_wape: nan_to(v.model.wape),
+            seasonal_naive_wape: nan_to(v.seasonal_naive.wape),
+            mean_28d_wape: nan_to(v.mean_28d.wape),
+            serving: serve_name(decision.serve).to_owned(),
+            note: decision.reason.clone(),
+        };
+        let id = {
+            let mut conn = self.pool.get().await.context("MySQL connection")?;
+            store::record_run(&mut conn, &run).await?
+        };
+        tracing::info!(run = id, serving = %run.serving, seconds = run.train_seconds, "trained");
+        *self.serving.write().await = Serving {
+            model: (decision.serve == Serve::Model).then(|| Arc::new(model)),
+            serve: decision.serve,
+            run_id: Some(id),
+            note: decision.reason,
+        };
+        self.forecast_and_store(today).await.map(|_| ())
+    }
+
+    /// Forecasts `day` from every sale before it and stores it.
+    pub async fn forecast_and_store(&self, day: NaiveDate) -> anyhow::Result<Option<DayForecast>> {
+        let (start, _) = self.day_bounds(day);
+        let Some(sales) = self.sales(start.min(Utc::now())).await? else {
+            return Ok(None);
+        };
+        let serving = self.serving.read().await.clone();
+        let f =
+            tokio::task::spawn_blocking(move || forecast_day(&serving.predictor(), &sales, day))
+                .await
+                .context("forecast task")??;
+        let run_id = self.serving.read().await.run_id;
+        let mut conn = self.pool.get().await.context("MySQL connection")?;
+        store::save_forecast(&mut conn, &f, run_id).await?;
+        crate::metrics::forecast_made();
+        Ok(Some(f))
+    }
+
+    /// Records what sold on `day` against its forecast.
+    async fn settle(&self, day: NaiveDate) -> anyhow::Result<Option<(f64, f64, f64)>> {
+        let (from, to) = self.day_bounds(day);
+        let mut conn = self.pool.get().await.context("MySQL connection")?;
+        let rows = store::sold_since(&mut conn, from).await?;
+        let mut by: HashMap<(String, usize), u32> = HashMap::new();
+        for (sku, at, qty) in rows.into_iter().filter(|r| r.1 < to) {
+            let hour =
+                usize::try_from(chrono::Timelike::hour(&at.with_timezone(&self.tz))).unwrap_or(0);
+            *by.entry((sku, hour)).or_default() += qty;
+        }
+        let actual: Vec<(String, usize, u32)> =
+            by.into_iter().map(|((s, h), u)| (s, h, u)).collect();
+        let Some(wape) = store::settle_day(&mut conn, day, &actual).await? else {
+            return Ok(None);
+        };
+        crate::metrics::accuracy(wape);
+        let items = store::stored_forecast(&mut conn, day).await?;
+        let forecast: f64 = items.iter().map(|i| i.mean).sum();
+        let sold: f64 = actual.iter().map(|a| f64::from(a.2)).sum();
+        Ok(Some((forecast, sold, wape)))
+    }
+
+    async fn past(&self, day: NaiveDate) -> anyhow::Result<summary::Past> {
+        let (from, to) = self.day_bounds(day);
+        let stats = {
+            let mut conn = self.pool.get().await.context("MySQL connection")?;
+            store::day_stats(&mut conn, from, to).await?
+        };
+        Ok(summary::Past {
+            date: day,
+            stats,
+            forecast_vs_actual: self.settle(day).await?,
+        })
+    }
+
+    async fn context(&self) -> anyhow::Result<(HashMap<String, String>, f64)> {
+        let mut conn = self.pool.get().await.context("MySQL connection")?;
+        let names = store::item_names(&mut conn).await?;
+        let upo =
+            store::units_per_order(&mut conn, Utc::now() - chrono::Duration::days(28)).await?;
+        Ok((names, upo))
+    }
+
+    /// The morning summary: yesterday's figures and today's prep list.
+    pub async fn morning_summary(&self, now: DateTime<Utc>) -> anyhow::Result<OwnerPost> {
+        let today = self.today(now);
+        let past = self.past(today - Days::new(1)).await?;
+        let forecast = self.forecast_and_store(today).await?;
+        let (names, upo) = self.context().await?;
+        let note = self.serving.read().await.note.clone();
+        let (title, body) = summary::morning(
+            &self.settings.shop.name,
+            &past,
+            forecast.as_ref(),
+            &names,
+            upo,
+            self.settings.currency(),
+            &note,
+        );
+        Ok(OwnerPost::new(PostKind::Summary, title, body))
+    }
+
+    /// An alert listing pending orders older than the limit that were not
+    /// alerted before.
+    async fn waiting_alert(&self, alerted: &mut HashSet<i64>) -> anyhow::Result<Option<OwnerPost>> {
+        let limit = self.settings.demand.pending_alert_minutes;
+        let now = Utc::now();
+        let waiting = {
+            let mut conn = self.pool.get().await.context("MySQL connection")?;
+            store::waiting_orders(&mut conn, now - chrono::Duration::minutes(i64::from(limit)))
+                .await?
+        };
+        let fresh: Vec<_> = waiting
+            .iter()
+            .filter(|(n, _)| !alerted.contains(n))
+            .collect();
+        if fresh.is_empty() {
+            return Ok(None);
+        }
+        let lines: Vec<String> = fresh
+            .iter()
+            .map(|(n, at)| format!("#{n} has waited {} minutes", (now - *at).num_minutes()))
+            .collect();
+        alerted.extend(fresh.iter().map(|(n, _)| *n));
+        // Forget orders that are no longer waiting, so the set stays small.
+        let still: HashSet<i64> = waiting.iter().map(|(n, _)| *n).collect();
+        alerted.retain(|n| still.contains(n));
+        Ok(Some(OwnerPost::new(
+            PostKind::Alert,
+            format!("{} order(s) waiting over {limit} minutes", lines.len()),
+            format!(
+                "{}\nAccept or reject them on the board, or with `/pending`.",
+                lines.join("\n")
+            ),
+        )))
+    }
+
+    pub async fn publish(&self, post: &OwnerPost) -> anyhow::Result<()> {
+        let msg = PublishMessage::build()
+            .payload(post.to_json().into())
+            .message_id(post.id.to_string());
+        self.js
+            .send_publish(self.subjects.owners_post(post.kind), msg)
+            .await?
+            .await?;
+        crate::metrics::posted(post.kind.as_str());
+        Ok(())
+    }
+
+    async fn answer_summary(&self, req: SummaryRequest) -> anyhow::Result<OwnerReport> {
+        let now = Utc::now();
+        let today = self.today(now);
+        let day = match req.day {
+            SummaryDay::Today => today,
+            SummaryDay::Yesterday => today - Days::new(1),
+        };
+        let past = self.past(day).await?;
+        let mut body = summary::past_lines(&past, self.settings.currency());
+        if req.day == SummaryDay::Today {
+            body.pop(); // the day is not over: no forecast-vs-actual yet
+        }
+        Ok(OwnerReport {
+            title: format!("{}: {}", self.settings.shop.name, day.format("%A %-d %B")),
+            body: body.join("\n"),
+            generated_at: now,
+        })
+    }
+
+    async fn answer_forecast(
+        &self,
+        req: ForecastRequest,
+    ) -> anyhow::Result<Result<OwnerReport, String>> {
+        let now = Utc::now();
+        let day = req.day.unwrap_or(self.today(now) + Days::new(1));
+        let Some(f) = self.forecast_and_store(day).await? else {
+            return Ok(Err("No forecast yet: there are no sales to learn from. Import past sales with `chatorder import-history`.".into()));
+        };
+        let (names, upo) = self.context().await?;
+        let note = self.serving.read().await.note.clone();
+        Ok(Ok(OwnerReport {
+            title: format!("{}: forecast", self.settings.shop.name),
+            body: summary::forecast_lines(&f, &names, upo, &note).join("\n"),
+            generated_at: now,
+        }))
+    }
+}
+
+fn nan_to(x: f64) -> f64 {
+    if x.is_finite() { x } else { -1.0 }
+}
+
+/// Answers `demand.query.*` until cancelled.
+async fn serve_queries(
+    d: Arc<Demand>,
+    client: async_nats::Client,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let mut summary = client
+        .queue_subscribe(
+            d.subjects.demand_query(DemandQuery::Summary),
+            QUEUE_GROUP.into(),
+        )
+        .await?;
+    let mut forecast = client
+        .queue_subscribe(
+            d.subjects.demand_query(DemandQuery::Forecast),
+            QUEUE_GROUP.into(),
+        )
+        .await?;
+    loop {
+        let (msg, kind) = tokio::select! {
+            () = cancel.cancelled() => return Ok(()),
+            Some(m) = summary.next() => (m, DemandQuery::Summary),
+            Some(m) = forecast.next() => (m, DemandQuery::Forecast),
+        };
+        let Some(reply_to) = msg.reply.clone() else {
+            continue;
+        };
+        let (d, client) = (d.clone(), client.clone());
+        tokio::spawn(async move {
+            let reply: QueryReply<OwnerReport> = match kind {
+                DemandQuery::Summary => {
+                    match serde_json::from_slice::<SummaryRequest>(&msg.payload) {
+                        Err(e) => {
+                            QueryReply::Err(format!("That summary request is not valid: {e}"))
+                        }
+                        Ok(req) => match d.answer_summary(req).await {
+                            Ok(r) => QueryReply::Ok(r),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "summary failed");
+                                QueryReply::Err(
+                                    "The summary could not be made just now; please try again."
+                                        .into(),
+                                )
+                            }
+                        },
+                    }
+                }
+                DemandQuery::Forecast => {
+                    match serde_json::from_slice::<ForecastRequest>(&msg.payload) {
+                        Err(e) => {
+                            QueryReply::Err(format!("That forecast request is not valid: {e}"))
+                        }
+                        Ok(req) => {
+                            match d.answer_forecast(req).await {
+                                Ok(Ok(r)) => QueryReply::Ok(r),
+                                Ok(Err(why)) => QueryReply::Err(why),
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "forecast failed");
+                                    QueryReply::Err("The forecast could not be made just now; please try again.".into())
+                                }
+                            }
+                        }
+                    }
+                }
+            };
+            let body = serde_json::to_vec(&reply).unwrap_or_default();
+            if let Err(e) = client.publish(reply_to, body.into()).await {
+                tracing::warn!(error = %e, "could not answer a demand query");
+            }
+        });
+    }
+}
+
+/// Runs the demand worker until `cancel`.
+pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Result<()> {
+    crate::metrics::describe();
+    if settings.database.migrate_on_start {
+        chatorder_orders::worker::prepare_database(&settings).await?;
+    }
+    let tz: Tz = settings
+        .shop
+        .time_zone
+        .parse()
+        .map_err(|e| anyhow::anyhow!("shop.time_zone `{}`: {e}", settings.shop.time_zone))?;
+    let retrain = Schedule::parse("retrain_cron", &settings.demand.retrain_cron, tz)
+        .map_err(anyhow::Error::msg)?;
+    let morning = Schedule::parse("summary_cron", &settings.demand.summary_cron, tz)
+        .map_err(anyhow::Error::msg)?;
+    let alert = Schedule::parse("alert_cron", &settings.demand.alert_cron, tz)
+        .map_err(anyhow::Error::msg)?;
+    let client = chatorder_shared::nats::connect(&settings.nats, "chatorder-demand-worker").await?;
+    let js = jetstream::new(client.clone());
+    chatorder_shared::nats::ensure_streams(&js, &settings.subjects(), &settings.nats).await?;
+    let d = Arc::new(Demand::new(settings, client.clone()).await?);
+    let queries = tokio::spawn(serve_queries(d.clone(), client, cancel.clone()));
+    if let Err(e) = d.start().await {
+        crate::metrics::failed("retrain");
+        tracing::warn!(error = %e, "could not load or train a model; baselines serve");
+    }
+    tracing::info!(
+        retrain = retrain.expr(),
+        summary = morning.expr(),
+        alert = alert.expr(),
+        "demand worker running"
+    );
+    let mut alerted = HashSet::new();
+    loop {
+        let now = Utc::now();
+        let next = [
+            (retrain.next_after(now), "retrain"),
+            (morning.next_after(now), "summary"),
+            (alert.next_after(now), "alert"),
+        ];
+        let Some((at, job)) = next
+            .into_iter()
+            .filter_map(|(t, j)| t.map(|t| (t, j)))
+            .min_by_key(|(t, _)| *t)
+        else {
+            anyhow::bail!("no schedule ever fires again");
+        };
+        let wait = (at - now).to_std().unwrap_or(Duration::ZERO);
+        tokio::select! {
+            () = cancel.cancelled() => break,
+            () = tokio::time::sleep(wait) => {}
+        }
+        let result = match job {
+            "retrain" => d.retrain().await,
+            "summary" => match d.morning_summary(Utc::now()).await {
+                Ok(post) => d.publish(&post).await,
+                Err(e) => Err(e),
+            },
+            _ => match d.waiting_alert(&mut alerted).await {
+                Ok(Some(post)) => d.publish(&post).await,
+                Ok(None) => Ok(()),
+                Err(e) => Err(e),
+            },
+        };
+        if let Err(e) = result {
+            crate::metrics::failed(job);
+            tracing::warn!(error = %e, job, "scheduled job failed; it runs again at its next time");
+        }
+    }
+    queries.abort();
+    Ok(())
+}
