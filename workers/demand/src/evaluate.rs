@@ -40,6 +40,10 @@ pub struct Details {
     pub epochs_run: usize,
     pub best_epochs: Vec<usize>,
     pub train_rows: usize,
+    /// Item-day scores on the validation days (the last days before the test
+    /// range) and what promotion decided from them.
+    pub validation: ByPredictor,
+    pub decision: crate::promotion::Decision,
 }
 
 /// The scores of a backtest over a range of days.
@@ -81,6 +85,8 @@ pub fn evaluate(sales: &Sales, test_from: NaiveDate, cfg: &TrainConfig) -> anyho
             epochs_run: m.epochs_run,
             best_epochs: m.best_epochs.clone(),
             train_rows: m.train_rows,
+            validation: model.meta().validation.item_day,
+            decision: crate::promotion::decide(&model.meta().validation.item_day),
         },
     })
 }
@@ -212,6 +218,12 @@ impl fmt::Display for Report {
                 cover * 100.0
             )?;
         }
+        let v = &d.validation;
+        writeln!(
+            f,
+            "Validation item-day WAPE: model {:.3}, seasonal naive {:.3}, 28-day mean {:.3}. {}",
+            v.model.wape, v.seasonal_naive.wape, v.mean_28d.wape, d.decision.reason
+        )?;
         Ok(())
     }
 }

@@ -41,21 +41,21 @@ pub fn decide(item_day: &ByPredictor) -> Decision {
         return Decision {
             serve: Serve::Model,
             reason: format!(
-                "Forecasts use the trained model: over the last weeks of its data it was off by {:.0}% of units per item and day, against {:.0}% for {b_name}.",
+                "Forecasts use the trained model: over the last weeks of its data it was off by {:.1}% of units per item and day, against {:.1}% for {b_name}.",
                 pct(m),
                 pct(b)
             ),
         };
     }
     let why = if m.is_finite() {
-        format!("the trained model was off by {:.0}%, no better", pct(m))
+        format!("the trained model was off by {:.1}%, no better", pct(m))
     } else {
         "the trained model could not be scored".to_owned()
     };
     Decision {
         serve: baseline,
         reason: format!(
-            "Forecasts use {b_name}: over the last weeks it was off by {:.0}% of units per item and day; {why}.",
+            "Forecasts use {b_name}: over the last weeks it was off by {:.1}% of units per item and day; {why}.",
             pct(b)
         ),
     }
@@ -80,7 +80,7 @@ mod tests {
         let d = decide(&scores(0.60, 0.90, 0.70));
         assert_eq!(d.serve, Serve::Model);
         assert!(
-            d.reason.contains("60%") && d.reason.contains("70%"),
+            d.reason.contains("60.0%") && d.reason.contains("70.0%"),
             "{}",
             d.reason
         );
@@ -91,7 +91,7 @@ mod tests {
         let d = decide(&scores(0.75, 0.90, 0.70));
         assert_eq!(d.serve, Serve::Mean28);
         assert!(
-            d.reason.contains("28-day average") && d.reason.contains("75%"),
+            d.reason.contains("28-day average") && d.reason.contains("75.0%"),
             "{}",
             d.reason
         );
