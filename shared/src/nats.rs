@@ -86,3 +86,36 @@ pub async fn ensure_streams(
     }
     Ok(())
 }
+
+/// Waits for the next message of a pull consumer, then takes those already
+/// waiting, up to `max`: a batch to work on. `Ok(None)` once `cancel`led.
+/// A failed pull is logged and retried; a stream that ends is an error.
+pub async fn next_batch(
+    messages: &mut jetstream::consumer::pull::Stream,
+    max: usize,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> anyhow::Result<Option<Vec<jetstream::Message>>> {
+    use futures::{FutureExt as _, StreamExt as _};
+    let first = loop {
+        let next = tokio::select! {
+            () = cancel.cancelled() => return Ok(None),
+            next = messages.next() => next,
+        };
+        match next {
+            Some(Ok(msg)) => break msg,
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "pulling messages failed; retrying");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            None => anyhow::bail!("the subscription ended"),
+        }
+    };
+    let mut batch = vec![first];
+    while batch.len() < max {
+        match messages.next().now_or_never() {
+            Some(Some(Ok(msg))) => batch.push(msg),
+            _ => break,
+        }
+    }
+    Ok(Some(batch))
+}

@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use async_nats::jetstream::{self, AckKind, consumer::pull};
 use chatorder_shared::events::decode_event;
 use chatorder_shared::owners::{OwnerPost, PostKind};
-use futures::{FutureExt as _, StreamExt as _};
+use futures::StreamExt as _;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
@@ -62,27 +62,9 @@ pub async fn run_events(board: Arc<Board>, cancel: CancellationToken) -> anyhow:
     )
     .await?;
     let mut messages = consumer.messages().await.context("pulling events")?;
-    loop {
-        let next = tokio::select! {
-            () = cancel.cancelled() => return Ok(()),
-            next = messages.next() => next,
-        };
-        let first = match next {
-            Some(Ok(msg)) => msg,
-            Some(Err(e)) => {
-                tracing::warn!(error = %e, "pulling events failed; retrying");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                continue;
-            }
-            None => anyhow::bail!("the event subscription ended"),
-        };
-        let mut batch = vec![first];
-        while batch.len() < BATCH {
-            match messages.next().now_or_never() {
-                Some(Some(Ok(msg))) => batch.push(msg),
-                _ => break,
-            }
-        }
+    while let Some(batch) =
+        chatorder_shared::nats::next_batch(&mut messages, BATCH, &cancel).await?
+    {
         // Different orders in parallel, each order's events in order.
         let mut by_order: HashMap<Option<u64>, Vec<_>> = HashMap::new();
         for msg in batch {
@@ -120,6 +102,7 @@ pub async fn run_events(board: Arc<Board>, cancel: CancellationToken) -> anyhow:
         }))
         .await;
     }
+    Ok(())
 }
 
 /// Posts summaries and alerts, once each, until cancelled.

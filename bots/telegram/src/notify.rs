@@ -14,7 +14,6 @@ use async_nats::jetstream::{self, AckKind, consumer::pull};
 use chatorder_shared::domain::{Platform, Role};
 use chatorder_shared::envelope::Envelope;
 use chatorder_shared::events::{Event, decode_event};
-use futures::{FutureExt as _, StreamExt as _};
 use teloxide::prelude::*;
 use tokio_util::sync::CancellationToken;
 
@@ -99,27 +98,9 @@ pub async fn run(
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
     let mut messages = consumer.messages().await.context("pulling events")?;
-    loop {
-        let next = tokio::select! {
-            () = cancel.cancelled() => return Ok(()),
-            next = messages.next() => next,
-        };
-        let first = match next {
-            Some(Ok(msg)) => msg,
-            Some(Err(e)) => {
-                tracing::warn!(error = %e, "pulling events failed; retrying");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                continue;
-            }
-            None => anyhow::bail!("the event subscription ended"),
-        };
-        let mut batch = vec![first];
-        while batch.len() < BATCH {
-            match messages.next().now_or_never() {
-                Some(Some(Ok(msg))) => batch.push(msg),
-                _ => break,
-            }
-        }
+    while let Some(batch) =
+        chatorder_shared::nats::next_batch(&mut messages, BATCH, &cancel).await?
+    {
         // Different customers in parallel, each customer's events in order.
         let mut by_chat: HashMap<Option<i64>, Vec<Pulled>> = HashMap::new();
         for msg in batch {
@@ -142,6 +123,7 @@ pub async fn run(
         }))
         .await;
     }
+    Ok(())
 }
 
 /// Sends one event's notification (once) and settles the message.
