@@ -95,13 +95,15 @@ async fn a_morning_summary_with_the_prep_list_reaches_the_owners_channel() {
         assert!(Instant::now() < deadline, "the worker never trained");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let forecast_rows = env
-        .count("SELECT COUNT(*) AS n FROM demand_forecasts WHERE day = CURRENT_DATE() OR day = CURRENT_DATE() - INTERVAL 1 DAY OR day = CURRENT_DATE() + INTERVAL 1 DAY")
-        .await;
-    assert!(
-        forecast_rows > 0,
-        "today's forecast is stored per item and hour"
-    );
+    // The run is recorded first, then today's forecast is stored.
+    let forecast_sql = "SELECT COUNT(*) AS n FROM demand_forecasts WHERE day BETWEEN CURRENT_DATE() - INTERVAL 1 DAY AND CURRENT_DATE() + INTERVAL 1 DAY";
+    while env.count(forecast_sql).await == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "today's forecast is stored per item and hour"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // The morning summary, as the schedule would send it.
     let demand = Demand::new(env.settings.clone(), env.client.clone())
