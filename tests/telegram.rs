@@ -418,3 +418,69 @@ async fn the_bot_keeps_working_while_redis_is_away() {
     bot.stop().await;
     env.stop_workers().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_customer_is_slowed_and_nobody_else_waits_for_them() {
+    let mut env = TestEnv::new().await;
+    env.spawn_worker();
+    env.wait_queries_served().await;
+    let bot = start_bot_with(&env, |s| {
+        s.telegram.flood_burst = 5;
+        s.telegram.flood_per_second = 5.0;
+        // Telegram's own send limits (20 a minute per chat) are not what is
+        // measured here.
+        s.telegram.rate_limit = false;
+    })
+    .await;
+    let flooder = User::new(6101, "Flo");
+    let other = User::new(6102, "Otto");
+    // Both are known to the bot first, so the catalog is loaded.
+    bot.standin.send_text(&other, "/help");
+    bot.said(&other, "/menu").await;
+
+    for _ in 0..30 {
+        bot.standin.send_text(&flooder, "/help");
+    }
+    bot.standin.send_text(&other, "/start");
+    bot.said(&other, "welcome").await;
+    let answered = |chat: i64| {
+        bot.standin
+            .messages(chat)
+            .iter()
+            .filter(|m| m.text.contains("/menu"))
+            .count()
+    };
+    // 25 of the flooder's messages wait their turn at 5 per second; the
+    // other customer was answered while the flooder's were still queued.
+    assert!(
+        answered(flooder.id) < 30,
+        "the other customer was answered only after the whole flood"
+    );
+    // Nothing is dropped: every message is answered, and the flooder is
+    // told once why it is slow.
+    let deadline = std::time::Instant::now() + WAIT;
+    while answered(flooder.id) < 30 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the flooder's messages were all answered in the end (got {})",
+            answered(flooder.id)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let notices = bot
+        .standin
+        .messages(flooder.id)
+        .iter()
+        .filter(|m| m.text.contains("faster than I can keep up"))
+        .count();
+    assert_eq!(notices, 1, "one notice, not one per message");
+    assert!(
+        bot.standin
+            .messages(other.id)
+            .iter()
+            .all(|m| !m.text.contains("faster than I can keep up")),
+        "the other customer is not slowed"
+    );
+    bot.stop().await;
+    env.stop_workers().await;
+}

@@ -29,9 +29,11 @@ pub struct Settings {
     pub log: LogSettings,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NatsSettings {
+    /// May carry a user and password (`nats://user:pass@host:4222`); they
+    /// are never printed (see [`redact_url`]).
     pub url: String,
     /// Prepended to every subject and stream name (tests use one each).
     #[serde(default)]
@@ -43,6 +45,32 @@ pub struct NatsSettings {
     pub events_max_age_days: u32,
     /// Replicas of each stream (1 on a single server, 3 on a cluster).
     pub stream_replicas: usize,
+}
+
+impl std::fmt::Debug for NatsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NatsSettings")
+            .field("url", &redact_url(&self.url))
+            .field("prefix", &self.prefix)
+            .field("credentials_file", &self.credentials_file)
+            .field("events_max_age_days", &self.events_max_age_days)
+            .field("stream_replicas", &self.stream_replicas)
+            .finish()
+    }
+}
+
+/// A URL fit for logs: `scheme://user:***@host/…` (the password hidden).
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -79,6 +107,11 @@ pub struct TelegramSettings {
     /// Keep to Telegram's rate limits (1 message/s per chat, 30/s overall).
     /// Only a benchmark against the local stand-in turns this off.
     pub rate_limit: bool,
+    /// Flood control per customer: this many updates at once…
+    pub flood_burst: u32,
+    /// …then no faster than this many per second (0 turns it off). A
+    /// flooding customer is slowed; nobody else waits for them.
+    pub flood_per_second: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -327,6 +360,14 @@ mod tests {
             !printed.contains("mysql://"),
             "database url leaked: {printed}"
         );
+        let mut s = s;
+        s.nats.url = "nats://telegram-bot:hunter2@nats:4222".into();
+        let printed = format!("{s:?}");
+        assert!(
+            !printed.contains("hunter2"),
+            "NATS password leaked: {printed}"
+        );
+        assert!(printed.contains("nats://telegram-bot:***@nats:4222"));
     }
 
     #[test]

@@ -20,11 +20,28 @@ pub async fn connect(settings: &NatsSettings, name: &str) -> anyhow::Result<asyn
             .await
             .with_context(|| format!("reading NATS credentials {}", creds.display()))?;
     }
+    // async-nats ignores credentials in the URL; take them from there, so
+    // a deployment can give each component its NATS user in one setting
+    // (docs/security.md).
+    let userinfo = settings
+        .url
+        .split(',')
+        .filter_map(|u| u.trim().parse::<async_nats::ServerAddr>().ok())
+        .find(async_nats::ServerAddr::has_user_pass);
+    if let Some(addr) = userinfo {
+        match (addr.username(), addr.password()) {
+            (Some(user), Some(pass)) => {
+                options = options.user_and_password(user.to_owned(), pass.to_owned());
+            }
+            (Some(token), None) => options = options.token(token.to_owned()),
+            _ => {}
+        }
+    }
     options.connect(&settings.url).await.with_context(|| {
         format!(
             "could not reach NATS at {}. Is nats-server running with JetStream (-js)? \
              Locally: scripts/services.sh starts it",
-            settings.url
+            crate::config::redact_url(&settings.url)
         )
     })
 }

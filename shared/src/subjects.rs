@@ -281,14 +281,35 @@ impl Subjects {
         format!("{}owners.{}", self.prefix, kind.as_str())
     }
 
+    /// A customer's query (and the public catalog). Owners ask on
+    /// [`Self::owner_query`], so that NATS permissions can keep the customer
+    /// bot away from owners' queries (docs/security.md).
     pub fn query(&self, kind: QueryKind) -> String {
         format!("{}{}", self.prefix, kind.path())
     }
 
-    /// Which query a subject names.
-    pub fn parse_query(&self, subject: &str) -> Option<QueryKind> {
+    /// An owner's query: `orders.query.owner.{get,pending}`. The catalog is
+    /// the same for everyone.
+    pub fn owner_query(&self, kind: QueryKind) -> String {
+        match kind {
+            QueryKind::Catalog => self.query(kind),
+            _ => format!("{}orders.query.owner.{}", self.prefix, kind.label()),
+        }
+    }
+
+    /// Which query a subject names, and the role its subject grants.
+    pub fn parse_query(&self, subject: &str) -> Option<(Role, QueryKind)> {
         let rest = subject.strip_prefix(&self.prefix)?;
-        QueryKind::ALL.into_iter().find(|k| k.path() == rest)
+        if let Some(label) = rest.strip_prefix("orders.query.owner.") {
+            return [QueryKind::Get, QueryKind::Pending]
+                .into_iter()
+                .find(|k| k.label() == label)
+                .map(|k| (Role::Owner, k));
+        }
+        QueryKind::ALL
+            .into_iter()
+            .find(|k| k.path() == rest)
+            .map(|k| (Role::Customer, k))
     }
 
     /// The role and command a command subject names, if it is one.
@@ -323,7 +344,23 @@ mod tests {
             "t42.orders.dlq.orders.cmd.customer.place"
         );
         assert_eq!(s.query(QueryKind::Catalog), "t42.catalog.query.list");
-        assert_eq!(s.parse_query("t42.orders.query.get"), Some(QueryKind::Get));
+        assert_eq!(
+            s.parse_query("t42.orders.query.get"),
+            Some((Role::Customer, QueryKind::Get))
+        );
+        assert_eq!(
+            s.owner_query(QueryKind::Pending),
+            "t42.orders.query.owner.pending"
+        );
+        assert_eq!(
+            s.parse_query("t42.orders.query.owner.pending"),
+            Some((Role::Owner, QueryKind::Pending))
+        );
+        assert_eq!(s.parse_query("t42.orders.query.owner.customer"), None);
+        assert_eq!(
+            s.owner_query(QueryKind::Catalog),
+            s.query(QueryKind::Catalog)
+        );
     }
 
     #[test]

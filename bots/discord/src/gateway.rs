@@ -125,12 +125,17 @@ impl Gateway {
         kind: QueryKind,
         q: &Q,
     ) -> Result<T, String> {
-        self.request(self.subjects.query(kind), q, QUERY_TIMEOUT, kind.label())
-            .await
-            .map_err(|e| match e {
-                Asked::NoOne | Asked::Late => texts::workers_unreachable(),
-                Asked::Refused(why) => why,
-            })
+        self.request(
+            self.subjects.owner_query(kind),
+            q,
+            QUERY_TIMEOUT,
+            kind.label(),
+        )
+        .await
+        .map_err(|e| match e {
+            Asked::NoOne | Asked::Late => texts::workers_unreachable(),
+            Asked::Refused(why) => why,
+        })
     }
 
     /// Asks the demand worker for a summary or forecast.

@@ -41,15 +41,21 @@ pub struct App {
     pub gateway: Gateway,
     pub store: Store,
     catalog: RwLock<Option<Arc<CachedCatalog>>>,
+    flood: crate::flood::FloodGate,
 }
 
 impl App {
     pub fn new(settings: Arc<Settings>, gateway: Gateway, store: Store) -> Self {
+        let flood = crate::flood::FloodGate::new(
+            settings.telegram.flood_burst,
+            settings.telegram.flood_per_second,
+        );
         Self {
             settings,
             gateway,
             store,
             catalog: RwLock::new(None),
+            flood,
         }
     }
 
@@ -150,6 +156,15 @@ async fn step(
     pressed: Option<MessageId>,
     input: Input,
 ) -> HandlerResult {
+    if let crate::flood::Verdict::Wait { wait, notify } =
+        app.flood.check(user_key(user), std::time::Instant::now())
+    {
+        crate::metrics::flood_delayed();
+        if notify {
+            send(bot, chat, None, Reply::text(t::slow_down())).await;
+        }
+        tokio::time::sleep(wait).await;
+    }
     let catalog = match app.catalog().await {
         Ok(c) => c,
         Err(e) => {

@@ -100,7 +100,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn text(text: String) -> Self {
+    pub fn text(text: String) -> Self {
         Self {
             text,
             keyboard: Keyboard::None,

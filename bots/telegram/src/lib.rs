@@ -3,6 +3,7 @@
 pub mod bot;
 pub mod client;
 pub mod conversation;
+pub mod flood;
 pub mod gateway;
 pub mod metrics;
 pub mod notify;

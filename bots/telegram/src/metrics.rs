@@ -6,6 +6,7 @@ pub const UPDATES: &str = "chatorder_telegram_updates_total";
 pub const REPLY: &str = "chatorder_telegram_reply_seconds";
 pub const API_ERRORS: &str = "chatorder_telegram_api_errors_total";
 pub const NOTIFICATIONS: &str = "chatorder_telegram_notifications_total";
+pub const FLOOD_DELAYED: &str = "chatorder_telegram_flood_delayed_total";
 
 pub fn describe() {
     describe_counter!(
@@ -25,6 +26,15 @@ pub fn describe() {
     for call in ["send", "edit", "answer"] {
         counter!(API_ERRORS, "call" => call).increment(0);
     }
+    describe_counter!(
+        FLOOD_DELAYED,
+        "Updates held back because their customer was sending faster than flood control allows"
+    );
+    counter!(FLOOD_DELAYED).increment(0);
+}
+
+pub fn flood_delayed() {
+    counter!(FLOOD_DELAYED).increment(1);
 }
 
 pub fn update(kind: &'static str, seconds: f64) {

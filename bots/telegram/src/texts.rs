@@ -83,6 +83,10 @@ pub fn too_long() -> String {
     "That message is too long for me to read as an order. Please send a shorter one.".into()
 }
 
+pub fn slow_down() -> String {
+    "You're sending messages faster than I can keep up with, so I'll read the rest one at a time. Everything you send will be answered.".into()
+}
+
 pub fn cart_empty() -> String {
     "Your cart is empty. Type what you'd like or browse the /menu.".into()
 }

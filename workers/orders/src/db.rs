@@ -16,16 +16,7 @@ pub type Conn = AsyncMysqlConnection;
 
 /// Hides any password in a database URL for messages.
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let creds = &url[scheme + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
+    chatorder_shared::config::redact_url(url)
 }
 
 /// Builds a pool; connections are opened lazily.

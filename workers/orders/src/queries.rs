@@ -51,7 +51,7 @@ impl QueryService {
         // Exactly the order worker's queries: `demand.query.*` belongs to
         // the demand worker.
         let mut subs = Vec::new();
-        for base in ["orders.query.*", "catalog.query.*"] {
+        for base in ["orders.query.*", "orders.query.owner.*", "catalog.query.*"] {
             let subject = format!("{}{base}", self.subjects.prefix());
             subs.push(
                 self.client
@@ -91,7 +91,7 @@ impl QueryService {
             return;
         };
         let started = Instant::now();
-        let Some(kind) = self.subjects.parse_query(&msg.subject) else {
+        let Some((role, kind)) = self.subjects.parse_query(&msg.subject) else {
             let body = reply_json::<()>(Err(format!(
                 "`{}` is not a query this worker answers",
                 msg.subject
@@ -102,9 +102,9 @@ impl QueryService {
         let span = tracing::info_span!("query", query = kind.label());
         let (body, source, outcome) = async {
             match kind {
-                QueryKind::Get => self.run_one(&msg.payload, |q| self.get(q)).await,
-                QueryKind::Pending => self.run_one(&msg.payload, |q| self.pending(q)).await,
-                QueryKind::Customer => self.run_one(&msg.payload, |q| self.customer(q)).await,
+                QueryKind::Get => self.run_one(&msg.payload, |q| self.get(q, role)).await,
+                QueryKind::Pending => self.run_one(&msg.payload, |q| self.pending(q, role)).await,
+                QueryKind::Customer => self.run_one(&msg.payload, |q| self.customer(q, role)).await,
                 QueryKind::Catalog => self.run_one(&msg.payload, |q| self.catalog(q)).await,
             }
         }
@@ -170,7 +170,19 @@ impl QueryService {
         })
     }
 
-    async fn get(&self, q: GetOrder) -> Answer<OrderSnapshot> {
+    /// The role a query's subject grants must be the role its actor
+    /// claims: owners ask on `orders.query.owner.*`, which only the owner
+    /// bot may publish to (docs/security.md).
+    fn check_subject_role(actor: &Actor, subject_role: Role) -> Result<(), String> {
+        if actor.role == subject_role {
+            Ok(())
+        } else {
+            Err(NOT_OWNER.into())
+        }
+    }
+
+    async fn get(&self, q: GetOrder, subject_role: Role) -> Answer<OrderSnapshot> {
+        Self::check_subject_role(&q.actor, subject_role)?;
         if q.actor.role == Role::Owner {
             self.check_owner(&q.actor)?;
         }
@@ -197,7 +209,8 @@ impl QueryService {
         Ok((order, source))
     }
 
-    async fn pending(&self, q: PendingOrders) -> Answer<OrderPage> {
+    async fn pending(&self, q: PendingOrders, subject_role: Role) -> Answer<OrderPage> {
+        Self::check_subject_role(&q.actor, subject_role)?;
         self.check_owner(&q.actor)?;
         let limit = q.limit.clamp(1, MAX_QUERY_LIMIT);
         if let Ok(Some((numbers, total))) = self.cache.pending_page(limit, q.offset).await
@@ -241,7 +254,10 @@ impl QueryService {
         Ok((OrderPage { orders, total }, "database"))
     }
 
-    async fn customer(&self, q: CustomerOrders) -> Answer<OrderPage> {
+    async fn customer(&self, q: CustomerOrders, subject_role: Role) -> Answer<OrderPage> {
+        if q.actor.role != Role::Customer || subject_role != Role::Customer {
+            return Err("Only a customer can list their own orders.".into());
+        }
         let limit = q.limit.clamp(1, MAX_QUERY_LIMIT);
         let key = q.actor.key();
         // The cache holds the newest MAX_QUERY_LIMIT orders, enough for any page.

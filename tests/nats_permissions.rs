@@ -1,0 +1,258 @@
+//! The NATS permissions of `config/nats-permissions.conf`, on a real
+//! nats-server of our own (own port and data directory; the machine's NATS is
+//! untouched): the customer bot cannot publish owners' commands or queries,
+//! the owner bot cannot publish customers', nobody unnamed gets in, and no
+//! component can delete a stream. This is what makes the role a command's
+//! subject grants trustworthy (docs/security.md).
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chatorder_shared::config::NatsSettings;
+use futures::StreamExt as _;
+
+struct Server {
+    child: Child,
+    dir: PathBuf,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+const PASSWORDS: [(&str, &str, &str); 4] = [
+    ("NATS_ORDER_WORKER_PASSWORD", "order-worker", "pw-orders"),
+    ("NATS_TELEGRAM_PASSWORD", "telegram-bot", "pw-telegram"),
+    ("NATS_DISCORD_PASSWORD", "discord-bot", "pw-discord"),
+    ("NATS_DEMAND_PASSWORD", "demand-worker", "pw-demand"),
+];
+
+fn nats_server() -> PathBuf {
+    ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .expect("nats-server is installed (Debian's nats-server package, as on every machine of this project)")
+}
+
+fn start_server() -> Server {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::temp_dir().join(format!("chatorder-nats-perm-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(dir.join("js")).unwrap();
+    std::fs::copy(
+        root.join("config/nats-permissions.conf"),
+        dir.join("nats-permissions.conf"),
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(
+        dir.join("nats.conf"),
+        format!(
+            "listen: 127.0.0.1:{port}\njetstream {{\n  store_dir: \"{}\"\n}}\ninclude ./nats-permissions.conf\n",
+            dir.join("js").display()
+        ),
+    )
+    .unwrap();
+    let mut cmd = Command::new(nats_server());
+    cmd.arg("-c")
+        .arg(dir.join("nats.conf"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (var, _, pw) in PASSWORDS {
+        cmd.env(var, pw);
+    }
+    let child = cmd.spawn().expect("nats-server starts");
+    let server = Server { child, dir, port };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "our nats-server did not listen");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server
+}
+
+fn nats_settings(url: String) -> NatsSettings {
+    NatsSettings {
+        url,
+        prefix: String::new(),
+        credentials_file: None,
+        events_max_age_days: 1,
+        stream_replicas: 1,
+    }
+}
+
+/// Connects as `user` the way a component does: credentials in nats.url.
+async fn connect(server: &Server, user: &str) -> async_nats::Client {
+    let pw = PASSWORDS.iter().find(|p| p.1 == user).unwrap().2;
+    let settings = nats_settings(format!("nats://{user}:{pw}@127.0.0.1:{}", server.port));
+    chatorder_shared::nats::connect(&settings, user)
+        .await
+        .unwrap_or_else(|e| panic!("{user} connects: {e:#}"))
+}
+
+/// Everything that reaches `sub` until a marker published by `from`
+/// arrives (so no "did it arrive?" guesswork with sleeps).
+async fn drain(
+    sub: &mut async_nats::Subscriber,
+    marker_from: &async_nats::Client,
+    marker_subject: &str,
+) -> Vec<String> {
+    marker_from
+        .publish(marker_subject.to_owned(), "marker".into())
+        .await
+        .unwrap();
+    marker_from.flush().await.unwrap();
+    let mut got = Vec::new();
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), sub.next())
+            .await
+            .expect("the marker arrives")
+            .expect("subscription open");
+        if msg.payload.as_ref() == b"marker" {
+            return got;
+        }
+        got.push(msg.subject.to_string());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_owner_bot_publishes_owner_commands_and_queries() {
+    let server = start_server();
+    let worker = connect(&server, "order-worker").await;
+    let telegram = connect(&server, "telegram-bot").await;
+    let discord = connect(&server, "discord-bot").await;
+    let mut commands = worker.subscribe("orders.cmd.>").await.unwrap();
+    let mut queries = worker.subscribe("orders.query.>").await.unwrap();
+    worker.flush().await.unwrap();
+
+    // The customer bot: its own subjects arrive, the owners' never do.
+    for subject in [
+        "orders.cmd.customer.place",
+        "orders.cmd.owner.status",
+        "orders.cmd.owner.catalog",
+        "orders.cmd.customer.cancel",
+    ] {
+        telegram
+            .publish(subject.to_owned(), "{}".into())
+            .await
+            .unwrap();
+    }
+    telegram.flush().await.unwrap();
+    let got = drain(&mut commands, &telegram, "orders.cmd.customer.register").await;
+    assert_eq!(
+        got,
+        ["orders.cmd.customer.place", "orders.cmd.customer.cancel"]
+    );
+
+    // The owner bot: the other way round.
+    for subject in ["orders.cmd.customer.place", "orders.cmd.owner.status"] {
+        discord
+            .publish(subject.to_owned(), "{}".into())
+            .await
+            .unwrap();
+    }
+    let got = drain(&mut commands, &discord, "orders.cmd.owner.catalog").await;
+    assert_eq!(got, ["orders.cmd.owner.status"]);
+
+    // Queries: owners' queries only from the owner bot.
+    for subject in [
+        "orders.query.owner.get",
+        "orders.query.owner.pending",
+        "orders.query.get",
+    ] {
+        telegram
+            .publish(subject.to_owned(), "{}".into())
+            .await
+            .unwrap();
+    }
+    let got = drain(&mut queries, &telegram, "orders.query.customer").await;
+    assert_eq!(got, ["orders.query.get"]);
+    discord
+        .publish("orders.query.get".to_owned(), "{}".into())
+        .await
+        .unwrap();
+    let got = drain(&mut queries, &discord, "orders.query.owner.pending").await;
+    assert!(got.is_empty(), "{got:?}");
+
+    // The customer bot cannot listen in on commands either.
+    let mut snoop = telegram.subscribe("orders.cmd.>").await.unwrap();
+    telegram.flush().await.unwrap();
+    discord
+        .publish("orders.cmd.owner.status".to_owned(), "secret".into())
+        .await
+        .unwrap();
+    discord.flush().await.unwrap();
+    let snooped = tokio::time::timeout(Duration::from_millis(500), snoop.next()).await;
+    assert!(
+        matches!(snooped, Err(_) | Ok(None)),
+        "the customer bot must not receive commands: {snooped:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strangers_are_refused_and_nobody_deletes_a_stream() {
+    let server = start_server();
+    // No user, a wrong password, an unknown user.
+    for url in [
+        format!("nats://127.0.0.1:{}", server.port),
+        format!("nats://telegram-bot:wrong@127.0.0.1:{}", server.port),
+        format!("nats://mallory:pw@127.0.0.1:{}", server.port),
+    ] {
+        let r = async_nats::ConnectOptions::new()
+            .max_reconnects(Some(1))
+            .connection_timeout(Duration::from_secs(2))
+            .connect(&url);
+        let r = tokio::time::timeout(Duration::from_secs(3), async {
+            let c = Box::pin(r).await?;
+            c.flush().await.map_err(std::io::Error::other)?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(c)
+        })
+        .await;
+        assert!(
+            !matches!(r, Ok(Ok(_))),
+            "{url} must not get a working connection"
+        );
+    }
+
+    // The order worker sets up the streams; nobody may delete or purge them.
+    let worker = connect(&server, "order-worker").await;
+    let js = async_nats::jetstream::new(worker);
+    let subjects = chatorder_shared::subjects::Subjects::new("").unwrap();
+    chatorder_shared::nats::ensure_streams(&js, &subjects, &nats_settings(String::new()))
+        .await
+        .expect("the order worker creates the streams");
+    for user in [
+        "order-worker",
+        "telegram-bot",
+        "discord-bot",
+        "demand-worker",
+    ] {
+        let js = async_nats::jetstream::new(connect(&server, user).await);
+        assert!(
+            tokio::time::timeout(
+                Duration::from_secs(2),
+                js.delete_stream(subjects.commands_stream())
+            )
+            .await
+            .map_or(true, |r| r.is_err()),
+            "{user} must not delete the command stream"
+        );
+    }
+    let js = async_nats::jetstream::new(connect(&server, "order-worker").await);
+    assert!(
+        js.get_stream(subjects.commands_stream()).await.is_ok(),
+        "the command stream is still there"
+    );
+}
