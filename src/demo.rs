@@ -104,6 +104,15 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     if args.quick {
         replay.truncate(40);
     }
+    // The history is moved forward in whole days so that it ends yesterday:
+    // the demand worker then learns from "recent" sales, the morning summary
+    // speaks of yesterday and the forecast of today and tomorrow, exactly as
+    // in a shop that has been open all along.
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let shift = chrono::Duration::days((today - first_replayed).num_days());
+    for o in &mut orders {
+        o.placed_at += shift;
+    }
     // Wall seconds per second of shop time. Quick: the replayed orders in ~15 s.
     let span = match (replay.first(), replay.last()) {
         (Some(a), Some(b)) => (b.placed_at - a.placed_at).num_seconds().max(1) as f64,
@@ -132,8 +141,9 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     settings.telegram.api_url = standin.api_url();
     println!("chatorder demo");
     println!(
-        "  history: {} past orders imported (up to {first_replayed})",
-        imported.orders_added
+        "  history: {} past orders imported (the data up to {first_replayed}, moved to end yesterday, {})",
+        imported.orders_added,
+        today - chrono::Days::new(1)
     );
     println!(
         "  replaying {} orders from {first_replayed} as simulated customers on the Telegram stand-in at {}",
@@ -154,9 +164,22 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         println!("  metrics: http://{}/metrics", settings.metrics.listen);
     }
 
+    // The demand worker trains on the history while customers chat. The demo
+    // keeps its models apart from a real shop's, and trains the tiny model
+    // in a quick run.
+    settings.demand.model_dir =
+        std::env::temp_dir().join(format!("chatorder-demo-models-{}", settings.nats.prefix));
+    if args.quick {
+        settings.demand.training = chatorder_shared::config::TrainingProfile::Tiny;
+    }
+
     let system = start_system(&settings, &standin).await?;
     let cancel = system.cancel.clone();
     let owner_bot = tokio::spawn(chatorder_discord::run(settings.clone(), cancel.clone()));
+    let demand_worker = tokio::spawn(chatorder_demand::worker::run(
+        settings.clone(),
+        cancel.clone(),
+    ));
     discord
         .wait_ready(WAIT)
         .await
@@ -237,6 +260,7 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         .iter()
         .filter(|m| m.text().contains("Order #"))
         .count();
+    let owner_reports = owner_reports(&settings, &discord).await;
     let ok = report(
         &settings,
         &standin,
@@ -247,7 +271,26 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         received_ms.lock().await.clone(),
     )
     .await?;
+    let reports_ok = match &owner_reports {
+        Ok((summary, forecast)) => {
+            println!("\nthe owner's morning summary, as posted in the Discord channel:");
+            println!("{}", indent(summary));
+            println!("\nthe owner's `/forecast` (tomorrow), as answered in Discord:");
+            println!("{}", indent(forecast));
+            true
+        }
+        Err(e) => {
+            println!("\nthe owner summary and forecast did not arrive: {e:#}");
+            false
+        }
+    };
     system.stop().await;
+    match demand_worker.await {
+        Ok(Err(e)) => eprintln!("  the demand worker ended with: {e:#}"),
+        Err(e) => eprintln!("  the demand worker task failed: {e}"),
+        Ok(Ok(())) => {}
+    }
+    let _ = std::fs::remove_dir_all(&settings.demand.model_dir);
     let _ = owner.await;
     match owner_bot.await {
         Ok(Err(e)) => eprintln!("  the Discord bot ended with: {e:#}"),
@@ -255,7 +298,85 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         Ok(Ok(())) => {}
     }
     anyhow::ensure!(ok, "the demo's counts do not match; see the report");
+    anyhow::ensure!(
+        reports_ok,
+        "the owner summary or the forecast did not reach the owners' channel"
+    );
     Ok(())
+}
+
+/// The first lines of an owner's message, indented; the rest counted.
+fn indent(text: &str) -> String {
+    const SHOWN: usize = 16;
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out: Vec<String> = lines
+        .iter()
+        .take(SHOWN)
+        .map(|l| format!("  | {l}"))
+        .collect();
+    if lines.len() > SHOWN {
+        out.push(format!("  | … ({} more lines)", lines.len() - SHOWN));
+    }
+    out.join("\n")
+}
+
+/// What the owner sees at the end of the day: the morning summary the
+/// schedule would post (yesterday from the history, today's prep list), sent
+/// through `owners.summary` to the Discord channel, and the answer to
+/// `/forecast` (tomorrow) run by the owner on Discord.
+async fn owner_reports(
+    settings: &Settings,
+    discord: &chatorder_discord_standin::StandIn,
+) -> anyhow::Result<(String, String)> {
+    use chatorder_discord_standin::StandIn;
+    // The demand worker trains when it starts; wait for its first run.
+    let mut conn = chatorder_orders::db::connect(&settings.database.url).await?;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        use diesel_async::RunQueryDsl as _;
+        let runs: Vec<Count> = diesel::sql_query("SELECT COUNT(*) AS n FROM model_runs")
+            .load(&mut conn)
+            .await?;
+        if runs.iter().any(|c| c.n > 0) {
+            break;
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the demand worker recorded no model run in 10 minutes"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let client = chatorder_shared::nats::connect(&settings.nats, "chatorder-demo-summary").await?;
+    let demand = chatorder_demand::worker::Demand::new(settings.clone(), client).await?;
+    demand.start().await?;
+    let post = demand.morning_summary(chrono::Utc::now()).await?;
+    demand.publish(&post).await?;
+    let deadline = Instant::now() + WAIT;
+    let summary = loop {
+        if let Some(m) = discord
+            .messages(StandIn::CHANNEL_ID)
+            .into_iter()
+            .find(|m| m.content.contains("morning summary"))
+        {
+            break m.content;
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the morning summary did not reach the owners' channel"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let me = chatorder_discord_standin::User::new(OWNER_ID, "Demo owner");
+    let ask = discord
+        .slash(&me, "forecast", serde_json::json!([]))
+        .await?;
+    let forecast = discord.response_final(ask, WAIT).await?.text();
+    Ok((summary, forecast.trim().to_owned()))
 }
 
 /// One simulated customer: type the order, check out, confirm, hear back.
@@ -419,7 +540,6 @@ async fn report(
     );
     let cards = discord_cards;
     println!("  order board cards on Discord:    {cards}");
-    println!("  owner summary and tomorrow's forecast: not yet (the demand worker is issue 5)");
     let ok = received == total
         && confirmed_once == total
         && confirmed_twice == 0

@@ -34,4 +34,22 @@ fn the_quick_demo_replays_orders_and_its_counts_match() {
         stdout.contains("40 exactly once, 0 more than once"),
         "{stdout}"
     );
+    // The owner's view at the end: the morning summary posted in the
+    // Discord channel and `/forecast` for tomorrow, from the demand worker
+    // trained on the imported history.
+    let summary = stdout
+        .split("the owner's morning summary")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no morning summary in:\n{stdout}"));
+    for needle in ["Yesterday", "orders", "Today", "Prep list:", "Peak hours:"] {
+        assert!(summary.contains(needle), "`{needle}` missing:\n{summary}");
+    }
+    let forecast = stdout
+        .split("the owner's `/forecast` (tomorrow)")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no forecast in:\n{stdout}"));
+    assert!(
+        forecast.contains("about") && forecast.contains("Prep list:"),
+        "{forecast}"
+    );
 }

@@ -144,11 +144,15 @@ fn jetstream_fsyncs_and_prometheus_scrapes_with_alerts() {
         "ChatorderOutboxStuck",
         "ChatorderCacheDown",
         "ChatorderNoOrdersDuringOpeningHours",
+        "ChatorderConsumerLagGrowing",
+        "ChatorderTelegramErrors",
+        "ChatorderDiscordErrors",
+        "ChatorderForecastStale",
     ] {
         assert!(names.contains(&needed), "missing alert {needed}: {names:?}");
     }
     // Every metric an alert uses is one a component declares.
-    let declared = read("workers/orders/src/metrics.rs") + &read("bots/telegram/src/metrics.rs");
+    let declared = declared_metrics();
     for rule in alerts["groups"][0]["rules"].as_sequence().expect("rules") {
         let expr = rule["expr"].as_str().unwrap_or_default();
         for word in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
@@ -196,6 +200,19 @@ fn the_production_overlay_only_names_real_keys() {
     }
 }
 
+/// The source of every module that declares metrics.
+fn declared_metrics() -> String {
+    [
+        "workers/orders/src/metrics.rs",
+        "bots/telegram/src/metrics.rs",
+        "bots/discord/src/metrics.rs",
+        "workers/demand/src/metrics.rs",
+    ]
+    .iter()
+    .map(|p| read(p))
+    .collect()
+}
+
 #[test]
 fn the_grafana_dashboard_only_charts_declared_metrics() {
     let dash: serde_json::Value =
@@ -203,7 +220,7 @@ fn the_grafana_dashboard_only_charts_declared_metrics() {
             .expect("dashboard is JSON");
     let panels = dash["panels"].as_array().expect("panels");
     assert!(panels.len() >= 8, "a dashboard worth opening");
-    let declared = read("workers/orders/src/metrics.rs") + &read("bots/telegram/src/metrics.rs");
+    let declared = declared_metrics();
     let mut charted = 0;
     for panel in panels {
         for target in panel["targets"].as_array().expect("targets") {
@@ -222,6 +239,20 @@ fn the_grafana_dashboard_only_charts_declared_metrics() {
         }
     }
     assert!(charted >= 10);
+    // The panels an operator looks for first.
+    let titles: Vec<&str> = panels.iter().filter_map(|p| p["title"].as_str()).collect();
+    for needed in [
+        "Consumer lag",
+        "Forecast accuracy",
+        "Dead letters",
+        "Outbox",
+        "Cache hit",
+    ] {
+        assert!(
+            titles.iter().any(|t| t.contains(needed)),
+            "no `{needed}` panel in {titles:?}"
+        );
+    }
     let datasource = read("config/grafana/provisioning/datasources/prometheus.yml");
     assert!(
         datasource.contains("http://prometheus:9090"),

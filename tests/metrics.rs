@@ -50,6 +50,23 @@ async fn the_worker_serves_documented_metrics() {
         })
         .await
         .expect("the bot answers");
+    // So do the owner bot (against its stand-in) and the demand worker.
+    let discord = chatorder_discord_standin::StandIn::start()
+        .await
+        .expect("Discord stand-in");
+    let mut owner_settings = env.settings.clone();
+    owner_settings.discord.token = Some("local-standin".to_owned().into());
+    owner_settings.discord.api_url = discord.url();
+    owner_settings.discord.channel_id = Some(chatorder_discord_standin::StandIn::CHANNEL_ID);
+    let owners = tokio::spawn(chatorder_discord::run(owner_settings, cancel.clone()));
+    let demand = tokio::spawn(chatorder_demand::worker::run(
+        env.settings.clone(),
+        cancel.clone(),
+    ));
+    discord
+        .wait_ready(std::time::Duration::from_secs(30))
+        .await
+        .expect("the owner bot connects");
     let id = env.place(&customer("1"), &[("hawaiian_m", 1)]).await;
     env.wait_placed(id).await;
     let bad = env.place(&customer("1"), &[("no_such_pizza", 1)]).await;
@@ -75,10 +92,24 @@ async fn the_worker_serves_documented_metrics() {
         "chatorder_telegram_updates_total{kind=\"text\"} 1",
         "chatorder_telegram_reply_seconds_count 1",
         "chatorder_telegram_api_errors_total{call=\"send\"} 0",
+        "# HELP chatorder_consumer_lag_messages",
+        "# HELP chatorder_consumer_in_flight_messages",
+        "chatorder_discord_board_updates_total{outcome=\"posted\"}",
+        "# HELP chatorder_discord_api_errors_total",
+        "chatorder_demand_posts_total{kind=\"summary\"} 0",
+        "chatorder_demand_job_failures_total{job=\"retrain\"} 0",
     ] {
         assert!(text.contains(series), "missing `{series}` in:\n{text}");
     }
     cancel.cancel();
     bot.await.expect("bot task").expect("bot stops cleanly");
+    owners
+        .await
+        .expect("owner bot task")
+        .expect("owner bot stops cleanly");
+    demand
+        .await
+        .expect("demand task")
+        .expect("demand worker stops cleanly");
     env.stop_workers().await;
 }

@@ -18,6 +18,8 @@ pub const OUTBOX_BACKLOG: &str = "chatorder_outbox_backlog_events";
 pub const CACHE: &str = "chatorder_cache_requests_total";
 pub const CACHE_UP: &str = "chatorder_cache_up";
 pub const PENDING: &str = "chatorder_orders_pending";
+pub const CONSUMER_LAG: &str = "chatorder_consumer_lag_messages";
+pub const CONSUMER_IN_FLIGHT: &str = "chatorder_consumer_in_flight_messages";
 pub const QUERIES: &str = "chatorder_queries_total";
 pub const QUERY_DURATION: &str = "chatorder_query_duration_seconds";
 
@@ -105,6 +107,24 @@ pub fn describe() {
     counter!(PUBLISH_ERRORS).increment(0);
     gauge!(OUTBOX_BACKLOG).set(0.0);
     gauge!(PENDING).set(0.0);
+    describe_gauge!(
+        CONSUMER_LAG,
+        Unit::Count,
+        "Commands in the stream not yet delivered to any order worker (the durable consumer's backlog)"
+    );
+    describe_gauge!(
+        CONSUMER_IN_FLIGHT,
+        Unit::Count,
+        "Commands delivered to order workers and not yet acknowledged"
+    );
+    gauge!(CONSUMER_LAG, "consumer" => crate::consumer::DURABLE).set(0.0);
+    gauge!(CONSUMER_IN_FLIGHT, "consumer" => crate::consumer::DURABLE).set(0.0);
+}
+
+/// The durable consumer's backlog, as JetStream reports it.
+pub fn consumer_lag(consumer: &'static str, not_delivered: u64, in_flight: u64) {
+    gauge!(CONSUMER_LAG, "consumer" => consumer).set(not_delivered as f64);
+    gauge!(CONSUMER_IN_FLIGHT, "consumer" => consumer).set(in_flight as f64);
 }
 
 pub fn command(kind: &'static str, outcome: &'static str) {

@@ -53,6 +53,7 @@ pub async fn run(
         cache,
         client: client.clone(),
     };
+    let js_for_lag = js.clone();
     let relay = tokio::spawn(outbox::relay_loop(
         pool,
         js,
@@ -61,10 +62,16 @@ pub async fn run(
         cancel.clone(),
     ));
     let query_task = tokio::spawn(queries.run(cancel.clone()));
+    let lag = tokio::spawn(lag_loop(
+        js_for_lag,
+        settings.subjects().commands_stream(),
+        cancel.clone(),
+    ));
     let result = consumer.run(cancel.clone()).await;
     // Whatever ended the consumer ends the replica.
     cancel.cancel();
     let _ = relay.await;
+    let _ = lag.await;
     match query_task.await {
         Ok(Err(e)) => tracing::warn!(error = %e, "query service ended with an error"),
         Err(e) => tracing::warn!(error = %e, "query service panicked"),
@@ -72,6 +79,32 @@ pub async fn run(
     }
     let _ = client.flush().await;
     result
+}
+
+/// Every few seconds, exports the durable consumer's backlog (commands not
+/// yet delivered, and delivered but not acknowledged) as gauges. Every
+/// replica reports the same shared figure; dashboards take the max.
+async fn lag_loop(js: async_nats::jetstream::Context, stream: String, cancel: CancellationToken) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let info: anyhow::Result<_> = async {
+            let s = js.get_stream(&stream).await?;
+            Ok(s.consumer_info(crate::consumer::DURABLE).await?)
+        }
+        .await;
+        match info {
+            Ok(info) => crate::metrics::consumer_lag(
+                crate::consumer::DURABLE,
+                info.num_pending,
+                u64::try_from(info.num_ack_pending).unwrap_or(0),
+            ),
+            Err(e) => tracing::debug!(error = %e, "cannot read the consumer's backlog"),
+        }
+    }
 }
 
 /// Creates the database if needed, applies migrations, and seeds an empty
