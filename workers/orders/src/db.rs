@@ -28,7 +28,10 @@ pub fn redact_url(url: &str) -> String {
 /// which is then retried.
 pub fn pool(url: &secrecy::SecretString, size: usize) -> anyhow::Result<DbPool> {
     let mut config = ManagerConfig::default();
-    config.recycling_method = RecyclingMethod::Fast;
+    // Verified: a connection is checked with `SELECT 1` before it is handed
+    // out, so after MySQL restarts the pool replaces its dead connections
+    // instead of failing every command on them (found by tests/faults.rs).
+    config.recycling_method = RecyclingMethod::Verified;
     config.custom_setup = Box::new(|url| {
         Box::pin(async move {
             use diesel_async::RunQueryDsl as _;
