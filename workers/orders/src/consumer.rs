@@ -65,7 +65,12 @@ pub async fn ensure_consumer(
             description: Some("Order workers: apply commands".into()),
             ack_policy: jetstream::consumer::AckPolicy::Explicit,
             ack_wait: Duration::from_secs(settings.worker.ack_wait_seconds),
-            max_deliver: settings.worker.max_deliver,
+            // Unlimited here: the worker itself dead-letters a command that
+            // failed `worker.max_deliver` times. A JetStream limit would
+            // silently stop redelivering a message whose last delivery
+            // expired unacknowledged (a crash, or a batch held through a
+            // MySQL outage), and it would never be applied nor dead-lettered.
+            max_deliver: -1,
             filter_subject: subjects.commands_wildcard(),
             max_ack_pending: 20_000,
             ..Default::default()
@@ -117,7 +122,7 @@ impl Consumer {
                     _ => break,
                 }
             }
-            if self.handle(batch).await == Flow::Crash {
+            if self.handle(batch, &cancel).await == Flow::Crash {
                 // Simulated crash: drop everything unacknowledged.
                 return Err(anyhow::anyhow!("fault injected: stopped after commit"));
             }
@@ -130,7 +135,7 @@ impl Consumer {
         Ok(())
     }
 
-    async fn handle(&self, batch: Vec<jetstream::Message>) -> Flow {
+    async fn handle(&self, batch: Vec<jetstream::Message>, cancel: &CancellationToken) -> Flow {
         let started = Instant::now();
         let mut items = Vec::with_capacity(batch.len());
         for msg in batch {
@@ -155,12 +160,22 @@ impl Consumer {
             return Flow::Go;
         }
         let span = tracing::info_span!("batch", size = items.len());
-        self.apply(items, started).instrument(span).await
+        self.apply(items, started, cancel).instrument(span).await
     }
 
     /// Applies items in one transaction, or one by one if the batch fails.
-    async fn apply(&self, items: Vec<Item>, started: Instant) -> Flow {
-        match self.commit(&items).await {
+    /// While MySQL itself is unreachable the batch is held (kept in progress
+    /// with JetStream), not retried: an outage must not use up the
+    /// commands' delivery attempts and send them to the dead letters.
+    async fn apply(&self, items: Vec<Item>, started: Instant, cancel: &CancellationToken) -> Flow {
+        let mut result = self.commit(&items).await;
+        while result.is_err() && !self.mysql_up().await {
+            if !self.hold_until_mysql(&items, cancel).await {
+                return Flow::Go;
+            }
+            result = self.commit(&items).await;
+        }
+        match result {
             Ok(applied) => self.finish(items, applied, started).await,
             Err(e) if items.len() == 1 => {
                 self.retry_later(&items[0], &e).await;
@@ -180,6 +195,45 @@ impl Consumer {
                     }
                 }
                 Flow::Go
+            }
+        }
+    }
+
+    /// Whether MySQL hands out a working connection (the pool checks it).
+    async fn mysql_up(&self) -> bool {
+        matches!(
+            tokio::time::timeout(Duration::from_secs(3), self.pool.get()).await,
+            Ok(Ok(_))
+        )
+    }
+
+    /// Keeps `items` in progress until MySQL answers again. Returns false if
+    /// cancelled meanwhile, after handing the items back to JetStream.
+    async fn hold_until_mysql(&self, items: &[Item], cancel: &CancellationToken) -> bool {
+        tracing::warn!(
+            commands = items.len(),
+            "MySQL is unreachable: holding the commands in hand until it is back"
+        );
+        m::set_mysql_up(false);
+        let every = (Duration::from_secs(self.settings.worker.ack_wait_seconds) / 3)
+            .clamp(Duration::from_millis(200), Duration::from_secs(5));
+        loop {
+            for item in items {
+                let _ = item.msg.ack_with(AckKind::Progress).await;
+            }
+            tokio::select! {
+                () = cancel.cancelled() => {
+                    for item in items {
+                        let _ = item.msg.ack_with(AckKind::Nak(None)).await;
+                    }
+                    return false;
+                }
+                () = tokio::time::sleep(every) => {}
+            }
+            if self.mysql_up().await {
+                tracing::info!("MySQL is back: applying the commands held");
+                m::set_mysql_up(true);
+                return true;
             }
         }
     }

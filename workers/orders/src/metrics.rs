@@ -18,6 +18,7 @@ pub const OUTBOX_BACKLOG: &str = "chatorder_outbox_backlog_events";
 pub const CACHE: &str = "chatorder_cache_requests_total";
 pub const CACHE_UP: &str = "chatorder_cache_up";
 pub const PENDING: &str = "chatorder_orders_pending";
+pub const MYSQL_UP: &str = "chatorder_mysql_up";
 pub const CONSUMER_LAG: &str = "chatorder_consumer_lag_messages";
 pub const CONSUMER_IN_FLIGHT: &str = "chatorder_consumer_in_flight_messages";
 pub const QUERIES: &str = "chatorder_queries_total";
@@ -117,8 +118,17 @@ pub fn describe() {
         Unit::Count,
         "Commands delivered to order workers and not yet acknowledged"
     );
+    describe_gauge!(
+        MYSQL_UP,
+        "1 while order workers reach MySQL; 0 while they hold commands waiting for it"
+    );
+    gauge!(MYSQL_UP).set(1.0);
     gauge!(CONSUMER_LAG, "consumer" => crate::consumer::DURABLE).set(0.0);
     gauge!(CONSUMER_IN_FLIGHT, "consumer" => crate::consumer::DURABLE).set(0.0);
+}
+
+pub fn set_mysql_up(up: bool) {
+    gauge!(MYSQL_UP).set(if up { 1.0 } else { 0.0 });
 }
 
 /// The durable consumer's backlog, as JetStream reports it.
