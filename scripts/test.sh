@@ -16,4 +16,7 @@ if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install --locked cargo-nextest >/dev/null
 fi
 
+# The playground's browser test needs Chromium and playwright-core.
+scripts/playground-test.sh --prepare
+
 cargo nextest run --workspace --no-fail-fast "$@"

@@ -151,17 +151,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             check_services(&settings).await?;
             chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
             eprintln!(
-                "chatorder run: starting the order worker, the demand worker, the Telegram bot and the Discord bot (metrics on http://{}/metrics)",
-                settings.metrics.listen
+                "chatorder run: starting the order worker, the demand worker, the Telegram bot and the Discord bot ({})",
+                if settings.metrics.listen.is_empty() {
+                    "metrics off".to_owned()
+                } else {
+                    format!("metrics on http://{}/metrics", settings.metrics.listen)
+                }
             );
             chatorder_orders::worker::prepare_database(&settings).await?;
             let mut settings = settings;
             settings.database.migrate_on_start = false;
             // The worker must know the stand-in's owner too, so owner
             // settings are filled in before anything starts.
-            let (settings, _discord_standin) = with_discord_standin(settings).await?;
-            let (bot_settings, _standin) = with_telegram_standin(settings.clone()).await?;
+            let (settings, discord_standin) = with_discord_standin(settings).await?;
+            let (bot_settings, telegram_standin) = with_telegram_standin(settings.clone()).await?;
             let cancel = shutdown_token();
+            let _standins =
+                playground(&settings, telegram_standin, discord_standin, &cancel).await?;
             let worker = tokio::spawn(chatorder_orders::worker::run(
                 settings.clone(),
                 cancel.clone(),
@@ -306,6 +312,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::bench::orders(settings, args).await
         }
     }
+}
+
+/// With both stand-ins in use, serves the playground page and says where;
+/// returns the stand-ins, which must live as long as the bots.
+async fn playground(
+    settings: &Settings,
+    telegram: Option<chatorder_telegram::standin::TelegramStandIn>,
+    discord: Option<chatorder_discord_standin::StandIn>,
+    cancel: &CancellationToken,
+) -> anyhow::Result<(
+    Option<std::sync::Arc<chatorder_telegram::standin::TelegramStandIn>>,
+    Option<chatorder_discord_standin::StandIn>,
+)> {
+    let telegram = telegram.map(std::sync::Arc::new);
+    let listen = settings.playground.listen.trim();
+    match (&telegram, &discord) {
+        _ if listen.is_empty() => {}
+        (Some(t), Some(d)) => {
+            let addr =
+                crate::playground::serve(listen, t.clone(), d.clone(), cancel.clone()).await?;
+            eprintln!(
+                "chatorder: playground: http://{addr}/ (chat as a customer on the left, work the owner board on the right)"
+            );
+        }
+        _ => eprintln!(
+            "chatorder: no playground: it is only for the local Telegram and Discord stand-ins, and a real token is configured"
+        ),
+    }
+    Ok((telegram, discord))
 }
 
 /// Without a Telegram token, starts the local stand-in and points the bot

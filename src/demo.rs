@@ -175,6 +175,21 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
 
     let system = start_system(&settings, &standin).await?;
     let cancel = system.cancel.clone();
+    if !settings.playground.listen.trim().is_empty() {
+        match crate::playground::serve(
+            &settings.playground.listen,
+            standin.clone(),
+            discord.clone(),
+            cancel.clone(),
+        )
+        .await
+        {
+            Ok(addr) => println!(
+                "  watch it live: http://{addr}/ (the board fills as customers order; watch only: an order placed there would make the counts differ)"
+            ),
+            Err(e) => println!("  (no playground page: {e:#})"),
+        }
+    }
     let owner_bot = tokio::spawn(chatorder_discord::run(settings.clone(), cancel.clone()));
     let demand_worker = tokio::spawn(chatorder_demand::worker::run(
         settings.clone(),

@@ -4,6 +4,7 @@ mod bench;
 mod bench_telegram;
 mod cli;
 mod demo;
+mod playground;
 
 use clap::Parser as _;
 

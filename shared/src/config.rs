@@ -22,6 +22,7 @@ pub struct Settings {
     pub telegram: TelegramSettings,
     pub discord: DiscordSettings,
     pub metrics: MetricsSettings,
+    pub playground: PlaygroundSettings,
     pub shop: ShopSettings,
     pub worker: WorkerSettings,
     pub catalog: CatalogSettings,
@@ -128,6 +129,15 @@ pub struct DiscordSettings {
     /// Discord user ids that are owners. A list or `a,b,c`.
     #[serde(default, deserialize_with = "list_or_csv")]
     pub owner_user_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaygroundSettings {
+    /// Where `chatorder run` serves the playground page when the bots run
+    /// against the local stand-ins (a loopback address; port 0 picks one;
+    /// empty turns it off).
+    pub listen: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -309,6 +319,17 @@ impl Settings {
                 self.metrics.listen
             ));
         }
+        let playground = self.playground.listen.trim();
+        if !playground.is_empty()
+            && !playground
+                .parse::<SocketAddr>()
+                .is_ok_and(|a| a.ip().is_loopback())
+        {
+            return bad(format!(
+                "playground.listen `{playground}` is not a loopback address such as 127.0.0.1:8089 \
+                 (the page acts as any customer and the owner; empty turns it off)"
+            ));
+        }
         if !(1..=10_000).contains(&self.worker.batch_max) {
             return bad("worker.batch_max must be between 1 and 10000".into());
         }
@@ -368,6 +389,20 @@ mod tests {
             "NATS password leaked: {printed}"
         );
         assert!(printed.contains("nats://telegram-bot:***@nats:4222"));
+    }
+
+    #[test]
+    fn the_playground_listens_on_loopback_only() {
+        let mut s = Settings::load_from(&dir()).expect("defaults load");
+        assert_eq!(s.playground.listen, "127.0.0.1:8089");
+        for ok in ["", "127.0.0.1:0", "[::1]:8089"] {
+            s.playground.listen = ok.into();
+            assert!(s.validate().is_ok(), "{ok:?} is accepted");
+        }
+        for bad in ["0.0.0.0:8089", "localhost", "8089"] {
+            s.playground.listen = bad.into();
+            assert!(s.validate().is_err(), "{bad:?} is refused");
+        }
     }
 
     #[test]
