@@ -22,7 +22,9 @@ use chatorder_telegram::standin::{TOKEN, TelegramStandIn, User};
 use common::*;
 use tokio_util::sync::CancellationToken;
 
-const WAIT: Duration = Duration::from_secs(20);
+/// How long something may take to happen before the test fails (generous: CI
+/// runs heavy tests side by side on 2 cores; nothing waits this long blind).
+const WAIT: Duration = Duration::from_secs(60);
 
 /// Ada's pending order, placed over NATS as the Telegram bot would.
 async fn adas_order(env: &TestEnv, ada: &Actor) -> OrderSnapshot {

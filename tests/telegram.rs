@@ -10,7 +10,9 @@ use chatorder_telegram::standin::{BotMessage, TOKEN, TelegramStandIn, User};
 use common::*;
 use tokio_util::sync::CancellationToken;
 
-const WAIT: Duration = Duration::from_secs(20);
+/// How long something may take to happen before the test fails (generous: CI
+/// runs heavy tests side by side on 2 cores; nothing waits this long blind).
+const WAIT: Duration = Duration::from_secs(60);
 
 struct Bot {
     standin: TelegramStandIn,
