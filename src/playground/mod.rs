@@ -40,6 +40,23 @@ struct App {
     typed: Arc<Mutex<Typed>>,
 }
 
+impl App {
+    /// Keeps what a customer sent, placed after the bot's latest message.
+    fn remember(&self, user: i64, text: String) {
+        let after = self
+            .telegram
+            .messages(user)
+            .last()
+            .map_or(0, |m| m.message_id);
+        self.typed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(user)
+            .or_default()
+            .push((after, text));
+    }
+}
+
 /// A refusal the page shows as it is.
 struct Refusal(StatusCode, String);
 
@@ -202,17 +219,7 @@ async fn telegram_send(
     if text.chars().count() > MAX_TEXT {
         return Err(bad(format!("that is over {MAX_TEXT} characters")));
     }
-    let after = app
-        .telegram
-        .messages(user.id)
-        .last()
-        .map_or(0, |m| m.message_id);
-    app.typed
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .entry(user.id)
-        .or_default()
-        .push((after, text.to_owned()));
+    app.remember(user.id, text.to_owned());
     app.telegram.send_text(&user, text);
     Ok(Json(json!({ "ok": true })))
 }
@@ -266,17 +273,7 @@ async fn telegram_contact(
     if phone.is_empty() || phone.chars().count() > 32 {
         return Err(bad("a phone number has 1 to 32 characters"));
     }
-    let after = app
-        .telegram
-        .messages(user.id)
-        .last()
-        .map_or(0, |m| m.message_id);
-    app.typed
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .entry(user.id)
-        .or_default()
-        .push((after, format!("📞 {phone}")));
+    app.remember(user.id, format!("📞 {phone}"));
     app.telegram.share_contact(&user, phone);
     Ok(Json(json!({ "ok": true })))
 }
