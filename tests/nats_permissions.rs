@@ -127,6 +127,25 @@ async fn drain(
     }
 }
 
+/// Waits until `client` is heard on `subject` (its connection is up and
+/// authorised), then empties `sub` of the warm-up messages.
+async fn warm_up(sub: &mut async_nats::Subscriber, client: &async_nats::Client, subject: &str) {
+    for _ in 0..40 {
+        client
+            .publish(subject.to_owned(), "warm".into())
+            .await
+            .unwrap();
+        client.flush().await.unwrap();
+        if let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(250), sub.next()).await {
+            while let Ok(Some(_)) =
+                tokio::time::timeout(Duration::from_millis(100), sub.next()).await
+            {}
+            return;
+        }
+    }
+    panic!("{subject} never arrived from a permitted client");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_owner_bot_publishes_owner_commands_and_queries() {
     let server = start_server();
@@ -136,6 +155,8 @@ async fn only_the_owner_bot_publishes_owner_commands_and_queries() {
     let mut commands = worker.subscribe("orders.cmd.>").await.unwrap();
     let mut queries = worker.subscribe("orders.query.>").await.unwrap();
     worker.flush().await.unwrap();
+    warm_up(&mut commands, &telegram, "orders.cmd.customer.register").await;
+    warm_up(&mut commands, &discord, "orders.cmd.owner.catalog").await;
 
     // The customer bot: its own subjects arrive, the owners' never do.
     for subject in [
