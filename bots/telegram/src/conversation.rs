@@ -533,7 +533,9 @@ fn cart_total(session: &Session, shop: &Shop<'_>) -> i64 {
         .fold(0i64, i64::saturating_add)
 }
 
-/// Cart lines as (qty, name, line price); items gone from the menu are dropped.
+/// Cart lines as (qty, name, line price); items gone from the menu are
+/// dropped, and dropping one closes a checkout in progress like any other
+/// cart change (else Confirm would send a cart other than the summary shown).
 fn priced_lines(
     session: &mut Session,
     shop: &Shop<'_>,
@@ -546,6 +548,9 @@ fn priced_lines(
         }
         keep
     });
+    if !gone.is_empty() {
+        cart_changed(session);
+    }
     let lines = session
         .cart
         .iter()

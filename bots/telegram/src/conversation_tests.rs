@@ -300,3 +300,52 @@ fn changing_the_cart_during_checkout_closes_it() {
     assert_eq!(o.replies[0].text, crate::texts::checkout_expired());
     assert_eq!(s.cart.len(), 2, "the cart is kept");
 }
+
+/// Found by the `telegram_update` fuzz target: an item leaving the menu
+/// during checkout emptied or shrank the cart but kept the checkout open, so
+/// Confirm sent another cart than the summary (or none at all).
+#[test]
+fn an_item_leaving_the_menu_during_checkout_closes_it() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    f.say(&mut s, "a small hawaiian and a margherita");
+    let o = f.say(&mut s, "/checkout");
+    let pickup = button(&o, "f:p:");
+    let o = f.press(&mut s, &pickup);
+    let ok = button(&o, "ok:");
+    // The shop's catalog changes: the margherita is gone.
+    let items: Vec<CatalogItem> = catalog()
+        .into_iter()
+        .filter(|i| i.sku.as_str() != "margherita_m")
+        .collect();
+    let matcher = Matcher::new(&items);
+    let shop = Shop {
+        name: "Test Pizza",
+        currency: Currency::parse("USD").expect("usd"),
+        catalog: &items,
+        matcher: &matcher,
+    };
+    let o = handle(&mut s, Input::Text("/cart".into()), &shop, "Ada");
+    assert!(
+        o.replies[0].text.contains("margherita_m"),
+        "{}",
+        o.replies[0].text
+    );
+    assert_eq!(s.stage, Stage::Browsing);
+    let o = handle(&mut s, Input::Button(ok), &shop, "Ada");
+    assert!(o.actions.is_empty(), "{o:?}");
+    assert_eq!(o.replies[0].text, crate::texts::checkout_expired());
+
+    // Only item gone: the cart empties and no empty order can be confirmed.
+    let mut s = Session::default();
+    f.say(&mut s, "a margherita");
+    let o = f.say(&mut s, "/checkout");
+    let pickup = button(&o, "f:p:");
+    let o = f.press(&mut s, &pickup);
+    let ok = button(&o, "ok:");
+    handle(&mut s, Input::Text("/cart".into()), &shop, "Ada");
+    assert!(s.cart.is_empty());
+    assert_eq!(s.stage, Stage::Browsing);
+    let o = handle(&mut s, Input::Button(ok), &shop, "Ada");
+    assert!(o.actions.is_empty(), "{o:?}");
+}
