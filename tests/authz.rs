@@ -308,6 +308,7 @@ async fn the_telegram_bot_gives_nobody_anothers_order_by_command_or_forged_butto
     let ada_user = User::new(3001, "Ada");
     let bob = User::new(3002, "Bob");
     let ada = customer(&ada_user.id.to_string());
+    env.wait_telegram_listening().await;
     let order = adas_order(&env, &ada).await;
     let n = order.number.0;
     // Ada hears that her order was received; that is all she may hear.

@@ -93,25 +93,8 @@ async fn start_telegram(
     (tg, cancel, bot)
 }
 
-/// Waits until the Telegram bot's durable event consumer exists, so no
-/// notification is missed.
 async fn telegram_listening(env: &TestEnv) {
-    let deadline = Instant::now() + WAIT;
-    let stream = env
-        .js
-        .get_stream(env.subjects.events_stream())
-        .await
-        .unwrap();
-    while stream
-        .get_consumer::<async_nats::jetstream::consumer::pull::Config>(
-            chatorder_telegram::notify::DURABLE,
-        )
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "the Telegram bot never listened");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    env.wait_telegram_listening().await;
 }
 
 /// Polls until `f` finds something (a condition, not a blind wait).

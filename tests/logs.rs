@@ -73,6 +73,7 @@ async fn tokens_phones_and_addresses_never_reach_the_logs() {
     settings.telegram.token = Some(TELEGRAM_TOKEN.to_owned().into());
     settings.telegram.api_url = telegram.api_url();
     let tbot = tokio::spawn(chatorder_telegram::run::run(settings, cancel.clone()));
+    env.wait_telegram_listening().await;
 
     let discord = StandIn::start().await.expect("Discord stand-in");
     let mut settings = env.settings.clone();

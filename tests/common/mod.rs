@@ -138,6 +138,25 @@ impl TestEnv {
         }
     }
 
+    /// Waits until the Telegram bot's durable event consumer exists, so no
+    /// notification of an order placed from now on is missed.
+    pub async fn wait_telegram_listening(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let stream = self
+            .js
+            .get_stream(self.subjects.events_stream())
+            .await
+            .unwrap();
+        while stream
+            .get_consumer::<jetstream::consumer::pull::Config>(chatorder_telegram::notify::DURABLE)
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "the Telegram bot never listened");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Starts a replica the test controls itself.
     pub fn start_worker(&self, settings: Settings, faults: Faults) -> Worker {
         let cancel = CancellationToken::new();
