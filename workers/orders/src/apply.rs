@@ -520,3 +520,7 @@ pub fn system_actor(id: &str) -> Actor {
         roles: vec![],
     }
 }
+
+#[cfg(test)]
+#[path = "lifecycle_props.rs"]
+mod lifecycle_props;

@@ -189,20 +189,13 @@ pub fn decide(view: &impl View, cmd: &Command, ctx: &Ctx<'_>) -> Result<Effect, 
         Command::Cancel(cancel) => {
             let order = own_order(view, cancel.number, ctx)?;
             let reason = checked_reason(cancel.reason.as_deref())?;
-            if ctx.role == Role::Owner && reason.is_none() {
-                return Err(reject(
-                    "reason_required",
-                    format!(
-                        "Please give a reason when cancelling order {}; the customer will see it.",
-                        order.number
-                    ),
-                ));
-            }
+            owner_cancel_needs_reason(order, OrderStatus::Cancelled, reason.as_deref(), ctx)?;
             move_status(order, OrderStatus::Cancelled, reason, ctx)
         }
         Command::Status(set) => {
             let order = own_order(view, set.number, ctx)?;
             let reason = checked_reason(set.reason.as_deref())?;
+            owner_cancel_needs_reason(order, set.status, reason.as_deref(), ctx)?;
             move_status(order, set.status, reason, ctx)
         }
         Command::Message(msg) => {
@@ -440,6 +433,26 @@ fn checked_note(note: Option<&str>) -> Result<Option<String>, Rejected> {
         ));
     }
     Ok(Some(note.to_owned()))
+}
+
+/// An owner who cancels an order must say why, by either route (the cancel
+/// command or a status move to cancelled): the customer is told the reason.
+fn owner_cancel_needs_reason(
+    order: &OrderSnapshot,
+    to: OrderStatus,
+    reason: Option<&str>,
+    ctx: &Ctx<'_>,
+) -> Result<(), Rejected> {
+    if ctx.role == Role::Owner && to == OrderStatus::Cancelled && reason.is_none() {
+        return Err(reject(
+            "reason_required",
+            format!(
+                "Please give a reason when cancelling order {}; the customer will see it.",
+                order.number
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn checked_reason(reason: Option<&str>) -> Result<Option<String>, Rejected> {

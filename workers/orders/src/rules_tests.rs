@@ -343,6 +343,21 @@ fn owners_must_be_configured_and_give_cancel_reasons() {
             .code,
         "reason_required"
     );
+    // The status route to cancelled asks for the same reason (found by the
+    // lifecycle property test: it used to let an owner cancel silently).
+    for reason in [None, Some("   ".to_owned())] {
+        let silent = Command::Status(SetStatus {
+            number: o.number,
+            status: OrderStatus::Cancelled,
+            reason,
+        });
+        assert_eq!(
+            decide(&m, &silent, &ctx(&o_actor, 0))
+                .expect_err("needs reason")
+                .code,
+            "reason_required"
+        );
+    }
     let cancel = Command::Cancel(CancelOrder {
         number: o.number,
         reason: Some("out of dough".into()),
