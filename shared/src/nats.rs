@@ -97,15 +97,30 @@ pub async fn ensure_streams(
     ];
     for config in streams {
         let name = config.name.clone();
-        js.create_or_update_stream(config)
-            .await
-            .with_context(|| format!("creating or updating JetStream stream {name}"))?;
+        // Components starting together race to create the same stream; the
+        // loser is told the subjects overlap. It is there now: try again.
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match js.create_or_update_stream(config.clone()).await {
+                Ok(_) => break,
+                Err(e) if tries < 5 => {
+                    tracing::debug!(error = %e, stream = %name, "stream setup raced; trying again");
+                    tokio::time::sleep(Duration::from_millis(100 * tries)).await;
+                }
+                Err(e) => {
+                    return Err(e)
+                        .with_context(|| format!("creating or updating JetStream stream {name}"));
+                }
+            }
+        }
     }
     Ok(())
 }
 
 /// Waits for the next message of a pull consumer, then takes those already
-/// waiting, up to `max`: a batch to work on. `Ok(None)` once `cancel`led.
+/// waiting, up to `max`: a batch to work on. `Ok(None)` once `cancel`led,
+/// after handing back what was prefetched.
 /// A failed pull is logged and retried; a stream that ends is an error.
 pub async fn next_batch(
     messages: &mut jetstream::consumer::pull::Stream,
@@ -115,7 +130,10 @@ pub async fn next_batch(
     use futures::{FutureExt as _, StreamExt as _};
     let first = loop {
         let next = tokio::select! {
-            () = cancel.cancelled() => return Ok(None),
+            () = cancel.cancelled() => {
+                hand_back(messages).await;
+                return Ok(None);
+            }
             next = messages.next() => next,
         };
         match next {
@@ -135,4 +153,37 @@ pub async fn next_batch(
         }
     }
     Ok(Some(batch))
+}
+
+/// Hands back (`Nak` without delay) every message already pulled but not
+/// taken, so that another consumer (or this one, restarted) gets it at once
+/// instead of after the consumer's `ack_wait`.
+pub async fn hand_back(messages: &mut jetstream::consumer::pull::Stream) {
+    use futures::{FutureExt as _, StreamExt as _};
+    while let Some(Some(Ok(msg))) = messages.next().now_or_never() {
+        let _ = msg.ack_with(jetstream::AckKind::Nak(None)).await;
+    }
+}
+
+/// How long one pull request of [`pull`] stays open. Short, because the
+/// server keeps feeding an open request of a client that died (a SIGKILLed
+/// worker) until it expires, and each message fed to it then waits out the
+/// consumer's `ack_wait` before redelivery.
+pub const PULL_EXPIRES: Duration = Duration::from_secs(5);
+
+/// The message stream of a pull consumer, pulling up to `batch` at a time
+/// with short-lived pull requests ([`PULL_EXPIRES`]) and idle heartbeats.
+pub async fn pull(
+    consumer: &jetstream::consumer::PullConsumer,
+    batch: usize,
+) -> anyhow::Result<jetstream::consumer::pull::Stream> {
+    use anyhow::Context as _;
+    consumer
+        .stream()
+        .max_messages_per_batch(batch)
+        .expires(PULL_EXPIRES)
+        .heartbeat(PULL_EXPIRES / 3)
+        .messages()
+        .await
+        .context("pulling from a JetStream consumer")
 }

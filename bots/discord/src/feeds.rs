@@ -61,7 +61,9 @@ pub async fn run_events(board: Arc<Board>, cancel: CancellationToken) -> anyhow:
         },
     )
     .await?;
-    let mut messages = consumer.messages().await.context("pulling events")?;
+    let mut messages = chatorder_shared::nats::pull(&consumer, BATCH)
+        .await
+        .context("pulling events")?;
     while let Some(batch) =
         chatorder_shared::nats::next_batch(&mut messages, BATCH, &cancel).await?
     {
@@ -125,10 +127,15 @@ pub async fn run_posts(board: Arc<Board>, cancel: CancellationToken) -> anyhow::
         },
     )
     .await?;
-    let mut messages = consumer.messages().await.context("pulling owner posts")?;
+    let mut messages = chatorder_shared::nats::pull(&consumer, BATCH)
+        .await
+        .context("pulling owner posts")?;
     loop {
         let next = tokio::select! {
-            () = cancel.cancelled() => return Ok(()),
+            () = cancel.cancelled() => {
+                chatorder_shared::nats::hand_back(&mut messages).await;
+                return Ok(());
+            }
             next = messages.next() => next,
         };
         let msg = match next {

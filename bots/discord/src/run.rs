@@ -37,6 +37,8 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
     let subjects = settings.subjects();
     let client = chatorder_shared::nats::connect(&settings.nats, "chatorder-discord-bot").await?;
     let js = async_nats::jetstream::new(client.clone());
+    // Kept to flush acknowledgements still buffered when the bot stops.
+    let nats = client.clone();
     chatorder_shared::nats::ensure_streams(&js, &subjects, &settings.nats).await?;
     let gw = Gateway::new(
         client.clone(),
@@ -105,6 +107,9 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
             tracing::warn!(error = %e, "a bot task ended with an error");
         }
     }
+    // Acknowledgements are buffered: send them before the process ends, or
+    // the events they settle come back after `ack_wait`.
+    let _ = nats.flush().await;
     result
 }
 

@@ -97,7 +97,9 @@ pub async fn run(
     consumer: jetstream::consumer::PullConsumer,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
-    let mut messages = consumer.messages().await.context("pulling events")?;
+    let mut messages = chatorder_shared::nats::pull(&consumer, BATCH)
+        .await
+        .context("pulling events")?;
     while let Some(batch) =
         chatorder_shared::nats::next_batch(&mut messages, BATCH, &cancel).await?
     {

@@ -92,12 +92,7 @@ impl Consumer {
     pub async fn run(self, cancel: CancellationToken) -> anyhow::Result<()> {
         let consumer = ensure_consumer(&self.js, &self.subjects, &self.settings).await?;
         let batch_max = self.settings.worker.batch_max;
-        let mut messages = consumer
-            .stream()
-            .max_messages_per_batch(batch_max.max(64) * 2)
-            .heartbeat(Duration::from_secs(5))
-            .expires(Duration::from_secs(30))
-            .messages()
+        let mut messages = chatorder_shared::nats::pull(&consumer, batch_max.max(64) * 2)
             .await
             .context("pulling from the orders-worker consumer")?;
         tracing::info!(stream = %self.subjects.commands_stream(), "order worker consuming commands");
@@ -128,9 +123,7 @@ impl Consumer {
             }
         }
         // Hand back what was prefetched so another replica takes it now.
-        while let Some(Some(Ok(msg))) = messages.next().now_or_never() {
-            let _ = msg.ack_with(AckKind::Nak(None)).await;
-        }
+        chatorder_shared::nats::hand_back(&mut messages).await;
         tracing::info!("order worker stopped consuming");
         Ok(())
     }
