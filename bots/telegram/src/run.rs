@@ -73,7 +73,7 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
     ));
     // Polling is not rate-limited; replies go through `bot` (a dependency).
     let mut dispatcher = Dispatcher::builder(plain, crate::bot::schema())
-        .dependencies(dptree::deps![app, bot])
+        .dependencies(dptree::deps![app.clone(), bot])
         .build();
     let shutdown = dispatcher.shutdown_token();
     let stopper = {
@@ -92,11 +92,46 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
             }
         })
     };
+    // Sessions written while Redis was away reach it once it is back.
+    let flusher = {
+        let (app, cancel) = (app.clone(), cancel.clone());
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    () = cancel.cancelled() => return,
+                    _ = every.tick() => {}
+                }
+                if app.store.unwritten() > 0 {
+                    app.store.flush().await;
+                }
+            }
+        })
+    };
     dispatcher.dispatch().await;
     cancel.cancel();
     let _ = stopper.await;
-    match notifier.await {
+    let _ = flusher.await;
+    // A restarted bot reads sessions from Redis: write what it lacks,
+    // retrying for a while (Redis may be just back, still loading its data).
+    let written = tokio::time::timeout(Duration::from_secs(10), async {
+        while app.store.flush().await > 0 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+    .await;
+    if written.is_err() {
+        tracing::warn!(
+            sessions = app.store.unwritten(),
+            "Redis is away: customers' latest carts and notification receipts are lost with this process"
+        );
+    }
+    let result = match notifier.await {
         Ok(Err(e)) => Err(e),
         _ => Ok(()),
-    }
+    };
+    // Acknowledgements are buffered: send them before the process ends, or
+    // the events they settle come back after `ack_wait`.
+    let _ = app.gateway.client.flush().await;
+    result
 }

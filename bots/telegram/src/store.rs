@@ -1,10 +1,15 @@
-//! Customer sessions (cart and checkout stage) and notification receipts in
-//! Redis, so carts survive a bot restart. Abandoned carts expire. If Redis is
-//! away the bot keeps sessions in memory meanwhile and says so in the log.
+//! Customer sessions (cart and checkout stage) and notification receipts.
+//!
+//! Sessions are kept in memory (the bot is the one process polling its
+//! token) and written through to Redis, so a Redis outage or restart loses
+//! no open cart or checkout, and a restarted bot finds them in Redis.
+//! Sessions that could not be written while Redis was away are written as
+//! soon as it answers again ([`Store::flush`], also run at shutdown).
+//! Abandoned carts expire after `telegram.session_ttl_hours`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
@@ -15,10 +20,43 @@ pub struct Store {
     conn: tokio::sync::Mutex<Option<ConnectionManager>>,
     prefix: String,
     session_ttl: u64,
-    fallback: Mutex<HashMap<i64, Session>>,
+    /// Every session this process loaded or saved, with when it last did.
+    sessions: Mutex<Sessions>,
+    /// Notification receipts of the last hour, and those Redis lacks.
+    receipts: Mutex<Receipts>,
+}
+
+#[derive(Default)]
+struct Receipts {
+    sent: HashMap<String, Instant>,
+    unwritten: HashSet<String>,
+    checks_since_prune: u32,
+}
+
+impl Receipts {
+    fn prune(&mut self) {
+        self.checks_since_prune += 1;
+        if self.checks_since_prune >= PRUNE_EVERY {
+            self.checks_since_prune = 0;
+            self.sent.retain(|_, at| at.elapsed() < RECEIPTS_IN_MEMORY);
+        }
+    }
+}
+
+#[derive(Default)]
+struct Sessions {
+    by_user: HashMap<i64, (Session, Instant)>,
+    /// Users whose latest session Redis does not have yet.
+    unwritten: HashSet<i64>,
+    saves_since_prune: u32,
 }
 
 const TIMEOUT: Duration = Duration::from_millis(500);
+/// Expired sessions are dropped from memory every this many saves.
+const PRUNE_EVERY: u32 = 1024;
+/// How long Redis keeps a notification receipt, and memory does.
+const RECEIPT_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+const RECEIPTS_IN_MEMORY: Duration = Duration::from_secs(3600);
 
 impl Store {
     pub fn new(url: &str, prefix: &str, session_ttl: Duration) -> Self {
@@ -27,7 +65,8 @@ impl Store {
             conn: tokio::sync::Mutex::new(None),
             prefix: prefix.to_owned(),
             session_ttl: session_ttl.as_secs().max(60),
-            fallback: Mutex::new(HashMap::new()),
+            sessions: Mutex::new(Sessions::default()),
+            receipts: Mutex::new(Receipts::default()),
         }
     }
 
@@ -59,88 +98,215 @@ impl Store {
         format!("{}tg:session:{user}", self.prefix)
     }
 
-    /// The customer's session: from Redis, or (while Redis is away) from the
-    /// in-memory copy kept since it went away.
+    fn ttl(&self) -> Duration {
+        Duration::from_secs(self.session_ttl)
+    }
+
+    fn remembered(&self, user: i64) -> Option<Session> {
+        let sessions = self.sessions.lock().ok()?;
+        let (session, at) = sessions.by_user.get(&user)?;
+        (at.elapsed() < self.ttl()).then(|| session.clone())
+    }
+
+    fn remember(&self, user: i64, session: &Session) {
+        let ttl = self.ttl();
+        if let Ok(mut s) = self.sessions.lock() {
+            s.by_user.insert(user, (session.clone(), Instant::now()));
+            s.saves_since_prune += 1;
+            if s.saves_since_prune >= PRUNE_EVERY {
+                s.saves_since_prune = 0;
+                s.by_user.retain(|_, (_, at)| at.elapsed() < ttl);
+            }
+        }
+    }
+
+    /// The customer's session: the one this process last saved, else the
+    /// one in Redis (written by an earlier run of the bot), else a new one.
     pub async fn load(&self, user: i64) -> Session {
-        if let Some(mut conn) = self.conn().await {
-            let got: Result<Option<String>, _> = redis::cmd("GET")
-                .arg(self.session_key(user))
-                .query_async(&mut conn)
-                .await;
-            match got {
-                Ok(found) => {
-                    // Redis is back: a copy kept during an outage is newer.
-                    if let Some(kept) = self.fallback.lock().ok().and_then(|mut m| m.remove(&user))
-                    {
-                        return kept;
-                    }
-                    return found
-                        .and_then(|json| serde_json::from_str(&json).ok())
-                        .unwrap_or_default();
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "Redis unavailable; using the in-memory session")
-                }
-            }
+        if let Some(session) = self.remembered(user) {
+            return session;
         }
-        self.fallback
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&user).cloned())
-            .unwrap_or_default()
-    }
-
-    /// Saves to Redis with the session TTL; only if Redis is away is the
-    /// session kept in memory (so memory holds just an outage's sessions).
-    pub async fn save(&self, user: i64, session: &Session) {
-        let json = serde_json::to_string(session).unwrap_or_default();
-        let saved = match self.conn().await {
-            Some(mut conn) => redis::cmd("SET")
-                .arg(self.session_key(user))
-                .arg(json)
-                .arg("EX")
-                .arg(self.session_ttl)
-                .query_async::<()>(&mut conn)
-                .await
-                .map_err(|e| tracing::warn!(error = %e, "could not save a session to Redis; kept in memory"))
-                .is_ok(),
-            None => false,
-        };
-        if let Ok(mut m) = self.fallback.lock() {
-            if saved {
-                m.remove(&user);
-            } else {
-                m.insert(user, session.clone());
-            }
-        }
-    }
-
-    /// Records that an event was delivered; false if it already was. With
-    /// Redis away it answers true (deliver at least once rather than never).
-    pub async fn first_delivery(&self, event_id: &str) -> bool {
         let Some(mut conn) = self.conn().await else {
+            return Session::default();
+        };
+        let got: Result<Option<String>, _> = redis::cmd("GET")
+            .arg(self.session_key(user))
+            .query_async(&mut conn)
+            .await;
+        match got {
+            Ok(found) => found
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default(),
+            Err(e) => {
+                tracing::warn!(error = %e, "Redis unavailable; a customer last seen before this bot started starts a new session");
+                Session::default()
+            }
+        }
+    }
+
+    /// Keeps the session in memory and writes it through to Redis with the
+    /// session TTL. If Redis is away, memory keeps it and it is written
+    /// when Redis answers again.
+    pub async fn save(&self, user: i64, session: &Session) {
+        self.remember(user, session);
+        if self.write(user, session).await {
+            self.mark(user, false);
+            if self.unwritten() > 0 {
+                self.flush().await;
+            }
+        } else {
+            self.mark(user, true);
+        }
+    }
+
+    fn mark(&self, user: i64, unwritten: bool) {
+        if let Ok(mut s) = self.sessions.lock() {
+            if unwritten {
+                s.unwritten.insert(user);
+            } else {
+                s.unwritten.remove(&user);
+            }
+        }
+    }
+
+    /// How many sessions and receipts Redis does not have yet.
+    pub fn unwritten(&self) -> usize {
+        self.sessions.lock().map_or(0, |s| s.unwritten.len())
+            + self.receipts.lock().map_or(0, |r| r.unwritten.len())
+    }
+
+    /// Writes the sessions and receipts Redis missed while it was away;
+    /// stops at the first failure (Redis still away). Returns how many are
+    /// still unwritten.
+    pub async fn flush(&self) -> usize {
+        if !self.flush_receipts().await {
+            return self.unwritten();
+        }
+        let users: Vec<i64> = self
+            .sessions
+            .lock()
+            .map(|s| s.unwritten.iter().copied().collect())
+            .unwrap_or_default();
+        for user in users {
+            let Some(session) = self.remembered(user) else {
+                self.mark(user, false);
+                continue;
+            };
+            if !self.write(user, &session).await {
+                break;
+            }
+            self.mark(user, false);
+        }
+        let left = self.unwritten();
+        if left == 0 {
+            tracing::debug!("every session and receipt is in Redis again");
+        }
+        left
+    }
+
+    async fn write(&self, user: i64, session: &Session) -> bool {
+        let json = serde_json::to_string(session).unwrap_or_default();
+        let Some(mut conn) = self.conn().await else {
+            return false;
+        };
+        redis::cmd("SET")
+            .arg(self.session_key(user))
+            .arg(json)
+            .arg("EX")
+            .arg(self.session_ttl)
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(|e| tracing::warn!(error = %e, "could not write a session to Redis; it is kept in memory"))
+            .is_ok()
+    }
+
+    /// Records that an event is being delivered; false if it already was.
+    /// Receipts are kept in memory for an hour and in Redis for a week; a
+    /// receipt Redis could not take is written once it is back, so a
+    /// restarted bot does not send the notification again.
+    pub async fn first_delivery(&self, event_id: &str) -> bool {
+        if let Ok(mut r) = self.receipts.lock() {
+            r.prune();
+            if r.sent.contains_key(event_id) {
+                return false;
+            }
+            r.sent.insert(event_id.to_owned(), Instant::now());
+        }
+        let Some(mut conn) = self.conn().await else {
+            self.receipt_unwritten(event_id, true);
             return true;
         };
         let r: Result<Option<String>, _> = redis::cmd("SET")
-            .arg(format!("{}tg:delivered:{event_id}", self.prefix))
+            .arg(self.receipt_key(event_id))
             .arg(1)
             .arg("NX")
             .arg("EX")
-            .arg(7 * 24 * 3600)
+            .arg(RECEIPT_TTL.as_secs())
             .query_async(&mut conn)
             .await;
-        !matches!(r, Ok(None))
+        match r {
+            Ok(None) => false,
+            Ok(Some(_)) => true,
+            Err(_) => {
+                self.receipt_unwritten(event_id, true);
+                true
+            }
+        }
+    }
+
+    fn receipt_key(&self, event_id: &str) -> String {
+        format!("{}tg:delivered:{event_id}", self.prefix)
+    }
+
+    fn receipt_unwritten(&self, event_id: &str, unwritten: bool) {
+        if let Ok(mut r) = self.receipts.lock() {
+            if unwritten {
+                r.unwritten.insert(event_id.to_owned());
+            } else {
+                r.unwritten.remove(event_id);
+            }
+        }
     }
 
     /// Undoes [`Store::first_delivery`] after a failed send, so a retry sends.
     pub async fn forget_delivery(&self, event_id: &str) {
+        if let Ok(mut r) = self.receipts.lock() {
+            r.sent.remove(event_id);
+            r.unwritten.remove(event_id);
+        }
         let Some(mut conn) = self.conn().await else {
             return;
         };
         let _: Result<(), _> = redis::cmd("DEL")
-            .arg(format!("{}tg:delivered:{event_id}", self.prefix))
+            .arg(self.receipt_key(event_id))
             .query_async(&mut conn)
             .await;
+    }
+
+    /// Writes receipts Redis missed; false at the first failure.
+    async fn flush_receipts(&self) -> bool {
+        let ids: Vec<String> = self
+            .receipts
+            .lock()
+            .map(|r| r.unwritten.iter().cloned().collect())
+            .unwrap_or_default();
+        for id in ids {
+            let Some(mut conn) = self.conn().await else {
+                return false;
+            };
+            let r: Result<(), _> = redis::cmd("SET")
+                .arg(self.receipt_key(&id))
+                .arg(1)
+                .arg("EX")
+                .arg(RECEIPT_TTL.as_secs())
+                .query_async(&mut conn)
+                .await;
+            if r.is_err() {
+                return false;
+            }
+            self.receipt_unwritten(&id, false);
+        }
+        true
     }
 
     /// Counts an order towards the customer's hourly limit; returns the count.
