@@ -190,13 +190,14 @@ async fn owner_accepts_from_the_board_and_the_customer_hears() {
     assert!(text.contains("2 × "), "items: {text}");
     assert!(text.contains("Customer"), "{text}");
     assert_eq!(labels(&card), ["Accept", "Reject", "Cancel…"]);
-    assert!(
+    // The thread is started right after the card is posted.
+    until("a thread per order", || {
         standin
             .threads()
-            .iter()
-            .any(|t| t.parent_message_id == Some(card.id)),
-        "a thread per order"
-    );
+            .into_iter()
+            .find(|t| t.parent_message_id == Some(card.id))
+    })
+    .await;
 
     let click = press(&standin, &owner_user(), &card, "Accept").await;
     let reply = standin.response(click, WAIT).await.unwrap();

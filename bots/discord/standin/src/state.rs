@@ -1,6 +1,6 @@
 //! Everything the stand-in remembers, and the read-only views tests get of it.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -38,6 +38,9 @@ pub struct StandInState {
     pub(crate) rate_limits: VecDeque<RateLimitRule>,
     pub(crate) gateway: Gateway,
     pub(crate) faults: Vec<String>,
+    /// `(channel, nonce)` of posts made with `enforce_nonce`: the message
+    /// and when, so a repeat within a few minutes returns that message.
+    pub(crate) nonces: HashMap<(u64, String), (u64, Instant)>,
 }
 
 impl StandInState {
@@ -65,6 +68,7 @@ impl StandInState {
             rate_limits: VecDeque::new(),
             gateway: Gateway::default(),
             faults: Vec::new(),
+            nonces: HashMap::new(),
         }
     }
 

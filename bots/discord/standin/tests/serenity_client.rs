@@ -532,6 +532,17 @@ async fn rest_round_trips_for_commands_messages_and_threads() -> anyhow::Result<
             .is_err(),
         "empty messages are refused"
     );
+    // With `enforce_nonce`, Discord answers a repeated nonce with the
+    // message it already made; without it, a nonce does not deduplicate.
+    let once = json!({ "content": "card", "nonce": "order-7", "enforce_nonce": true });
+    let first = http.send_message(channel, vec![], &once).await?;
+    let again = http.send_message(channel, vec![], &once).await?;
+    assert_eq!(again.id, first.id, "an enforced nonce posts once");
+    let loose = json!({ "content": "card", "nonce": "order-7" });
+    let other = http.send_message(channel, vec![], &loose).await?;
+    assert_ne!(other.id, first.id, "a nonce alone does not deduplicate");
+    http.delete_message(channel, first.id, None).await?;
+    http.delete_message(channel, other.id, None).await?;
 
     let thread = http
         .create_thread(channel, &json!({ "name": "private", "type": 12 }), None)

@@ -61,8 +61,29 @@ pub(crate) fn route(state: &mut StandInState, req: &Req<'_>) -> Outcome {
     }
 }
 
+/// How long Discord remembers an enforced nonce ("a few minutes").
+const NONCE_WINDOW: std::time::Duration = std::time::Duration::from_secs(300);
+
 fn create(state: &mut StandInState, channel_id: u64, body: &Value) -> Outcome {
     validate::message(body, true)?;
+    // With `enforce_nonce`, a post repeating a recent nonce in the channel
+    // is not posted again: Discord answers with the message already made.
+    let nonce = body["enforce_nonce"]
+        .as_bool()
+        .unwrap_or(false)
+        .then(|| match &body["nonce"] {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+        .flatten();
+    if let Some(nonce) = &nonce
+        && let Some((id, at)) = state.nonces.get(&(channel_id, nonce.clone()))
+        && at.elapsed() < NONCE_WINDOW
+        && state.messages.iter().any(|m| m.id == *id)
+    {
+        return Ok(Answer::ok(json_of(state, *id)?));
+    }
     if let Some(thread) = state.threads.iter_mut().find(|t| t.id == channel_id) {
         if thread.locked {
             return Err(ApiError::new(400, 160005, "Thread is locked"));
@@ -80,6 +101,11 @@ fn create(state: &mut StandInState, channel_id: u64, body: &Value) -> Outcome {
     }
     apply_body(&mut m, body);
     let message_id = store(state, m);
+    if let Some(nonce) = nonce {
+        state
+            .nonces
+            .insert((channel_id, nonce), (message_id, std::time::Instant::now()));
+    }
     Ok(Answer::ok(json_of(state, message_id)?))
 }
 
