@@ -54,27 +54,12 @@ struct Tally {
     failed: AtomicUsize,
 }
 
-/// How a customer would say a basket: "2 medium classic deluxe and a large thai chicken".
+/// How a customer would say a past order.
 fn phrase(order: &PastOrder, items: &HashMap<String, CatalogItem>) -> Option<String> {
-    let mut parts = Vec::new();
-    for (sku, qty, _) in &order.lines {
-        let item = items.get(sku)?;
-        let name = item
-            .name
-            .trim_start_matches("The ")
-            .trim_end_matches(" Pizza")
-            .to_lowercase();
-        let size = match item.size.as_deref() {
-            Some("S") => "small ",
-            Some("M") => "medium ",
-            Some("L") => "large ",
-            Some("XL") => "extra large ",
-            Some("XXL") => "xxl ",
-            _ => "",
-        };
-        parts.push(format!("{qty} {size}{name}"));
-    }
-    Some(parts.join(" and "))
+    crate::baskets::phrase(
+        order.lines.iter().map(|(sku, qty, _)| (sku.as_str(), *qty)),
+        |sku| items.get(sku),
+    )
 }
 
 pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {

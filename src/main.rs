@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 
+mod baskets;
 mod bench;
 mod bench_telegram;
+mod chaos;
 mod cli;
 mod demo;
 mod playground;

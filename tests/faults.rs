@@ -15,12 +15,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream::message::PublishMessage;
+use chatorder::servers::{OwnServers, Which};
 use chatorder_orders::consumer::Faults;
 use chatorder_shared::domain::Role;
 use chatorder_shared::envelope::Envelope;
 use chatorder_shared::events::Event;
 use chatorder_shared::subjects::CommandKind;
-use common::servers::{OwnServers, Which};
 use common::*;
 use diesel_async::RunQueryDsl as _;
 use tokio::sync::Mutex;
@@ -39,7 +39,7 @@ struct Placed {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_order_survives_nats_mariadb_and_redis_outages() {
-    let mut own = OwnServers::start();
+    let mut own = OwnServers::start().unwrap();
     let (nats, db, redis) = (
         own.nats_url(),
         own.db_url("chatorder_faults"),
@@ -120,19 +120,19 @@ async fn every_acknowledged_order_survives_nats_mariadb_and_redis_outages() {
     let t = now();
     own.kill(Which::Nats);
     tokio::time::sleep(Duration::from_secs(1)).await;
-    own.up(Which::Nats);
+    own.up(Which::Nats).unwrap();
     windows.push(("NATS killed and restarted", t, now()));
     tokio::time::sleep(Duration::from_secs(2)).await;
     let t = now();
     own.kill(Which::Mariadb);
     tokio::time::sleep(Duration::from_secs(10)).await;
-    own.up(Which::Mariadb);
+    own.up(Which::Mariadb).unwrap();
     windows.push(("MariaDB down 10 s", t, now()));
     tokio::time::sleep(Duration::from_secs(1)).await;
     let t = now();
     own.kill(Which::Redis);
     tokio::time::sleep(Duration::from_secs(10)).await;
-    own.up(Which::Redis);
+    own.up(Which::Redis).unwrap();
     windows.push(("Redis down 10 s", t, now()));
     customers.await.unwrap();
 

@@ -6,8 +6,6 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
-pub mod servers;
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 

@@ -1,0 +1,259 @@
+//! Our own NATS, MariaDB and Redis servers, for fault injection (`chatorder
+//! chaos` and `tests/faults.rs`): started on free loopback ports with their
+//! own data directories, so killing, pausing or restarting them never
+//! touches the machine's shared services.
+//!
+//! Redis runs with its append-only file on (`appendfsync everysec`), as a
+//! deployment should: customers' carts and notification receipts then
+//! survive a Redis restart.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    Nats,
+    Mariadb,
+    Redis,
+}
+
+impl std::fmt::Display for Which {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Nats => "NATS",
+            Self::Mariadb => "MariaDB",
+            Self::Redis => "Redis",
+        })
+    }
+}
+
+pub struct OwnServers {
+    pub dir: PathBuf,
+    pub nats_port: u16,
+    pub db_port: u16,
+    pub redis_port: u16,
+    nats: Option<Child>,
+    db: Option<Child>,
+    redis: Option<Child>,
+    /// Keep the data directory when dropped (to look at logs after a failure).
+    pub keep: bool,
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> anyhow::Result<u16> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    Ok(l.local_addr()?.port())
+}
+
+fn find(names: &[&str]) -> anyhow::Result<PathBuf> {
+    names
+        .iter()
+        .flat_map(|n| {
+            ["/usr/sbin", "/usr/bin", "/usr/local/bin", "/usr/local/sbin"]
+                .iter()
+                .map(move |d| Path::new(d).join(n))
+        })
+        .find(|p| p.is_file())
+        .with_context(|| {
+            format!(
+                "none of {names:?} is installed; scripts/services.sh installs NATS, MariaDB and Redis"
+            )
+        })
+}
+
+fn wait_port(port: u16, what: Which) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() >= deadline {
+            bail!("our own {what} did not listen on 127.0.0.1:{port} within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    Ok(())
+}
+
+/// Sends a signal by name (`STOP`, `CONT`, `TERM`, `KILL`) to a process.
+pub fn signal(pid: u32, sig: &str) {
+    let _ = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(pid.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+impl OwnServers {
+    /// Starts all three under a new directory of the system's temp dir
+    /// (MariaDB's data directory is created first).
+    pub fn start() -> anyhow::Result<Self> {
+        let dir = std::env::temp_dir().join(format!("chatorder-own-{}", uuid::Uuid::new_v4()));
+        Self::start_in(dir)
+    }
+
+    pub fn start_in(dir: PathBuf) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir.join("nats"))
+            .with_context(|| format!("creating {}", dir.display()))?;
+        let install = Command::new(find(&["mariadb-install-db", "mysql_install_db"])?)
+            .arg("--no-defaults")
+            .arg(format!("--datadir={}", dir.join("db").display()))
+            .arg("--user=root")
+            .arg("--auth-root-authentication-method=normal")
+            .arg("--skip-test-db")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .context("running mariadb-install-db")?;
+        if !install.success() {
+            bail!("mariadb-install-db failed for {}", dir.display());
+        }
+        let mut s = Self {
+            dir,
+            nats_port: free_port()?,
+            db_port: free_port()?,
+            redis_port: free_port()?,
+            nats: None,
+            db: None,
+            redis: None,
+            keep: false,
+        };
+        for w in [Which::Nats, Which::Mariadb, Which::Redis] {
+            s.up(w)?;
+        }
+        Ok(s)
+    }
+
+    pub fn nats_url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.nats_port)
+    }
+
+    pub fn db_url(&self, database: &str) -> String {
+        format!("mysql://root@127.0.0.1:{}/{database}", self.db_port)
+    }
+
+    pub fn redis_url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.redis_port)
+    }
+
+    fn slot(&mut self, w: Which) -> &mut Option<Child> {
+        match w {
+            Which::Nats => &mut self.nats,
+            Which::Mariadb => &mut self.db,
+            Which::Redis => &mut self.redis,
+        }
+    }
+
+    fn command(&self, w: Which) -> anyhow::Result<(Command, u16)> {
+        let dir = &self.dir;
+        Ok(match w {
+            Which::Nats => {
+                let mut c = Command::new(find(&["nats-server"])?);
+                c.args(["-a", "127.0.0.1", "-p", &self.nats_port.to_string(), "-js"])
+                    .arg("-sd")
+                    .arg(dir.join("nats"));
+                (c, self.nats_port)
+            }
+            Which::Mariadb => {
+                let mut c = Command::new(find(&["mariadbd", "mysqld"])?);
+                c.arg("--no-defaults")
+                    .arg(format!("--datadir={}", dir.join("db").display()))
+                    .arg(format!("--port={}", self.db_port))
+                    .arg("--bind-address=127.0.0.1")
+                    .arg(format!("--socket={}", dir.join("db.sock").display()))
+                    .arg(format!("--pid-file={}", dir.join("db.pid").display()))
+                    .arg(format!("--log-error={}", dir.join("db.err").display()))
+                    .args([
+                        "--user=root",
+                        "--innodb-buffer-pool-size=256M",
+                        "--skip-log-bin",
+                        "--max-connections=500",
+                    ]);
+                (c, self.db_port)
+            }
+            Which::Redis => {
+                let mut c = Command::new(find(&["redis-server"])?);
+                c.args([
+                    "--bind",
+                    "127.0.0.1",
+                    "--port",
+                    &self.redis_port.to_string(),
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "yes",
+                    "--appendfsync",
+                    "everysec",
+                ])
+                .arg("--dir")
+                .arg(dir);
+                (c, self.redis_port)
+            }
+        })
+    }
+
+    /// Starts `w` if it is not running, and waits until it listens.
+    pub fn up(&mut self, w: Which) -> anyhow::Result<()> {
+        if self.slot(w).is_some() {
+            return Ok(());
+        }
+        let (mut cmd, port) = self.command(w)?;
+        let child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting our own {w}"))?;
+        *self.slot(w) = Some(child);
+        wait_port(port, w)
+    }
+
+    /// SIGKILL: no goodbye, as a crash or an OOM kill.
+    pub fn kill(&mut self, w: Which) {
+        if let Some(mut c) = self.slot(w).take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM, and waits for it to exit: an operator's stop.
+    pub fn stop(&mut self, w: Which) {
+        if let Some(mut c) = self.slot(w).take() {
+            signal(c.id(), "TERM");
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                if matches!(c.try_wait(), Ok(Some(_))) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Freezes `w` (SIGSTOP): connections stay open, nothing answers.
+    pub fn freeze(&mut self, w: Which) {
+        if let Some(c) = self.slot(w).as_ref() {
+            signal(c.id(), "STOP");
+        }
+    }
+
+    pub fn thaw(&mut self, w: Which) {
+        if let Some(c) = self.slot(w).as_ref() {
+            signal(c.id(), "CONT");
+        }
+    }
+}
+
+impl Drop for OwnServers {
+    fn drop(&mut self) {
+        for w in [Which::Nats, Which::Mariadb, Which::Redis] {
+            self.thaw(w);
+            self.kill(w);
+        }
+        if !self.keep {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
