@@ -108,8 +108,22 @@ impl InteractionRecord {
 }
 
 /// A random-enough interaction token (Discord's are long opaque strings).
+/// Every interaction token starts with this, then the interaction id and `:`.
+const TOKEN_PREFIX: &str = "aW50ZXJhY3Rpb246";
+
+/// The interaction id a token names (whether the token is genuine is for
+/// the caller to check against the record).
+pub(crate) fn token_id(token: &str) -> Option<u64> {
+    token
+        .strip_prefix(TOKEN_PREFIX)?
+        .split_once(':')?
+        .0
+        .parse()
+        .ok()
+}
+
 pub(crate) fn token(interaction_id: u64) -> String {
-    let mut out = format!("aW50ZXJhY3Rpb246{interaction_id}:");
+    let mut out = format!("{TOKEN_PREFIX}{interaction_id}:");
     for salt in 0..3u64 {
         let mut h = RandomState::new().build_hasher();
         h.write_u64(interaction_id ^ salt);

@@ -90,9 +90,9 @@ impl StandInState {
 
     /// One message (ephemeral ones included).
     pub fn message(&self, channel_id: u64, message_id: u64) -> Option<&StoredMessage> {
-        self.messages
-            .iter()
-            .find(|m| m.channel_id == channel_id && m.id == message_id)
+        self.index_of(message_id)
+            .map(|i| &self.messages[i])
+            .filter(|m| m.channel_id == channel_id)
     }
 
     /// Messages deleted so far, as they were when deleted.
@@ -211,13 +211,22 @@ impl StandInState {
         channel_id: u64,
         message_id: u64,
     ) -> Option<&mut StoredMessage> {
+        self.index_of(message_id)
+            .map(|i| &mut self.messages[i])
+            .filter(|m| m.channel_id == channel_id)
+    }
+
+    /// Where a message is: ids only grow, so messages are in id order and a
+    /// binary search finds it (a linear search is the fallback).
+    fn index_of(&self, message_id: u64) -> Option<usize> {
         self.messages
-            .iter_mut()
-            .find(|m| m.channel_id == channel_id && m.id == message_id)
+            .binary_search_by_key(&message_id, |m| m.id)
+            .ok()
+            .or_else(|| self.messages.iter().position(|m| m.id == message_id))
     }
 
     pub(crate) fn message_by_id(&self, message_id: u64) -> Option<&StoredMessage> {
-        self.messages.iter().find(|m| m.id == message_id)
+        self.index_of(message_id).map(|i| &self.messages[i])
     }
 
     /// A stored message as Discord JSON (REST shape, or gateway shape with guild and member).

@@ -118,10 +118,10 @@ fn by_token(state: &StandInState, app: &str, token: &str) -> Result<InteractionR
     if snowflake(app)? != APP_ID {
         return Err(ApiError::unknown_webhook());
     }
-    state
-        .interactions
-        .values()
-        .find(|r| r.token == token && r.response.is_some())
+    // The token names its interaction: one lookup, not a scan of all of them.
+    crate::interactions::token_id(token)
+        .and_then(|id| state.interactions.get(&id))
+        .filter(|r| r.token == token && r.response.is_some())
         .cloned()
         .ok_or_else(ApiError::unknown_webhook)
 }
