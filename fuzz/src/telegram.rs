@@ -1,0 +1,516 @@
+//! `telegram_update`: the customer bot's conversation, the pure part of its
+//! update handler (`chatorder_telegram::conversation::handle`: session +
+//! message text / callback data / contact → replies, actions, next session),
+//! driven through whole conversations from arbitrary sessions.
+//!
+//! The input is a small script, so seeds read like real chats:
+//!
+//! ```text
+//! <session line>
+//! T 2 large hawaiian and a coke      a message (`\n` in it is a line break)
+//! B q:hawaiian_l:-1                  a button press with this callback data
+//! P 0                                press a button the last reply showed (n mod count)
+//! H 3                                press the 3rd most recent button shown so far
+//! C +1 555 0100                      the customer shared their phone number
+//! O                                  a sticker or photo
+//! placed                             the shell published the last place/update
+//! E 1042                             the shell loaded pending order 1042 into the cart (/edit)
+//! drop 7                             the shop removed catalog item 7 (mod count)
+//! ```
+//!
+//! The session line is the session as the bot stores it in Redis (JSON; what
+//! does not parse is an empty session, as `Store::load` does), or, when it
+//! does not start with `{`, a session built by `arbitrary` from its bytes.
+//! Any other line is read as a message. At most [`MAX_STEPS`] steps run.
+//!
+//! Invariants, at every step (those about the session only when the first
+//! session kept them, as every session the bot itself writes does):
+//! - it never panics;
+//! - replies have text; every button has a label and callback data of 1 to
+//!   64 bytes (Telegram's limit);
+//! - pressing a button the bot just showed is never answered "no longer
+//!   valid", "the menu has changed" or "checkout expired";
+//! - the cart holds each item once, 1 to `MAX_QTY` of it; a checkout stage
+//!   always has a non-empty cart; delivery addresses and notes are within
+//!   their limits; only the edit checkout runs while an order is being edited;
+//! - a place or update action carries exactly the cart of the summary the
+//!   customer confirmed (so never an empty one), for the checkout they
+//!   confirmed; a place action never happens while an order is being edited,
+//!   an update only for the order being edited;
+//! - a message action carries non-empty text.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use arbitrary::{Arbitrary, Unstructured};
+use chatorder_shared::domain::{Currency, Fulfilment, OrderNumber, Sku};
+use chatorder_shared::events::CatalogItem;
+use chatorder_telegram::conversation::{
+    self, Action, CartLine, Input, Keyboard, MAX_ADDRESS_CHARS, MAX_NOTE_CHARS, MAX_QTY, Outcome,
+    Session, Shop, Stage,
+};
+use chatorder_telegram::parse::Matcher;
+use chatorder_telegram::texts as t;
+use uuid::Uuid;
+
+use crate::catalogs;
+
+/// Steps per input: bounds the work of one run.
+pub const MAX_STEPS: usize = 48;
+
+struct Base {
+    items: Vec<CatalogItem>,
+    matcher: Matcher,
+}
+
+static BASE: LazyLock<Base> = LazyLock::new(|| {
+    let items = catalogs::pizzeria();
+    Base {
+        matcher: Matcher::new(&items),
+        items,
+    }
+});
+
+/// The checkout id an `arbitrary` session uses for `n`: few and predictable,
+/// so scripts can name them (`0190…00n`).
+pub fn checkout_id(n: u8) -> Uuid {
+    Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 | u128::from(n))
+}
+
+#[derive(Debug, Arbitrary)]
+struct ArbLine {
+    /// Index into the catalog; past its end, an item the shop no longer has.
+    item: u16,
+    qty: u8,
+}
+
+#[derive(Debug, Arbitrary)]
+enum ArbFulfilment {
+    Pickup,
+    Delivery(String),
+}
+
+#[derive(Debug, Arbitrary)]
+enum ArbStage {
+    Browsing,
+    Fulfilment(u8),
+    Address(u8),
+    Phone(u8, String),
+    Note(u8, ArbFulfilment),
+    Confirm(u8, ArbFulfilment, Option<String>),
+    ConfirmEdit(u8, u64),
+}
+
+/// A session as the bot could have written it: wrapper types, so the
+/// production crate needs no `arbitrary` derives.
+#[derive(Debug, Arbitrary)]
+struct ArbSession {
+    cart: Vec<ArbLine>,
+    stage: ArbStage,
+    phone: Option<String>,
+    last_checkout: Option<u8>,
+    editing: Option<u64>,
+}
+
+fn clip(s: &str, max: usize, fallback: &str) -> String {
+    let s: String = s.trim().chars().take(max).collect();
+    let s = s.trim();
+    if s.is_empty() {
+        fallback.to_owned()
+    } else {
+        s.to_owned()
+    }
+}
+
+fn fulfilment(f: &ArbFulfilment) -> Fulfilment {
+    match f {
+        ArbFulfilment::Pickup => Fulfilment::Pickup,
+        ArbFulfilment::Delivery(a) => Fulfilment::Delivery {
+            address: clip(a, MAX_ADDRESS_CHARS, "1 Main Street"),
+        },
+    }
+}
+
+impl ArbSession {
+    fn build(&self, items: &[CatalogItem]) -> Session {
+        let mut cart: Vec<CartLine> = Vec::new();
+        for line in &self.cart {
+            let sku = match items.get(usize::from(line.item)) {
+                Some(item) => item.sku.clone(),
+                None => Sku::parse(&format!("gone-{}", line.item)).expect("valid sku"),
+            };
+            if cart.iter().all(|l| l.sku != sku) {
+                cart.push(CartLine {
+                    sku,
+                    qty: 1 + u32::from(line.qty) % MAX_QTY,
+                });
+            }
+        }
+        let mut editing = self.editing.map(OrderNumber);
+        let stage = match &self.stage {
+            _ if cart.is_empty() => Stage::Browsing,
+            ArbStage::Browsing => Stage::Browsing,
+            ArbStage::ConfirmEdit(c, n) => {
+                editing = Some(OrderNumber(*n));
+                Stage::ConfirmEdit {
+                    checkout: checkout_id(*c),
+                    number: OrderNumber(*n),
+                }
+            }
+            // Only the edit checkout runs while an order is being edited.
+            _ if editing.is_some() => Stage::Browsing,
+            ArbStage::Fulfilment(c) => Stage::Fulfilment {
+                checkout: checkout_id(*c),
+            },
+            ArbStage::Address(c) => Stage::Address {
+                checkout: checkout_id(*c),
+            },
+            ArbStage::Phone(c, address) => Stage::Phone {
+                checkout: checkout_id(*c),
+                address: clip(address, MAX_ADDRESS_CHARS, "1 Main Street"),
+            },
+            ArbStage::Note(c, f) => Stage::Note {
+                checkout: checkout_id(*c),
+                fulfilment: fulfilment(f),
+            },
+            ArbStage::Confirm(c, f, note) => Stage::Confirm {
+                checkout: checkout_id(*c),
+                fulfilment: fulfilment(f),
+                note: note
+                    .as_deref()
+                    .map(|n| clip(n, MAX_NOTE_CHARS, "ring twice")),
+            },
+        };
+        Session {
+            cart,
+            stage,
+            phone: self.phone.as_deref().map(|p| p.chars().take(32).collect()),
+            last_checkout: self.last_checkout.map(checkout_id),
+            editing,
+        }
+    }
+}
+
+/// The session a script starts from.
+fn first_session(line: &str) -> Session {
+    if line.trim_start().starts_with('{') {
+        // What `Store::load` does with what Redis holds.
+        serde_json::from_str(line).unwrap_or_default()
+    } else {
+        let mut u = Unstructured::new(line.as_bytes());
+        ArbSession::arbitrary(&mut u)
+            .map(|s| s.build(&BASE.items))
+            .unwrap_or_default()
+    }
+}
+
+/// The session invariants; `Err` says which one broke.
+pub fn session_ok(s: &Session) -> Result<(), String> {
+    for (i, line) in s.cart.iter().enumerate() {
+        if !(1..=MAX_QTY).contains(&line.qty) {
+            return Err(format!("cart line {} × {}", line.qty, line.sku));
+        }
+        if s.cart[..i].iter().any(|l| l.sku == line.sku) {
+            return Err(format!("`{}` twice in the cart", line.sku));
+        }
+    }
+    if s.stage != Stage::Browsing && s.cart.is_empty() {
+        return Err(format!("checkout stage {:?} with an empty cart", s.stage));
+    }
+    let address_ok = |a: &str| !a.trim().is_empty() && a.chars().count() <= MAX_ADDRESS_CHARS;
+    let fulfilment_ok = |f: &Fulfilment| f.address().is_none_or(address_ok);
+    let ok = match &s.stage {
+        Stage::Browsing | Stage::Fulfilment { .. } | Stage::Address { .. } => true,
+        Stage::Phone { address, .. } => address_ok(address),
+        Stage::Note { fulfilment, .. } => fulfilment_ok(fulfilment),
+        Stage::Confirm {
+            fulfilment, note, ..
+        } => {
+            fulfilment_ok(fulfilment)
+                && note
+                    .as_deref()
+                    .is_none_or(|n| !n.is_empty() && n.chars().count() <= MAX_NOTE_CHARS)
+        }
+        Stage::ConfirmEdit { number, .. } => s.editing == Some(*number),
+    };
+    if !ok {
+        return Err(format!("bad stage {:?}", s.stage));
+    }
+    if s.editing.is_some() && !matches!(s.stage, Stage::Browsing | Stage::ConfirmEdit { .. }) {
+        return Err(format!(
+            "stage {:?} while editing order {:?}",
+            s.stage, s.editing
+        ));
+    }
+    Ok(())
+}
+
+fn checkout_of(stage: &Stage) -> Option<Uuid> {
+    match stage {
+        Stage::Browsing => None,
+        Stage::Fulfilment { checkout }
+        | Stage::Address { checkout }
+        | Stage::Phone { checkout, .. }
+        | Stage::Note { checkout, .. }
+        | Stage::Confirm { checkout, .. }
+        | Stage::ConfirmEdit { checkout, .. } => Some(*checkout),
+    }
+}
+
+fn buttons(out: &Outcome) -> Vec<String> {
+    out.replies
+        .iter()
+        .flat_map(|r| match &r.keyboard {
+            Keyboard::Inline(rows) => rows.iter().flatten().map(|(_, d)| d.clone()).collect(),
+            Keyboard::None | Keyboard::RequestContact => Vec::new(),
+        })
+        .collect()
+}
+
+/// One conversation being replayed.
+struct Run {
+    items: Vec<CatalogItem>,
+    /// `None` while the catalog is the base one.
+    matcher: Option<Matcher>,
+    session: Session,
+    /// Whether the first session kept the session invariants.
+    valid: bool,
+    /// Every button shown, oldest first.
+    shown: Vec<String>,
+    /// The buttons of the last step's replies.
+    fresh: Vec<String>,
+    /// The cart each confirm button was shown with, by checkout.
+    summaries: HashMap<Uuid, Vec<CartLine>>,
+    /// The last place/update action, for `placed`.
+    sent: Option<Uuid>,
+}
+
+fn shop<'a>(items: &'a [CatalogItem], matcher: Option<&'a Matcher>) -> Shop<'a> {
+    Shop {
+        name: "Fuzz Pizza",
+        currency: items
+            .first()
+            .map_or_else(|| Currency::parse("USD").expect("code"), |i| i.currency),
+        catalog: items,
+        matcher: matcher.unwrap_or(&BASE.matcher),
+    }
+}
+
+impl Run {
+    fn step(&mut self, line: &str) {
+        let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
+        let number = || rest.trim().parse::<u64>().unwrap_or(0);
+        let input = match word {
+            "T" => Input::Text(rest.replace("\\n", "\n")),
+            "B" => Input::Button(rest.to_owned()),
+            "C" => Input::Contact(rest.chars().take(32).collect()),
+            "O" if rest.is_empty() => Input::Other,
+            "P" | "H" => {
+                let pool: &[String] = if word == "P" && !self.fresh.is_empty() {
+                    &self.fresh
+                } else {
+                    &self.shown
+                };
+                let Some(len) = std::num::NonZeroUsize::new(pool.len()) else {
+                    return;
+                };
+                let i = usize::try_from(number() % len.get() as u64).unwrap_or(0);
+                let data = if word == "P" {
+                    pool[i].clone()
+                } else {
+                    pool[pool.len() - 1 - i].clone()
+                };
+                let fresh = self.fresh.contains(&data);
+                return self.handle(Input::Button(data), fresh);
+            }
+            "placed" => {
+                if let Some(id) = self.sent.take() {
+                    conversation::placed(&mut self.session, id);
+                }
+                self.fresh.clear();
+                return self.check_session("placed");
+            }
+            "E" => {
+                let lines = self.session.cart.clone();
+                conversation::start_edit(&mut self.session, OrderNumber(number()), lines);
+                self.fresh.clear();
+                return self.check_session("start_edit");
+            }
+            "drop" => {
+                if !self.items.is_empty() {
+                    let i = usize::try_from(number() % self.items.len() as u64).unwrap_or(0);
+                    self.items.remove(i);
+                    self.matcher = Some(Matcher::new(&self.items));
+                }
+                self.fresh.clear();
+                return;
+            }
+            _ => Input::Text(line.replace("\\n", "\n")),
+        };
+        self.handle(input, false);
+    }
+
+    fn handle(&mut self, input: Input, pressing_fresh: bool) {
+        let before = self.session.clone();
+        let what = format!("{input:?}");
+        let shop = shop(&self.items, self.matcher.as_ref());
+        let out = conversation::handle(&mut self.session, input, &shop, "Ada");
+        let ctx = || format!("after {what} from {before:?}");
+
+        for reply in &out.replies {
+            assert!(!reply.text.is_empty(), "a reply without text, {}", ctx());
+            if let Keyboard::Inline(rows) = &reply.keyboard {
+                for (label, data) in rows.iter().flatten() {
+                    assert!(!label.is_empty(), "a button without a label, {}", ctx());
+                    assert!(
+                        (1..=64).contains(&data.len()),
+                        "callback data {data:?} is {} bytes, {}",
+                        data.len(),
+                        ctx()
+                    );
+                }
+            }
+            if pressing_fresh {
+                for stale in [t::button_stale(), t::menu_stale(), t::checkout_expired()] {
+                    assert_ne!(
+                        reply.text,
+                        stale,
+                        "a button the bot had just shown was refused, {}",
+                        ctx()
+                    );
+                }
+            }
+        }
+
+        for action in &out.actions {
+            self.check_action(action, &before, &ctx);
+        }
+
+        let shown = buttons(&out);
+        for data in &shown {
+            if let Some(id) = data.strip_prefix("ok:") {
+                // The summary the customer confirms with this button.
+                if let Some(checkout) = checkout_of(&self.session.stage)
+                    && checkout.simple().to_string() == id
+                {
+                    self.summaries.insert(checkout, self.session.cart.clone());
+                }
+            }
+        }
+        self.shown.extend(shown.iter().cloned());
+        self.fresh = shown;
+        self.check_session(&what);
+    }
+
+    fn check_action(&mut self, action: &Action, before: &Session, ctx: &dyn Fn() -> String) {
+        let lines_ok = |checkout: &Uuid, lines: &[chatorder_shared::commands::LineRequest]| {
+            assert!(!lines.is_empty(), "an order with no lines, {}", ctx());
+            for l in lines {
+                assert!(
+                    (1..=MAX_QTY).contains(&l.qty) || !self.valid,
+                    "{} × {} sent, {}",
+                    l.qty,
+                    l.sku,
+                    ctx()
+                );
+            }
+            if let Some(summary) = self.summaries.get(checkout) {
+                let sent: Vec<(&Sku, u32)> = lines.iter().map(|l| (&l.sku, l.qty)).collect();
+                let shown: Vec<(&Sku, u32)> = summary.iter().map(|l| (&l.sku, l.qty)).collect();
+                assert_eq!(
+                    sent,
+                    shown,
+                    "the order sent is not the summary confirmed, {}",
+                    ctx()
+                );
+            }
+        };
+        match action {
+            Action::Place { id, order } => {
+                assert_eq!(
+                    checkout_of(&before.stage),
+                    Some(*id),
+                    "placed another checkout, {}",
+                    ctx()
+                );
+                if self.valid {
+                    assert!(
+                        before.editing.is_none(),
+                        "placed a new order while editing {:?}, {}",
+                        before.editing,
+                        ctx()
+                    );
+                    lines_ok(id, &order.lines);
+                    if let Fulfilment::Delivery { address } = &order.fulfilment {
+                        assert!(!address.trim().is_empty(), "no address, {}", ctx());
+                        assert!(address.chars().count() <= MAX_ADDRESS_CHARS);
+                    }
+                    if let Some(note) = &order.note {
+                        assert!(note.chars().count() <= MAX_NOTE_CHARS);
+                    }
+                }
+                assert_eq!(order.phone, before.phone);
+                self.sent = Some(*id);
+            }
+            Action::Update { id, number, lines } => {
+                assert_eq!(
+                    checkout_of(&before.stage),
+                    Some(*id),
+                    "updated from another checkout, {}",
+                    ctx()
+                );
+                if self.valid {
+                    assert_eq!(
+                        before.editing,
+                        Some(*number),
+                        "updated an order not being edited, {}",
+                        ctx()
+                    );
+                    lines_ok(id, lines);
+                }
+                self.sent = Some(*id);
+            }
+            Action::Message(_, text) => {
+                assert!(!text.trim().is_empty(), "an empty message, {}", ctx());
+            }
+            Action::Register
+            | Action::Edit(_)
+            | Action::Cancel(_)
+            | Action::ShowOrders
+            | Action::ShowStatus(_)
+            | Action::Reorder(_) => {}
+        }
+    }
+
+    fn check_session(&self, what: &str) {
+        if self.valid
+            && let Err(broken) = session_ok(&self.session)
+        {
+            panic!("{broken}, after {what}: {:?}", self.session);
+        }
+    }
+}
+
+/// The fuzz target.
+pub fn check(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let mut lines = text.split('\n');
+    let session = first_session(lines.next().unwrap_or_default());
+    let valid = session_ok(&session).is_ok();
+    let mut run = Run {
+        items: BASE.items.clone(),
+        matcher: None,
+        session,
+        valid,
+        shown: Vec::new(),
+        fresh: Vec::new(),
+        summaries: HashMap::new(),
+        sent: None,
+    };
+    for line in lines.take(MAX_STEPS) {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if !line.is_empty() {
+            run.step(line);
+        }
+    }
+}
