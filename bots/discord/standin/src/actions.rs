@@ -194,12 +194,16 @@ impl StandIn {
                 data,
                 message,
             };
-            fire(
+            let fired = fire(
                 s,
                 &trigger,
                 opener.source_message,
                 opener.command_name.clone(),
-            )
+            )?;
+            if let Some(r) = s.interactions.get_mut(&fired.get()) {
+                r.opened_by = Some(opener.id);
+            }
+            Ok(fired)
         })
     }
 
@@ -268,6 +272,7 @@ fn fire(
             original_edits: 0,
             followups: Vec::new(),
             modal_used: false,
+            opened_by: None,
         },
     );
     s.dispatch_guild("INTERACTION_CREATE", |_, _| Some(payload));

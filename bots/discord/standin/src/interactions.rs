@@ -44,6 +44,8 @@ pub(crate) struct InteractionRecord {
     pub(crate) followups: Vec<u64>,
     /// For a modal answer (type 9): whether the user already submitted it.
     pub(crate) modal_used: bool,
+    /// For a modal submit (type 5): the interaction whose answer opened the modal.
+    pub(crate) opened_by: Option<u64>,
 }
 
 impl InteractionRecord {

@@ -105,12 +105,49 @@ pub(crate) fn member(u: &User, with_user: bool, with_permissions: bool) -> Value
     m
 }
 
+/// The interaction a message answers, as `interaction` and `interaction_metadata` show it.
+pub(crate) struct Invoked {
+    pub(crate) id: u64,
+    pub(crate) kind: u8,
+    /// The command's name (empty for components and modals).
+    pub(crate) name: String,
+    pub(crate) user: User,
+    /// A component's message (`interacted_message_id`, which Discord always sends for type 3).
+    pub(crate) interacted_message: Option<u64>,
+    /// Set on follow-ups: the interaction's original response.
+    pub(crate) original_response: Option<u64>,
+    /// For a modal submit (type 5): the interaction that opened the modal.
+    pub(crate) triggered_by: Option<Box<Invoked>>,
+}
+
+/// Discord's `interaction_metadata`: its fields depend on the interaction's type.
+fn interaction_metadata(i: &Invoked) -> Value {
+    let mut meta = json!({
+        "id": id(i.id), "type": i.kind, "user": user(&i.user),
+        "authorizing_integration_owners": { "0": id(GUILD_ID) },
+    });
+    if let Some(original) = i.original_response {
+        meta["original_response_message_id"] = id(original);
+    }
+    if i.kind == 3 {
+        // Discord always names the component's message; a record without one still
+        // gets a well-formed object (serenity requires the field).
+        meta["interacted_message_id"] = id(i.interacted_message.unwrap_or(i.id));
+    }
+    if i.kind == 5
+        && let Some(opener) = &i.triggered_by
+    {
+        meta["triggering_interaction_metadata"] = interaction_metadata(opener);
+    }
+    meta
+}
+
 /// Who wrote a message, looked up by the caller.
 pub(crate) struct Authored<'a> {
     pub(crate) message: &'a StoredMessage,
     pub(crate) author: &'a User,
-    /// `(interaction id, type, command name, invoking user)` for interaction replies.
-    pub(crate) interaction: Option<(u64, u8, String, User)>,
+    /// For interaction replies: the interaction that the message answers.
+    pub(crate) interaction: Option<Invoked>,
     pub(crate) thread: Option<&'a Thread>,
 }
 
@@ -138,15 +175,12 @@ pub(crate) fn message(m: &Authored<'_>, gateway: bool) -> Value {
             "type": 0, "message_id": id(reply_to), "channel_id": id(msg.channel_id), "guild_id": id(GUILD_ID)
         });
     }
-    if let Some((interaction_id, kind, name, by)) = &m.interaction {
+    if let Some(i) = &m.interaction {
         v["webhook_id"] = id(APP_ID);
         v["application_id"] = id(APP_ID);
         v["interaction"] =
-            json!({ "id": id(*interaction_id), "type": kind, "name": name, "user": user(by) });
-        v["interaction_metadata"] = json!({
-            "id": id(*interaction_id), "type": kind, "user": user(by),
-            "authorizing_integration_owners": { "0": id(GUILD_ID) },
-        });
+            json!({ "id": id(i.id), "type": i.kind, "name": i.name, "user": user(&i.user) });
+        v["interaction_metadata"] = interaction_metadata(i);
     }
     if let Some(thread) = m.thread {
         v["thread"] = self::thread(thread);
@@ -310,7 +344,15 @@ mod tests {
         let authored = Authored {
             message: &stored,
             author: &bot_user(),
-            interaction: Some((7, 2, "board".into(), owner.clone())),
+            interaction: Some(Invoked {
+                id: 7,
+                kind: 2,
+                name: "board".into(),
+                user: owner.clone(),
+                interacted_message: None,
+                original_response: None,
+                triggered_by: None,
+            }),
             thread: Some(&thread),
         };
         let msg: m::Message = parse(message(&authored, true));
@@ -320,6 +362,50 @@ mod tests {
         assert_eq!(msg.guild_id, Some(m::GuildId::new(GUILD_ID)));
         assert!(msg.thread.is_some());
         let _: m::Message = parse(message(&authored, false));
+        // A follow-up to a button press, and the reply to a modal that a button opened:
+        // serenity needs `interacted_message_id` and `triggering_interaction_metadata`.
+        let button = Invoked {
+            id: 8,
+            kind: 3,
+            name: String::new(),
+            user: owner.clone(),
+            interacted_message: Some(stored.id),
+            original_response: Some(9),
+            triggered_by: None,
+        };
+        let followup = Authored {
+            interaction: Some(button),
+            ..authored
+        };
+        let msg: m::Message = parse(message(&followup, false));
+        match msg.interaction_metadata.as_deref() {
+            Some(m::MessageInteractionMetadata::Component(c)) => {
+                assert_eq!(c.interacted_message_id.get(), stored.id);
+                assert_eq!(c.original_response_message_id.map(|i| i.get()), Some(9));
+            }
+            other => panic!("not a component's metadata: {other:?}"),
+        }
+        let modal = Authored {
+            interaction: Some(Invoked {
+                id: 10,
+                kind: 5,
+                name: String::new(),
+                user: owner.clone(),
+                interacted_message: Some(stored.id),
+                original_response: None,
+                triggered_by: followup.interaction.map(Box::new),
+            }),
+            ..followup
+        };
+        let msg: m::Message = parse(message(&modal, true));
+        assert!(
+            matches!(
+                msg.interaction_metadata.as_deref(),
+                Some(m::MessageInteractionMetadata::ModalSubmit(_))
+            ),
+            "{:?}",
+            msg.interaction_metadata
+        );
         let ch: m::GuildChannel = parse(text_channel(ids::CHANNEL_ID, "board", None, 0));
         assert_eq!(ch.kind, m::ChannelType::Text);
         let th: m::GuildChannel = parse(self::thread(&thread));

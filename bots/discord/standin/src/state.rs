@@ -11,7 +11,7 @@ use crate::ids::{BOT_USER_ID, CHANNEL_ID, Snowflakes};
 use crate::interactions::InteractionRecord;
 use crate::model::{Call, InteractionReply, StoredMessage, Thread, User};
 use crate::ratelimit::RateLimitRule;
-use crate::render::{self, Authored};
+use crate::render::{self, Authored, Invoked};
 
 /// A guild text channel.
 #[derive(Clone, Debug)]
@@ -236,12 +236,14 @@ impl StandInState {
             .interaction_id
             .and_then(|id| self.interactions.get(&id))
             .map(|i| {
-                (
-                    i.id,
-                    i.kind,
-                    i.command_name.clone().unwrap_or_default(),
-                    self.user(i.user_id),
-                )
+                let mut invoked = self.invoked(i);
+                // A follow-up (any reply but the original) names the original response.
+                invoked.original_response = i.original.filter(|&o| o != m.id);
+                invoked.triggered_by = i
+                    .opened_by
+                    .and_then(|o| self.interactions.get(&o))
+                    .map(|o| Box::new(self.invoked(o)));
+                invoked
             });
         let thread = m.thread_id.and_then(|id| self.thread(id));
         render::message(
@@ -253,6 +255,19 @@ impl StandInState {
             },
             gateway,
         )
+    }
+
+    /// How a message shows the interaction `i` it answers (without follow-up or modal links).
+    fn invoked(&self, i: &InteractionRecord) -> Invoked {
+        Invoked {
+            id: i.id,
+            kind: i.kind,
+            name: i.command_name.clone().unwrap_or_default(),
+            user: self.user(i.user_id),
+            interacted_message: i.source_message,
+            original_response: None,
+            triggered_by: None,
+        }
     }
 
     /// Stores a new message written by the bot; the caller fills content and flags.
