@@ -7,7 +7,7 @@
 //! Training settings can be overridden for experiments: `--backend flex|ndarray`,
 //! `--loss poisson|mse_log1p`, `--epochs N`, `--batch N`, `--hidden N`, `--embedding N`,
 //! `--lr X`, `--patience N`, `--members N`, `--drop feature,feature`, `--valid-days N`, `--closed-weeks N`, `--seed N`,
-//! `--tz Europe/London`.
+//! `--point median|mean`, `--tz Europe/London`.
 
 use std::path::PathBuf;
 
@@ -47,6 +47,7 @@ fn main() -> anyhow::Result<()> {
             "--members" => cfg.members = value.parse().map_err(|e| bad(&e))?,
             "--drop" => cfg.drop_features = value.split(',').map(str::to_owned).collect(),
             "--seed" => cfg.seed = value.parse().map_err(|e| bad(&e))?,
+            "--point" => cfg.point = value.parse().map_err(|e| bad(&e))?,
             _ => bail!("unknown flag {flag}"),
         }
     }

@@ -9,11 +9,11 @@ use chrono::{Days, NaiveDate};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::accuracy::{Accumulator, ByPredictor, Levels, Score, naive_scales};
+use crate::accuracy::{Accumulator, ByPredictor, Levels, Point, Score, naive_scales};
 use crate::features::History;
-use crate::forecast::{Estimate, Predictor};
+use crate::forecast::{Dispersion, Estimate, MomentSums, Predictor};
 use crate::grid::Grid;
-use crate::model::{DemandModel, TrainConfig};
+use crate::model::{DemandModel, PointForecast, TrainConfig};
 use crate::sales::Sales;
 
 /// The outcome of [`evaluate`]. Serialises to exactly
@@ -35,8 +35,15 @@ pub struct Details {
     pub test_from: NaiveDate,
     pub test_to: NaiveDate,
     pub test_days: usize,
-    /// Share of actuals inside the model's 10–90% Poisson intervals, per level.
+    /// Share of actuals inside the model's 10–90% intervals, per level.
     pub coverage: Levels<f64>,
+    /// The model's dispersion per level (0: Poisson), fitted on its validation days.
+    pub dispersion: Dispersion,
+    /// What the model's scores are of.
+    pub point: PointForecast,
+    /// Every predictor on its expected values, and every one on its medians.
+    pub means: Levels<ByPredictor>,
+    pub medians: Levels<ByPredictor>,
     pub epochs_run: usize,
     pub best_epochs: Vec<usize>,
     pub train_rows: usize,
@@ -49,10 +56,19 @@ pub struct Details {
 /// The scores of a backtest over a range of days.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Backtest {
+    /// The model's point forecast (see [`crate::model::PointForecast`])
+    /// against the baselines' values.
     pub scores: Levels<ByPredictor>,
+    /// Every predictor scored on its expected values.
+    pub means: Levels<ByPredictor>,
+    /// Every predictor scored on its medians (the baselines' Poisson ones).
+    pub medians: Levels<ByPredictor>,
     /// Share of actuals inside the model's 10–90% intervals (item-hour counts
     /// only the model's trading hours).
     pub coverage: Levels<f64>,
+    /// The dispersion of the model's errors on these days (what
+    /// [`DemandModel::train`] keeps from its validation days).
+    pub fitted: Dispersion,
     pub days: usize,
 }
 
@@ -82,6 +98,10 @@ pub fn evaluate(sales: &Sales, test_from: NaiveDate, cfg: &TrainConfig) -> anyho
             test_to: sales.last_date(),
             test_days: test.days,
             coverage: test.coverage,
+            dispersion: model.meta().dispersion,
+            point: model.meta().config.point,
+            means: test.means,
+            medians: test.medians,
             epochs_run: m.epochs_run,
             best_epochs: m.best_epochs.clone(),
             train_rows: m.train_rows,
@@ -116,65 +136,96 @@ pub fn score_days(
         Predictor::SeasonalNaive,
         Predictor::Mean28,
     ];
-    let mut acc: [Accumulator; 3] = Default::default();
+    let alpha = model.meta().dispersion;
+    let mut means: [Accumulator; 3] = Default::default();
+    let mut medians: [Accumulator; 3] = Default::default();
+    let mut moments = Levels::<MomentSums>::default();
     let mut inside = [0usize; 3];
     let mut cells = [0usize; 3];
     let mut days = 0;
     let mut date = from;
     while date <= to {
         let actual = Grid::actual(sales, date);
-        for (p, a) in predictors.iter().zip(acc.iter_mut()) {
+        for ((p, mean), median) in predictors.iter().zip(&mut means).zip(&mut medians) {
             let forecast = p.hourly_means(&history, date)?;
-            a.add_day(&actual, &forecast);
+            mean.add_day(&actual, &forecast, Point::Mean);
+            median.add_day(&actual, &forecast, Point::Median(p.dispersion()));
             if let Predictor::Model(m) = p {
-                count_coverage(&actual, &forecast, &m.meta().hours, &mut inside, &mut cells);
+                count_coverage(
+                    &actual,
+                    &forecast,
+                    &m.meta().hours,
+                    &alpha,
+                    &mut inside,
+                    &mut cells,
+                );
+                moments.add_day(&actual, &forecast);
             }
         }
         days += 1;
         date = date + Days::new(1);
     }
     let scales = naive_scales(sales, from);
-    let [m, s, a] = acc.map(|a| a.scores(&scales));
-    let by = |f: fn(&Levels<Score>) -> Score| ByPredictor {
-        model: f(&m),
-        seasonal_naive: f(&s),
-        mean_28d: f(&a),
+    let by = |[m, s, a]: [Levels<Score>; 3]| {
+        let level = |f: fn(&Levels<Score>) -> Score| ByPredictor {
+            model: f(&m),
+            seasonal_naive: f(&s),
+            mean_28d: f(&a),
+        };
+        Levels {
+            item_day: level(|l| l.item_day),
+            item_hour: level(|l| l.item_hour),
+            store_day: level(|l| l.store_day),
+        }
+    };
+    let means = by(means.map(|a| a.scores(&scales)));
+    let medians = by(medians.map(|a| a.scores(&scales)));
+    let headline = |mean: ByPredictor, median: ByPredictor| ByPredictor {
+        model: match model.meta().config.point {
+            PointForecast::Median => median.model,
+            PointForecast::Mean => mean.model,
+        },
+        ..mean
     };
     let share = |i: usize| inside[i] as f64 / cells[i] as f64;
     Ok(Backtest {
         scores: Levels {
-            item_day: by(|l| l.item_day),
-            item_hour: by(|l| l.item_hour),
-            store_day: by(|l| l.store_day),
+            item_day: headline(means.item_day, medians.item_day),
+            item_hour: headline(means.item_hour, medians.item_hour),
+            store_day: headline(means.store_day, medians.store_day),
         },
+        means,
+        medians,
         coverage: Levels {
             item_day: share(0),
             item_hour: share(1),
             store_day: share(2),
         },
+        fitted: moments.dispersion(),
         days,
     })
 }
 
-/// Counts actuals inside the Poisson intervals at item-day, item-hour (trading hours) and store-day.
+/// Counts actuals inside the 10–90% intervals at item-day, item-hour (trading hours) and store-day.
 fn count_coverage(
     actual: &Grid,
     forecast: &Grid,
     hours: &[usize],
+    alpha: &Dispersion,
     inside: &mut [usize; 3],
     cells: &mut [usize; 3],
 ) {
-    let mut tally = |level: usize, a: f64, mean: f64| {
+    let mut tally = |level: usize, a: f64, mean: f64, alpha: f64| {
         cells[level] += 1;
-        inside[level] += usize::from(Estimate::poisson(mean).covers(a));
+        inside[level] += usize::from(Estimate::negative_binomial(mean, alpha).covers(a));
     };
     for (a, f) in actual.cells.iter().zip(&forecast.cells) {
-        tally(0, a.iter().sum(), f.iter().sum());
+        tally(0, a.iter().sum(), f.iter().sum(), alpha.item_day);
         for &h in hours {
-            tally(1, a[h], f[h]);
+            tally(1, a[h], f[h], alpha.item_hour);
         }
     }
-    tally(2, actual.store_day(), forecast.store_day());
+    tally(2, actual.store_day(), forecast.store_day(), alpha.store_day);
 }
 
 impl fmt::Display for Report {
@@ -216,6 +267,40 @@ impl fmt::Display for Report {
                 "",
                 (by.model.wape / best - 1.0) * 100.0,
                 cover * 100.0
+            )?;
+        }
+        let a = &d.dispersion;
+        let point = match d.point {
+            PointForecast::Median => "the median of its predictive distribution",
+            PointForecast::Mean => "its expected value",
+        };
+        writeln!(
+            f,
+            "The model's point forecast is {point}: negative binomial, dispersion {:.3} item-day, {:.3} item-hour, {:.3} store-day (0 = Poisson). The baselines are their values.",
+            a.item_day, a.item_hour, a.store_day
+        )?;
+        writeln!(
+            f,
+            "Every predictor on the same footing (WAPE item-day / item-hour / store-day):"
+        )?;
+        for (what, l) in [
+            ("expected values", &d.means),
+            ("medians (baselines Poisson)", &d.medians),
+        ] {
+            let row = |p: fn(&ByPredictor) -> Score| {
+                format!(
+                    "{:.3} / {:.3} / {:.3}",
+                    p(&l.item_day).wape,
+                    p(&l.item_hour).wape,
+                    p(&l.store_day).wape
+                )
+            };
+            writeln!(
+                f,
+                "  {what:<28} model {}; seasonal naive {}; 28-day mean {}",
+                row(|b| b.model),
+                row(|b| b.seasonal_naive),
+                row(|b| b.mean_28d)
             )?;
         }
         let v = &d.validation;

@@ -1,14 +1,22 @@
-//! Forecasting one day: per item and hour an expected number of units with a
-//! 10th–90th percentile interval, and each item's day total, from the model or a baseline.
+//! Forecasting one day: per item and hour an expected number of units, the
+//! most likely number (the median) and a 10th–90th percentile interval, and
+//! the same for each item's day and the shop's day, from the model or a baseline.
 //!
-//! Intervals are Poisson quantiles of the predicted mean (a day total is the
-//! sum of its hours, so it is Poisson with the summed mean). They assume the
-//! mean is right and sales are independent; `evaluate` reports how often
-//! actual sales fell inside them, which is the check on that assumption.
+//! Every figure comes from a predictive distribution per cell: a negative
+//! binomial with the predicted mean and variance `mean + α·mean²`, where the
+//! dispersion α of each level (item-hour, item-day, store-day) is fitted on
+//! the model's validation days ([`Dispersion::fit`]). With α = 0 it is the
+//! Poisson distribution, which is what the baselines use. `evaluate` reports
+//! how often actual sales fell inside the intervals, the check on α.
+//!
+//! The median is the point forecast for absolute error (WAPE, MASE): it is
+//! what minimises the expected absolute error, where the mean minimises the
+//! squared one. Sums (the shop's expected orders, revenue) use the mean.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::accuracy::Levels;
 use crate::baselines;
 use crate::features::History;
 use crate::grid::Grid;
@@ -48,20 +56,93 @@ impl Predictor<'_> {
     }
 }
 
-/// An expected value and its 10th–90th percentile interval, in units.
+/// The dispersion α of each level's predictive distribution (variance =
+/// mean + α·mean²); zero everywhere is Poisson.
+pub type Dispersion = Levels<f64>;
+
+/// Poisson at every level: what the baselines use, and a model whose
+/// validation days could not be fitted.
+pub const POISSON: Dispersion = Levels {
+    item_day: 0.0,
+    item_hour: 0.0,
+    store_day: 0.0,
+};
+
+/// Sums for fitting α by the method of moments at one level.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MomentSums {
+    /// Σ ((actual − mean)² − mean)
+    excess: f64,
+    /// Σ mean²
+    mean_sq: f64,
+}
+
+impl MomentSums {
+    /// One cell; cells forecast as zero (closed, or never sold) say nothing about spread.
+    pub fn add(&mut self, actual: f64, mean: f64) {
+        if mean > 0.0 && mean.is_finite() && actual.is_finite() {
+            self.excess += (actual - mean).powi(2) - mean;
+            self.mean_sq += mean * mean;
+        }
+    }
+
+    /// α = Σ((y − μ)² − μ) / Σμ², at least 0 (no spread below Poisson) and at most 10.
+    pub fn alpha(&self) -> f64 {
+        if self.mean_sq > 0.0 {
+            (self.excess / self.mean_sq).clamp(0.0, 10.0)
+        } else {
+            0.0
+        }
+    }
+}
+
+impl Levels<MomentSums> {
+    /// Adds one day of actuals against forecast means.
+    pub fn add_day(&mut self, actual: &Grid, mean: &Grid) {
+        for (a, m) in actual.cells.iter().zip(&mean.cells) {
+            for (&ah, &mh) in a.iter().zip(m) {
+                self.item_hour.add(ah, mh);
+            }
+            self.item_day.add(a.iter().sum(), m.iter().sum());
+        }
+        self.store_day.add(actual.store_day(), mean.store_day());
+    }
+
+    /// The fitted dispersion of each level.
+    pub fn dispersion(&self) -> Dispersion {
+        Levels {
+            item_day: self.item_day.alpha(),
+            item_hour: self.item_hour.alpha(),
+            store_day: self.store_day.alpha(),
+        }
+    }
+}
+
+/// An expected value, the most likely value (median) and the 10th–90th
+/// percentile interval, in units.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
     pub mean: f64,
+    /// The median: the point forecast when errors are counted in units.
+    #[serde(default)]
+    pub p50: u32,
     pub p10: u32,
     pub p90: u32,
 }
 
 impl Estimate {
     pub fn poisson(mean: f64) -> Self {
+        Self::negative_binomial(mean, 0.0)
+    }
+
+    /// Quantiles of a negative binomial with this mean and dispersion α
+    /// (variance mean + α·mean²; α = 0 is Poisson).
+    pub fn negative_binomial(mean: f64, alpha: f64) -> Self {
         Self {
             mean,
-            p10: poisson_quantile(mean, LOWER),
-            p90: poisson_quantile(mean, UPPER),
+            p10: count_quantile(mean, alpha, LOWER),
+            p50: count_quantile(mean, alpha, 0.5),
+            p90: count_quantile(mean, alpha, UPPER),
         }
     }
 
@@ -94,11 +175,22 @@ pub struct DayForecast {
     pub date: NaiveDate,
     /// `model`, `seasonal_naive` or `mean_28d`.
     pub predictor: String,
-    /// `poisson`: how the intervals were made.
+    /// `poisson` or `negative binomial`: the distribution behind the median and interval.
     pub interval: String,
     pub store: Estimate,
     /// Every item of the sales table, busiest first.
     pub items: Vec<ItemForecast>,
+}
+
+impl Predictor<'_> {
+    /// The dispersion of this predictor's distributions: the model's fitted
+    /// one, Poisson for the baselines.
+    pub fn dispersion(&self) -> Dispersion {
+        match self {
+            Self::Model(m) => m.meta().dispersion,
+            Self::SeasonalNaive | Self::Mean28 => POISSON,
+        }
+    }
 }
 
 /// Forecasts `date` (typically tomorrow) from every sale before it.
@@ -109,25 +201,37 @@ pub fn forecast_day(
 ) -> anyhow::Result<DayForecast> {
     let history = History::new(sales);
     let grid = predictor.hourly_means(&history, date)?;
-    Ok(day_forecast(predictor.name(), sales, &grid, date))
+    Ok(day_forecast(
+        predictor.name(),
+        &predictor.dispersion(),
+        sales,
+        &grid,
+        date,
+    ))
 }
 
-/// Turns a grid of hourly means into a [`DayForecast`].
-pub fn day_forecast(predictor: &str, sales: &Sales, grid: &Grid, date: NaiveDate) -> DayForecast {
+/// Turns a grid of hourly means into a [`DayForecast`] with distributions of dispersion `alpha`.
+pub fn day_forecast(
+    predictor: &str,
+    alpha: &Dispersion,
+    sales: &Sales,
+    grid: &Grid,
+    date: NaiveDate,
+) -> DayForecast {
     let mut items: Vec<ItemForecast> = sales
         .items()
         .iter()
         .zip(&grid.cells)
         .map(|(sku, row)| ItemForecast {
             sku: sku.clone(),
-            day: Estimate::poisson(row.iter().sum()),
+            day: Estimate::negative_binomial(row.iter().sum(), alpha.item_day),
             hours: row
                 .iter()
                 .enumerate()
                 .filter(|(_, m)| **m > 0.0)
                 .map(|(hour, &m)| HourForecast {
                     hour,
-                    units: Estimate::poisson(m),
+                    units: Estimate::negative_binomial(m, alpha.item_hour),
                 })
                 .collect(),
         })
@@ -141,10 +245,41 @@ pub fn day_forecast(predictor: &str, sales: &Sales, grid: &Grid, date: NaiveDate
     DayForecast {
         date,
         predictor: predictor.to_owned(),
-        interval: "poisson".to_owned(),
-        store: Estimate::poisson(grid.store_day()),
+        interval: if *alpha == POISSON {
+            "poisson".to_owned()
+        } else {
+            "negative binomial".to_owned()
+        },
+        store: Estimate::negative_binomial(grid.store_day(), alpha.store_day),
         items,
     }
+}
+
+/// The smallest `k` with P(X ≤ k) ≥ `q` for X negative binomial with this
+/// mean and variance `mean + alpha·mean²` (Poisson when `alpha` is 0).
+pub fn count_quantile(mean: f64, alpha: f64, q: f64) -> u32 {
+    if alpha.is_nan() || alpha <= 0.0 || mean.is_nan() || mean <= 0.0 {
+        return poisson_quantile(mean, q);
+    }
+    let r = 1.0 / alpha;
+    // P(0) = (r / (r + μ))^r; P(k+1) = P(k) · (k + r) / (k + 1) · μ / (r + μ).
+    let p0 = r * (r / (r + mean)).ln();
+    if p0 < -700.0 {
+        // P(0) underflows: normal approximation with the same variance.
+        let z = normal_quantile(q);
+        let sd = (mean + alpha * mean * mean).sqrt();
+        return (mean + z * sd + 0.5).floor().max(0.0) as u32;
+    }
+    let ratio = mean / (r + mean);
+    let mut p = p0.exp();
+    let mut cdf = p;
+    let mut k = 0u32;
+    while cdf < q && k < 100_000 {
+        p *= (f64::from(k) + r) / f64::from(k + 1) * ratio;
+        k += 1;
+        cdf += p;
+    }
+    k
 }
 
 /// The smallest `k` with P(X ≤ k) ≥ `q` for X ~ Poisson(`mean`).
@@ -198,6 +333,40 @@ mod tests {
     }
 
     #[test]
+    fn negative_binomial_quantiles_match_tables() {
+        // α = 1, mean 2: geometric with p = 1/3, P(k) = (1/3)(2/3)^k:
+        // P(≤0) = 0.333, P(≤1) = 0.556, P(≤4) = 0.868, P(≤5) = 0.912.
+        assert_eq!(count_quantile(2.0, 1.0, 0.1), 0);
+        assert_eq!(count_quantile(2.0, 1.0, 0.5), 1);
+        assert_eq!(count_quantile(2.0, 1.0, 0.9), 5);
+        // α = 0 is Poisson; Poisson(2) has P(≤3) = 0.857, P(≤4) = 0.947.
+        assert_eq!(count_quantile(2.0, 0.0, 0.9), 4);
+        // Tiny α is nearly Poisson; a huge mean takes the normal branch.
+        assert_eq!(count_quantile(10.0, 1e-9, 0.9), 14);
+        let big = count_quantile(1e6, 0.01, 0.9);
+        let sd = (1e6_f64 + 0.01 * 1e12).sqrt();
+        let normal = 1e6 + 1.2816 * sd;
+        assert!((f64::from(big) - normal).abs() < 0.001 * normal, "{big}");
+        assert_eq!(count_quantile(0.0, 1.0, 0.9), 0);
+    }
+
+    #[test]
+    fn dispersion_is_fitted_by_moments() {
+        let mut m = MomentSums::default();
+        // Poisson-like spread (squared error = mean) gives 0, never below.
+        m.add(3.0, 2.0);
+        m.add(1.0, 2.0);
+        m.add(5.0, 0.0); // a zero forecast is ignored
+        assert!(m.alpha().abs() < 1e-12, "{}", m.alpha());
+        // An error of 4 on a mean of 2 adds 16 − 2 to the excess and 4 to Σμ²,
+        // pooled with the two cells above.
+        m.add(6.0, 2.0);
+        let expected = ((1.0 - 2.0) + (1.0 - 2.0) + (16.0 - 2.0)) / 12.0;
+        assert!((m.alpha() - expected).abs() < 1e-12, "{}", m.alpha());
+        assert_eq!(MomentSums::default().alpha(), 0.0);
+    }
+
+    #[test]
     fn a_day_forecast_sums_hours_and_ranks_items() {
         let d = |s: &str| s.parse::<NaiveDate>().expect("valid");
         let sales =
@@ -206,7 +375,7 @@ mod tests {
         let mut grid = Grid::zeros(2);
         grid.cells[1][12] = 0.5;
         grid.cells[1][13] = 0.5;
-        let f = day_forecast("model", &sales, &grid, d("2015-01-02"));
+        let f = day_forecast("model", &POISSON, &sales, &grid, d("2015-01-02"));
         assert_eq!(f.items[0].sku, "b", "busiest first");
         assert_eq!(f.items[0].day, Estimate::poisson(1.0));
         assert_eq!(f.items[0].hours.len(), 2);

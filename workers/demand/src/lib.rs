@@ -19,7 +19,7 @@ pub mod worker;
 pub use accuracy::{ByPredictor, Levels, Score};
 pub use evaluate::{Report, evaluate, evaluate_orders};
 pub use forecast::{DayForecast, Estimate, Predictor, forecast_day};
-pub use model::{DemandModel, ModelMeta, TrainConfig};
+pub use model::{DemandModel, ModelMeta, PointForecast, TrainConfig};
 pub use net::{Backend, Loss};
 pub use promotion::{Decision, Serve, decide};
 pub use sales::Sales;

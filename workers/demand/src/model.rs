@@ -50,6 +50,32 @@ pub struct TrainConfig {
     pub members: usize,
     /// Seeds weight initialisation and the shuffling of rows.
     pub seed: u64,
+    /// Which figure of its forecast distribution the model is scored on.
+    pub point: PointForecast,
+}
+
+/// The model's point forecast: what its WAPE and MASE are computed from, in
+/// validation (and so promotion) and in `evaluate`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PointForecast {
+    /// The median of the predictive distribution: the forecast with the
+    /// least expected absolute error, which is what WAPE and MASE count.
+    #[default]
+    Median,
+    /// The expected value (the network's output).
+    Mean,
+}
+
+impl std::str::FromStr for PointForecast {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "median" => Ok(Self::Median),
+            "mean" => Ok(Self::Mean),
+            _ => Err(format!("unknown point forecast `{s}` (median or mean)")),
+        }
+    }
 }
 
 impl Default for TrainConfig {
@@ -69,6 +95,7 @@ impl Default for TrainConfig {
             drop_features: Vec::new(),
             members: 5,
             seed: 42,
+            point: PointForecast::Median,
         }
     }
 }
@@ -129,6 +156,11 @@ pub struct ModelMeta {
     pub metrics: TrainMetrics,
     /// Model and baselines scored on the validation days (the input to promotion).
     pub validation: Levels<ByPredictor>,
+    /// The dispersion α of the model's errors per level (variance = mean +
+    /// α·mean²), fitted on the validation days; 0 (Poisson) in sidecars from
+    /// before it was fitted.
+    #[serde(default)]
+    pub dispersion: Levels<f64>,
 }
 
 /// A trained model, ready to forecast.
@@ -447,10 +479,16 @@ impl DemandModel {
                 },
                 // filled in just below, once the model can forecast
                 validation: Levels::default(),
+                dispersion: Levels::default(),
             },
         };
+        // First the spread of its errors on the validation days, then its
+        // scores there with intervals and medians of that spread.
+        let last = sales.last_date();
+        model.meta.dispersion =
+            crate::evaluate::score_days(&model, sales, valid_from, last)?.fitted;
         model.meta.validation =
-            crate::evaluate::score_days(&model, sales, valid_from, sales.last_date())?.scores;
+            crate::evaluate::score_days(&model, sales, valid_from, last)?.scores;
         Ok(model)
     }
 

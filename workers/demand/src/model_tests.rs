@@ -42,6 +42,14 @@ fn train_save_load_gives_identical_predictions() {
         (l.data_from, l.data_to, l.valid_from),
         (m.data_from, m.data_to, m.valid_from)
     );
+    // The fitted spread shapes every interval and median: kept to the ulp.
+    for (a, b) in [
+        (l.dispersion.item_day, m.dispersion.item_day),
+        (l.dispersion.item_hour, m.dispersion.item_hour),
+        (l.dispersion.store_day, m.dispersion.store_day),
+    ] {
+        assert!(a.is_finite() && a >= 0.0 && (a - b).abs() <= 1e-12 * b.max(1.0));
+    }
 
     let history = History::new(&sales);
     let tomorrow = sales.last_date() + Days::new(1);
@@ -93,6 +101,40 @@ fn forecasting_tomorrow_with_the_model_gives_intervals_around_means() {
         assert!(f64::from(item.day.p10) <= item.day.mean.ceil());
         assert!(f64::from(item.day.p90) >= item.day.mean.floor());
     }
+}
+
+#[test]
+fn the_model_is_scored_on_its_median_and_the_baselines_on_their_values() {
+    let sales = synthetic(40);
+    let median = DemandModel::train(&sales, &TrainConfig::tiny()).expect("trains");
+    let mean = DemandModel::train(
+        &sales,
+        &TrainConfig {
+            point: crate::model::PointForecast::Mean,
+            ..TrainConfig::tiny()
+        },
+    )
+    .expect("trains");
+    let from = sales.last_date() - Days::new(6);
+    let to = sales.last_date();
+    let a = crate::evaluate::score_days(&median, &sales, from, to).expect("scores");
+    let b = crate::evaluate::score_days(&mean, &sales, from, to).expect("scores");
+    // Same networks (same seed), so the same means and medians…
+    assert_eq!((a.means, a.medians), (b.means, b.medians));
+    // …and the headline takes the model's median or mean as configured,
+    // the baselines always as they are.
+    assert_eq!(a.scores.item_day.model, a.medians.item_day.model);
+    assert_eq!(b.scores.item_day.model, b.means.item_day.model);
+    for s in [&a.scores, &b.scores] {
+        assert_eq!(s.item_day.mean_28d, a.means.item_day.mean_28d);
+        assert_eq!(s.store_day.seasonal_naive, a.means.store_day.seasonal_naive);
+    }
+    // A median is a whole number of units: a different figure from the mean.
+    assert_ne!(a.medians.item_hour.model, a.means.item_hour.model);
+    // Validation (what promotion reads) is scored the same way.
+    let v =
+        crate::evaluate::score_days(&median, &sales, median.meta().valid_from, to).expect("scores");
+    assert_eq!(median.meta().validation, v.scores);
 }
 
 #[test]
