@@ -66,10 +66,26 @@ pub struct Backtest {
     /// Share of actuals inside the model's 10–90% intervals (item-hour counts
     /// only the model's trading hours).
     pub coverage: Levels<f64>,
-    /// The dispersion of the model's errors on these days (what
-    /// [`DemandModel::train`] keeps from its validation days).
-    pub fitted: Dispersion,
     pub days: usize,
+}
+
+/// The dispersion of the model's errors per level on `from..=to` (what
+/// [`DemandModel::train`] keeps from its validation days), each day forecast
+/// from the sales before it.
+pub fn fit_dispersion(
+    model: &DemandModel,
+    sales: &Sales,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> anyhow::Result<Dispersion> {
+    let history = History::new(sales);
+    let mut moments = Levels::<MomentSums>::default();
+    let mut date = from;
+    while date <= to {
+        moments.add_day(&Grid::actual(sales, date), &model.predict(&history, date)?);
+        date = date + Days::new(1);
+    }
+    Ok(moments.dispersion())
 }
 
 /// Reads nothing but `sales`: trains on the days before `test_from`, then
@@ -139,7 +155,6 @@ pub fn score_days(
     let alpha = model.meta().dispersion;
     let mut means: [Accumulator; 3] = Default::default();
     let mut medians: [Accumulator; 3] = Default::default();
-    let mut moments = Levels::<MomentSums>::default();
     let mut inside = [0usize; 3];
     let mut cells = [0usize; 3];
     let mut days = 0;
@@ -159,7 +174,6 @@ pub fn score_days(
                     &mut inside,
                     &mut cells,
                 );
-                moments.add_day(&actual, &forecast);
             }
         }
         days += 1;
@@ -201,7 +215,6 @@ pub fn score_days(
             item_hour: share(1),
             store_day: share(2),
         },
-        fitted: moments.dispersion(),
         days,
     })
 }

@@ -485,8 +485,7 @@ impl DemandModel {
         // First the spread of its errors on the validation days, then its
         // scores there with intervals and medians of that spread.
         let last = sales.last_date();
-        model.meta.dispersion =
-            crate::evaluate::score_days(&model, sales, valid_from, last)?.fitted;
+        model.meta.dispersion = crate::evaluate::fit_dispersion(&model, sales, valid_from, last)?;
         model.meta.validation =
             crate::evaluate::score_days(&model, sales, valid_from, last)?.scores;
         Ok(model)
