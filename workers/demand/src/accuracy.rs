@@ -4,12 +4,12 @@
 //! item that sells twice a month would otherwise dominate the average with a
 //! huge or undefined ratio.
 //! - WAPE = Σ|actual − forecast| / Σ actual.
+//! - MASE = MAE / (in-sample MAE of the seasonal naive 7-day forecast over the
+//!   training period, at the same level). Below 1: better than repeating last week.
 //!
 //! The forecast scored is a [`Point`] of each cell's predictive distribution:
 //! the mean (what the baselines are), or the median, which is what minimises
 //! absolute error and so the point forecast a probabilistic model gives for WAPE.
-//! - MASE = MAE / (in-sample MAE of the seasonal naive 7-day forecast over the
-//!   training period, at the same level). Below 1: better than repeating last week.
 
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -39,6 +39,66 @@ pub struct Levels<T> {
     pub item_day: T,
     pub item_hour: T,
     pub store_day: T,
+}
+
+/// One of the three levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    ItemDay,
+    ItemHour,
+    StoreDay,
+}
+
+impl<T> Levels<T> {
+    pub fn get(&self, level: Level) -> &T {
+        match level {
+            Level::ItemDay => &self.item_day,
+            Level::ItemHour => &self.item_hour,
+            Level::StoreDay => &self.store_day,
+        }
+    }
+
+    pub fn get_mut(&mut self, level: Level) -> &mut T {
+        match level {
+            Level::ItemDay => &mut self.item_day,
+            Level::ItemHour => &mut self.item_hour,
+            Level::StoreDay => &mut self.store_day,
+        }
+    }
+}
+
+/// Every hour of the day, for [`visit_levels`].
+pub const ALL_HOURS: [usize; HOURS] = {
+    let mut h = [0; HOURS];
+    let mut i = 0;
+    while i < HOURS {
+        h[i] = i;
+        i += 1;
+    }
+    h
+};
+
+/// Calls `f(level, actual, forecast)` for every cell of one day at every
+/// level: each item's `hours`, each item's day, then the shop's day. Both
+/// grids must be in the same item order.
+pub fn visit_levels(
+    actual: &Grid,
+    forecast: &Grid,
+    hours: &[usize],
+    mut f: impl FnMut(Level, f64, f64),
+) {
+    assert_eq!(
+        actual.cells.len(),
+        forecast.cells.len(),
+        "grids of one sales table"
+    );
+    for (a, m) in actual.cells.iter().zip(&forecast.cells) {
+        for &h in hours {
+            f(Level::ItemHour, a[h], m[h]);
+        }
+        f(Level::ItemDay, a.iter().sum(), m.iter().sum());
+    }
+    f(Level::StoreDay, actual.store_day(), forecast.store_day());
 }
 
 /// Weighted absolute percentage error; NaN when nothing was sold.
@@ -72,10 +132,10 @@ pub enum Point {
 }
 
 impl Point {
-    fn value(self, mean: f64, alpha: impl Fn(&Levels<f64>) -> f64) -> f64 {
+    fn value(self, mean: f64, level: Level) -> f64 {
         match self {
             Self::Mean => mean,
-            Self::Median(a) => f64::from(count_quantile(mean, alpha(&a), 0.5)),
+            Self::Median(a) => f64::from(count_quantile(mean, *a.get(level), 0.5)),
         }
     }
 }
@@ -109,48 +169,34 @@ impl Tally {
 
 /// Accumulates one predictor's errors day by day at all three levels.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Accumulator {
-    item_day: Tally,
-    item_hour: Tally,
-    store_day: Tally,
-}
+pub struct Accumulator(Levels<Tally>);
 
 impl Accumulator {
     /// Adds one day, scoring `point` of the forecast means' distributions;
     /// both grids must be in the same item order.
     pub fn add_day(&mut self, actual: &Grid, forecast: &Grid, point: Point) {
-        assert_eq!(
-            actual.cells.len(),
-            forecast.cells.len(),
-            "grids of one sales table"
-        );
-        for (a, f) in actual.cells.iter().zip(&forecast.cells) {
-            for h in 0..HOURS {
-                self.item_hour
-                    .add(a[h], point.value(f[h], |l: &Levels<f64>| l.item_hour));
-            }
-            let day = point.value(f.iter().sum(), |l: &Levels<f64>| l.item_day);
-            self.item_day.add(a.iter().sum(), day);
-        }
-        let store = point.value(forecast.store_day(), |l: &Levels<f64>| l.store_day);
-        self.store_day.add(actual.store_day(), store);
+        visit_levels(actual, forecast, &ALL_HOURS, |level, a, mean| {
+            self.0.get_mut(level).add(a, point.value(mean, level));
+        });
     }
 
     /// WAPE and MASE at each level, scaled by `scales`.
     pub fn scores(&self, scales: &Levels<f64>) -> Levels<Score> {
+        let t = &self.0;
         Levels {
-            item_day: self.item_day.score(scales.item_day),
-            item_hour: self.item_hour.score(scales.item_hour),
-            store_day: self.store_day.score(scales.store_day),
+            item_day: t.item_day.score(scales.item_day),
+            item_hour: t.item_hour.score(scales.item_hour),
+            store_day: t.store_day.score(scales.store_day),
         }
     }
 
     /// Mean absolute error at each level.
     pub fn mae(&self) -> Levels<f64> {
+        let t = &self.0;
         Levels {
-            item_day: self.item_day.mae(),
-            item_hour: self.item_hour.mae(),
-            store_day: self.store_day.mae(),
+            item_day: t.item_day.mae(),
+            item_hour: t.item_hour.mae(),
+            store_day: t.store_day.mae(),
         }
     }
 }

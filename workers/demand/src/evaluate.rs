@@ -9,7 +9,9 @@ use chrono::{Days, NaiveDate};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::accuracy::{Accumulator, ByPredictor, Levels, Point, Score, naive_scales};
+use crate::accuracy::{
+    Accumulator, ByPredictor, Level, Levels, Point, Score, naive_scales, visit_levels,
+};
 use crate::features::History;
 use crate::forecast::{Dispersion, Estimate, MomentSums, Predictor};
 use crate::grid::Grid;
@@ -155,8 +157,8 @@ pub fn score_days(
     let alpha = model.meta().dispersion;
     let mut means: [Accumulator; 3] = Default::default();
     let mut medians: [Accumulator; 3] = Default::default();
-    let mut inside = [0usize; 3];
-    let mut cells = [0usize; 3];
+    let mut inside = Levels::<usize>::default();
+    let mut cells = Levels::<usize>::default();
     let mut days = 0;
     let mut date = from;
     while date <= to {
@@ -201,7 +203,7 @@ pub fn score_days(
         },
         ..mean
     };
-    let share = |i: usize| inside[i] as f64 / cells[i] as f64;
+    let share = |level: Level| *inside.get(level) as f64 / *cells.get(level) as f64;
     Ok(Backtest {
         scores: Levels {
             item_day: headline(means.item_day, medians.item_day),
@@ -211,9 +213,9 @@ pub fn score_days(
         means,
         medians,
         coverage: Levels {
-            item_day: share(0),
-            item_hour: share(1),
-            store_day: share(2),
+            item_day: share(Level::ItemDay),
+            item_hour: share(Level::ItemHour),
+            store_day: share(Level::StoreDay),
         },
         days,
     })
@@ -225,20 +227,14 @@ fn count_coverage(
     forecast: &Grid,
     hours: &[usize],
     alpha: &Dispersion,
-    inside: &mut [usize; 3],
-    cells: &mut [usize; 3],
+    inside: &mut Levels<usize>,
+    cells: &mut Levels<usize>,
 ) {
-    let mut tally = |level: usize, a: f64, mean: f64, alpha: f64| {
-        cells[level] += 1;
-        inside[level] += usize::from(Estimate::negative_binomial(mean, alpha).covers(a));
-    };
-    for (a, f) in actual.cells.iter().zip(&forecast.cells) {
-        tally(0, a.iter().sum(), f.iter().sum(), alpha.item_day);
-        for &h in hours {
-            tally(1, a[h], f[h], alpha.item_hour);
-        }
-    }
-    tally(2, actual.store_day(), forecast.store_day(), alpha.store_day);
+    visit_levels(actual, forecast, hours, |level, a, mean| {
+        *cells.get_mut(level) += 1;
+        let estimate = Estimate::negative_binomial(mean, *alpha.get(level));
+        *inside.get_mut(level) += usize::from(estimate.covers(a));
+    });
 }
 
 impl fmt::Display for Report {

@@ -5,7 +5,7 @@
 //! Every figure comes from a predictive distribution per cell: a negative
 //! binomial with the predicted mean and variance `mean + α·mean²`, where the
 //! dispersion α of each level (item-hour, item-day, store-day) is fitted on
-//! the model's validation days ([`Dispersion::fit`]). With α = 0 it is the
+//! the model's validation days ([`crate::evaluate::fit_dispersion`]). With α = 0 it is the
 //! Poisson distribution, which is what the baselines use. `evaluate` reports
 //! how often actual sales fell inside the intervals, the check on α.
 //!
@@ -16,7 +16,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::accuracy::Levels;
+use crate::accuracy::{ALL_HOURS, Levels, visit_levels};
 use crate::baselines;
 use crate::features::History;
 use crate::grid::Grid;
@@ -52,6 +52,15 @@ impl Predictor<'_> {
             Self::Model(m) => m.predict(history, date),
             Self::SeasonalNaive => Ok(baselines::seasonal_naive(history.sales(), date)),
             Self::Mean28 => Ok(baselines::mean_28d(history.sales(), date)),
+        }
+    }
+
+    /// The dispersion of this predictor's distributions: the model's fitted
+    /// one, Poisson for the baselines.
+    pub fn dispersion(&self) -> Dispersion {
+        match self {
+            Self::Model(m) => m.meta().dispersion,
+            Self::SeasonalNaive | Self::Mean28 => POISSON,
         }
     }
 }
@@ -99,13 +108,9 @@ impl MomentSums {
 impl Levels<MomentSums> {
     /// Adds one day of actuals against forecast means.
     pub fn add_day(&mut self, actual: &Grid, mean: &Grid) {
-        for (a, m) in actual.cells.iter().zip(&mean.cells) {
-            for (&ah, &mh) in a.iter().zip(m) {
-                self.item_hour.add(ah, mh);
-            }
-            self.item_day.add(a.iter().sum(), m.iter().sum());
-        }
-        self.store_day.add(actual.store_day(), mean.store_day());
+        visit_levels(actual, mean, &ALL_HOURS, |level, a, m| {
+            self.get_mut(level).add(a, m);
+        });
     }
 
     /// The fitted dispersion of each level.
@@ -180,17 +185,6 @@ pub struct DayForecast {
     pub store: Estimate,
     /// Every item of the sales table, busiest first.
     pub items: Vec<ItemForecast>,
-}
-
-impl Predictor<'_> {
-    /// The dispersion of this predictor's distributions: the model's fitted
-    /// one, Poisson for the baselines.
-    pub fn dispersion(&self) -> Dispersion {
-        match self {
-            Self::Model(m) => m.meta().dispersion,
-            Self::SeasonalNaive | Self::Mean28 => POISSON,
-        }
-    }
 }
 
 /// Forecasts `date` (typically tomorrow) from every sale before it.

@@ -160,7 +160,7 @@ pub struct ModelMeta {
     /// α·mean²), fitted on the validation days; 0 (Poisson) in sidecars from
     /// before it was fitted.
     #[serde(default)]
-    pub dispersion: Levels<f64>,
+    pub dispersion: crate::forecast::Dispersion,
 }
 
 /// A trained model, ready to forecast.
