@@ -98,25 +98,41 @@ pub async fn ensure_streams(
     for config in streams {
         let name = config.name.clone();
         // Components starting together race to create the same stream; the
-        // loser is told the subjects overlap. It is there now: try again.
-        let mut tries = 0;
+        // loser is told the subjects overlap. It is there now: try again, a
+        // few times. A JetStream that does not answer yet (a server just
+        // started, or one busy on a loaded machine) is waited for longer,
+        // rather than ending the process on its first slow reply.
+        let started = std::time::Instant::now();
+        let mut tries = 0u32;
         loop {
             tries += 1;
-            match js.create_or_update_stream(config.clone()).await {
+            let err = match js.create_or_update_stream(config.clone()).await {
                 Ok(_) => break,
-                Err(e) if tries < 5 => {
-                    tracing::debug!(error = %e, stream = %name, "stream setup raced; trying again");
-                    tokio::time::sleep(Duration::from_millis(100 * tries)).await;
-                }
-                Err(e) => {
-                    return Err(e)
-                        .with_context(|| format!("creating or updating JetStream stream {name}"));
-                }
+                Err(e) => e,
+            };
+            let slow = matches!(
+                err.kind(),
+                jetstream::context::CreateStreamErrorKind::TimedOut
+                    | jetstream::context::CreateStreamErrorKind::JetStreamUnavailable
+            );
+            if slow && started.elapsed() < STREAM_SETUP_PATIENCE {
+                tracing::warn!(error = %err, stream = %name, "JetStream is slow to answer; trying again");
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            } else if !slow && tries < 5 {
+                tracing::debug!(error = %err, stream = %name, "stream setup raced; trying again");
+                tokio::time::sleep(Duration::from_millis(100 * u64::from(tries))).await;
+            } else {
+                return Err(err)
+                    .with_context(|| format!("creating or updating JetStream stream {name}"));
             }
         }
     }
     Ok(())
 }
+
+/// How long stream setup waits for a JetStream that times out or is not
+/// available yet before giving up.
+const STREAM_SETUP_PATIENCE: Duration = Duration::from_secs(90);
 
 /// Waits for the next message of a pull consumer, then takes those already
 /// waiting, up to `max`: a batch to work on. `Ok(None)` once `cancel`led,
