@@ -171,15 +171,36 @@ pub async fn next_batch(
     Ok(Some(batch))
 }
 
-/// Hands back (`Nak` without delay) every message already pulled but not
-/// taken, so that another consumer (or this one, restarted) gets it at once
-/// instead of after the consumer's `ack_wait`.
+/// Hands back every message already pulled but not taken, and those still
+/// on their way to the open pull request (until none arrives for
+/// [`HAND_BACK_QUIET`], at most [`HAND_BACK_MAX`]), so that another consumer
+/// (or this one, restarted) gets them within a second instead of after the
+/// consumer's `ack_wait`. Each is `Nak`ed with a short delay, so the server
+/// does not send it straight back to the pull request being closed.
 pub async fn hand_back(messages: &mut jetstream::consumer::pull::Stream) {
-    use futures::{FutureExt as _, StreamExt as _};
-    while let Some(Some(Ok(msg))) = messages.next().now_or_never() {
-        let _ = msg.ack_with(jetstream::AckKind::Nak(None)).await;
+    use futures::StreamExt as _;
+    let until = tokio::time::Instant::now() + HAND_BACK_MAX;
+    loop {
+        let quiet =
+            HAND_BACK_QUIET.min(until.saturating_duration_since(tokio::time::Instant::now()));
+        match tokio::time::timeout(quiet, messages.next()).await {
+            Ok(Some(Ok(msg))) => {
+                let _ = msg
+                    .ack_with(jetstream::AckKind::Nak(Some(HAND_BACK_DELAY)))
+                    .await;
+            }
+            // A failed pull carries no message; keep listening until quiet.
+            Ok(Some(Err(_))) => {}
+            Ok(None) | Err(_) => return,
+        }
     }
 }
+
+/// How long [`hand_back`] listens for messages still on their way.
+const HAND_BACK_QUIET: Duration = Duration::from_millis(100);
+const HAND_BACK_MAX: Duration = Duration::from_millis(500);
+/// How long the server waits before sending a handed-back message again.
+const HAND_BACK_DELAY: Duration = Duration::from_secs(1);
 
 /// How long one pull request of [`pull`] stays open. Short, because the
 /// server keeps feeding an open request of a client that died (a SIGKILLed
