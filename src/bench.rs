@@ -38,7 +38,7 @@ pub struct OrdersArgs {
     #[arg(long, default_value_t = 20)]
     steady_seconds: u32,
     /// Order data to take baskets from (`id,date,time,name,size,type,price`).
-    #[arg(long, default_value = "../shared/data/pizzaplace-2015-01-to-10.csv.gz")]
+    #[arg(long, default_value = "data/pizzaplace-2015-01-to-10.csv.gz")]
     data: PathBuf,
     /// Measure order workers that are already running (same configuration)
     /// instead of starting one in this process on a scratch database.

@@ -40,7 +40,7 @@ enum Command {
     /// Load past sales (`id,date,time,name,size,type,price`, plain or .gz) as
     /// completed orders. Importing the same file twice adds nothing.
     ImportHistory {
-        /// e.g. ../shared/data/pizzaplace-2015-01-to-10.csv.gz
+        /// e.g. data/pizzaplace-2015-01-to-10.csv.gz
         path: PathBuf,
     },
     /// Backtest the demand model on a history file: train on everything
@@ -92,7 +92,7 @@ enum CatalogCmd {
     /// Print a catalog.toml derived from the menu of the order data.
     Derive {
         /// `menu.csv` of the order data.
-        #[arg(long, default_value = "../shared/data/menu.csv")]
+        #[arg(long, default_value = "data/menu.csv")]
         menu: PathBuf,
         #[arg(long, default_value = "USD")]
         currency: String,

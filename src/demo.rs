@@ -30,7 +30,7 @@ use crate::bench_telegram::{button, exchange, start_system};
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
     /// Order data (`id,date,time,name,size,type,price`, plain or .gz).
-    #[arg(long, default_value = "../shared/data/pizzaplace-2015-01-to-10.csv.gz")]
+    #[arg(long, default_value = "data/pizzaplace-2015-01-to-10.csv.gz")]
     data: PathBuf,
     /// Days replayed from the end of the data; everything before is history.
     #[arg(long, default_value_t = 1)]

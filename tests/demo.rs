@@ -8,10 +8,10 @@ use std::process::Command;
 #[test]
 fn the_quick_demo_replays_orders_and_its_counts_match() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let data = root.join("../shared/data/pizzaplace-2015-01-to-10.csv.gz");
+    let data = root.join("data/pizzaplace-2015-01-to-10.csv.gz");
     assert!(
         data.is_file(),
-        "the team's order data is expected beside the checkout at {}",
+        "the order data ships in the repository at {}",
         data.display()
     );
     let out = Command::new(env!("CARGO_BIN_EXE_chatorder"))

@@ -6,6 +6,7 @@ pub mod domain;
 pub mod envelope;
 pub mod events;
 pub mod lifecycle;
+pub mod limits;
 pub mod nats;
 pub mod owners;
 pub mod queries;

@@ -52,7 +52,7 @@ pub struct ChaosArgs {
     #[arg(long, default_value_t = 300)]
     owner_pause_ms: u64,
     /// Order data whose baskets the customers order.
-    #[arg(long, default_value = "../shared/data/pizzaplace-2015-01-to-10.csv.gz")]
+    #[arg(long, default_value = "data/pizzaplace-2015-01-to-10.csv.gz")]
     data: PathBuf,
     /// Keep the run's directory (servers' data, each process's log) even
     /// when every check passes; it is always kept when one fails.

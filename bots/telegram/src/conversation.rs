@@ -11,10 +11,7 @@ use uuid::Uuid;
 use crate::parse::{Matcher, Parsed, Question, QuestionKind};
 use crate::texts as t;
 
-pub const MAX_ADDRESS_CHARS: usize = 300;
-pub const MAX_NOTE_CHARS: usize = 500;
-/// Most of one item a cart holds (the shop's own limit).
-pub const MAX_QTY: u32 = 50;
+pub use chatorder_shared::limits::{MAX_ADDRESS_CHARS, MAX_NOTE_CHARS, MAX_QTY};
 
 /// What the bot remembers about one customer (kept in Redis).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release -p chatorder-demand --example evaluate -- \
-//!     --history ../shared/data/pizzaplace-2015-01-to-10.csv.gz --test-from 2015-10-01 [--json]
+//!     --history data/pizzaplace-2015-01-to-10.csv.gz --test-from 2015-10-01 [--json]
 //! ```
 //! Training settings can be overridden for experiments: `--backend flex|ndarray`,
 //! `--loss poisson|mse_log1p`, `--epochs N`, `--batch N`, `--hidden N`, `--embedding N`,

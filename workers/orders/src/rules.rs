@@ -14,19 +14,7 @@ use uuid::Uuid;
 pub use chatorder_shared::lifecycle::check_transition;
 
 /// Limits on what a command may carry. Each has a friendly refusal.
-pub mod limits {
-    pub const MAX_LINES: usize = 30;
-    pub const MAX_QTY: u32 = 50;
-    pub const MAX_NOTE_CHARS: usize = 500;
-    pub const MAX_ADDRESS_CHARS: usize = 300;
-    pub const MAX_PHONE_CHARS: usize = 32;
-    pub const MAX_MESSAGE_CHARS: usize = 1000;
-    pub const MAX_REASON_CHARS: usize = 500;
-    pub const MAX_ITEM_NAME_CHARS: usize = 128;
-    pub const MAX_CATEGORY_CHARS: usize = 64;
-    pub const MAX_SIZE_CHARS: usize = 16;
-    pub const MAX_PRICE_MINOR: i64 = 100_000_000;
-}
+pub use chatorder_shared::limits;
 
 /// What the rules need to look up.
 pub trait View {
