@@ -47,35 +47,19 @@ pub struct OrdersArgs {
 }
 
 /// Baskets (lines per order) from the order data, by order id.
-fn load_baskets(path: &PathBuf) -> anyhow::Result<Vec<Vec<LineRequest>>> {
-    use std::io::Read as _;
-    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let mut text = String::new();
-    if path.extension().is_some_and(|e| e == "gz") {
-        flate2::read::GzDecoder::new(file).read_to_string(&mut text)?;
-    } else {
-        std::io::BufReader::new(file).read_to_string(&mut text)?;
-    }
-    let mut baskets: Vec<Vec<LineRequest>> = Vec::new();
-    let mut last_id = String::new();
-    for line in text.lines().skip(1) {
-        let cols: Vec<&str> = line.split(',').collect();
-        if cols.len() < 5 {
-            continue;
+fn load_baskets(path: &std::path::Path) -> anyhow::Result<Vec<Vec<LineRequest>>> {
+    let orders = chatorder_db::history::read(path, chrono_tz::UTC)?;
+    let mut baskets = Vec::with_capacity(orders.len());
+    for order in orders {
+        let mut basket: Vec<LineRequest> = Vec::new();
+        for (sku, qty, _) in order.lines {
+            let sku = Sku::parse(&sku).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            match basket.iter_mut().find(|l| l.sku == sku) {
+                Some(l) => l.qty += qty,
+                None => basket.push(LineRequest { sku, qty }),
+            }
         }
-        let sku = Sku::parse(&format!("{}_{}", cols[3], cols[4].to_ascii_lowercase()))
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        if cols[0] != last_id {
-            last_id = cols[0].to_owned();
-            baskets.push(Vec::new());
-        }
-        let Some(basket) = baskets.last_mut() else {
-            continue;
-        };
-        match basket.iter_mut().find(|l| l.sku == sku) {
-            Some(l) => l.qty += 1,
-            None => basket.push(LineRequest { sku, qty: 1 }),
-        }
+        baskets.push(basket);
     }
     anyhow::ensure!(!baskets.is_empty(), "{} holds no orders", path.display());
     Ok(baskets)
@@ -111,7 +95,7 @@ pub async fn orders(mut settings: Settings, args: OrdersArgs) -> anyhow::Result<
         .await
         .with_context(|| format!("connecting to NATS at {}", settings.nats.url))?;
     let js = jetstream::new(client.clone());
-    chatorder_shared::nats::ensure_streams(&js, &subjects, &settings.nats).await?;
+    chatorder_bus::ensure_streams(&js, &subjects, &settings.nats).await?;
     if !args.external {
         let s = settings.clone();
         let c = cancel.clone();
@@ -170,7 +154,7 @@ pub async fn orders(mut settings: Settings, args: OrdersArgs) -> anyhow::Result<
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        let mut conn = chatorder_orders::db::connect(&settings.database.url).await?;
+        let mut conn = chatorder_db::pool::connect(&settings.database.url).await?;
         let stored = diesel::sql_query("SELECT COUNT(*) AS n FROM orders")
             .get_result::<N>(&mut conn)
             .await?
@@ -325,7 +309,7 @@ pub async fn scratch_named(settings: &mut Settings, name: &str) -> anyhow::Resul
     settings.database.url = format!("{base}/chatorder_{name}").into();
     settings.database.pool_size = settings.database.pool_size.max(4);
     reset_database(&base, &format!("chatorder_{name}")).await?;
-    chatorder_orders::worker::prepare_database(settings).await
+    chatorder_db::prepare(settings).await
 }
 
 pub fn percentiles(label: &str, mut ms: Vec<f64>) -> String {
@@ -341,7 +325,7 @@ pub fn percentiles(label: &str, mut ms: Vec<f64>) -> String {
 }
 
 async fn reset_database(server: &str, db: &str) -> anyhow::Result<()> {
-    let mut conn = chatorder_orders::db::connect(&format!("{server}/").into()).await?;
+    let mut conn = chatorder_db::pool::connect(&format!("{server}/").into()).await?;
     diesel::sql_query(format!("DROP DATABASE IF EXISTS `{db}`"))
         .execute(&mut conn)
         .await
@@ -351,7 +335,7 @@ async fn reset_database(server: &str, db: &str) -> anyhow::Result<()> {
 
 /// Single-row autocommit inserts on one connection for 3 s.
 async fn raw_insert_rate(settings: &Settings) -> anyhow::Result<f64> {
-    let mut conn = chatorder_orders::db::connect(&settings.database.url).await?;
+    let mut conn = chatorder_db::pool::connect(&settings.database.url).await?;
     diesel::sql_query(
         "CREATE TABLE IF NOT EXISTS bench_raw_inserts (id BIGINT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64) NOT NULL)",
     )

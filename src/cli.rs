@@ -163,7 +163,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     format!("metrics on http://{}/metrics", settings.metrics.listen)
                 }
             );
-            chatorder_orders::worker::prepare_database(&settings).await?;
+            chatorder_db::prepare(&settings).await?;
             let mut settings = settings;
             settings.database.migrate_on_start = false;
             // The worker must know the stand-in's owner too, so owner
@@ -225,7 +225,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .time_zone
                 .parse()
                 .map_err(|e| anyhow::anyhow!("shop.time_zone: {e}"))?;
-            let orders = chatorder_orders::history::read(&history, tz)?;
+            let orders = chatorder_db::history::read(&history, tz)?;
             let cfg = chatorder_demand::TrainConfig::default();
             let report = tokio::task::spawn_blocking(move || {
                 chatorder_demand::evaluate_orders(&orders, tz, test_from, &cfg)
@@ -241,21 +241,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let settings = load_settings()?;
-            chatorder_orders::worker::prepare_database(&settings).await
+            chatorder_db::prepare(&settings).await
         }
         Command::ImportHistory { path } => {
             let settings = load_settings()?;
-            chatorder_orders::worker::prepare_database(&settings).await?;
+            chatorder_db::prepare(&settings).await?;
             let tz: chrono_tz::Tz = settings
                 .shop
                 .time_zone
                 .parse()
                 .map_err(|e| anyhow::anyhow!("shop.time_zone: {e}"))?;
             let started = std::time::Instant::now();
-            let orders = chatorder_orders::history::read(&path, tz)?;
-            let mut conn = chatorder_orders::db::connect(&settings.database.url).await?;
-            let r =
-                chatorder_orders::history::import(&mut conn, &orders, settings.currency()).await?;
+            let orders = chatorder_db::history::read(&path, tz)?;
+            let mut conn = chatorder_db::pool::connect(&settings.database.url).await?;
+            let r = chatorder_db::history::import(&mut conn, &orders, settings.currency()).await?;
             println!(
                 "{}: {} orders ({} items) read; {} added, {} were already there; {:.1} s",
                 path.display(),
@@ -281,8 +280,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Catalog(CatalogCmd::Derive { menu, currency }) => {
             let text = std::fs::read_to_string(&menu)
                 .with_context(|| format!("reading {}", menu.display()))?;
-            let items = chatorder_orders::catalog::from_menu_csv(&text)?;
-            let file = chatorder_orders::catalog::CatalogFile { currency, items };
+            let items = chatorder_db::catalog::from_menu_csv(&text)?;
+            let file = chatorder_db::catalog::CatalogFile { currency, items };
             println!(
                 "# The starter catalog: one item per pizza and size.\n# Derived with `chatorder catalog derive --menu {}` from the\n# pizzaplace data set (R package gt, MIT; synthetic sales of a pizza place).\n",
                 menu.display()
@@ -296,9 +295,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Catalog(CatalogCmd::Import { path }) => {
             let settings = load_settings()?;
             let path = path.unwrap_or_else(|| settings.catalog.seed_file.clone());
-            let mut conn = chatorder_orders::db::connect(&settings.database.url).await?;
-            let n =
-                chatorder_orders::catalog::import(&mut conn, &path, settings.currency()).await?;
+            let mut conn = chatorder_db::pool::connect(&settings.database.url).await?;
+            let n = chatorder_db::catalog::import(&mut conn, &path, settings.currency()).await?;
             println!("imported {n} catalog items from {}", path.display());
             Ok(())
         }
@@ -426,7 +424,7 @@ async fn with_discord_standin(
 pub async fn check_services(settings: &Settings) -> anyhow::Result<()> {
     use secrecy::ExposeSecret as _;
     let mut missing = Vec::new();
-    if let Err(e) = chatorder_shared::nats::connect(&settings.nats, "chatorder-check").await {
+    if let Err(e) = chatorder_bus::connect(&settings.nats, "chatorder-check").await {
         missing.push(format!("NATS ({}): {e:#}", settings.nats.url));
     }
     let db_url = settings.database.url.expose_secret();
@@ -434,7 +432,7 @@ pub async fn check_services(settings: &Settings) -> anyhow::Result<()> {
         Some(i) if i > db_url.find("://").map_or(0, |s| s + 2) => format!("{}/", &db_url[..i]),
         _ => db_url.to_owned(),
     };
-    if let Err(e) = chatorder_orders::db::connect(&secrecy::SecretString::from(server_url)).await {
+    if let Err(e) = chatorder_db::pool::connect(&secrecy::SecretString::from(server_url)).await {
         missing.push(format!("MySQL: {e:#}"));
     }
     let redis_ok = async {

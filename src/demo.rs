@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use chatorder_orders::history::PastOrder;
+use chatorder_db::history::PastOrder;
 use chatorder_shared::config::Settings;
 use chatorder_shared::domain::OrderStatus;
 use chatorder_shared::envelope::Envelope;
@@ -74,7 +74,7 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("shop.time_zone: {e}"))?;
 
     // History before the replayed days; the replayed days as customers.
-    let mut orders = chatorder_orders::history::read(&args.data, tz)?;
+    let mut orders = chatorder_db::history::read(&args.data, tz)?;
     orders.sort_by_key(|o| o.placed_at);
     let last_day = orders
         .last()
@@ -108,10 +108,9 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     } else {
         args.day_seconds as f64 / 86_400.0
     };
-    let mut conn = chatorder_orders::db::connect(&settings.database.url).await?;
-    let imported =
-        chatorder_orders::history::import(&mut conn, &orders, settings.currency()).await?;
-    let catalog: HashMap<String, CatalogItem> = chatorder_orders::read::catalog(&mut conn)
+    let mut conn = chatorder_db::pool::connect(&settings.database.url).await?;
+    let imported = chatorder_db::history::import(&mut conn, &orders, settings.currency()).await?;
+    let catalog: HashMap<String, CatalogItem> = chatorder_db::read::catalog(&mut conn)
         .await?
         .into_iter()
         .map(|i| (i.sku.to_string(), i))
@@ -330,7 +329,7 @@ async fn owner_reports(
 ) -> anyhow::Result<(String, String)> {
     use chatorder_discord_standin::StandIn;
     // The demand worker trains when it starts; wait for its first run.
-    let mut conn = chatorder_orders::db::connect(&settings.database.url).await?;
+    let mut conn = chatorder_db::pool::connect(&settings.database.url).await?;
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
         #[derive(diesel::QueryableByName)]
@@ -351,7 +350,7 @@ async fn owner_reports(
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    let client = chatorder_shared::nats::connect(&settings.nats, "chatorder-demo-summary").await?;
+    let client = chatorder_bus::connect(&settings.nats, "chatorder-demo-summary").await?;
     let demand = chatorder_demand::worker::Demand::new(settings.clone(), client).await?;
     demand.start().await?;
     let post = demand.morning_summary(chrono::Utc::now()).await?;
@@ -433,7 +432,7 @@ async fn owner(
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
     let subjects = settings.subjects();
-    let client = chatorder_shared::nats::connect(&settings.nats, "chatorder-demo-owner").await?;
+    let client = chatorder_bus::connect(&settings.nats, "chatorder-demo-owner").await?;
     let mut completed = client
         .subscribe(subjects.event(EventKind::StatusChanged))
         .await?;
@@ -492,10 +491,10 @@ async fn report(
         n: i64,
     }
     use diesel_async::RunQueryDsl as _;
-    let mut conn = chatorder_orders::db::connect(&settings.database.url).await?;
+    let mut conn = chatorder_db::pool::connect(&settings.database.url).await?;
     let rows: Vec<Row> = diesel::sql_query(format!(
         "SELECT status, COUNT(*) AS n FROM orders WHERE customer_id <> '{}' GROUP BY status ORDER BY status",
-        chatorder_orders::history::HISTORY_CUSTOMER
+        chatorder_db::history::HISTORY_CUSTOMER
     ))
     .load(&mut conn)
     .await?;

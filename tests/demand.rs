@@ -9,9 +9,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use chatorder_db::history::PastOrder;
 use chatorder_demand::worker::Demand;
 use chatorder_discord_standin::{StandIn, User as DUser};
-use chatorder_orders::history::PastOrder;
 use chatorder_shared::config::TrainingProfile;
 use chrono::{Days, TimeZone as _, Utc};
 use common::*;
@@ -69,10 +69,9 @@ async fn a_morning_summary_with_the_prep_list_reaches_the_owners_channel() {
     .await;
     let tz: chrono_tz::Tz = env.settings.shop.time_zone.parse().unwrap();
     let mut conn = env.db().await;
-    let imported =
-        chatorder_orders::history::import(&mut conn, &history(tz), env.settings.currency())
-            .await
-            .unwrap();
+    let imported = chatorder_db::history::import(&mut conn, &history(tz), env.settings.currency())
+        .await
+        .unwrap();
     assert_eq!(imported.orders_added, 34 * 3);
 
     // The owner bot on the Discord stand-in.

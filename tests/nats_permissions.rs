@@ -97,7 +97,7 @@ fn nats_settings(url: String) -> NatsSettings {
 async fn connect(server: &Server, user: &str) -> async_nats::Client {
     let pw = PASSWORDS.iter().find(|p| p.1 == user).unwrap().2;
     let settings = nats_settings(format!("nats://{user}:{pw}@127.0.0.1:{}", server.port));
-    chatorder_shared::nats::connect(&settings, user)
+    chatorder_bus::connect(&settings, user)
         .await
         .unwrap_or_else(|e| panic!("{user} connects: {e:#}"))
 }
@@ -251,7 +251,7 @@ async fn strangers_are_refused_and_nobody_deletes_a_stream() {
     let worker = connect(&server, "order-worker").await;
     let js = async_nats::jetstream::new(worker);
     let subjects = chatorder_shared::subjects::Subjects::new("").unwrap();
-    chatorder_shared::nats::ensure_streams(&js, &subjects, &nats_settings(String::new()))
+    chatorder_bus::ensure_streams(&js, &subjects, &nats_settings(String::new()))
         .await
         .expect("the order worker creates the streams");
     for user in [

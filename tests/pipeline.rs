@@ -467,18 +467,18 @@ async fn sigterm_finishes_work_in_hand_and_setup_is_idempotent() {
     let mut env = TestEnv::new().await;
     // Declaring streams and applying migrations again changes nothing; a
     // changed setting is applied to the existing stream.
-    chatorder_shared::nats::ensure_streams(&env.js, &env.subjects, &env.settings.nats)
+    chatorder_bus::ensure_streams(&env.js, &env.subjects, &env.settings.nats)
         .await
         .expect("streams again");
     assert!(
-        chatorder_orders::db::migrate(&env.settings.database.url)
+        chatorder_db::pool::migrate(&env.settings.database.url)
             .await
             .expect("migrate again")
             .is_empty()
     );
     let mut nats = env.settings.nats.clone();
     nats.events_max_age_days = 3;
-    chatorder_shared::nats::ensure_streams(&env.js, &env.subjects, &nats)
+    chatorder_bus::ensure_streams(&env.js, &env.subjects, &nats)
         .await
         .expect("streams updated");
     let mut events = env

@@ -159,7 +159,7 @@ async fn a_person_orders_in_the_playground_and_the_owner_accepts_it() {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n_lines: i64,
     }
-    let mut conn = chatorder_orders::db::connect(&db_url.clone().into())
+    let mut conn = chatorder_db::pool::connect(&db_url.clone().into())
         .await
         .unwrap();
     let rows: Vec<Row> = diesel::sql_query(

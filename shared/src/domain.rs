@@ -154,6 +154,21 @@ impl OrderStatus {
         Self::Cancelled,
     ];
 
+    /// Whether an order in this status counts as sold (demand, revenue):
+    /// everything the shop took on, i.e. not refused and not called off.
+    pub fn is_sold(self) -> bool {
+        !matches!(self, Self::Rejected | Self::Cancelled)
+    }
+
+    /// The statuses that count as sold, as stored.
+    pub fn sold() -> Vec<&'static str> {
+        Self::ALL
+            .into_iter()
+            .filter(|s| s.is_sold())
+            .map(Self::as_str)
+            .collect()
+    }
+
     /// No move leaves a final status.
     pub fn is_final(self) -> bool {
         matches!(self, Self::Rejected | Self::Completed | Self::Cancelled)

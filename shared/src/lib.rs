@@ -7,7 +7,6 @@ pub mod envelope;
 pub mod events;
 pub mod lifecycle;
 pub mod limits;
-pub mod nats;
 pub mod owners;
 pub mod queries;
 pub mod subjects;

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use chatorder_orders::history::PastOrder;
+use chatorder_db::history::PastOrder;
 use chatorder_shared::events::CatalogItem;
 use chatorder_telegram::parse::Matcher;
 use chatorder_telegram::standin::{BotMessage, TelegramStandIn, User};

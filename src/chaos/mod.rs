@@ -125,7 +125,7 @@ pub async fn run(settings: Settings, args: ChaosArgs) -> anyhow::Result<()> {
         .time_zone
         .parse()
         .map_err(|e| anyhow::anyhow!("shop.time_zone: {e}"))?;
-    let history = chatorder_orders::history::read(&args.data, tz)
+    let history = chatorder_db::history::read(&args.data, tz)
         .with_context(|| format!("reading baskets from {}", args.data.display()))?;
 
     let run_dir = std::env::temp_dir().join(format!(
@@ -164,11 +164,11 @@ pub async fn run(settings: Settings, args: ChaosArgs) -> anyhow::Result<()> {
     settings.database.url = own.db_url("chatorder_chaos").into();
     settings.redis.url = own.redis_url().into();
     settings.catalog.seed_file = std::path::absolute(&settings.catalog.seed_file)?;
-    chatorder_orders::worker::prepare_database(&settings).await?;
+    chatorder_db::prepare(&settings).await?;
     let config_dir = write_config(&run_dir, &settings, &standin, &discord)?;
 
-    let mut conn = chatorder_orders::db::connect(&settings.database.url).await?;
-    let items: BTreeMap<String, CatalogItem> = chatorder_orders::read::catalog(&mut conn)
+    let mut conn = chatorder_db::pool::connect(&settings.database.url).await?;
+    let items: BTreeMap<String, CatalogItem> = chatorder_db::read::catalog(&mut conn)
         .await?
         .into_iter()
         .map(|i| (i.sku.to_string(), i))
@@ -242,7 +242,7 @@ pub async fn run(settings: Settings, args: ChaosArgs) -> anyhow::Result<()> {
     }
 
     // The faults, as the orders flow.
-    let nats = chatorder_shared::nats::connect(&settings.nats, "chatorder-chaos").await?;
+    let nats = chatorder_bus::connect(&settings.nats, "chatorder-chaos").await?;
     let js = jetstream::new(nats);
     let mut windows = Vec::new();
     let mut malformed = Vec::new();
@@ -302,7 +302,7 @@ pub async fn run(settings: Settings, args: ChaosArgs) -> anyhow::Result<()> {
     print_progress(&crowd.tally, total, started);
     // MariaDB was restarted: a new connection for the checks.
     drop(conn);
-    let mut conn = chatorder_orders::db::connect(&settings.database.url).await?;
+    let mut conn = chatorder_db::pool::connect(&settings.database.url).await?;
 
     // Let the owner finish and every notification arrive.
     let received: usize = outcomes.iter().filter(|o| o.number.is_some()).count();
@@ -571,7 +571,7 @@ async fn inject(
     })
 }
 
-async fn count(conn: &mut chatorder_orders::db::Conn, sql: &str) -> anyhow::Result<i64> {
+async fn count(conn: &mut chatorder_db::pool::Conn, sql: &str) -> anyhow::Result<i64> {
     #[derive(diesel::QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]

@@ -88,7 +88,7 @@ struct HistoryRow {
 
 /// Every order in MySQL, by number.
 pub async fn stored_orders(
-    conn: &mut chatorder_orders::db::Conn,
+    conn: &mut chatorder_db::pool::Conn,
 ) -> anyhow::Result<BTreeMap<u64, Stored>> {
     use diesel_async::RunQueryDsl as _;
     let orders: Vec<OrderRow> = diesel::sql_query(

@@ -83,13 +83,13 @@ impl TestEnv {
         tweak(&mut settings);
         chatorder_shared::telemetry::init_tracing(&settings.log);
 
-        chatorder_orders::db::migrate(&settings.database.url)
+        chatorder_db::pool::migrate(&settings.database.url)
             .await
             .expect("migrations apply");
-        let mut conn = chatorder_orders::db::connect(&settings.database.url)
+        let mut conn = chatorder_db::pool::connect(&settings.database.url)
             .await
             .unwrap();
-        chatorder_orders::catalog::seed_if_empty(
+        chatorder_db::catalog::seed_if_empty(
             &mut conn,
             &settings.catalog.seed_file,
             settings.currency(),
@@ -101,7 +101,7 @@ impl TestEnv {
             .await
             .expect("NATS is up");
         let js = jetstream::new(client.clone());
-        chatorder_shared::nats::ensure_streams(&js, &subjects, &settings.nats)
+        chatorder_bus::ensure_streams(&js, &subjects, &settings.nats)
             .await
             .expect("streams");
         Self {
@@ -164,8 +164,8 @@ impl TestEnv {
         Worker { cancel, handle }
     }
 
-    pub async fn db(&self) -> chatorder_orders::db::Conn {
-        chatorder_orders::db::connect(&self.settings.database.url)
+    pub async fn db(&self) -> chatorder_db::pool::Conn {
+        chatorder_db::pool::connect(&self.settings.database.url)
             .await
             .unwrap()
     }
@@ -420,7 +420,7 @@ impl Drop for TestEnv {
             };
             rt.block_on(async move {
                 if let Ok(mut conn) =
-                    chatorder_orders::db::connect(&format!("{server}/").into()).await
+                    chatorder_db::pool::connect(&format!("{server}/").into()).await
                 {
                     let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS `{db}`"))
                         .execute(&mut conn)

@@ -17,9 +17,9 @@ use serde::{Deserialize, Serialize};
 use serenity::all::{ChannelId, CreateMessage, CreateThread, EditMessage, Http, MessageId, Nonce};
 
 use crate::discord::{embed, no_mentions, retrying, rows};
-use crate::gateway::Gateway;
 use crate::render::{self, Change, limits};
 use crate::texts;
+use crate::workers::Workers;
 
 /// What the bot remembers about an order's board message.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -32,7 +32,7 @@ struct Entry {
 }
 
 pub struct Board {
-    pub gw: Gateway,
+    pub workers: Workers,
     pub http: Arc<Http>,
     pub channel: ChannelId,
 }
@@ -98,10 +98,10 @@ impl Board {
         let board = render::board(order, change.as_ref());
         // A few rounds in case another replica writes the same entry.
         for _ in 0..5 {
-            let Some(found) = self.gw.board.entry(&key).await? else {
+            let Some(found) = self.workers.board.entry(&key).await? else {
                 let entry = self.post(order, &board).await?;
                 match self
-                    .gw
+                    .workers
                     .board
                     .create(&key, serde_json::to_vec(&entry)?.into())
                     .await
@@ -148,7 +148,7 @@ impl Board {
             }
             entry.version = order.version;
             match self
-                .gw
+                .workers
                 .board
                 .update(&key, serde_json::to_vec(&entry)?.into(), found.revision)
                 .await
@@ -205,7 +205,7 @@ impl Board {
         };
         entry.thread_id = Some(thread.get());
         let key = key(order.number);
-        if let Ok(Some(found)) = self.gw.board.entry(&key).await
+        if let Ok(Some(found)) = self.workers.board.entry(&key).await
             && let Ok(mut current) = serde_json::from_slice::<Entry>(&found.value)
             && let Ok(json) = {
                 current.thread_id = entry.thread_id;
@@ -213,7 +213,7 @@ impl Board {
             }
         {
             let _ = self
-                .gw
+                .workers
                 .board
                 .update(&key, json.into(), found.revision)
                 .await;
@@ -247,10 +247,10 @@ impl Board {
     /// the channel if the order has none). Once per event.
     async fn converse(&self, env: &Envelope<Event>, m: &OrderMessage) -> anyhow::Result<()> {
         let seen = format!("event.{}", env.id);
-        if self.gw.seen.get(&seen).await?.is_some() {
+        if self.workers.seen.get(&seen).await?.is_some() {
             return Ok(());
         }
-        let entry = match self.gw.board.get(key(m.number)).await? {
+        let entry = match self.workers.board.get(key(m.number)).await? {
             Some(v) => serde_json::from_slice::<Entry>(&v).ok(),
             None => None,
         };
@@ -279,7 +279,7 @@ impl Board {
             ),
         };
         self.say(channel, &text).await?;
-        self.gw.seen.put(&seen, "1".into()).await?;
+        self.workers.seen.put(&seen, "1".into()).await?;
         Ok(())
     }
 }

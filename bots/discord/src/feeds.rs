@@ -3,15 +3,13 @@
 //! durable consumers; what was already shown is remembered, so nothing is
 //! posted twice.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context as _;
-use async_nats::jetstream::{self, AckKind, consumer::pull};
-use chatorder_shared::events::decode_event;
+use async_nats::jetstream::{self, consumer::pull};
+use chatorder_bus::{FeedOptions, Settle};
+use chatorder_shared::events::{Event, decode_event};
 use chatorder_shared::owners::{OwnerPost, PostKind};
-use futures::StreamExt as _;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
@@ -22,32 +20,12 @@ pub const POSTS_DURABLE: &str = "discord-bot-posts";
 /// Most events handled at once; one order's are still handled in order.
 const BATCH: usize = 128;
 
-async fn consumer(
-    js: &jetstream::Context,
-    stream: &str,
-    config: pull::Config,
-) -> anyhow::Result<jetstream::consumer::PullConsumer> {
-    let stream_ = js
-        .get_stream(stream)
-        .await
-        .with_context(|| format!("finding stream {stream}"))?;
-    // An existing durable keeps its place (and its start settings).
-    if let Some(name) = &config.durable_name
-        && let Ok(existing) = stream_.get_consumer(name).await
-    {
-        return Ok(existing);
-    }
-    stream_
-        .create_consumer(config)
-        .await
-        .with_context(|| format!("creating a consumer on {stream}"))
-}
-
-/// Keeps the board in step with the orders until cancelled.
+/// Keeps the board in step with the orders until cancelled: different
+/// orders at once, each order's events in order.
 pub async fn run_events(board: Arc<Board>, cancel: CancellationToken) -> anyhow::Result<()> {
-    let subjects = &board.gw.subjects;
-    let consumer = consumer(
-        &board.gw.js,
+    let subjects = &board.workers.subjects;
+    let consumer = chatorder_bus::durable(
+        &board.workers.js,
         &subjects.events_stream(),
         pull::Config {
             durable_name: Some(EVENTS_DURABLE.to_owned()),
@@ -61,57 +39,41 @@ pub async fn run_events(board: Arc<Board>, cancel: CancellationToken) -> anyhow:
         },
     )
     .await?;
-    let mut messages = chatorder_shared::nats::pull(&consumer, BATCH)
-        .await
-        .context("pulling events")?;
-    while let Some(batch) =
-        chatorder_shared::nats::next_batch(&mut messages, BATCH, &cancel).await?
-    {
-        // Different orders in parallel, each order's events in order.
-        let mut by_order: HashMap<Option<u64>, Vec<_>> = HashMap::new();
-        for msg in batch {
-            let env = decode_event(&msg.payload)
-                .map_err(|e| {
-                    tracing::warn!(error = %e, subject = %msg.subject, "skipping an event this bot cannot read");
-                })
-                .ok();
-            let number = env.as_ref().and_then(|e| match &e.data {
-                chatorder_shared::events::Event::Message(m) => Some(m.number.0),
-                other => other.order().map(|o| o.number.0),
-            });
-            by_order.entry(number).or_default().push((msg, env));
-        }
-        let board = &board;
-        futures::future::join_all(by_order.into_values().map(|events| async move {
-            for (msg, env) in events {
-                let Some(env) = env else {
-                    let _ = msg.ack().await;
-                    continue;
-                };
+    chatorder_bus::run_keyed(
+        &consumer,
+        FeedOptions {
+            name: "board",
+            batch: BATCH,
+        },
+        |msg| decode_event(&msg.payload),
+        |env| match &env.data {
+            Event::Message(m) => Some(m.number.0),
+            other => other.order().map(|o| o.number.0),
+        },
+        |env| {
+            let board = &board;
+            async move {
                 let span = tracing::info_span!("board", event.id = %env.id, event.kind = %env.kind);
                 match board.handle(&env).instrument(span).await {
-                    Ok(()) => {
-                        let _ = msg.ack().await;
-                    }
+                    Ok(()) => Settle::Ack,
                     Err(e) => {
                         tracing::warn!(error = %e, "showing an event failed; it will be retried");
-                        let _ = msg
-                            .ack_with(AckKind::Nak(Some(Duration::from_secs(2))))
-                            .await;
+                        Settle::Retry(Duration::from_secs(2))
                     }
                 }
             }
-        }))
-        .await;
-    }
-    Ok(())
+        },
+        &cancel,
+    )
+    .await
 }
 
-/// Posts summaries and alerts, once each, until cancelled.
+/// Posts summaries and alerts, once each and in the order they came, until
+/// cancelled.
 pub async fn run_posts(board: Arc<Board>, cancel: CancellationToken) -> anyhow::Result<()> {
-    let subjects = &board.gw.subjects;
-    let consumer = consumer(
-        &board.gw.js,
+    let subjects = &board.workers.subjects;
+    let consumer = chatorder_bus::durable(
+        &board.workers.js,
         &subjects.owners_stream(),
         pull::Config {
             durable_name: Some(POSTS_DURABLE.to_owned()),
@@ -127,51 +89,35 @@ pub async fn run_posts(board: Arc<Board>, cancel: CancellationToken) -> anyhow::
         },
     )
     .await?;
-    let mut messages = chatorder_shared::nats::pull(&consumer, BATCH)
-        .await
-        .context("pulling owner posts")?;
-    loop {
-        let next = tokio::select! {
-            () = cancel.cancelled() => {
-                chatorder_shared::nats::hand_back(&mut messages).await;
-                return Ok(());
+    chatorder_bus::run_keyed(
+        &consumer,
+        FeedOptions {
+            name: "owner posts",
+            batch: BATCH,
+        },
+        |msg| OwnerPost::decode(&msg.payload),
+        // One group: posts keep their order.
+        |_| (),
+        |post| {
+            let board = &board;
+            async move {
+                match deliver(board, &post).await {
+                    Ok(()) => Settle::Ack,
+                    Err(e) => {
+                        tracing::warn!(error = %e, post = %post.id, "posting failed; it will be retried");
+                        Settle::Retry(Duration::from_secs(5))
+                    }
+                }
             }
-            next = messages.next() => next,
-        };
-        let msg = match next {
-            Some(Ok(msg)) => msg,
-            Some(Err(e)) => {
-                tracing::warn!(error = %e, "pulling owner posts failed; retrying");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                continue;
-            }
-            None => anyhow::bail!("the owner post subscription ended"),
-        };
-        let post = match OwnerPost::decode(&msg.payload) {
-            Ok(p) => p,
-            Err(why) => {
-                tracing::warn!(subject = %msg.subject, why, "skipping an owner post this bot cannot read");
-                let _ = msg.ack().await;
-                continue;
-            }
-        };
-        match deliver(&board, &post).await {
-            Ok(()) => {
-                let _ = msg.ack().await;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, post = %post.id, "posting failed; it will be retried");
-                let _ = msg
-                    .ack_with(AckKind::Nak(Some(Duration::from_secs(5))))
-                    .await;
-            }
-        }
-    }
+        },
+        &cancel,
+    )
+    .await
 }
 
 async fn deliver(board: &Board, post: &OwnerPost) -> anyhow::Result<()> {
     let seen = format!("post.{}", post.id);
-    if board.gw.seen.get(&seen).await?.is_some() {
+    if board.workers.seen.get(&seen).await?.is_some() {
         crate::metrics::owner_post(post.kind, "duplicate");
         return Ok(());
     }
@@ -185,7 +131,7 @@ async fn deliver(board: &Board, post: &OwnerPost) -> anyhow::Result<()> {
         crate::render::defang(&post.body)
     );
     board.say(board.channel, &text).await?;
-    board.gw.seen.put(&seen, "1".into()).await?;
+    board.workers.seen.put(&seen, "1".into()).await?;
     crate::metrics::owner_post(post.kind, "posted");
     Ok(())
 }

@@ -22,11 +22,11 @@ use serenity::all::{
 
 use crate::commands::{self, OwnerCommand};
 use crate::discord::{embed, no_mentions, rows};
-use crate::gateway::Gateway;
 use crate::ids::{Click, List, REASON_FIELD, ReasonForm};
 use crate::outcomes::Outcomes;
 use crate::render::{self, Button, Card, PAGE_SIZE, limits};
 use crate::texts;
+use crate::workers::Workers;
 use tracing::Instrument as _;
 
 /// How long an owner waits for the worker's verdict before being told it
@@ -35,7 +35,7 @@ const OUTCOME_WAIT: Duration = Duration::from_secs(8);
 
 pub struct App {
     pub settings: Arc<Settings>,
-    pub gw: Gateway,
+    pub workers: Workers,
     pub outcomes: Arc<Outcomes>,
 }
 
@@ -167,7 +167,11 @@ impl App {
                     actor: actor.clone(),
                     number,
                 };
-                match self.gw.query::<_, OrderSnapshot>(QueryKind::Get, &q).await {
+                match self
+                    .workers
+                    .query::<_, OrderSnapshot>(QueryKind::Get, &q)
+                    .await
+                {
                     Ok(order) => {
                         let b = render::board(&order, None);
                         Reply {
@@ -225,14 +229,14 @@ impl App {
             ),
             OwnerCommand::Summary { day } => {
                 let q = SummaryRequest { day };
-                match self.gw.demand(DemandQuery::Summary, &q).await {
+                match self.workers.demand(DemandQuery::Summary, &q).await {
                     Ok(r) => Reply::text(format!("**{}**\n{}", r.title, r.body)),
                     Err(why) => Reply::text(why),
                 }
             }
             OwnerCommand::Forecast => {
                 match self
-                    .gw
+                    .workers
                     .demand(DemandQuery::Forecast, &ForecastRequest::default())
                     .await
                 {
@@ -247,7 +251,7 @@ impl App {
     async fn act<T: serde::Serialize>(&self, kind: CommandKind, actor: &Actor, data: T) -> String {
         let env_id = uuid::Uuid::now_v7();
         let waiting = self.outcomes.expect(env_id);
-        match self.gw.send_with_id(kind, actor, env_id, data).await {
+        match self.workers.send_with_id(kind, actor, env_id, data).await {
             Ok(()) => match waiting.wait(OUTCOME_WAIT).await {
                 Some(outcome) => texts::outcome(&outcome),
                 None => texts::sent_but_unconfirmed(),
@@ -262,7 +266,11 @@ impl App {
             limit: u32::try_from(PAGE_SIZE).unwrap_or(10),
             offset: page.saturating_mul(u32::try_from(PAGE_SIZE).unwrap_or(10)),
         };
-        match self.gw.query::<_, OrderPage>(QueryKind::Pending, &q).await {
+        match self
+            .workers
+            .query::<_, OrderPage>(QueryKind::Pending, &q)
+            .await
+        {
             Ok(p) => {
                 let page = render::pending_page(&p.orders, p.total, page);
                 Reply {
@@ -277,7 +285,7 @@ impl App {
 
     async fn catalog(&self, page: u32) -> Reply {
         match self
-            .gw
+            .workers
             .query::<_, Catalog>(QueryKind::Catalog, &ListCatalog {})
             .await
         {
@@ -373,7 +381,7 @@ impl App {
         let env_id = uuid::Uuid::now_v7();
         let waiting = self.outcomes.expect(env_id);
         let note = match self
-            .gw
+            .workers
             .send_with_id(CommandKind::Status, actor, env_id, data)
             .await
         {

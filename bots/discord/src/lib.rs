@@ -4,7 +4,6 @@ pub mod board;
 pub mod commands;
 pub mod discord;
 pub mod feeds;
-pub mod gateway;
 pub mod handler;
 pub mod ids;
 pub mod metrics;
@@ -12,5 +11,6 @@ pub mod outcomes;
 pub mod render;
 pub mod run;
 pub mod texts;
+pub mod workers;
 
 pub use run::run;

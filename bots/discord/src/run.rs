@@ -9,9 +9,9 @@ use serenity::all::{ChannelId, Command, GatewayIntents, HttpBuilder};
 use tokio_util::sync::CancellationToken;
 
 use crate::board::Board;
-use crate::gateway::Gateway;
 use crate::handler::{App, Handler};
 use crate::outcomes::Outcomes;
+use crate::workers::Workers;
 
 /// Runs the bot until `cancel`. Needs `discord.token` and
 /// `discord.channel_id` (the CLI starts the local stand-in and fills both in
@@ -35,12 +35,12 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
     crate::metrics::describe();
     let settings = Arc::new(settings);
     let subjects = settings.subjects();
-    let client = chatorder_shared::nats::connect(&settings.nats, "chatorder-discord-bot").await?;
+    let client = chatorder_bus::connect(&settings.nats, "chatorder-discord-bot").await?;
     let js = async_nats::jetstream::new(client.clone());
     // Kept to flush acknowledgements still buffered when the bot stops.
     let nats = client.clone();
-    chatorder_shared::nats::ensure_streams(&js, &subjects, &settings.nats).await?;
-    let gw = Gateway::new(
+    chatorder_bus::ensure_streams(&js, &subjects, &settings.nats).await?;
+    let workers = Workers::new(
         client.clone(),
         subjects.clone(),
         settings.nats.stream_replicas,
@@ -59,7 +59,7 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
     let outcomes = Arc::new(Outcomes::default());
     let app = Arc::new(App {
         settings: settings.clone(),
-        gw: gw.clone(),
+        workers: workers.clone(),
         outcomes: outcomes.clone(),
     });
     let mut discord = serenity::all::ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
@@ -75,7 +75,7 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
     register_commands(&http, channel).await?;
 
     let board = Arc::new(Board {
-        gw,
+        workers,
         http: http.clone(),
         channel,
     });

@@ -35,7 +35,7 @@ pub fn sent_but_unconfirmed() -> String {
         .to_owned()
 }
 
-pub fn not_sent(e: &anyhow::Error) -> String {
+pub fn not_sent(e: &chatorder_bus::SendError) -> String {
     tracing::warn!(error = %e, "publishing an owner command failed");
     "Couldn't reach the order queue, so nothing was changed. Please try again.".to_owned()
 }

@@ -1,12 +1,11 @@
-//! The bot's way to the order workers: commands over JetStream, queries over
-//! request/reply. The bot never opens MySQL.
+//! The bot's way to the order workers, on the shared bus: customer commands
+//! over JetStream, queries over request/reply. The bot never opens MySQL.
 
 use std::time::Duration;
 
-use async_nats::jetstream::{self, message::PublishMessage};
+use async_nats::jetstream;
+use chatorder_bus::{Commands, Queries, QueryError, SendError};
 use chatorder_shared::domain::{Actor, Role};
-use chatorder_shared::envelope::Envelope;
-use chatorder_shared::queries::QueryReply;
 use chatorder_shared::subjects::{CommandKind, QueryKind, Subjects};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -19,9 +18,22 @@ pub struct Gateway {
     pub client: async_nats::Client,
     pub js: jetstream::Context,
     pub subjects: Subjects,
+    commands: Commands,
+    queries: Queries,
 }
 
 impl Gateway {
+    pub fn new(client: async_nats::Client, subjects: Subjects) -> Self {
+        let js = jetstream::new(client.clone());
+        Self {
+            commands: Commands::new(js.clone(), subjects.clone(), Role::Customer),
+            queries: Queries::new(client.clone()),
+            client,
+            js,
+            subjects,
+        }
+    }
+
     /// Publishes a customer command and waits until JetStream stored it.
     /// `id` is the envelope id and `Nats-Msg-Id`: sending it twice stores it once.
     pub async fn send<T: Serialize>(
@@ -30,17 +42,8 @@ impl Gateway {
         actor: &Actor,
         id: Uuid,
         data: T,
-    ) -> anyhow::Result<()> {
-        let mut env = Envelope::new(kind.envelope_type(), actor.clone(), data);
-        env.id = id;
-        let msg = PublishMessage::build()
-            .payload(env.to_json().into())
-            .message_id(id.to_string());
-        self.js
-            .send_publish(self.subjects.command(Role::Customer, kind), msg)
-            .await?
-            .await?;
-        Ok(())
+    ) -> Result<(), SendError> {
+        self.commands.send(kind, actor, id, data).await
     }
 
     /// Asks the order workers; `Err` carries a sentence for the customer.
@@ -49,22 +52,12 @@ impl Gateway {
         kind: QueryKind,
         q: &Q,
     ) -> Result<T, String> {
-        let body = serde_json::to_vec(q).map_err(|e| e.to_string())?;
-        let reply = tokio::time::timeout(
-            QUERY_TIMEOUT,
-            self.client.request(self.subjects.query(kind), body.into()),
-        )
-        .await
-        .map_err(|_| crate::texts::shop_unreachable())?
-        .map_err(|e| {
-            tracing::warn!(error = %e, query = kind.label(), "query failed");
-            crate::texts::shop_unreachable()
-        })?;
-        serde_json::from_slice::<QueryReply<T>>(&reply.payload)
-            .map_err(|e| {
-                tracing::warn!(error = %e, "unreadable query reply");
-                crate::texts::shop_unreachable()
-            })?
-            .into_result()
+        self.queries
+            .ask(self.subjects.query(kind), q, QUERY_TIMEOUT)
+            .await
+            .map_err(|e| match e {
+                QueryError::Refused(why) => why,
+                _ => crate::texts::shop_unreachable(),
+            })
     }
 }

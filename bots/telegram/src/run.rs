@@ -33,9 +33,9 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
     crate::metrics::describe();
     let settings = Arc::new(settings);
     let subjects = settings.subjects();
-    let client = chatorder_shared::nats::connect(&settings.nats, "chatorder-telegram-bot").await?;
+    let client = chatorder_bus::connect(&settings.nats, "chatorder-telegram-bot").await?;
     let js = async_nats::jetstream::new(client.clone());
-    chatorder_shared::nats::ensure_streams(&js, &subjects, &settings.nats).await?;
+    chatorder_bus::ensure_streams(&js, &subjects, &settings.nats).await?;
     let store = Store::new(
         settings.redis.url.expose_secret(),
         &settings.redis.prefix,
@@ -43,11 +43,7 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
     );
     let app = Arc::new(App::new(
         settings.clone(),
-        Gateway {
-            client,
-            js,
-            subjects,
-        },
+        Gateway::new(client, subjects),
         store,
     ));
     let plain = Bot::new(token).set_api_url(api_url);

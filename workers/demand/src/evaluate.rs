@@ -4,7 +4,7 @@
 use std::fmt;
 
 use anyhow::Context as _;
-use chatorder_orders::history::PastOrder;
+use chatorder_db::history::PastOrder;
 use chrono::{Days, NaiveDate};
 use chrono_tz::Tz;
 use serde::Serialize;

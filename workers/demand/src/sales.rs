@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use chatorder_orders::history::PastOrder;
+use chatorder_db::history::PastOrder;
 use chrono::{DateTime, Datelike as _, Days, NaiveDate, Timelike as _, Utc};
 use chrono_tz::Tz;
 

@@ -2,24 +2,24 @@
 //! model serves, the forecasts and how they did. Queries take `&mut Conn` so
 //! they compose in one transaction.
 
-use chatorder_orders::db::Conn;
+use chatorder_db::pool::Conn;
+use chatorder_db::schema::{demand_forecasts, forecast_accuracy, model_runs, order_lines, orders};
+use chatorder_shared::domain::OrderStatus;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use diesel::sql_types::{BigInt, Date, Datetime, Double, Integer, Nullable, Text, Varchar};
-use diesel_async::RunQueryDsl as _;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Datetime, Double, Nullable, Varchar};
+use diesel_async::RunQueryDsl;
 
 use crate::forecast::DayForecast;
 
-/// Statuses whose orders count as demand: everything the shop took on.
-const SOLD: &str = "'pending','accepted','preparing','ready','out_for_delivery','completed'";
-
-#[derive(diesel::QueryableByName)]
-struct SoldRow {
-    #[diesel(sql_type = Varchar)]
-    sku: String,
-    #[diesel(sql_type = Datetime)]
-    placed_at: NaiveDateTime,
-    #[diesel(sql_type = Integer)]
-    quantity: i32,
+/// The statuses that count as sold, for the aggregate queries below (our
+/// own constants from [`OrderStatus`], never input).
+fn sold_sql() -> String {
+    OrderStatus::sold()
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Units sold since `since` (UTC): `(sku, placed_at, qty)`.
@@ -27,93 +27,106 @@ pub async fn sold_since(
     conn: &mut Conn,
     since: DateTime<Utc>,
 ) -> anyhow::Result<Vec<(String, DateTime<Utc>, u32)>> {
-    let rows: Vec<SoldRow> = diesel::sql_query(format!(
-        "SELECT l.sku, o.placed_at, l.quantity FROM order_lines l \
-         JOIN orders o ON o.id = l.order_id \
-         WHERE o.status IN ({SOLD}) AND o.placed_at >= ? ORDER BY o.placed_at"
-    ))
-    .bind::<Datetime, _>(since.naive_utc())
-    .load(conn)
-    .await?;
+    let rows: Vec<(String, NaiveDateTime, i32)> = order_lines::table
+        .inner_join(orders::table)
+        .filter(orders::status.eq_any(OrderStatus::sold()))
+        .filter(orders::placed_at.ge(since.naive_utc()))
+        .order(orders::placed_at)
+        .select((order_lines::sku, orders::placed_at, order_lines::quantity))
+        .load(conn)
+        .await?;
     Ok(rows
         .into_iter()
-        .map(|r| {
-            (
-                r.sku,
-                r.placed_at.and_utc(),
-                u32::try_from(r.quantity).unwrap_or(0),
-            )
-        })
+        .map(|(sku, at, qty)| (sku, at.and_utc(), u32::try_from(qty).unwrap_or(0)))
         .collect())
 }
 
 /// One training run, as recorded.
-#[derive(Debug, Clone, PartialEq, diesel::QueryableByName)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = model_runs, check_for_backend(diesel::mysql::Mysql))]
 pub struct ModelRun {
-    #[diesel(sql_type = BigInt)]
     pub id: i64,
-    #[diesel(sql_type = Datetime)]
     pub trained_at: NaiveDateTime,
-    #[diesel(sql_type = Date)]
     pub data_from: NaiveDate,
-    #[diesel(sql_type = Date)]
     pub data_to: NaiveDate,
-    #[diesel(sql_type = Varchar)]
     pub feature_version: String,
-    #[diesel(sql_type = Varchar)]
     pub model_path: String,
-    #[diesel(sql_type = Double)]
     pub train_seconds: f64,
-    #[diesel(sql_type = Double)]
     pub model_wape: f64,
-    #[diesel(sql_type = Double)]
     pub seasonal_naive_wape: f64,
-    #[diesel(sql_type = Double)]
     pub mean_28d_wape: f64,
-    #[diesel(sql_type = Varchar)]
     pub serving: String,
-    #[diesel(sql_type = Text)]
     pub note: String,
+}
+
+/// A run as written (its id comes from MySQL).
+#[derive(Insertable)]
+#[diesel(table_name = model_runs)]
+struct NewRun<'a> {
+    trained_at: NaiveDateTime,
+    data_from: NaiveDate,
+    data_to: NaiveDate,
+    feature_version: &'a str,
+    model_path: &'a str,
+    train_seconds: f64,
+    model_wape: f64,
+    seasonal_naive_wape: f64,
+    mean_28d_wape: f64,
+    serving: &'a str,
+    note: &'a str,
 }
 
 /// Records a run; returns its id.
 pub async fn record_run(conn: &mut Conn, run: &ModelRun) -> anyhow::Result<i64> {
-    diesel::sql_query(
-        "INSERT INTO model_runs (trained_at, data_from, data_to, feature_version, model_path, \
-         train_seconds, model_wape, seasonal_naive_wape, mean_28d_wape, serving, note) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind::<Datetime, _>(run.trained_at)
-    .bind::<Date, _>(run.data_from)
-    .bind::<Date, _>(run.data_to)
-    .bind::<Varchar, _>(&run.feature_version)
-    .bind::<Varchar, _>(&run.model_path)
-    .bind::<Double, _>(run.train_seconds)
-    .bind::<Double, _>(run.model_wape)
-    .bind::<Double, _>(run.seasonal_naive_wape)
-    .bind::<Double, _>(run.mean_28d_wape)
-    .bind::<Varchar, _>(&run.serving)
-    .bind::<Text, _>(&run.note)
-    .execute(conn)
-    .await?;
-    #[derive(diesel::QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = BigInt)]
-        id: i64,
-    }
-    let id: Id = diesel::sql_query("SELECT LAST_INSERT_ID() AS id")
-        .get_result(conn)
+    diesel::insert_into(model_runs::table)
+        .values(NewRun {
+            trained_at: run.trained_at,
+            data_from: run.data_from,
+            data_to: run.data_to,
+            feature_version: &run.feature_version,
+            model_path: &run.model_path,
+            train_seconds: run.train_seconds,
+            model_wape: run.model_wape,
+            seasonal_naive_wape: run.seasonal_naive_wape,
+            mean_28d_wape: run.mean_28d_wape,
+            serving: &run.serving,
+            note: &run.note,
+        })
+        .execute(conn)
         .await?;
-    Ok(id.id)
+    let id: i64 = diesel::select(last_insert_id()).get_result(conn).await?;
+    Ok(id)
+}
+
+diesel::define_sql_function! {
+    /// MySQL's id of the row this connection inserted last.
+    #[sql_name = "LAST_INSERT_ID"]
+    fn last_insert_id() -> BigInt;
 }
 
 /// The newest run, if any.
 pub async fn latest_run(conn: &mut Conn) -> anyhow::Result<Option<ModelRun>> {
-    let mut rows: Vec<ModelRun> =
-        diesel::sql_query("SELECT * FROM model_runs ORDER BY id DESC LIMIT 1")
-            .load(conn)
-            .await?;
-    Ok(rows.pop())
+    Ok(model_runs::table
+        .order(model_runs::id.desc())
+        .select(ModelRun::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// One forecast hour as written.
+#[derive(Insertable)]
+#[diesel(table_name = demand_forecasts)]
+struct NewForecastHour<'a> {
+    day: NaiveDate,
+    sku: &'a str,
+    hour: i8,
+    mean: f64,
+    p10: f64,
+    p90: f64,
+    predictor: &'a str,
+    model_run_id: Option<i64>,
+    created_at: NaiveDateTime,
 }
 
 /// Stores a day's forecast (replacing an earlier one for that day).
@@ -122,43 +135,31 @@ pub async fn save_forecast(
     f: &DayForecast,
     run_id: Option<i64>,
 ) -> anyhow::Result<usize> {
-    diesel::sql_query("DELETE FROM demand_forecasts WHERE day = ?")
-        .bind::<Date, _>(f.date)
+    diesel::delete(demand_forecasts::table.filter(demand_forecasts::day.eq(f.date)))
         .execute(conn)
         .await?;
     let now = Utc::now().naive_utc();
     let mut rows = Vec::new();
     for item in &f.items {
         for h in &item.hours {
-            rows.push((item.sku.clone(), h.hour, h.units));
+            rows.push(NewForecastHour {
+                day: f.date,
+                sku: &item.sku,
+                hour: i8::try_from(h.hour).unwrap_or(0),
+                mean: finite(h.units.mean),
+                p10: f64::from(h.units.p10),
+                p90: f64::from(h.units.p90),
+                predictor: &f.predictor,
+                model_run_id: run_id,
+                created_at: now,
+            });
         }
     }
     for chunk in rows.chunks(500) {
-        let mut sql = String::from(
-            "INSERT INTO demand_forecasts (day, sku, hour, mean, p10, p90, predictor, model_run_id, created_at) VALUES ",
-        );
-        let mut first = true;
-        for (sku, hour, est) in chunk {
-            if !first {
-                sql.push(',');
-            }
-            first = false;
-            // Values are ours (dates, numbers, catalog codes checked by
-            // `Sku::parse`), but are still escaped rather than trusted.
-            sql.push_str(&format!(
-                "('{}', '{}', {}, {}, {}, {}, '{}', {}, '{}')",
-                f.date,
-                sku.replace('\'', "''").replace('\\', "\\\\"),
-                hour,
-                finite(est.mean),
-                f64::from(est.p10),
-                f64::from(est.p90),
-                f.predictor.replace('\'', "''"),
-                run_id.map_or("NULL".to_owned(), |id| id.to_string()),
-                now.format("%Y-%m-%d %H:%M:%S%.6f"),
-            ));
-        }
-        diesel::sql_query(sql).execute(conn).await?;
+        diesel::insert_into(demand_forecasts::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
     }
     Ok(rows.len())
 }
@@ -202,18 +203,19 @@ pub async fn settle_day(
     day: NaiveDate,
     actual: &[(String, usize, u32)],
 ) -> anyhow::Result<Option<f64>> {
-    diesel::sql_query("UPDATE demand_forecasts SET actual = 0 WHERE day = ?")
-        .bind::<Date, _>(day)
+    use demand_forecasts as f;
+    diesel::update(f::table.filter(f::day.eq(day)))
+        .set(f::actual.eq(Some(0)))
         .execute(conn)
         .await?;
     for (sku, hour, units) in actual {
-        diesel::sql_query(
-            "UPDATE demand_forecasts SET actual = ? WHERE day = ? AND sku = ? AND hour = ?",
+        diesel::update(
+            f::table
+                .filter(f::day.eq(day))
+                .filter(f::sku.eq(sku))
+                .filter(f::hour.eq(i8::try_from(*hour).unwrap_or(0))),
         )
-        .bind::<Integer, _>(i32::try_from(*units).unwrap_or(i32::MAX))
-        .bind::<Date, _>(day)
-        .bind::<Varchar, _>(sku)
-        .bind::<Integer, _>(i32::try_from(*hour).unwrap_or(0))
+        .set(f::actual.eq(Some(i32::try_from(*units).unwrap_or(i32::MAX))))
         .execute(conn)
         .await?;
     }
@@ -238,22 +240,21 @@ pub async fn settle_day(
     } else {
         0.0
     };
-    diesel::sql_query(
-        "REPLACE INTO forecast_accuracy (day, predictor, forecast_units, actual_units, item_day_wape, computed_at) \
-         VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind::<Date, _>(day)
-    .bind::<Varchar, _>(
-        <[StoredItemDay]>::first(&items)
-            .map(|i| i.predictor.clone())
-            .unwrap_or_default(),
-    )
-    .bind::<Double, _>(forecast_units)
-    .bind::<BigInt, _>(actual_units as i64)
-    .bind::<Double, _>(wape)
-    .bind::<Datetime, _>(Utc::now().naive_utc())
-    .execute(conn)
-    .await?;
+    let predictor = <[StoredItemDay]>::first(&items).map_or("", |i| i.predictor.as_str());
+    {
+        use forecast_accuracy as a;
+        diesel::replace_into(a::table)
+            .values((
+                a::day.eq(day),
+                a::predictor.eq(predictor),
+                a::forecast_units.eq(forecast_units),
+                a::actual_units.eq(actual_units as i64),
+                a::item_day_wape.eq(wape),
+                a::computed_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(conn)
+            .await?;
+    }
     Ok(Some(wape))
 }
 
@@ -276,6 +277,7 @@ pub async fn day_stats(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> anyhow::Result<DayStats> {
+    let sold = sold_sql();
     #[derive(diesel::QueryableByName)]
     struct Counts {
         #[diesel(sql_type = BigInt)]
@@ -290,7 +292,7 @@ pub async fn day_stats(
     let (f, t) = (from.naive_utc(), to.naive_utc());
     let c: Counts = diesel::sql_query(format!(
         "SELECT COUNT(*) AS orders, \
-         CAST(COALESCE(SUM(CASE WHEN status IN ({SOLD}) THEN total_minor END), 0) AS SIGNED) AS revenue, \
+         CAST(COALESCE(SUM(CASE WHEN status IN ({sold}) THEN total_minor END), 0) AS SIGNED) AS revenue, \
          CAST(COALESCE(SUM(status = 'cancelled'), 0) AS SIGNED) AS cancelled, \
          CAST(COALESCE(SUM(status = 'rejected'), 0) AS SIGNED) AS rejected \
          FROM orders WHERE placed_at >= ? AND placed_at < ?"
@@ -331,7 +333,7 @@ pub async fn day_stats(
     let top: Vec<Top> = diesel::sql_query(format!(
         "SELECT l.name, CAST(SUM(l.quantity) AS SIGNED) AS units FROM order_lines l \
          JOIN orders o ON o.id = l.order_id \
-         WHERE o.placed_at >= ? AND o.placed_at < ? AND o.status IN ({SOLD}) \
+         WHERE o.placed_at >= ? AND o.placed_at < ? AND o.status IN ({sold}) \
          GROUP BY l.name ORDER BY units DESC, l.name LIMIT 5"
     ))
     .bind::<Datetime, _>(f)
@@ -375,6 +377,7 @@ pub async fn waiting_orders(
 
 /// Average units per order over orders placed since `since` (1 if none).
 pub async fn units_per_order(conn: &mut Conn, since: DateTime<Utc>) -> anyhow::Result<f64> {
+    let sold = sold_sql();
     #[derive(diesel::QueryableByName)]
     struct U {
         #[diesel(sql_type = Nullable<Double>)]
@@ -382,7 +385,7 @@ pub async fn units_per_order(conn: &mut Conn, since: DateTime<Utc>) -> anyhow::R
     }
     let u: U = diesel::sql_query(format!(
         "SELECT CAST(SUM(l.quantity) / COUNT(DISTINCT o.id) AS DOUBLE) AS u FROM order_lines l \
-         JOIN orders o ON o.id = l.order_id WHERE o.placed_at >= ? AND o.status IN ({SOLD})"
+         JOIN orders o ON o.id = l.order_id WHERE o.placed_at >= ? AND o.status IN ({sold})"
     ))
     .bind::<Datetime, _>(since.naive_utc())
     .get_result(conn)
@@ -394,7 +397,7 @@ pub async fn units_per_order(conn: &mut Conn, since: DateTime<Utc>) -> anyhow::R
 pub async fn item_names(
     conn: &mut Conn,
 ) -> anyhow::Result<std::collections::HashMap<String, String>> {
-    let items = chatorder_orders::read::catalog(conn).await?;
+    let items = chatorder_db::read::catalog(conn).await?;
     Ok(items
         .into_iter()
         .map(|i| (i.sku.to_string(), i.display_name()))

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use async_nats::jetstream::{self, message::PublishMessage};
-use chatorder_orders::db::DbPool;
+use chatorder_db::pool::DbPool;
 use chatorder_shared::config::{Settings, TrainingProfile};
 use chatorder_shared::owners::{
     ForecastRequest, OwnerPost, OwnerReport, PostKind, SummaryDay, SummaryRequest,
@@ -74,7 +74,7 @@ impl Demand {
             settings.shop.time_zone.parse().map_err(|e| {
                 anyhow::anyhow!("shop.time_zone `{}`: {e}", settings.shop.time_zone)
             })?;
-        let pool = chatorder_orders::db::pool(&settings.database.url, 4)?;
+        let pool = chatorder_db::pool::pool(&settings.database.url, 4)?;
         let subjects = settings.subjects();
         Ok(Self {
             tz,
@@ -477,7 +477,7 @@ async fn serve_queries(
 pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Result<()> {
     crate::metrics::describe();
     if settings.database.migrate_on_start {
-        chatorder_orders::worker::prepare_database(&settings).await?;
+        chatorder_db::prepare(&settings).await?;
     }
     let tz: Tz = settings
         .shop
@@ -490,9 +490,9 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
         .map_err(anyhow::Error::msg)?;
     let alert = Schedule::parse("alert_cron", &settings.demand.alert_cron, tz)
         .map_err(anyhow::Error::msg)?;
-    let client = chatorder_shared::nats::connect(&settings.nats, "chatorder-demand-worker").await?;
+    let client = chatorder_bus::connect(&settings.nats, "chatorder-demand-worker").await?;
     let js = jetstream::new(client.clone());
-    chatorder_shared::nats::ensure_streams(&js, &settings.subjects(), &settings.nats).await?;
+    chatorder_bus::ensure_streams(&js, &settings.subjects(), &settings.nats).await?;
     let d = Arc::new(Demand::new(settings, client.clone()).await?);
     let queries = tokio::spawn(serve_queries(d.clone(), client, cancel.clone()));
     if let Err(e) = d.start().await {

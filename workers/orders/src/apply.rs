@@ -9,25 +9,27 @@
 
 use std::collections::{HashMap, HashSet};
 
+use chatorder_db::models::now_micros;
+use chatorder_db::numbers::take_numbers;
 use chatorder_shared::commands::{Command, IncomingCommand};
 use chatorder_shared::config::Settings;
 use chatorder_shared::domain::{Actor, OrderNumber, Platform, Role, Sku};
 use chatorder_shared::events::{CatalogItem, Event, OrderSnapshot, Rejection};
 use chatorder_shared::subjects::Subjects;
-use chrono::{DateTime, DurationRound as _, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection as _, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::Conn;
-use crate::models::{
+use crate::rules::{self, Ctx, Effect, Rejected, View};
+use chatorder_db::models::{
     CatalogRow, NewCustomer, NewHistory, NewMessage, NewProcessed, OrderRow, OutboxRow, line_rows,
 };
-use crate::read;
-use crate::rules::{self, Ctx, Effect, Rejected, View};
-use crate::schema::{
-    catalog_items, customers, order_lines, order_messages, order_numbers, order_status_history,
-    orders, outbox, processed_commands,
+use chatorder_db::pool::Conn;
+use chatorder_db::read;
+use chatorder_db::schema::{
+    catalog_items, customers, order_lines, order_messages, order_status_history, orders, outbox,
+    processed_commands,
 };
 
 /// What happened to one command of a batch.
@@ -93,13 +95,6 @@ struct Writes {
     catalog: Vec<CatalogItem>,
     processed: Vec<NewProcessed>,
     outbox: Vec<OutboxRow>,
-}
-
-/// MySQL keeps microseconds; snapshots must read back equal to what was sent.
-fn now_micros() -> DateTime<Utc> {
-    let now = Utc::now();
-    now.duration_trunc(TimeDelta::microseconds(1))
-        .unwrap_or(now)
 }
 
 fn outbox_row(
@@ -293,23 +288,6 @@ async fn apply_in_tx(
     })
 }
 
-/// Takes `count` consecutive order numbers from the counter row (inside the
-/// caller's transaction, which holds the row lock until it commits) and
-/// returns the first.
-pub async fn take_numbers(conn: &mut Conn, count: usize) -> anyhow::Result<i64> {
-    let k = i64::try_from(count)?;
-    diesel::update(order_numbers::table.filter(order_numbers::id.eq(1)))
-        .set(order_numbers::next_number.eq(order_numbers::next_number + k))
-        .execute(conn)
-        .await?;
-    let after: i64 = order_numbers::table
-        .filter(order_numbers::id.eq(1))
-        .select(order_numbers::next_number)
-        .first(conn)
-        .await?;
-    Ok(after - k)
-}
-
 /// Notes what an effect changes and updates the in-memory view.
 fn record(
     w: &mut Writes,
@@ -492,22 +470,6 @@ async fn write(
             .await?;
     }
     Ok(())
-}
-
-/// Upserts catalog items (the seed importer), outside the command path.
-pub async fn upsert_catalog(conn: &mut Conn, items: &[CatalogItem]) -> anyhow::Result<usize> {
-    let now = now_micros();
-    let rows: Vec<CatalogRow> = items
-        .iter()
-        .map(|i| CatalogRow::from_item(i, now))
-        .collect();
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    Ok(diesel::replace_into(catalog_items::table)
-        .values(&rows)
-        .execute(conn)
-        .await?)
 }
 
 /// A customer key for tools (bench, demo) that place orders as the system.

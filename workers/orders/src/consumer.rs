@@ -19,15 +19,14 @@ use async_nats::jetstream::{self, AckKind, consumer::pull, message::PublishMessa
 use chatorder_shared::commands::{IncomingCommand, decode_command};
 use chatorder_shared::config::Settings;
 use chatorder_shared::subjects::Subjects;
-use futures::{FutureExt as _, StreamExt as _};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
 use crate::apply::{self, Outcome};
 use crate::cache::Cache;
-use crate::db::DbPool;
 use crate::metrics as m;
 use crate::outbox;
+use chatorder_db::pool::DbPool;
 
 /// Name of the durable consumer all order-worker replicas share.
 pub const DURABLE: &str = "orders-worker";
@@ -55,12 +54,10 @@ pub async fn ensure_consumer(
     subjects: &Subjects,
     settings: &Settings,
 ) -> anyhow::Result<jetstream::consumer::Consumer<pull::Config>> {
-    let stream = js
-        .get_stream(subjects.commands_stream())
-        .await
-        .with_context(|| format!("finding stream {}", subjects.commands_stream()))?;
-    stream
-        .create_consumer(pull::Config {
+    chatorder_bus::durable(
+        js,
+        &subjects.commands_stream(),
+        pull::Config {
             durable_name: Some(DURABLE.to_owned()),
             description: Some("Order workers: apply commands".into()),
             ack_policy: jetstream::consumer::AckPolicy::Explicit,
@@ -74,9 +71,9 @@ pub async fn ensure_consumer(
             filter_subject: subjects.commands_wildcard(),
             max_ack_pending: 20_000,
             ..Default::default()
-        })
-        .await
-        .context("creating the orders-worker consumer")
+        },
+    )
+    .await
 }
 
 /// A message on its way through one batch.
@@ -92,38 +89,19 @@ impl Consumer {
     pub async fn run(self, cancel: CancellationToken) -> anyhow::Result<()> {
         let consumer = ensure_consumer(&self.js, &self.subjects, &self.settings).await?;
         let batch_max = self.settings.worker.batch_max;
-        let mut messages = chatorder_shared::nats::pull(&consumer, batch_max.max(64) * 2)
+        let mut messages = chatorder_bus::pull(&consumer, batch_max.max(64) * 2)
             .await
             .context("pulling from the orders-worker consumer")?;
         tracing::info!(stream = %self.subjects.commands_stream(), "order worker consuming commands");
-        loop {
-            let first = tokio::select! {
-                () = cancel.cancelled() => break,
-                next = messages.next() => next,
-            };
-            let first = match first {
-                Some(Ok(msg)) => msg,
-                Some(Err(e)) => {
-                    tracing::warn!(error = %e, "pulling commands failed; retrying");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                    continue;
-                }
-                None => anyhow::bail!("the JetStream pull subscription ended"),
-            };
-            let mut batch = vec![first];
-            while batch.len() < batch_max {
-                match messages.next().now_or_never() {
-                    Some(Some(Ok(msg))) => batch.push(msg),
-                    _ => break,
-                }
-            }
+        while let Some(batch) = chatorder_bus::next_batch(&mut messages, batch_max, &cancel).await?
+        {
             if self.handle(batch, &cancel).await == Flow::Crash {
                 // Simulated crash: drop everything unacknowledged.
                 return Err(anyhow::anyhow!("fault injected: stopped after commit"));
             }
         }
-        // Hand back what was prefetched so another replica takes it now.
-        chatorder_shared::nats::hand_back(&mut messages).await;
+        // `next_batch` handed back what was prefetched, so another replica
+        // takes it now.
         tracing::info!("order worker stopped consuming");
         Ok(())
     }

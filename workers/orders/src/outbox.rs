@@ -12,11 +12,11 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection as _, RunQueryDsl};
 use tokio_util::sync::CancellationToken;
 
-use crate::db::{Conn, DbPool};
 use crate::metrics as m;
-use crate::models::OutboxRow;
-use crate::read;
-use crate::schema::outbox;
+use chatorder_db::models::OutboxRow;
+use chatorder_db::pool::{Conn, DbPool};
+use chatorder_db::read;
+use chatorder_db::schema::outbox;
 
 /// Publishes rows and waits for JetStream to store them. Returns the event
 /// ids that were stored; the rest stay in the outbox for the relay.

@@ -21,9 +21,9 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
 use crate::cache::Cache;
-use crate::db::DbPool;
 use crate::metrics as m;
-use crate::read;
+use chatorder_db::pool::DbPool;
+use chatorder_db::read;
 
 /// Queue group every replica joins.
 pub const QUEUE_GROUP: &str = "orders-workers";
@@ -294,7 +294,7 @@ impl QueryService {
 }
 
 mod deadpool_conn {
-    pub type Conn = diesel_async::pooled_connection::deadpool::Object<crate::db::Conn>;
+    pub type Conn = diesel_async::pooled_connection::deadpool::Object<chatorder_db::pool::Conn>;
 }
 
 fn db_error(e: anyhow::Error) -> String {

@@ -23,19 +23,19 @@ pub async fn run(
     let settings = Arc::new(settings);
     let subjects = settings.subjects();
     if settings.database.migrate_on_start {
-        prepare_database(&settings).await?;
+        chatorder_db::prepare(&settings).await?;
     }
-    let pool = crate::db::pool(&settings.database.url, settings.database.pool_size)?;
+    let pool = chatorder_db::pool::pool(&settings.database.url, settings.database.pool_size)?;
     // Fail early, with the reason, if MySQL is not there.
     drop(pool.get().await.map_err(|e| anyhow::anyhow!("{e}")).with_context(|| {
         format!(
             "could not connect to MySQL at {}. Is MariaDB running? Locally: scripts/services.sh",
-            crate::db::redact_url(secrecy::ExposeSecret::expose_secret(&settings.database.url))
+            chatorder_db::pool::redact_url(secrecy::ExposeSecret::expose_secret(&settings.database.url))
         )
     })?);
-    let client = chatorder_shared::nats::connect(&settings.nats, "chatorder-orders-worker").await?;
+    let client = chatorder_bus::connect(&settings.nats, "chatorder-orders-worker").await?;
     let js = async_nats::jetstream::new(client.clone());
-    chatorder_shared::nats::ensure_streams(&js, &subjects, &settings.nats).await?;
+    chatorder_bus::ensure_streams(&js, &subjects, &settings.nats).await?;
     let cache = Arc::new(Cache::new(&settings.redis));
 
     let consumer = Consumer {
@@ -105,21 +105,4 @@ async fn lag_loop(js: async_nats::jetstream::Context, stream: String, cancel: Ca
             Err(e) => tracing::debug!(error = %e, "cannot read the consumer's backlog"),
         }
     }
-}
-
-/// Creates the database if needed, applies migrations, and seeds an empty
-/// catalog from `catalog.seed_file`.
-pub async fn prepare_database(settings: &Settings) -> anyhow::Result<()> {
-    let applied = crate::db::migrate(&settings.database.url).await?;
-    if applied.is_empty() {
-        tracing::info!("schema is up to date");
-    } else {
-        tracing::info!(?applied, "migrations applied");
-    }
-    let mut conn = crate::db::connect(&settings.database.url).await?;
-    let seed = &settings.catalog.seed_file;
-    if let Some(n) = crate::catalog::seed_if_empty(&mut conn, seed, settings.currency()).await? {
-        tracing::info!(items = n, file = %seed.display(), "seeded the empty catalog");
-    }
-    Ok(())
 }

@@ -8,8 +8,8 @@ use chatorder_shared::events::{CatalogItem, OrderSnapshot};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use crate::db::Conn;
 use crate::models::{CatalogRow, LineRow, OrderRow};
+use crate::pool::Conn;
 use crate::schema::{catalog_items, order_lines, orders};
 
 /// Attaches lines to order rows, keeping the rows' order.

@@ -3,7 +3,7 @@
 
 use chatorder_shared::domain::{Currency, Fulfilment, OrderNumber, OrderStatus, Platform, Sku};
 use chatorder_shared::events::{CatalogItem, CustomerRef, OrderLine, OrderSnapshot};
-use chrono::{DateTime, NaiveDateTime, TimeZone as _, Utc};
+use chrono::{DateTime, DurationRound as _, NaiveDateTime, TimeDelta, TimeZone as _, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -249,4 +249,12 @@ pub struct OutboxRow {
     pub subject: String,
     pub payload: Vec<u8>,
     pub created_at: NaiveDateTime,
+}
+
+/// Now, to the microsecond: MySQL's `DATETIME(6)` keeps microseconds, and a
+/// snapshot must read back equal to what was sent.
+pub fn now_micros() -> DateTime<Utc> {
+    let now = Utc::now();
+    now.duration_trunc(TimeDelta::microseconds(1))
+        .unwrap_or(now)
 }

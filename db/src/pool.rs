@@ -9,7 +9,7 @@ use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncMysqlConnection}
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use secrecy::ExposeSecret as _;
 
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
 
 pub type DbPool = Pool<AsyncMysqlConnection>;
 pub type Conn = AsyncMysqlConnection;

@@ -119,3 +119,46 @@ diesel::allow_tables_to_appear_in_same_query!(
     processed_commands,
     outbox,
 );
+
+diesel::table! {
+    model_runs (id) {
+        id -> Bigint,
+        trained_at -> Datetime,
+        data_from -> Date,
+        data_to -> Date,
+        feature_version -> Varchar,
+        model_path -> Varchar,
+        train_seconds -> Double,
+        model_wape -> Double,
+        seasonal_naive_wape -> Double,
+        mean_28d_wape -> Double,
+        serving -> Varchar,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    demand_forecasts (day, sku, hour) {
+        day -> Date,
+        sku -> Varchar,
+        hour -> Tinyint,
+        mean -> Double,
+        p10 -> Double,
+        p90 -> Double,
+        predictor -> Varchar,
+        model_run_id -> Nullable<Bigint>,
+        created_at -> Datetime,
+        actual -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    forecast_accuracy (day) {
+        day -> Date,
+        predictor -> Varchar,
+        forecast_units -> Double,
+        actual_units -> Bigint,
+        item_day_wape -> Double,
+        computed_at -> Datetime,
+    }
+}

@@ -10,7 +10,8 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 
-use crate::db::Conn;
+use crate::models::CatalogRow;
+use crate::pool::Conn;
 use crate::schema::catalog_items;
 
 /// The file format of `config/catalog.toml`.
@@ -58,56 +59,44 @@ pub fn parse_price(raw: &str) -> Result<i64, String> {
         .ok_or_else(|| format!("`{raw}` is too large"))
 }
 
-/// Splits one CSV line, honouring double quotes (`"a, b"` and `""`).
-pub fn split_csv_line(line: &str) -> Vec<String> {
-    let mut cols = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => cols.push(std::mem::take(&mut cur)),
-            (c, _) => cur.push(c),
-        }
-    }
-    cols.push(cur);
-    cols
+/// One line of `menu.csv`.
+#[derive(Debug, Deserialize)]
+struct MenuRecord {
+    name: String,
+    display_name: String,
+    #[serde(rename = "type")]
+    category: String,
+    sizes_and_prices: String,
 }
 
 /// Builds catalog items from `menu.csv` (`name,display_name,type,sizes_and_prices`
 /// with `S:12.0 M:16.0`): one item per pizza and size.
 pub fn from_menu_csv(text: &str) -> anyhow::Result<Vec<SeedItem>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
     let mut items = Vec::new();
-    for (i, line) in text.lines().enumerate().skip(1) {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let cols = split_csv_line(line);
-        let [code, display, category, sizes] = &cols[..] else {
-            anyhow::bail!(
-                "menu line {}: expected 4 columns, found {}",
-                i + 1,
-                cols.len()
-            );
-        };
-        for part in sizes.split_whitespace() {
+    for record in reader.deserialize::<MenuRecord>() {
+        let menu = record.map_err(|e| {
+            let row = e.position().map_or(0, csv::Position::line);
+            anyhow::anyhow!(
+                "menu line {row}: {e} (expected name,display_name,type,sizes_and_prices)"
+            )
+        })?;
+        let code = &menu.name;
+        for part in menu.sizes_and_prices.split_whitespace() {
             let (size, price) = part
                 .split_once(':')
-                .with_context(|| format!("menu line {}: `{part}` is not SIZE:PRICE", i + 1))?;
-            let sku = format!("{code}_{}", size.to_ascii_lowercase());
-            Sku::parse(&sku).map_err(|e| anyhow::anyhow!("menu line {}: {e}", i + 1))?;
+                .with_context(|| format!("menu item `{code}`: `{part}` is not SIZE:PRICE"))?;
+            let sku = format!("{}_{}", menu.name, size.to_ascii_lowercase());
+            Sku::parse(&sku).map_err(|e| anyhow::anyhow!("menu item `{code}`: {e}"))?;
             items.push(SeedItem {
                 sku,
-                name: display.trim().to_owned(),
+                name: menu.display_name.clone(),
                 size: Some(size.to_owned()),
-                category: category.trim().to_owned(),
+                category: menu.category.clone(),
                 price_minor: parse_price(price)
-                    .map_err(|e| anyhow::anyhow!("menu line {}: {e}", i + 1))?,
+                    .map_err(|e| anyhow::anyhow!("menu item `{code}`: {e}"))?,
                 available: true,
             });
         }
@@ -152,7 +141,7 @@ pub fn load(path: &Path, shop_currency: Currency) -> anyhow::Result<Vec<CatalogI
 /// Upserts every item of a catalog file. Returns how many.
 pub async fn import(conn: &mut Conn, path: &Path, currency: Currency) -> anyhow::Result<usize> {
     let items = load(path, currency)?;
-    crate::apply::upsert_catalog(conn, &items).await?;
+    upsert(conn, &items).await?;
     Ok(items.len())
 }
 
@@ -167,6 +156,22 @@ pub async fn seed_if_empty(
         return Ok(None);
     }
     Ok(Some(import(conn, path, currency).await?))
+}
+
+/// Upserts catalog items (the seed importer), outside the command path.
+pub async fn upsert(conn: &mut Conn, items: &[CatalogItem]) -> anyhow::Result<usize> {
+    let now = crate::models::now_micros();
+    let rows: Vec<CatalogRow> = items
+        .iter()
+        .map(|i| CatalogRow::from_item(i, now))
+        .collect();
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    Ok(diesel::replace_into(catalog_items::table)
+        .values(&rows)
+        .execute(conn)
+        .await?)
 }
 
 #[cfg(test)]
@@ -191,14 +196,14 @@ mod tests {
         assert_eq!(items[2].sku, "bbq_ckn_l");
         assert_eq!(items[2].price_minor, 2075);
         assert_eq!(items[2].size.as_deref(), Some("L"));
-        let quoted = "h\npep,\"The Pepperoni, Mushroom, and Peppers Pizza\",classic,S:11.0\n";
+        let quoted = "name,display_name,type,sizes_and_prices\npep,\"The Pepperoni, Mushroom, and Peppers Pizza\",classic,S:11.0\n";
         let items = from_menu_csv(quoted).expect("quoted names parse");
         assert_eq!(items[0].name, "The Pepperoni, Mushroom, and Peppers Pizza");
     }
 
     #[test]
     fn the_shipped_catalog_loads() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/catalog.toml");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/catalog.toml");
         let items = load(&path, Currency::parse("USD").expect("usd")).expect("loads");
         assert!(items.len() >= 32, "{} items", items.len());
     }

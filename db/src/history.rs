@@ -17,9 +17,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection as _, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::catalog::{parse_price, split_csv_line};
-use crate::db::Conn;
+use crate::catalog::parse_price;
 use crate::models::{LineRow, NewCustomer, NewHistory, OrderRow};
+use crate::pool::Conn;
 use crate::schema::{catalog_items, customers, order_lines, order_status_history, orders};
 
 /// Namespace for ids of imported orders (UUID v5 of the source order id).
@@ -60,59 +60,58 @@ pub fn read(path: &Path, tz: chrono_tz::Tz) -> anyhow::Result<Vec<PastOrder>> {
     parse(&text, tz).with_context(|| format!("reading {}", path.display()))
 }
 
+/// One line of a history file. Extra columns (`type`) are ignored; fields
+/// may be quoted (`"Pizza, large"`), as a spreadsheet's export has them.
+#[derive(Debug, serde::Deserialize)]
+struct Record {
+    id: String,
+    date: String,
+    time: String,
+    name: String,
+    size: String,
+    price: String,
+}
+
+/// The header a history file needs.
+const COLUMNS: &str = "id,date,time,name,size,type,price";
+
 /// Parses history text; every bad line is an error that names it.
 pub fn parse(text: &str, tz: chrono_tz::Tz) -> anyhow::Result<Vec<PastOrder>> {
-    let mut lines = text.lines();
-    let header = split_csv_line(lines.next().context("the file is empty")?);
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| h.trim() == name)
-            .with_context(|| {
-                format!(
-                    "the header has no `{name}` column (expected id,date,time,name,size,type,price)"
-                )
-            })
-    };
-    let (c_id, c_date, c_time, c_name, c_size, c_price) = (
-        col("id")?,
-        col("date")?,
-        col("time")?,
-        col("name")?,
-        col("size")?,
-        col("price")?,
-    );
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .context("the file has no header line")?
+        .clone();
+    if header.iter().all(str::is_empty) {
+        anyhow::bail!("the file is empty");
+    }
+    for need in ["id", "date", "time", "name", "size", "price"] {
+        if !header.iter().any(|h| h == need) {
+            anyhow::bail!("the header has no `{need}` column (expected {COLUMNS})");
+        }
+    }
     let mut orders: Vec<PastOrder> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    for (n, line) in lines.enumerate() {
-        if line.trim().is_empty() {
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let row = e.position().map_or(0, csv::Position::line);
+            anyhow::anyhow!("line {row}: {e}")
+        })?;
+        let row = record.position().map_or(0, csv::Position::line);
+        if record.iter().all(str::is_empty) {
             continue;
         }
-        let row = n + 2;
-        let cols = split_csv_line(line);
-        let get = |i: usize| {
-            cols.get(i)
-                .map(|s| s.trim())
-                .with_context(|| format!("line {row}: too few columns"))
-        };
-        let id = get(c_id)?;
-        let date = NaiveDate::parse_from_str(get(c_date)?, "%Y-%m-%d")
-            .with_context(|| format!("line {row}: bad date"))?;
-        let time = NaiveTime::parse_from_str(get(c_time)?, "%H:%M:%S")
-            .with_context(|| format!("line {row}: bad time"))?;
-        let local = NaiveDateTime::new(date, time);
-        let placed_at = tz
-            .from_local_datetime(&local)
-            .earliest()
-            .with_context(|| format!("line {row}: {local} does not exist in {tz}"))?
-            .with_timezone(&chrono::Utc);
-        let sku = format!("{}_{}", get(c_name)?, get(c_size)?.to_ascii_lowercase());
-        chatorder_shared::domain::Sku::parse(&sku)
+        let r: Record = record
+            .deserialize(Some(&header))
             .map_err(|e| anyhow::anyhow!("line {row}: {e}"))?;
-        let price = parse_price(get(c_price)?).map_err(|e| anyhow::anyhow!("line {row}: {e}"))?;
-        let i = *index.entry(id.to_owned()).or_insert_with(|| {
+        let (placed_at, sku, price) =
+            read_record(&r, tz).map_err(|e| anyhow::anyhow!("line {row}: {e}"))?;
+        let i = *index.entry(r.id.clone()).or_insert_with(|| {
             orders.push(PastOrder {
-                source_id: id.to_owned(),
+                source_id: r.id.clone(),
                 placed_at,
                 lines: Vec::new(),
             });
@@ -129,6 +128,27 @@ pub fn parse(text: &str, tz: chrono_tz::Tz) -> anyhow::Result<Vec<PastOrder>> {
         }
     }
     Ok(orders)
+}
+
+/// When, what and at which price one line sold.
+fn read_record(
+    r: &Record,
+    tz: chrono_tz::Tz,
+) -> Result<(chrono::DateTime<chrono::Utc>, String, i64), String> {
+    let date = NaiveDate::parse_from_str(&r.date, "%Y-%m-%d")
+        .map_err(|_| format!("`{}` is not a date such as 2015-01-31", r.date))?;
+    let time = NaiveTime::parse_from_str(&r.time, "%H:%M:%S")
+        .map_err(|_| format!("`{}` is not a time such as 18:30:00", r.time))?;
+    let local = NaiveDateTime::new(date, time);
+    let placed_at = tz
+        .from_local_datetime(&local)
+        .earliest()
+        .ok_or_else(|| format!("{local} does not exist in {tz}"))?
+        .with_timezone(&chrono::Utc);
+    let sku = format!("{}_{}", r.name, r.size.to_ascii_lowercase());
+    chatorder_shared::domain::Sku::parse(&sku).map_err(|e| e.to_string())?;
+    let price = parse_price(&r.price)?;
+    Ok((placed_at, sku, price))
 }
 
 /// Stores past orders as completed orders, skipping those already there.
@@ -199,7 +219,7 @@ async fn import_chunk(
     if fresh.is_empty() {
         return Ok((0, chunk.len()));
     }
-    let first = crate::apply::take_numbers(conn, fresh.len()).await?;
+    let first = crate::numbers::take_numbers(conn, fresh.len()).await?;
     let mut rows = Vec::with_capacity(fresh.len());
     let mut lines = Vec::new();
     let mut history = Vec::with_capacity(fresh.len());
@@ -306,6 +326,19 @@ mod tests {
         );
         assert_eq!(order_id("A"), order_id("A"));
         assert_ne!(order_id("A"), order_id("B"));
+    }
+
+    #[test]
+    fn quoted_fields_with_commas_stay_one_field() {
+        // A spreadsheet's export quotes what holds a comma; splitting on
+        // every comma would shift the price into the wrong column.
+        let text = "id,date,time,name,size,type,price\n\
+                    \"A-1\",2015-07-01,12:00:00,hawaiian,M,\"classic, thin crust\",\"13.25\"\n\
+                    \"A-1\",2015-07-01,12:00:00,hawaiian,M,\"classic, \"\"best\"\"\",13.25\n";
+        let orders = parse(text, chrono_tz::UTC).expect("parses");
+        assert_eq!(orders.len(), 1);
+        assert_eq!(orders[0].source_id, "A-1");
+        assert_eq!(orders[0].lines, vec![("hawaiian_m".into(), 2, 1325)]);
     }
 
     #[test]

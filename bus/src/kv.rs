@@ -1,0 +1,40 @@
+//! JetStream key-value buckets: small durable memories of an edge (which
+//! board message shows which order, what was already posted).
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_nats::jetstream::{self, kv};
+
+/// Finds or creates a key-value bucket. The backing stream is made by hand
+/// (what `create_key_value` would make): the KV create request of
+/// async-nats 0.51 is not understood by NATS 2.9 servers.
+pub async fn bucket(
+    js: &jetstream::Context,
+    name: String,
+    max_age: Duration,
+    replicas: usize,
+) -> anyhow::Result<kv::Store> {
+    if let Ok(store) = js.get_key_value(&name).await {
+        return Ok(store);
+    }
+    js.get_or_create_stream(jetstream::stream::Config {
+        name: format!("KV_{name}"),
+        subjects: vec![format!("$KV.{name}.>")],
+        max_messages_per_subject: 1,
+        max_age,
+        storage: jetstream::stream::StorageType::File,
+        num_replicas: replicas.max(1),
+        allow_rollup: true,
+        deny_delete: true,
+        allow_direct: true,
+        discard: jetstream::stream::DiscardPolicy::New,
+        duplicate_window: Duration::from_secs(120),
+        ..Default::default()
+    })
+    .await
+    .with_context(|| format!("creating the key-value bucket {name}"))?;
+    js.get_key_value(&name)
+        .await
+        .with_context(|| format!("opening the key-value bucket {name}"))
+}

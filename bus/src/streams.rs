@@ -1,0 +1,96 @@
+//! The JetStream streams every process uses, declared in one place.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_nats::jetstream::{self, stream};
+use chatorder_shared::config::NatsSettings;
+use chatorder_shared::subjects::Subjects;
+
+/// Creates or updates the streams. Running it twice changes nothing; a
+/// changed setting (for example the event retention) is applied.
+pub async fn ensure_streams(
+    js: &jetstream::Context,
+    subjects: &Subjects,
+    settings: &NatsSettings,
+) -> anyhow::Result<()> {
+    let day = Duration::from_secs(24 * 3600);
+    let stream =
+        |name: String, description: &str, subject: String, max_age: Duration| stream::Config {
+            name,
+            description: Some(description.to_owned()),
+            subjects: vec![subject],
+            retention: stream::RetentionPolicy::Limits,
+            storage: stream::StorageType::File,
+            max_age,
+            duplicate_window: Duration::from_secs(120),
+            num_replicas: settings.stream_replicas,
+            ..Default::default()
+        };
+    let streams = [
+        stream::Config {
+            retention: stream::RetentionPolicy::WorkQueue,
+            ..stream(
+                subjects.commands_stream(),
+                "Commands to the order workers (work queue)",
+                subjects.commands_wildcard(),
+                Duration::ZERO,
+            )
+        },
+        stream(
+            subjects.events_stream(),
+            "Order events for bots and the demand worker",
+            subjects.events_wildcard(),
+            day * settings.events_max_age_days,
+        ),
+        stream(
+            subjects.owners_stream(),
+            "Summaries and alerts for owners",
+            subjects.owners_wildcard(),
+            day * 30,
+        ),
+        stream(
+            subjects.dead_letter_stream(),
+            "Commands that could not be processed, with the reason",
+            subjects.dead_letter_wildcard(),
+            day * 30,
+        ),
+    ];
+    for config in streams {
+        let name = config.name.clone();
+        // Components starting together race to create the same stream; the
+        // loser is told the subjects overlap. It is there now: try again, a
+        // few times. A JetStream that does not answer yet (a server just
+        // started, or one busy on a loaded machine) is waited for longer,
+        // rather than ending the process on its first slow reply.
+        let started = std::time::Instant::now();
+        let mut tries = 0u32;
+        loop {
+            tries += 1;
+            let err = match js.create_or_update_stream(config.clone()).await {
+                Ok(_) => break,
+                Err(e) => e,
+            };
+            let slow = matches!(
+                err.kind(),
+                jetstream::context::CreateStreamErrorKind::TimedOut
+                    | jetstream::context::CreateStreamErrorKind::JetStreamUnavailable
+            );
+            if slow && started.elapsed() < STREAM_SETUP_PATIENCE {
+                tracing::warn!(error = %err, stream = %name, "JetStream is slow to answer; trying again");
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            } else if !slow && tries < 5 {
+                tracing::debug!(error = %err, stream = %name, "stream setup raced; trying again");
+                tokio::time::sleep(Duration::from_millis(100 * u64::from(tries))).await;
+            } else {
+                return Err(err)
+                    .with_context(|| format!("creating or updating JetStream stream {name}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How long stream setup waits for a JetStream that times out or is not
+/// available yet before giving up.
+const STREAM_SETUP_PATIENCE: Duration = Duration::from_secs(90);

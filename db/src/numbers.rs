@@ -1,0 +1,24 @@
+//! Order numbers (`#1042`) from one counter row in MySQL.
+
+use diesel::{ExpressionMethods as _, QueryDsl as _};
+use diesel_async::RunQueryDsl as _;
+
+use crate::pool::Conn;
+use crate::schema::order_numbers;
+
+/// Takes `count` consecutive order numbers from the counter row (inside the
+/// caller's transaction, which holds the row lock until it commits) and
+/// returns the first.
+pub async fn take_numbers(conn: &mut Conn, count: usize) -> anyhow::Result<i64> {
+    let k = i64::try_from(count)?;
+    diesel::update(order_numbers::table.filter(order_numbers::id.eq(1)))
+        .set(order_numbers::next_number.eq(order_numbers::next_number + k))
+        .execute(conn)
+        .await?;
+    let after: i64 = order_numbers::table
+        .filter(order_numbers::id.eq(1))
+        .select(order_numbers::next_number)
+        .first(conn)
+        .await?;
+    Ok(after - k)
+}
