@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::parse::{Matcher, Parsed, Question, QuestionKind};
 use crate::texts as t;
 
-pub use chatorder_shared::limits::{MAX_ADDRESS_CHARS, MAX_NOTE_CHARS, MAX_QTY};
+pub use chatorder_shared::limits::{MAX_ADDRESS_CHARS, MAX_LINES, MAX_NOTE_CHARS, MAX_QTY};
 
 /// What the bot remembers about one customer (kept in Redis).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -376,13 +376,20 @@ fn on_button(session: &mut Session, data: &str, shop: &Shop<'_>) -> Outcome {
             let (Ok(sku), Ok(delta)) = (Sku::parse(sku), delta.parse::<i64>()) else {
                 return stale();
             };
+            let mut capped = false;
             if let Some(line) = session.cart.iter_mut().find(|l| l.sku == sku) {
-                let qty = (i64::from(line.qty) + delta).clamp(0, i64::from(MAX_QTY));
+                let wanted = i64::from(line.qty) + delta;
+                let qty = wanted.clamp(0, i64::from(MAX_QTY));
+                capped = wanted > qty;
                 line.qty = u32::try_from(qty).unwrap_or(0);
             }
             session.cart.retain(|l| l.qty > 0);
             cart_changed(session);
-            Outcome::say(cart_view(session, shop).edit())
+            let mut view = cart_view(session, shop);
+            if capped {
+                view.text = format!("{}\n\n{}", t::at_most_of_one(), view.text);
+            }
+            Outcome::say(view.edit())
         }
         "clear" => {
             session.cart.clear();
@@ -448,7 +455,8 @@ fn question(sku: Sku, qty: u32, kind: QuestionKind) -> Question {
 
 fn sku_qty(rest: &str) -> Option<(Sku, u32)> {
     let (sku, qty) = rest.rsplit_once(':')?;
-    let qty: u32 = qty.parse().ok().filter(|q| (1..=MAX_QTY).contains(q))?;
+    // Any positive quantity: adding caps it at the limit and says so.
+    let qty: u32 = qty.parse().ok().filter(|q| *q >= 1)?;
     Some((Sku::parse(sku).ok()?, qty))
 }
 
@@ -466,6 +474,41 @@ fn open_checkout(session: &Session, id: &str) -> Option<Uuid> {
     (current.simple().to_string() == id).then_some(current)
 }
 
+/// What adding to the cart did, so that the reply says exactly that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Put {
+    /// All of it went in.
+    Added(u32),
+    /// The per-item limit cut it: `added` went in and the line now holds `now`.
+    Capped { added: u32, now: u32 },
+    /// A new item, but the cart already has [`MAX_LINES`] different ones.
+    CartFull,
+}
+
+/// Adds `qty` of `sku` to the cart within the limits the worker enforces.
+pub fn put(cart: &mut Vec<CartLine>, sku: &Sku, qty: u32) -> Put {
+    let (before, line) = match cart.iter().position(|l| &l.sku == sku) {
+        Some(i) => (cart[i].qty, i),
+        None if cart.len() >= MAX_LINES => return Put::CartFull,
+        None => {
+            cart.push(CartLine {
+                sku: sku.clone(),
+                qty: 0,
+            });
+            (0, cart.len() - 1)
+        }
+    };
+    let now = before.saturating_add(qty).min(MAX_QTY);
+    cart[line].qty = now;
+    cart.retain(|l| l.qty > 0);
+    let added = now - before;
+    if added == qty {
+        Put::Added(added)
+    } else {
+        Put::Capped { added, now }
+    }
+}
+
 /// Adds what a message (or a button) asked for; asks about the rest.
 pub fn add_parsed(session: &mut Session, parsed: Parsed, shop: &Shop<'_>) -> Outcome {
     if parsed.is_empty() {
@@ -473,18 +516,22 @@ pub fn add_parsed(session: &mut Session, parsed: Parsed, shop: &Shop<'_>) -> Out
     }
     let mut out = Outcome::default();
     let mut added = Vec::new();
+    let mut limited = Vec::new();
     for line in &parsed.lines {
         let Some(item) = shop.item(&line.sku) else {
             continue;
         };
-        match session.cart.iter_mut().find(|l| l.sku == line.sku) {
-            Some(l) => l.qty = (l.qty + line.qty).min(MAX_QTY),
-            None => session.cart.push(CartLine {
-                sku: line.sku.clone(),
-                qty: line.qty.min(MAX_QTY),
-            }),
+        let name = item.display_name();
+        match put(&mut session.cart, &line.sku, line.qty) {
+            Put::Added(n) => added.push(t::line(n, &name)),
+            Put::Capped { added: n, now } => {
+                if n > 0 {
+                    added.push(t::line(n, &name));
+                }
+                limited.push(t::capped(n, now, &name));
+            }
+            Put::CartFull => limited.push(t::cart_full(&name)),
         }
-        added.push(t::line(line.qty, &item.display_name()));
     }
     if !added.is_empty() {
         cart_changed(session);
@@ -492,6 +539,9 @@ pub fn add_parsed(session: &mut Session, parsed: Parsed, shop: &Shop<'_>) -> Out
             &added,
             &shop.money(cart_total(session, shop)),
         )));
+    }
+    if !limited.is_empty() {
+        out.replies.push(Reply::text(limited.join("\n")));
     }
     for q in &parsed.questions {
         let verb = match q.kind {
@@ -502,7 +552,7 @@ pub fn add_parsed(session: &mut Session, parsed: Parsed, shop: &Shop<'_>) -> Out
             .options
             .iter()
             .filter_map(|(sku, label)| {
-                let data = format!("{verb}:{sku}:{}", q.qty.clamp(1, MAX_QTY));
+                let data = format!("{verb}:{sku}:{}", q.qty.max(1));
                 (data.len() <= 64).then(|| vec![(label.clone(), data)])
             })
             .collect();

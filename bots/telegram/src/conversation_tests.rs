@@ -191,7 +191,6 @@ fn forged_and_stale_buttons_change_nothing() {
         "ok:00000000000000000000000000000000",
         "a:brie_s:1",
         "a:nope:1",
-        "a:hawaiian_s:999",
         "q:x",
         "zz",
         "c:99",
@@ -348,4 +347,107 @@ fn an_item_leaving_the_menu_during_checkout_closes_it() {
     assert_eq!(s.stage, Stage::Browsing);
     let o = handle(&mut s, Input::Button(ok), &shop, "Ada");
     assert!(o.actions.is_empty(), "{o:?}");
+}
+
+fn texts(o: &Outcome) -> String {
+    o.replies
+        .iter()
+        .map(|r| r.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n---\n")
+}
+
+#[test]
+fn a_quantity_over_the_limit_is_capped_and_the_reply_says_so() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    let o = f.say(&mut s, "100 large hawaiian");
+    assert_eq!(s.cart[0].qty, MAX_QTY);
+    let all = texts(&o);
+    assert!(
+        all.contains(&format!("{MAX_QTY} × The Hawaiian Pizza (L)")),
+        "{all}"
+    );
+    assert!(!all.contains("100 ×"), "{all}");
+    assert!(
+        all.contains(&format!("At most {MAX_QTY} of one item")),
+        "{all}"
+    );
+
+    // Already at the limit: nothing is "added".
+    let o = f.say(&mut s, "3 large hawaiian");
+    assert_eq!(s.cart[0].qty, MAX_QTY);
+    let all = texts(&o);
+    assert!(!all.contains("Added"), "{all}");
+    assert!(all.contains("You already have"), "{all}");
+
+    // The + button at the limit says why nothing changed.
+    let o = f.press(&mut s, "q:hawaiian_l:1");
+    assert_eq!(s.cart[0].qty, MAX_QTY);
+    assert!(texts(&o).starts_with("At most"), "{}", texts(&o));
+}
+
+#[test]
+fn a_size_asked_for_a_large_quantity_keeps_the_quantity_and_caps_honestly() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    let o = f.say(&mut s, "80 hawaiian");
+    let choice = button(&o, "a:hawaiian_s:");
+    assert_eq!(choice, "a:hawaiian_s:80");
+    let o = f.press(&mut s, &choice);
+    assert_eq!(s.cart[0].qty, MAX_QTY);
+    let all = texts(&o);
+    assert!(
+        all.contains(&format!("{MAX_QTY} × The Hawaiian Pizza (S)")),
+        "{all}"
+    );
+    assert!(all.contains(&format!("At most {MAX_QTY}")), "{all}");
+}
+
+#[test]
+fn a_full_cart_refuses_a_new_item_and_says_so() {
+    let mut cart: Vec<CartLine> = (0..MAX_LINES)
+        .map(|i| CartLine {
+            sku: Sku::parse(&format!("item_{i}")).expect("sku"),
+            qty: 1,
+        })
+        .collect();
+    let extra = Sku::parse("hawaiian_s").expect("sku");
+    assert_eq!(put(&mut cart, &extra, 1), Put::CartFull);
+    assert_eq!(cart.len(), MAX_LINES);
+    // An item already in the cart can still grow.
+    let first = cart[0].sku.clone();
+    assert_eq!(put(&mut cart, &first, 2), Put::Added(2));
+    assert_eq!(cart[0].qty, 3);
+}
+
+proptest::proptest! {
+    /// Whatever is added, the cart stays within the limits, and what each
+    /// reply reports as added is exactly what the cart gained.
+    #[test]
+    fn put_reports_exactly_what_the_cart_gained(
+        adds in proptest::collection::vec((0usize..40, 1u32..200), 1..80)
+    ) {
+        let mut cart = Vec::new();
+        for (i, qty) in adds {
+            let sku = Sku::parse(&format!("item_{i}")).expect("sku");
+            let before: u32 = cart.iter().filter(|l: &&CartLine| l.sku == sku).map(|l| l.qty).sum();
+            let gained = match put(&mut cart, &sku, qty) {
+                Put::Added(n) => {
+                    proptest::prop_assert_eq!(n, qty);
+                    n
+                }
+                Put::Capped { added, now } => {
+                    proptest::prop_assert!(added < qty);
+                    proptest::prop_assert_eq!(now, MAX_QTY);
+                    added
+                }
+                Put::CartFull => 0,
+            };
+            let after: u32 = cart.iter().filter(|l| l.sku == sku).map(|l| l.qty).sum();
+            proptest::prop_assert_eq!(after - before, gained);
+            proptest::prop_assert!(cart.len() <= MAX_LINES);
+            proptest::prop_assert!(cart.iter().all(|l| (1..=MAX_QTY).contains(&l.qty)));
+        }
+    }
 }

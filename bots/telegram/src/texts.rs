@@ -4,6 +4,7 @@
 
 use chatorder_shared::domain::{Currency, Money, OrderNumber, OrderStatus, Role};
 use chatorder_shared::events::{OrderLine, OrderSnapshot};
+use chatorder_shared::limits::{MAX_LINES, MAX_QTY};
 
 pub fn money(minor: i64, currency: Currency) -> String {
     Money::new(minor, currency).to_string()
@@ -55,6 +56,29 @@ pub fn added(lines: &[String], total: &str) -> String {
     format!(
         "Added to your cart:\n{}\n\nCart total: {total}. /checkout when you're ready, /cart to change it.",
         lines.join("\n")
+    )
+}
+
+/// The per-item limit cut an addition: say what the cart holds now.
+pub fn capped(added: u32, now: u32, name: &str) -> String {
+    if added == 0 {
+        format!("You already have {now} × {name} in your cart, the most of one item per order.")
+    } else if added == now {
+        format!("At most {MAX_QTY} of one item per order: I put {now} × {name} in your cart.")
+    } else {
+        format!(
+            "At most {MAX_QTY} of one item per order: I added {added}, so your cart has {now} × {name}."
+        )
+    }
+}
+
+pub fn at_most_of_one() -> String {
+    format!("At most {MAX_QTY} of one item per order.")
+}
+
+pub fn cart_full(name: &str) -> String {
+    format!(
+        "Your cart already has {MAX_LINES} different items, the most per order, so I didn't add {name}. Remove one in /cart to make room."
     )
 }
 
