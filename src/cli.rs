@@ -1,10 +1,13 @@
-//! The `chatorder` command line: one binary that wires every component.
+//! The `chatorder` command line: one binary that runs every component of the
+//! product. Development tools (the demo, chaos, benchmarks, the playground
+//! and the Telegram and Discord stand-ins) live in `dev/` and its
+//! `chatorder-dev` binary, which runs these same components.
 
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use chatorder_orders::consumer::Faults;
 use chatorder_shared::config::Settings;
+use chatorder_shared::subjects::{QueryKind, Subjects};
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
@@ -12,24 +15,16 @@ use tokio_util::sync::CancellationToken;
 #[command(name = "chatorder", version, about = "Shops take orders in chat")]
 pub struct Cli {
     #[command(subcommand)]
-    command: Command,
+    pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {
+pub enum Command {
     /// Run every component in one process: the order worker, the demand
-    /// worker, the Telegram bot and the Discord bot. Without tokens the bots
-    /// talk to local stand-ins.
+    /// worker, the Telegram bot and the Discord bot (both tokens needed; for
+    /// the local stand-ins use `scripts/run.sh run`).
     Run,
-    /// The whole system with simulated customers and owner, replaying real
-    /// orders through the local Telegram stand-in, ending with a report.
-    Demo(crate::demo::DemoArgs),
-    /// Fault injection: 20,000 orders through the Telegram stand-in while
-    /// order workers are SIGKILLed, NATS, MariaDB and Redis go away and both
-    /// bots restart, on servers of its own; then proves nothing was lost or
-    /// doubled and reports the customers' waits per fault.
-    Chaos(crate::chaos::ChaosArgs),
-    /// Run one component.
+    /// Run one worker.
     #[command(subcommand)]
     Worker(WorkerCmd),
     /// Run a chat bot.
@@ -48,7 +43,7 @@ enum Command {
     /// WAPE and MASE for the model and both baselines.
     Evaluate {
         /// Order lines (`id,date,time,name,size,type,price`, plain or .gz).
-        #[arg(long)]
+        #[arg(long, default_value = "data/pizzaplace-2015-01-to-10.csv.gz")]
         history: PathBuf,
         /// First day of the test period (YYYY-MM-DD).
         #[arg(long)]
@@ -64,13 +59,10 @@ enum Command {
     /// Catalog tools.
     #[command(subcommand)]
     Catalog(CatalogCmd),
-    /// Benchmarks.
-    #[command(subcommand)]
-    Bench(BenchCmd),
 }
 
 #[derive(Debug, Subcommand)]
-enum WorkerCmd {
+pub enum WorkerCmd {
     /// The order worker: commands, persistence, events, queries.
     Orders,
     /// The demand worker: training, forecasts, owner summaries and alerts.
@@ -78,17 +70,15 @@ enum WorkerCmd {
 }
 
 #[derive(Debug, Subcommand)]
-enum BotCmd {
-    /// The customer bot. Without `telegram.token` it runs against a local
-    /// Telegram stand-in on 127.0.0.1.
+pub enum BotCmd {
+    /// The customer bot (needs `telegram.token`).
     Telegram,
-    /// The owner bot. Without `discord.token` it runs against a local
-    /// Discord stand-in on 127.0.0.1.
+    /// The owner bot (needs `discord.token` and `discord.channel_id`).
     Discord,
 }
 
 #[derive(Debug, Subcommand)]
-enum CatalogCmd {
+pub enum CatalogCmd {
     /// Print a catalog.toml derived from the menu of the order data.
     Derive {
         /// `menu.csv` of the order data.
@@ -104,22 +94,15 @@ enum CatalogCmd {
     },
 }
 
-#[derive(Debug, Subcommand)]
-enum BenchCmd {
-    /// Place orders through JetStream and measure throughput and latency.
-    Orders(crate::bench::OrdersArgs),
-    /// Simulated customers chatting with the bot through the stand-in.
-    Telegram(crate::bench_telegram::TelegramArgs),
-}
-
-fn load_settings() -> anyhow::Result<Settings> {
+/// Loads the configuration and starts logging.
+pub fn load_settings() -> anyhow::Result<Settings> {
     let settings = Settings::load()?;
     chatorder_shared::telemetry::init_tracing(&settings.log);
     Ok(settings)
 }
 
 /// Cancels on Ctrl-C or SIGTERM.
-fn shutdown_token() -> CancellationToken {
+pub fn shutdown_token() -> CancellationToken {
     let token = CancellationToken::new();
     let t = token.clone();
     tokio::spawn(async move {
@@ -149,10 +132,91 @@ fn shutdown_token() -> CancellationToken {
     token
 }
 
+/// Every component in this process until `cancel`: the order worker, the
+/// demand worker, the Telegram bot and the Discord bot. The settings must
+/// name both bots' platforms (real tokens, or the stand-ins the dev tool
+/// starts); the database is prepared first.
+pub async fn run_all(settings: Settings, cancel: CancellationToken) -> anyhow::Result<()> {
+    chatorder_db::prepare(&settings).await?;
+    let mut settings = settings;
+    settings.database.migrate_on_start = false;
+    let worker = tokio::spawn(chatorder_orders::worker::run(
+        settings.clone(),
+        cancel.clone(),
+    ));
+    wait_for_worker(&settings).await;
+    let bot = tokio::spawn(chatorder_telegram::run::run(
+        settings.clone(),
+        cancel.clone(),
+    ));
+    let demand = tokio::spawn(chatorder_demand::worker::run(
+        settings.clone(),
+        cancel.clone(),
+    ));
+    let owners = tokio::spawn(chatorder_discord::run(settings, cancel.clone()));
+    let (w, d, b, o) = tokio::join!(worker, demand, bot, owners);
+    cancel.cancel();
+    w.context("order worker task")??;
+    d.context("demand worker task")??;
+    b.context("Telegram bot task")??;
+    o.context("Discord bot task")??;
+    Ok(())
+}
+
+/// Waits (at most a minute) until the order worker answers queries, so the
+/// bots started next do not tell their first customers that the shop is
+/// unreachable. If it does not answer, the bots start anyway and say so to
+/// whoever writes until it does.
+pub async fn wait_for_worker(settings: &Settings) {
+    let Ok(subjects) = Subjects::new(&settings.nats.prefix) else {
+        return; // the worker itself reports a bad prefix
+    };
+    let subject = subjects.query(QueryKind::Catalog);
+    let ready = match chatorder_bus::connect(&settings.nats, "chatorder-start").await {
+        Ok(client) => {
+            chatorder_bus::Queries::new(client)
+                .wait_ready(subject, std::time::Duration::from_secs(60))
+                .await
+        }
+        Err(_) => false,
+    };
+    if !ready {
+        tracing::warn!("the order worker did not answer within a minute; starting the bots anyway");
+    }
+}
+
+/// What to do when a bot has no token: the product talks to the real
+/// platforms only; the stand-ins are development tools.
+fn need_tokens(settings: &Settings, telegram: bool, discord: bool) -> anyhow::Result<()> {
+    if telegram && settings.telegram.token.is_none() {
+        anyhow::bail!(
+            "telegram.token is not set: set CHATORDER__TELEGRAM__TOKEN (from @BotFather, see the \
+             README). To run locally against the Telegram and Discord stand-ins instead, use \
+             scripts/run.sh run"
+        );
+    }
+    if discord {
+        if settings.discord.token.is_none() {
+            anyhow::bail!(
+                "discord.token is not set: set CHATORDER__DISCORD__TOKEN (see the README). To run \
+                 locally against the Telegram and Discord stand-ins instead, use scripts/run.sh run"
+            );
+        }
+        if settings.discord.channel_id.is_none() {
+            anyhow::bail!(
+                "discord.channel_id is not set: the id of the channel for the order board \
+                 (CHATORDER__DISCORD__CHANNEL_ID; see the README)"
+            );
+        }
+    }
+    Ok(())
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run => {
             let settings = load_settings()?;
+            need_tokens(&settings, true, true)?;
             check_services(&settings).await?;
             chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
             eprintln!(
@@ -163,56 +227,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     format!("metrics on http://{}/metrics", settings.metrics.listen)
                 }
             );
-            chatorder_db::prepare(&settings).await?;
-            let mut settings = settings;
-            settings.database.migrate_on_start = false;
-            // The worker must know the stand-in's owner too, so owner
-            // settings are filled in before anything starts.
-            let (settings, discord_standin) = with_discord_standin(settings).await?;
-            let (bot_settings, telegram_standin) = with_telegram_standin(settings.clone()).await?;
-            let cancel = shutdown_token();
-            let _standins =
-                playground(&settings, telegram_standin, discord_standin, &cancel).await?;
-            let worker = tokio::spawn(chatorder_orders::worker::run(
-                settings.clone(),
-                cancel.clone(),
-                Faults::default(),
-            ));
-            let bot = tokio::spawn(chatorder_telegram::run::run(bot_settings, cancel.clone()));
-            let demand = tokio::spawn(chatorder_demand::worker::run(
-                settings.clone(),
-                cancel.clone(),
-            ));
-            let owners = tokio::spawn(chatorder_discord::run(settings, cancel.clone()));
-            let (w, d, b, o) = tokio::join!(worker, demand, bot, owners);
-            cancel.cancel();
-            w.context("order worker task")??;
-            d.context("demand worker task")??;
-            b.context("Telegram bot task")??;
-            o.context("Discord bot task")??;
-            Ok(())
+            run_all(settings, shutdown_token()).await
         }
         Command::Worker(WorkerCmd::Orders) => {
             let settings = load_settings()?;
             chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
-            chatorder_orders::worker::run(settings, shutdown_token(), Faults::default()).await
-        }
-        Command::Bot(BotCmd::Telegram) => {
-            let settings = load_settings()?;
-            chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
-            let (settings, _standin) = with_telegram_standin(settings).await?;
-            Box::pin(chatorder_telegram::run::run(settings, shutdown_token())).await
-        }
-        Command::Bot(BotCmd::Discord) => {
-            let settings = load_settings()?;
-            chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
-            let (settings, _standin) = with_discord_standin(settings).await?;
-            Box::pin(chatorder_discord::run(settings, shutdown_token())).await
+            chatorder_orders::worker::run(settings, shutdown_token()).await
         }
         Command::Worker(WorkerCmd::Demand) => {
             let settings = load_settings()?;
             chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
             chatorder_demand::worker::run(settings, shutdown_token()).await
+        }
+        Command::Bot(BotCmd::Telegram) => {
+            let settings = load_settings()?;
+            need_tokens(&settings, true, false)?;
+            chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
+            Box::pin(chatorder_telegram::run::run(settings, shutdown_token())).await
+        }
+        Command::Bot(BotCmd::Discord) => {
+            let settings = load_settings()?;
+            need_tokens(&settings, false, true)?;
+            chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
+            Box::pin(chatorder_discord::run(settings, shutdown_token())).await
         }
         Command::Evaluate {
             history,
@@ -220,11 +257,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             json,
         } => {
             let settings = load_settings()?;
-            let tz: chrono_tz::Tz = settings
-                .shop
-                .time_zone
-                .parse()
-                .map_err(|e| anyhow::anyhow!("shop.time_zone: {e}"))?;
+            let tz = settings.shop.time_zone;
             let orders = chatorder_db::history::read(&history, tz)?;
             let cfg = chatorder_demand::TrainConfig::default();
             let report = tokio::task::spawn_blocking(move || {
@@ -246,15 +279,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ImportHistory { path } => {
             let settings = load_settings()?;
             chatorder_db::prepare(&settings).await?;
-            let tz: chrono_tz::Tz = settings
-                .shop
-                .time_zone
-                .parse()
-                .map_err(|e| anyhow::anyhow!("shop.time_zone: {e}"))?;
+            let tz = settings.shop.time_zone;
             let started = std::time::Instant::now();
             let orders = chatorder_db::history::read(&path, tz)?;
             let mut conn = chatorder_db::pool::connect(&settings.database.url).await?;
-            let r = chatorder_db::history::import(&mut conn, &orders, settings.currency()).await?;
+            let r =
+                chatorder_db::history::import(&mut conn, &orders, settings.shop.currency).await?;
             println!(
                 "{}: {} orders ({} items) read; {} added, {} were already there; {:.1} s",
                 path.display(),
@@ -296,128 +326,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = load_settings()?;
             let path = path.unwrap_or_else(|| settings.catalog.seed_file.clone());
             let mut conn = chatorder_db::pool::connect(&settings.database.url).await?;
-            let n = chatorder_db::catalog::import(&mut conn, &path, settings.currency()).await?;
+            let n = chatorder_db::catalog::import(&mut conn, &path, settings.shop.currency).await?;
             println!("imported {n} catalog items from {}", path.display());
             Ok(())
         }
-        Command::Demo(args) => {
-            let settings = load_settings()?;
-            check_services(&settings).await?;
-            chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
-            Box::pin(crate::demo::run(settings, args)).await
-        }
-        Command::Chaos(args) => {
-            // The report is the output; the run's own log says only problems.
-            let mut settings = Settings::load()?;
-            settings.log.filter = "warn".into();
-            chatorder_shared::telemetry::init_tracing(&settings.log);
-            Box::pin(crate::chaos::run(settings, args)).await
-        }
-        Command::Bench(BenchCmd::Telegram(args)) => {
-            let settings = load_settings()?;
-            Box::pin(crate::bench_telegram::run(settings, args)).await
-        }
-        Command::Bench(BenchCmd::Orders(args)) => {
-            let settings = load_settings()?;
-            crate::bench::orders(settings, args).await
-        }
     }
-}
-
-/// With both stand-ins in use, serves the playground page and says where;
-/// returns the stand-ins, which must live as long as the bots.
-async fn playground(
-    settings: &Settings,
-    telegram: Option<chatorder_telegram::standin::TelegramStandIn>,
-    discord: Option<chatorder_discord_standin::StandIn>,
-    cancel: &CancellationToken,
-) -> anyhow::Result<(
-    Option<std::sync::Arc<chatorder_telegram::standin::TelegramStandIn>>,
-    Option<chatorder_discord_standin::StandIn>,
-)> {
-    let telegram = telegram.map(std::sync::Arc::new);
-    let listen = settings.playground.listen.trim();
-    match (&telegram, &discord) {
-        _ if listen.is_empty() => {}
-        (Some(t), Some(d)) => {
-            let addr =
-                crate::playground::serve(listen, t.clone(), d.clone(), cancel.clone()).await?;
-            eprintln!(
-                "chatorder: playground: http://{addr}/ (chat as a customer on the left, work the owner board on the right)"
-            );
-        }
-        _ => eprintln!(
-            "chatorder: no playground: it is only for the local Telegram and Discord stand-ins, and a real token is configured"
-        ),
-    }
-    Ok((telegram, discord))
-}
-
-/// Without a Telegram token, starts the local stand-in and points the bot
-/// at it (the stand-in lives as long as the returned handle).
-async fn with_telegram_standin(
-    mut settings: Settings,
-) -> anyhow::Result<(
-    Settings,
-    Option<chatorder_telegram::standin::TelegramStandIn>,
-)> {
-    if settings.telegram.token.is_some() {
-        return Ok((settings, None));
-    }
-    if std::env::var("CHATORDER_ENV").is_ok_and(|e| e == "production") {
-        anyhow::bail!(
-            "telegram.token is not set: set CHATORDER__TELEGRAM__TOKEN (from @BotFather); \
-             the local stand-in is for development only"
-        );
-    }
-    let standin = chatorder_telegram::standin::TelegramStandIn::start()
-        .await
-        .context("starting the local Telegram stand-in")?;
-    eprintln!(
-        "chatorder: no telegram.token set: the Telegram bot talks to the local stand-in at {}",
-        standin.api_url()
-    );
-    settings.telegram.token = Some(chatorder_telegram::standin::TOKEN.to_owned().into());
-    settings.telegram.api_url = standin.api_url();
-    Ok((settings, Some(standin)))
-}
-
-/// Without a Discord token, starts the local stand-in and points the bot at
-/// it, with the stand-in's owner as the shop's owner (unless owners are
-/// configured).
-async fn with_discord_standin(
-    mut settings: Settings,
-) -> anyhow::Result<(Settings, Option<chatorder_discord_standin::StandIn>)> {
-    use chatorder_discord_standin::StandIn;
-    if settings.discord.token.is_some() {
-        if settings.discord.channel_id.is_none() {
-            anyhow::bail!(
-                "discord.channel_id is not set: the id of the channel for the order board \
-                 (CHATORDER__DISCORD__CHANNEL_ID; see the README)"
-            );
-        }
-        return Ok((settings, None));
-    }
-    if std::env::var("CHATORDER_ENV").is_ok_and(|e| e == "production") {
-        anyhow::bail!(
-            "discord.token is not set: set CHATORDER__DISCORD__TOKEN (see the README); \
-             the local stand-in is for development only"
-        );
-    }
-    let standin = StandIn::start()
-        .await
-        .context("starting the local Discord stand-in")?;
-    eprintln!(
-        "chatorder: no discord.token set: the Discord bot talks to the local stand-in at {}",
-        standin.url()
-    );
-    settings.discord.token = Some("local-standin".to_owned().into());
-    settings.discord.api_url = standin.url();
-    settings.discord.channel_id = Some(StandIn::CHANNEL_ID);
-    if settings.discord.owner_user_ids.is_empty() && settings.discord.owner_role_ids.is_empty() {
-        settings.discord.owner_user_ids = vec![StandIn::OWNER_USER_ID.to_string()];
-    }
-    Ok((settings, Some(standin)))
 }
 
 /// Says exactly which service is missing and how to start it.

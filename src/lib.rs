@@ -1,5 +1,5 @@
-//! The parts of the `chatorder` CLI that tests use too: our own NATS,
-//! MariaDB and Redis servers for fault injection. Everything else of the
-//! CLI lives in the binary (`src/main.rs`).
+//! The `chatorder` command line as a library: `src/main.rs` runs it, and the
+//! development tool (`dev/cli`, `chatorder-dev`) runs the same components
+//! through [`cli::run_all`] and [`cli::run`].
 
-pub mod servers;
+pub mod cli;

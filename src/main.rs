@@ -1,17 +1,9 @@
 #![doc = include_str!("../README.md")]
 
-mod baskets;
-mod bench;
-mod bench_telegram;
-mod chaos;
-mod cli;
-mod demo;
-mod playground;
-
 use clap::Parser as _;
 
 fn main() -> std::process::ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = chatorder::cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -22,7 +14,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cli::run(cli)) {
+    match runtime.block_on(chatorder::cli::run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("chatorder: {e:#}");

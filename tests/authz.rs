@@ -18,7 +18,7 @@ use chatorder_shared::envelope::Envelope;
 use chatorder_shared::events::{Event, OrderSnapshot};
 use chatorder_shared::queries::{CustomerOrders, OrderPage, PendingOrders};
 use chatorder_shared::subjects::{CommandKind, QueryKind};
-use chatorder_telegram::standin::{TOKEN, TelegramStandIn, User};
+use chatorder_telegram_standin::{TOKEN, TelegramStandIn, User};
 use common::*;
 use tokio_util::sync::CancellationToken;
 

@@ -67,11 +67,12 @@ async fn a_morning_summary_with_the_prep_list_reaches_the_owners_channel() {
         s.demand.alert_cron = "0 0 3 1 1 *".into();
     })
     .await;
-    let tz: chrono_tz::Tz = env.settings.shop.time_zone.parse().unwrap();
+    let tz = env.settings.shop.time_zone;
     let mut conn = env.db().await;
-    let imported = chatorder_db::history::import(&mut conn, &history(tz), env.settings.currency())
-        .await
-        .unwrap();
+    let imported =
+        chatorder_db::history::import(&mut conn, &history(tz), env.settings.shop.currency)
+            .await
+            .unwrap();
     assert_eq!(imported.orders_added, 34 * 3);
 
     // The owner bot on the Discord stand-in.

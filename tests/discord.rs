@@ -13,7 +13,7 @@ use chatorder_shared::domain::{OrderNumber, OrderStatus, Role};
 use chatorder_shared::events::Event;
 use chatorder_shared::owners::{OwnerPost, PostKind};
 use chatorder_shared::subjects::CommandKind;
-use chatorder_telegram::standin::{TOKEN as TG_TOKEN, TelegramStandIn, User as TUser};
+use chatorder_telegram_standin::{TOKEN as TG_TOKEN, TelegramStandIn, User as TUser};
 use common::*;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;

@@ -15,8 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream::message::PublishMessage;
-use chatorder::servers::{OwnServers, Which};
-use chatorder_orders::consumer::Faults;
+use chatorder_kit::servers::{OwnServers, Which};
 use chatorder_shared::domain::Role;
 use chatorder_shared::envelope::Envelope;
 use chatorder_shared::events::Event;
@@ -56,8 +55,8 @@ async fn every_acknowledged_order_survives_nats_mariadb_and_redis_outages() {
         s.worker.ack_wait_seconds = 3;
     })
     .await;
-    let w1 = env.start_worker(env.settings.clone(), Faults::default());
-    let w2 = env.start_worker(env.settings.clone(), Faults::default());
+    let w1 = env.start_worker(env.settings.clone());
+    let w2 = env.start_worker(env.settings.clone());
     env.wait_queries_served().await;
 
     // Customers: each order is published until JetStream acknowledges it,

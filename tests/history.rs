@@ -23,14 +23,14 @@ async fn history_imports_once() {
     .expect("write");
     let orders = chatorder_db::history::read(&path, chrono_tz::Europe::London).expect("reads");
     let mut conn = env.db().await;
-    let first = chatorder_db::history::import(&mut conn, &orders, env.settings.currency())
+    let first = chatorder_db::history::import(&mut conn, &orders, env.settings.shop.currency)
         .await
         .expect("imports");
     assert_eq!(
         (first.orders_read, first.lines_read, first.orders_added),
         (3, 5, 3)
     );
-    let again = chatorder_db::history::import(&mut conn, &orders, env.settings.currency())
+    let again = chatorder_db::history::import(&mut conn, &orders, env.settings.shop.currency)
         .await
         .expect("imports again");
     assert_eq!((again.orders_added, again.orders_already_there), (0, 3));

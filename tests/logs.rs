@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chatorder_discord_standin::{StandIn, User as DUser};
-use chatorder_telegram::standin::{TelegramStandIn, User};
+use chatorder_telegram_standin::{TelegramStandIn, User};
 use common::*;
 use tokio_util::sync::CancellationToken;
 

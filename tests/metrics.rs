@@ -34,15 +34,15 @@ async fn the_worker_serves_documented_metrics() {
     env.spawn_worker();
     env.wait_queries_served().await;
     // The Telegram bot in the same process reports through the same endpoint.
-    let standin = chatorder_telegram::standin::TelegramStandIn::start()
+    let standin = chatorder_telegram_standin::TelegramStandIn::start()
         .await
         .expect("stand-in");
     let mut bot_settings = env.settings.clone();
-    bot_settings.telegram.token = Some(chatorder_telegram::standin::TOKEN.to_owned().into());
+    bot_settings.telegram.token = Some(chatorder_telegram_standin::TOKEN.to_owned().into());
     bot_settings.telegram.api_url = standin.api_url();
     let cancel = tokio_util::sync::CancellationToken::new();
     let bot = tokio::spawn(chatorder_telegram::run::run(bot_settings, cancel.clone()));
-    let user = chatorder_telegram::standin::User::new(5, "Ada");
+    let user = chatorder_telegram_standin::User::new(5, "Ada");
     standin.send_text(&user, "/start");
     standin
         .wait_for(user.id, std::time::Duration::from_secs(20), |m| {

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use chatorder_shared::domain::{OrderNumber, OrderStatus};
-use chatorder_telegram::standin::{BotMessage, TOKEN, TelegramStandIn, User};
+use chatorder_telegram_standin::{BotMessage, TOKEN, TelegramStandIn, User};
 use common::*;
 use tokio_util::sync::CancellationToken;
 

@@ -75,4 +75,26 @@ impl Queries {
             }
         }
     }
+
+    /// Waits until someone serves `subject` (any answer counts, a refusal
+    /// too), asking every 200 ms for at most `within`. Started together, an
+    /// edge waits here for the worker instead of telling its first customers
+    /// that the shop is unreachable. `false` if no one answered in time.
+    pub async fn wait_ready(&self, subject: String, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let asked = self
+                .ask::<_, serde_json::Value>(
+                    subject.clone(),
+                    &serde_json::json!({}),
+                    Duration::from_secs(1),
+                )
+                .await;
+            match asked {
+                Ok(_) | Err(QueryError::Refused(_) | QueryError::Unreadable { .. }) => return true,
+                Err(_) if tokio::time::Instant::now() >= deadline => return false,
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+    }
 }

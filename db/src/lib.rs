@@ -24,7 +24,7 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<()> {
     }
     let mut conn = connect(&settings.database.url).await?;
     let seed = &settings.catalog.seed_file;
-    if let Some(n) = catalog::seed_if_empty(&mut conn, seed, settings.currency()).await? {
+    if let Some(n) = catalog::seed_if_empty(&mut conn, seed, settings.shop.currency).await? {
         tracing::info!(items = n, file = %seed.display(), "seeded the empty catalog");
     }
     Ok(())

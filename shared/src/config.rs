@@ -22,7 +22,6 @@ pub struct Settings {
     pub telegram: TelegramSettings,
     pub discord: DiscordSettings,
     pub metrics: MetricsSettings,
-    pub playground: PlaygroundSettings,
     pub shop: ShopSettings,
     pub worker: WorkerSettings,
     pub catalog: CatalogSettings,
@@ -133,15 +132,6 @@ pub struct DiscordSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PlaygroundSettings {
-    /// Where `chatorder run` serves the playground page when the bots run
-    /// against the local stand-ins (a loopback address; port 0 picks one;
-    /// empty turns it off).
-    pub listen: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct MetricsSettings {
     /// Where `/metrics` is served; empty turns it off.
     pub listen: String,
@@ -151,8 +141,20 @@ pub struct MetricsSettings {
 #[serde(deny_unknown_fields)]
 pub struct ShopSettings {
     pub name: String,
-    pub time_zone: String,
-    pub currency: String,
+    /// Parsed once at load: a name that is not an IANA zone stops the load.
+    #[serde(deserialize_with = "iana_time_zone")]
+    pub time_zone: chrono_tz::Tz,
+    /// Parsed once at load: an ISO 4217 code such as USD or EUR.
+    pub currency: Currency,
+}
+
+fn iana_time_zone<'de, D: serde::Deserializer<'de>>(d: D) -> Result<chrono_tz::Tz, D::Error> {
+    let raw = String::deserialize(d)?;
+    raw.parse().map_err(|_| {
+        serde::de::Error::custom(format!(
+            "`{raw}` is not an IANA time zone such as Europe/London"
+        ))
+    })
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -304,30 +306,10 @@ impl Settings {
         if let Err(e) = crate::subjects::Subjects::new(&self.nats.prefix) {
             return bad(e);
         }
-        if let Err(e) = Currency::parse(&self.shop.currency) {
-            return bad(format!("shop.currency: {e}"));
-        }
-        if self.shop.time_zone.parse::<chrono_tz::Tz>().is_err() {
-            return bad(format!(
-                "shop.time_zone `{}` is not an IANA time zone such as Europe/London",
-                self.shop.time_zone
-            ));
-        }
         if !self.metrics.listen.is_empty() && self.metrics.listen.parse::<SocketAddr>().is_err() {
             return bad(format!(
                 "metrics.listen `{}` is not an address such as 127.0.0.1:9464",
                 self.metrics.listen
-            ));
-        }
-        let playground = self.playground.listen.trim();
-        if !playground.is_empty()
-            && !playground
-                .parse::<SocketAddr>()
-                .is_ok_and(|a| a.ip().is_loopback())
-        {
-            return bad(format!(
-                "playground.listen `{playground}` is not a loopback address such as 127.0.0.1:8089 \
-                 (the page acts as any customer and the owner; empty turns it off)"
             ));
         }
         if !(1..=10_000).contains(&self.worker.batch_max) {
@@ -340,13 +322,6 @@ impl Settings {
             return bad("database.pool_size must be at least 1".into());
         }
         Ok(())
-    }
-
-    pub fn currency(&self) -> Currency {
-        // validate() checked it.
-        Currency::parse(&self.shop.currency).unwrap_or_else(|_| {
-            Currency::parse("USD").unwrap_or_else(|_| unreachable!("USD is a valid currency"))
-        })
     }
 
     pub fn subjects(&self) -> crate::subjects::Subjects {
@@ -392,20 +367,6 @@ mod tests {
     }
 
     #[test]
-    fn the_playground_listens_on_loopback_only() {
-        let mut s = Settings::load_from(&dir()).expect("defaults load");
-        assert_eq!(s.playground.listen, "127.0.0.1:8089");
-        for ok in ["", "127.0.0.1:0", "[::1]:8089"] {
-            s.playground.listen = ok.into();
-            assert!(s.validate().is_ok(), "{ok:?} is accepted");
-        }
-        for bad in ["0.0.0.0:8089", "localhost", "8089"] {
-            s.playground.listen = bad.into();
-            assert!(s.validate().is_err(), "{bad:?} is refused");
-        }
-    }
-
-    #[test]
     fn csv_lists_parse() {
         #[derive(Deserialize)]
         struct T {
@@ -416,5 +377,31 @@ mod tests {
         assert_eq!(t.ids, ["1", "2", "3"]);
         let t: T = serde_json::from_str(r#"{"ids":["4"]}"#).expect("list");
         assert_eq!(t.ids, ["4"]);
+    }
+
+    /// The shop's zone and currency are parsed once, at load: a typo stops
+    /// the load with the key and the value, instead of a fallback later.
+    #[test]
+    fn a_bad_time_zone_or_currency_stops_the_load_and_says_which() {
+        let defaults = std::fs::read_to_string(dir().join("default.toml")).expect("defaults");
+        let s = Settings::load_from(&dir()).expect("defaults load");
+        assert_eq!(s.shop.currency.as_str(), "USD");
+        for (from, to, says) in [
+            (
+                "time_zone = \"Europe/London\"",
+                "time_zone = \"Europe/Lodnon\"",
+                "Europe/Lodnon",
+            ),
+            ("currency = \"USD\"", "currency = \"usd\"", "usd"),
+        ] {
+            assert!(defaults.contains(from), "default.toml has {from}");
+            let tmp =
+                std::env::temp_dir().join(format!("chatorder-config-{}", uuid::Uuid::new_v4()));
+            std::fs::create_dir_all(&tmp).expect("temp dir");
+            std::fs::write(tmp.join("default.toml"), defaults.replace(from, to)).expect("write");
+            let err = Settings::load_from(&tmp).expect_err("refused").to_string();
+            std::fs::remove_dir_all(&tmp).ok();
+            assert!(err.contains(says), "{err}");
+        }
     }
 }

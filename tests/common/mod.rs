@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, message::PublishMessage};
-use chatorder_orders::consumer::{DURABLE, Faults};
+use chatorder_orders::consumer::DURABLE;
 use chatorder_shared::commands::{LineRequest, PlaceOrder};
 use chatorder_shared::config::Settings;
 use chatorder_shared::domain::{Actor, Fulfilment, OrderNumber, Platform, Role, Sku};
@@ -92,7 +92,7 @@ impl TestEnv {
         chatorder_db::catalog::seed_if_empty(
             &mut conn,
             &settings.catalog.seed_file,
-            settings.currency(),
+            settings.shop.currency,
         )
         .await
         .expect("catalog seeds");
@@ -117,7 +117,7 @@ impl TestEnv {
 
     /// Starts an order-worker replica in this process.
     pub fn spawn_worker(&mut self) {
-        let w = self.start_worker(self.settings.clone(), Faults::default());
+        let w = self.start_worker(self.settings.clone());
         self.workers.push(w);
     }
 
@@ -156,12 +156,40 @@ impl TestEnv {
     }
 
     /// Starts a replica the test controls itself.
-    pub fn start_worker(&self, settings: Settings, faults: Faults) -> Worker {
+    pub fn start_worker(&self, settings: Settings) -> Worker {
         let cancel = CancellationToken::new();
         let c = cancel.clone();
-        let handle =
-            tokio::spawn(async move { chatorder_orders::worker::run(settings, c, faults).await });
+        let handle = tokio::spawn(async move { chatorder_orders::worker::run(settings, c).await });
         Worker { cancel, handle }
+    }
+
+    /// Does what a worker killed right after its commit did: takes the next
+    /// command from the workers' durable consumer, applies and commits it
+    /// (effect, processed row and outbox events together), then dies before
+    /// publishing or acknowledging anything. The command stays in flight
+    /// and comes back after `ack_wait`.
+    pub async fn commit_then_die(&self) {
+        let consumer =
+            chatorder_orders::consumer::ensure_consumer(&self.js, &self.subjects, &self.settings)
+                .await
+                .unwrap();
+        let mut messages = consumer
+            .fetch()
+            .max_messages(1)
+            .expires(TIMEOUT)
+            .messages()
+            .await
+            .unwrap();
+        let msg = messages.next().await.expect("a command arrives").unwrap();
+        let cmd =
+            chatorder_shared::commands::decode_command(&self.subjects, &msg.subject, &msg.payload)
+                .unwrap();
+        let mut conn = self.db().await;
+        chatorder_orders::apply::apply_batch(&mut conn, &[cmd], &self.settings, &self.subjects)
+            .await
+            .unwrap();
+        // Dropped unacknowledged, as by SIGKILL.
+        drop(msg);
     }
 
     pub async fn db(&self) -> chatorder_db::pool::Conn {

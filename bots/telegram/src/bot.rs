@@ -184,7 +184,7 @@ async fn step(
     };
     let shop = Shop {
         name: &app.settings.shop.name,
-        currency: app.settings.currency(),
+        currency: app.settings.shop.currency,
         catalog: &catalog.items,
         matcher: &catalog.matcher,
     };

@@ -9,6 +9,5 @@ pub mod metrics;
 pub mod notify;
 pub mod parse;
 pub mod run;
-pub mod standin;
 pub mod store;
 pub mod texts;

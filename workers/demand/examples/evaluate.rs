@@ -4,7 +4,7 @@
 //! cargo run --release -p chatorder-demand --example evaluate -- \
 //!     --history data/pizzaplace-2015-01-to-10.csv.gz --test-from 2015-10-01 [--json]
 //! ```
-//! Training settings can be overridden for experiments: `--backend flex|ndarray`,
+//! Training settings can be overridden for experiments: `--backend flex`,
 //! `--loss poisson|mse_log1p`, `--epochs N`, `--batch N`, `--hidden N`, `--embedding N`,
 //! `--lr X`, `--patience N`, `--members N`, `--drop feature,feature`, `--valid-days N`, `--closed-weeks N`, `--seed N`,
 //! `--point median|mean`, `--tz Europe/London`.

@@ -124,10 +124,9 @@ impl Loss {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Backend {
-    /// burn's pure-Rust CPU backend (the successor of ndarray).
+    /// burn's pure-Rust CPU backend (the successor of ndarray, which was
+    /// twice as slow here and is no longer built: docs/performance.md).
     Flex,
-    /// burn's ndarray backend, deprecated in burn 0.22; kept to compare speed.
-    NdArray,
 }
 
 impl Backend {
@@ -135,8 +134,6 @@ impl Backend {
     pub fn device(self) -> Device {
         match self {
             Self::Flex => Device::flex(),
-            #[allow(deprecated)] // measured against flex on purpose; see the README
-            Self::NdArray => Device::ndarray(),
         }
     }
 }
@@ -146,8 +143,9 @@ impl std::str::FromStr for Backend {
     fn from_str(s: &str) -> Result<Self, String> {
         match s {
             "flex" => Ok(Self::Flex),
-            "ndarray" => Ok(Self::NdArray),
-            _ => Err(format!("unknown backend `{s}` (flex or ndarray)")),
+            _ => Err(format!(
+                "unknown backend `{s}` (the only one built is flex)"
+            )),
         }
     }
 }

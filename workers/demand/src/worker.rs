@@ -70,10 +70,7 @@ pub struct Demand {
 
 impl Demand {
     pub async fn new(settings: Settings, client: async_nats::Client) -> anyhow::Result<Self> {
-        let tz: Tz =
-            settings.shop.time_zone.parse().map_err(|e| {
-                anyhow::anyhow!("shop.time_zone `{}`: {e}", settings.shop.time_zone)
-            })?;
+        let tz: Tz = settings.shop.time_zone;
         let pool = chatorder_db::pool::pool(&settings.database.url, 4)?;
         let subjects = settings.subjects();
         Ok(Self {
@@ -305,7 +302,7 @@ impl Demand {
             forecast.as_ref(),
             &names,
             upo,
-            self.settings.currency(),
+            self.settings.shop.currency,
             &note,
         );
         Ok(OwnerPost::new(PostKind::Summary, title, body))
@@ -366,7 +363,7 @@ impl Demand {
             SummaryDay::Yesterday => today - Days::new(1),
         };
         let past = self.past(day).await?;
-        let mut body = summary::past_lines(&past, self.settings.currency());
+        let mut body = summary::past_lines(&past, self.settings.shop.currency);
         if req.day == SummaryDay::Today {
             body.pop(); // the day is not over: no forecast-vs-actual yet
         }
@@ -479,11 +476,7 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
     if settings.database.migrate_on_start {
         chatorder_db::prepare(&settings).await?;
     }
-    let tz: Tz = settings
-        .shop
-        .time_zone
-        .parse()
-        .map_err(|e| anyhow::anyhow!("shop.time_zone `{}`: {e}", settings.shop.time_zone))?;
+    let tz: Tz = settings.shop.time_zone;
     let retrain = Schedule::parse("retrain_cron", &settings.demand.retrain_cron, tz)
         .map_err(anyhow::Error::msg)?;
     let morning = Schedule::parse("summary_cron", &settings.demand.summary_cron, tz)

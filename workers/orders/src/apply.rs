@@ -197,7 +197,7 @@ async fn apply_in_tx(
     };
 
     // 4. The rules, in arrival order, in memory.
-    let currency = settings.currency();
+    let currency = settings.shop.currency;
     let mut w = Writes::default();
     let mut outcomes = Vec::with_capacity(batch.len());
     for (cmd, is_fresh) in batch.iter().zip(&fresh) {

@@ -11,7 +11,6 @@
 //!   the last error, so nothing is lost and nothing blocks the queue.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -31,21 +30,12 @@ use chatorder_db::pool::DbPool;
 /// Name of the durable consumer all order-worker replicas share.
 pub const DURABLE: &str = "orders-worker";
 
-/// Test-only fault injection. `crash_after_commit` makes the consumer stop
-/// right after its next commit, before publishing or acknowledging anything,
-/// as if the process had been killed there.
-#[derive(Debug, Clone, Default)]
-pub struct Faults {
-    pub crash_after_commit: Arc<AtomicBool>,
-}
-
 pub struct Consumer {
     pub settings: Arc<Settings>,
     pub subjects: Subjects,
     pub pool: DbPool,
     pub cache: Arc<Cache>,
     pub js: jetstream::Context,
-    pub faults: Faults,
 }
 
 /// Creates the durable consumer, or updates it if its settings changed.
@@ -95,10 +85,7 @@ impl Consumer {
         tracing::info!(stream = %self.subjects.commands_stream(), "order worker consuming commands");
         while let Some(batch) = chatorder_bus::next_batch(&mut messages, batch_max, &cancel).await?
         {
-            if self.handle(batch, &cancel).await == Flow::Crash {
-                // Simulated crash: drop everything unacknowledged.
-                return Err(anyhow::anyhow!("fault injected: stopped after commit"));
-            }
+            self.handle(batch, &cancel).await;
         }
         // `next_batch` handed back what was prefetched, so another replica
         // takes it now.
@@ -106,7 +93,7 @@ impl Consumer {
         Ok(())
     }
 
-    async fn handle(&self, batch: Vec<jetstream::Message>, cancel: &CancellationToken) -> Flow {
+    async fn handle(&self, batch: Vec<jetstream::Message>, cancel: &CancellationToken) {
         let started = Instant::now();
         let mut items = Vec::with_capacity(batch.len());
         for msg in batch {
@@ -128,7 +115,7 @@ impl Consumer {
             }
         }
         if items.is_empty() {
-            return Flow::Go;
+            return;
         }
         let span = tracing::info_span!("batch", size = items.len());
         self.apply(items, started, cancel).instrument(span).await
@@ -138,34 +125,26 @@ impl Consumer {
     /// While MySQL itself is unreachable the batch is held (kept in progress
     /// with JetStream), not retried: an outage must not use up the
     /// commands' delivery attempts and send them to the dead letters.
-    async fn apply(&self, items: Vec<Item>, started: Instant, cancel: &CancellationToken) -> Flow {
+    async fn apply(&self, items: Vec<Item>, started: Instant, cancel: &CancellationToken) {
         let mut result = self.commit(&items).await;
         while result.is_err() && !self.mysql_up().await {
             if !self.hold_until_mysql(&items, cancel).await {
-                return Flow::Go;
+                return;
             }
             result = self.commit(&items).await;
         }
         match result {
             Ok(applied) => self.finish(items, applied, started).await,
-            Err(e) if items.len() == 1 => {
-                self.retry_later(&items[0], &e).await;
-                Flow::Go
-            }
+            Err(e) if items.len() == 1 => self.retry_later(&items[0], &e).await,
             Err(e) => {
                 tracing::warn!(error = %format!("{e:#}"), size = items.len(), "batch failed; applying its commands one by one");
                 for item in items {
                     let one = vec![item];
                     match self.commit(&one).await {
-                        Ok(applied) => {
-                            if self.finish(one, applied, Instant::now()).await == Flow::Crash {
-                                return Flow::Crash;
-                            }
-                        }
+                        Ok(applied) => self.finish(one, applied, Instant::now()).await,
                         Err(e) => self.retry_later(&one[0], &e).await,
                     }
                 }
-                Flow::Go
             }
         }
     }
@@ -220,10 +199,7 @@ impl Consumer {
     }
 
     /// After commit: publish, acknowledge, tidy the outbox, refresh the cache.
-    async fn finish(&self, items: Vec<Item>, applied: apply::Applied, started: Instant) -> Flow {
-        if self.faults.crash_after_commit.swap(false, Ordering::SeqCst) {
-            return Flow::Crash;
-        }
+    async fn finish(&self, items: Vec<Item>, applied: apply::Applied, started: Instant) {
         let stored = outbox::publish(&self.js, &applied.outbox).await;
         m::published("inline", stored.len());
         let now = chrono::Utc::now();
@@ -265,7 +241,6 @@ impl Consumer {
                 .orders_changed(&applied.orders, &applied.customers, applied.catalog_changed);
         tokio::join!(tidy, cache);
         m::batch(items.len(), started.elapsed().as_secs_f64());
-        Flow::Go
     }
 
     /// Hands a command back for a later try, or dead-letters it when it has
@@ -321,10 +296,4 @@ impl Consumer {
                 .await;
         }
     }
-}
-
-#[derive(Debug, PartialEq, Eq)]
-enum Flow {
-    Go,
-    Crash,
 }

@@ -8,17 +8,13 @@ use chatorder_shared::config::Settings;
 use tokio_util::sync::CancellationToken;
 
 use crate::cache::Cache;
-use crate::consumer::{Consumer, Faults};
+use crate::consumer::Consumer;
 use crate::outbox;
 use crate::queries::QueryService;
 
 /// Runs one order-worker replica until `cancel`, then stops pulling,
 /// finishes and acknowledges the batch in hand, and returns.
-pub async fn run(
-    settings: Settings,
-    cancel: CancellationToken,
-    faults: Faults,
-) -> anyhow::Result<()> {
+pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Result<()> {
     crate::metrics::describe();
     let settings = Arc::new(settings);
     let subjects = settings.subjects();
@@ -44,7 +40,6 @@ pub async fn run(
         pool: pool.clone(),
         cache: cache.clone(),
         js: js.clone(),
-        faults,
     };
     let queries = QueryService {
         settings: settings.clone(),

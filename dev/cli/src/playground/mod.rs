@@ -18,7 +18,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chatorder_discord_standin::StandIn;
-use chatorder_telegram::standin::{TelegramStandIn, User};
+use chatorder_telegram_standin::{TelegramStandIn, User};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
@@ -93,17 +93,14 @@ fn owner() -> chatorder_discord_standin::User {
 
 /// Serves the playground on `listen` until `cancel`; returns the address.
 pub async fn serve(
-    listen: &str,
+    addr: SocketAddr,
     telegram: Arc<TelegramStandIn>,
     discord: StandIn,
     cancel: CancellationToken,
 ) -> anyhow::Result<SocketAddr> {
-    let addr: SocketAddr = listen.parse().with_context(|| {
-        format!("playground.listen `{listen}` is not an address like 127.0.0.1:8089")
-    })?;
     anyhow::ensure!(
         addr.ip().is_loopback(),
-        "playground.listen must be a loopback address (it drives the bots as anyone): got {listen}"
+        "the playground must listen on a loopback address (it drives the bots as anyone): got {addr}"
     );
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -1,4 +1,4 @@
-//! `chatorder chaos`, short: the real binary with 400 orders instead of
+//! `chatorder-dev chaos`, short: the real binary with 400 orders instead of
 //! 20,000, every fault of the full run (order workers SIGKILLed, NATS
 //! killed and restarted, MariaDB and Redis down 10 s, both bots restarted,
 //! malformed commands), on servers of its own. It must pass every check of
@@ -13,7 +13,7 @@ use std::process::Command;
 
 #[test]
 fn a_short_chaos_run_passes_every_check() {
-    let out = Command::new(env!("CARGO_BIN_EXE_chatorder"))
+    let out = Command::new(env!("CARGO_BIN_EXE_chatorder-dev"))
         .args([
             "chaos",
             "--orders",
@@ -23,7 +23,7 @@ fn a_short_chaos_run_passes_every_check() {
             "--owner-pause-ms",
             "100",
         ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(repo_root())
         .env("CHATORDER__LOG__FILTER", "warn")
         .output()
         .unwrap();
@@ -64,4 +64,9 @@ fn a_short_chaos_run_passes_every_check() {
             "no wait reported for `{fault}`"
         );
     }
+}
+
+/// The repository this test belongs to (`dev/cli` is two levels down).
+fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }

@@ -1,4 +1,4 @@
-//! `chatorder bench orders`: place orders through JetStream exactly as a bot
+//! `chatorder-dev bench orders`: place orders through JetStream exactly as a bot
 //! would and measure orders/s and command→event latency, next to the raw
 //! MariaDB single-row insert rate of the same server.
 
@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use async_nats::jetstream::{self, message::PublishMessage};
-use chatorder_orders::consumer::Faults;
 use chatorder_shared::commands::{LineRequest, PlaceOrder};
 use chatorder_shared::config::Settings;
 use chatorder_shared::domain::{Actor, Fulfilment, Platform, Role, Sku};
@@ -100,7 +99,7 @@ pub async fn orders(mut settings: Settings, args: OrdersArgs) -> anyhow::Result<
         let s = settings.clone();
         let c = cancel.clone();
         worker = Some(tokio::spawn(async move {
-            chatorder_orders::worker::run(s, c, Faults::default()).await
+            chatorder_orders::worker::run(s, c).await
         }));
     }
 

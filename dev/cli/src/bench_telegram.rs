@@ -1,4 +1,4 @@
-//! `chatorder bench telegram`: K simulated customers chat with the real bot
+//! `chatorder-dev bench telegram`: K simulated customers chat with the real bot
 //! through the Telegram stand-in at once; it measures update→reply latency
 //! and checkout (Confirm pressed) → "order received" time.
 
@@ -6,9 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use chatorder_orders::consumer::Faults;
 use chatorder_shared::config::Settings;
-use chatorder_telegram::standin::{BotMessage, TOKEN, TelegramStandIn, User};
+use chatorder_telegram_standin::{BotMessage, TOKEN, TelegramStandIn, User};
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
@@ -220,8 +219,8 @@ pub(crate) async fn start_system(
     let worker = tokio::spawn(chatorder_orders::worker::run(
         settings.clone(),
         cancel.clone(),
-        Faults::default(),
     ));
+    chatorder::cli::wait_for_worker(settings).await;
     let bot = tokio::spawn(chatorder_telegram::run::run(
         settings.clone(),
         cancel.clone(),

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::customers::{Intent, Outcome};
 use chatorder_shared::events::CatalogItem;
-use chatorder_telegram::standin::TelegramStandIn;
+use chatorder_telegram_standin::TelegramStandIn;
 
 /// One check: its name, how many it covered and what broke.
 pub struct Check {

@@ -1,4 +1,4 @@
-//! A local Telegram Bot API stand-in for tests and the demo.
+//! A local Telegram Bot API stand-in for tests and the demo (dev tooling).
 //!
 //! It speaks the Bot API wire format on 127.0.0.1: `POST /bot<token>/<Method>`
 //! with a JSON body, answered `{"ok":true,"result":…}` or, for errors,

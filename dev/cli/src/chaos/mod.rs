@@ -1,4 +1,4 @@
-//! `chatorder chaos`: the fault-injection run. Simulated customers place
+//! `chatorder-dev chaos`: the fault-injection run. Simulated customers place
 //! orders (20,000 by default) through the real Telegram bot on the local
 //! stand-in while a simulated owner moves every order along on the real
 //! Discord bot's board. Meanwhile the run SIGKILLs order workers, kills and
@@ -26,11 +26,11 @@ use chatorder_shared::config::Settings;
 use chatorder_shared::domain::Role;
 use chatorder_shared::events::CatalogItem;
 use chatorder_shared::subjects::CommandKind;
-use chatorder_telegram::standin::{TOKEN, TelegramStandIn, User};
+use chatorder_telegram_standin::{TOKEN, TelegramStandIn, User};
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
-use chatorder::servers::{OwnServers, Which};
+use chatorder_kit::servers::{OwnServers, Which};
 use customers::{Crowd, Outcome, Tally, Wait, get};
 use procs::Proc;
 
@@ -120,11 +120,7 @@ pub async fn run(settings: Settings, args: ChaosArgs) -> anyhow::Result<()> {
         args.workers >= 2,
         "--workers must be at least 2 (one is killed while another runs)"
     );
-    let tz: chrono_tz::Tz = settings
-        .shop
-        .time_zone
-        .parse()
-        .map_err(|e| anyhow::anyhow!("shop.time_zone: {e}"))?;
+    let tz = settings.shop.time_zone;
     let history = chatorder_db::history::read(&args.data, tz)
         .with_context(|| format!("reading baskets from {}", args.data.display()))?;
 
@@ -421,7 +417,6 @@ fn write_config(
             "owner_user_ids": [OWNER_ID.to_string()],
         },
         "metrics": { "listen": "" },
-        "playground": { "listen": "" },
         "catalog": { "seed_file": settings.catalog.seed_file.display().to_string() },
         "log": { "format": "text", "filter": "warn" },
     });

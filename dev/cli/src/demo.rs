@@ -1,4 +1,4 @@
-//! `chatorder demo`: the whole system on one machine without Telegram or
+//! `chatorder-dev demo`: the whole system on one machine without Telegram or
 //! Discord. It imports the order history, then replays the last day(s) of
 //! real orders as simulated customers chatting with the real bot through the
 //! Telegram stand-in, time compressed, while a simulated owner works the
@@ -19,7 +19,7 @@ use chatorder_shared::domain::OrderStatus;
 use chatorder_shared::envelope::Envelope;
 use chatorder_shared::events::{CatalogItem, Event, decode_event};
 use chatorder_shared::subjects::EventKind;
-use chatorder_telegram::standin::{TOKEN, TelegramStandIn, User};
+use chatorder_telegram_standin::{TOKEN, TelegramStandIn, User};
 use futures::StreamExt as _;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
@@ -41,6 +41,10 @@ pub struct DemoArgs {
     /// A short run for CI: the first 40 orders of the day in about 15 s.
     #[arg(long)]
     quick: bool,
+    /// Where to serve the playground page to watch the run (loopback; `off`
+    /// for none).
+    #[arg(long, env = "CHATORDER_PLAYGROUND_LISTEN", default_value = "127.0.0.1:8089", value_parser = crate::standins::playground_addr)]
+    playground: crate::standins::Playground,
 }
 
 const OWNER_ID: u64 = 900_200;
@@ -67,11 +71,7 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     settings.telegram.rate_limit = false;
     settings.telegram.max_orders_per_hour = u32::MAX;
     settings.discord.owner_user_ids = vec![OWNER_ID.to_string()];
-    let tz: chrono_tz::Tz = settings
-        .shop
-        .time_zone
-        .parse()
-        .map_err(|e| anyhow::anyhow!("shop.time_zone: {e}"))?;
+    let tz = settings.shop.time_zone;
 
     // History before the replayed days; the replayed days as customers.
     let mut orders = chatorder_db::history::read(&args.data, tz)?;
@@ -109,7 +109,8 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         args.day_seconds as f64 / 86_400.0
     };
     let mut conn = chatorder_db::pool::connect(&settings.database.url).await?;
-    let imported = chatorder_db::history::import(&mut conn, &orders, settings.currency()).await?;
+    let imported =
+        chatorder_db::history::import(&mut conn, &orders, settings.shop.currency).await?;
     let catalog: HashMap<String, CatalogItem> = chatorder_db::read::catalog(&mut conn)
         .await?
         .into_iter()
@@ -159,14 +160,9 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
 
     let system = start_system(&settings, &standin).await?;
     let cancel = system.cancel.clone();
-    if !settings.playground.listen.trim().is_empty() {
-        match crate::playground::serve(
-            &settings.playground.listen,
-            standin.clone(),
-            discord.clone(),
-            cancel.clone(),
-        )
-        .await
+    if let Some(listen) = args.playground.0 {
+        match crate::playground::serve(listen, standin.clone(), discord.clone(), cancel.clone())
+            .await
         {
             Ok(addr) => println!(
                 "  watch it live: http://{addr}/ (the board fills as customers order; watch only: an order placed there would make the counts differ)"
@@ -229,16 +225,20 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     let progress = {
         let tally = tally.clone();
         tokio::spawn(async move {
+            let mut bar = crate::screen::Progress::new(total);
             loop {
-                tokio::time::sleep(Duration::from_secs(2)).await;
-                println!(
-                    "  [{:>5.1} s] chatting {:>4}/{total}  received {:>4}  completed {:>4}  failed {}",
-                    started.elapsed().as_secs_f64(),
-                    tally.placed.load(Ordering::Relaxed),
-                    tally.received.load(Ordering::Relaxed),
-                    tally.completed.load(Ordering::Relaxed),
-                    tally.failed.load(Ordering::Relaxed),
-                );
+                bar.show(&crate::screen::Reading {
+                    chatting: get(&tally.placed),
+                    received: get(&tally.received),
+                    completed: get(&tally.completed),
+                    failed: get(&tally.failed),
+                    elapsed: started.elapsed(),
+                });
+                if get(&tally.completed) >= total {
+                    bar.finish();
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
             }
         })
     };
@@ -253,6 +253,7 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     progress.abort();
+    let _ = progress.await;
     let elapsed = started.elapsed().as_secs_f64();
     let discord_cards = discord
         .messages(chatorder_discord_standin::StandIn::CHANNEL_ID)

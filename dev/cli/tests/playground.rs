@@ -1,4 +1,4 @@
-//! The playground page in headless Chromium: `chatorder run` as a newcomer
+//! The playground page in headless Chromium: `chatorder-dev run` as a newcomer
 //! starts it (no tokens: local stand-ins), then a Playwright script types an
 //! order in the customer chat, checks out with the buttons, accepts the
 //! order on the owner board and waits for the customer's notification.
@@ -42,16 +42,15 @@ fn artifacts() -> PathBuf {
     if let Ok(dir) = std::env::var("PLAYGROUND_ARTIFACTS") {
         return PathBuf::from(dir);
     }
-    let target = std::env::var("CARGO_TARGET_DIR").map_or_else(
-        |_| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
-        PathBuf::from,
-    );
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map_or_else(|_| repo_root().join("target"), PathBuf::from);
     target.join("playground-artifacts")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_orders_in_the_playground_and_the_owner_accepts_it() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = repo_root();
+    let root = root.as_path();
     let script = root.join("tests/playground/playground.mjs");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(
@@ -66,7 +65,7 @@ async fn a_person_orders_in_the_playground_and_the_owner_accepts_it() {
     let tag = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
     let db = format!("chatorder_test_pg_{tag}");
     let db_url = format!("mysql://root@127.0.0.1:3306/{db}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chatorder"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chatorder-dev"))
         .arg("run")
         .current_dir(root)
         .env("CHATORDER__DATABASE__URL", &db_url)
@@ -76,7 +75,7 @@ async fn a_person_orders_in_the_playground_and_the_owner_accepts_it() {
             format!("chatorder-test:pg{tag}:"),
         )
         .env("CHATORDER__METRICS__LISTEN", "")
-        .env("CHATORDER__PLAYGROUND__LISTEN", "127.0.0.1:0")
+        .env("CHATORDER_PLAYGROUND_LISTEN", "127.0.0.1:0")
         .env("CHATORDER__DEMAND__TRAINING", "tiny")
         .env(
             "CHATORDER__DEMAND__MODEL_DIR",
@@ -86,7 +85,7 @@ async fn a_person_orders_in_the_playground_and_the_owner_accepts_it() {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("chatorder run starts");
+        .expect("chatorder-dev run starts");
     let stderr = child.stderr.take().unwrap();
     let running = Running(child);
     let (tx, rx) = mpsc::channel::<String>();
@@ -104,7 +103,7 @@ async fn a_person_orders_in_the_playground_and_the_owner_accepts_it() {
             .recv_timeout(Duration::from_secs(60))
             .unwrap_or_else(|_| {
                 panic!(
-                    "no playground line from `chatorder run`:\n{}",
+                    "no playground line from `chatorder-dev run`:\n{}",
                     seen.join("\n")
                 )
             });
@@ -178,4 +177,9 @@ async fn a_person_orders_in_the_playground_and_the_owner_accepts_it() {
     let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS `{db}`"))
         .execute(&mut conn)
         .await;
+}
+
+/// The repository this test belongs to (`dev/cli` is two levels down).
+fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }

@@ -13,7 +13,7 @@ use anyhow::Context as _;
 use chatorder_db::history::PastOrder;
 use chatorder_shared::events::CatalogItem;
 use chatorder_telegram::parse::Matcher;
-use chatorder_telegram::standin::{BotMessage, TelegramStandIn, User};
+use chatorder_telegram_standin::{BotMessage, TelegramStandIn, User};
 use tokio::sync::Mutex;
 
 /// How long a customer waits for any one answer before giving up.

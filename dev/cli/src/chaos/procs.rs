@@ -1,6 +1,6 @@
 //! The chatorder components the chaos run kills and restarts, each as its
-//! own process (`chatorder worker orders`, `chatorder bot telegram`,
-//! `chatorder bot discord`) of the same binary, configured by a
+//! own process (`chatorder-dev component worker orders`, `… bot telegram`,
+//! `… bot discord`: the product's commands) of this binary, configured by a
 //! configuration directory the run writes, logging to a file per start.
 
 use std::path::{Path, PathBuf};
@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use tokio::process::{Child, Command};
 
-use chatorder::servers::signal;
+use chatorder_kit::servers::signal;
 
 /// One component; `start` may be called again after `kill` or `stop`.
 pub struct Proc {
@@ -48,6 +48,7 @@ impl Proc {
         let err = out.try_clone()?;
         let exe = std::env::current_exe().context("finding the chatorder binary")?;
         let child = Command::new(exe)
+            .arg("component")
             .args(&self.args)
             .env("CHATORDER_CONFIG_DIR", &self.config_dir)
             .env("CHATORDER_ENV", "chaos")
