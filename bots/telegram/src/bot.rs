@@ -18,6 +18,7 @@ use teloxide::types::{
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
+use crate::buttons::Button;
 use crate::conversation::{self, Action, CartLine, Input, Keyboard, Reply, Session, Shop};
 use crate::gateway::Gateway;
 use crate::parse::{Matcher, Parsed, ParsedLine};
@@ -391,7 +392,10 @@ async fn perform(
                         page.orders
                             .iter()
                             .map(|o| {
-                                vec![(t::order_again_label(o.number), format!("r:{}", o.number.0))]
+                                vec![(
+                                    t::order_again_label(o.number),
+                                    Button::Reorder(o.number).data(),
+                                )]
                             })
                             .collect(),
                     ),

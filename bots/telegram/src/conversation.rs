@@ -8,6 +8,7 @@ use chatorder_shared::events::CatalogItem;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::buttons::Button;
 use crate::parse::{Matcher, Parsed, Question, QuestionKind};
 use crate::texts as t;
 
@@ -327,58 +328,40 @@ fn on_contact(session: &mut Session, phone: String, shop: &Shop<'_>) -> Outcome 
     out
 }
 
-/// Button data is never trusted: every field is parsed and checked, and a
-/// stale or forged button only gets "no longer valid".
+/// Button data is never trusted: [`Button::parse`] reads it exactly, the
+/// conversation checks it against the session, and a stale or forged button
+/// only gets "no longer valid".
 fn on_button(session: &mut Session, data: &str, shop: &Shop<'_>) -> Outcome {
     let stale = || Outcome::say(Reply::text(t::button_stale()));
-    let (kind, rest) = data.split_once(':').unwrap_or((data, ""));
-    match kind {
-        "m" => Outcome::say(menu(shop).edit()),
-        "c" => {
-            let cats = shop.categories();
-            match rest.parse::<usize>().ok().and_then(|i| cats.get(i)) {
-                Some(cat) => Outcome::say(category(shop, cat).edit()),
-                None => Outcome::say(Reply {
-                    text: t::menu_stale(),
-                    ..menu(shop)
-                }),
-            }
-        }
-        "n" => {
-            let names = shop.names();
-            match rest.parse::<usize>().ok().and_then(|i| names.get(i)) {
-                Some(name) => Outcome::say(sizes(shop, name).edit()),
-                None => Outcome::say(Reply {
-                    text: t::menu_stale(),
-                    ..menu(shop)
-                }),
-            }
-        }
-        "a" | "w" => {
-            let Some((sku, qty)) = sku_qty(rest) else {
-                return stale();
-            };
-            // `a`: exactly this item; `w`: this item, any size (ask which).
-            let q = question(
-                sku.clone(),
-                qty,
-                QuestionKind::Item {
-                    size_known: kind == "a",
-                },
-            );
-            let parsed = shop.matcher.answer(&q, &sku);
+    let Some(button) = Button::parse(data) else {
+        return stale();
+    };
+    match &button {
+        Button::Menu => Outcome::say(menu(shop).edit()),
+        Button::Category(i) => match shop.categories().get(*i) {
+            Some(cat) => Outcome::say(category(shop, cat).edit()),
+            None => Outcome::say(Reply {
+                text: t::menu_stale(),
+                ..menu(shop)
+            }),
+        },
+        Button::Name(i) => match shop.names().get(*i) {
+            Some(name) => Outcome::say(sizes(shop, name).edit()),
+            None => Outcome::say(Reply {
+                text: t::menu_stale(),
+                ..menu(shop)
+            }),
+        },
+        Button::Add { sku, qty } | Button::AnySize { sku, qty } => {
+            let size_known = matches!(button, Button::Add { .. });
+            let q = question(sku.clone(), *qty, QuestionKind::Item { size_known });
+            let parsed = shop.matcher.answer(&q, sku);
             add_parsed(session, parsed, shop)
         }
-        "q" => {
-            let Some((sku, delta)) = rest.rsplit_once(':') else {
-                return stale();
-            };
-            let (Ok(sku), Ok(delta)) = (Sku::parse(sku), delta.parse::<i64>()) else {
-                return stale();
-            };
+        Button::Change { sku, delta } => {
             let mut capped = false;
-            if let Some(line) = session.cart.iter_mut().find(|l| l.sku == sku) {
-                let wanted = i64::from(line.qty) + delta;
+            if let Some(line) = session.cart.iter_mut().find(|l| l.sku == *sku) {
+                let wanted = i64::from(line.qty).saturating_add(*delta);
                 let qty = wanted.clamp(0, i64::from(MAX_QTY));
                 capped = wanted > qty;
                 line.qty = u32::try_from(qty).unwrap_or(0);
@@ -391,35 +374,30 @@ fn on_button(session: &mut Session, data: &str, shop: &Shop<'_>) -> Outcome {
             }
             Outcome::say(view.edit())
         }
-        "clear" => {
+        Button::Clear => {
             session.cart.clear();
             session.editing = None;
             session.stage = Stage::Browsing;
             Outcome::say(cart_view(session, shop).edit())
         }
-        "co" => start_checkout(session, shop),
-        "f" => {
-            let Some((choice, id)) = rest.split_once(':') else {
-                return stale();
-            };
-            let Some(checkout) = open_checkout(session, id) else {
+        Button::Checkout => start_checkout(session, shop),
+        Button::Pickup(id) | Button::Delivery(id) => {
+            let Some(checkout) = open_checkout(session, *id) else {
                 return Outcome::say(Reply::text(t::checkout_expired()));
             };
-            match choice {
-                "p" => confirm_step(session, checkout, Fulfilment::Pickup, None, shop),
-                "d" => {
-                    session.stage = Stage::Address { checkout };
-                    Outcome::say(Reply::text(t::ask_address()))
-                }
-                _ => stale(),
+            if matches!(button, Button::Pickup(_)) {
+                confirm_step(session, checkout, Fulfilment::Pickup, None, shop)
+            } else {
+                session.stage = Stage::Address { checkout };
+                Outcome::say(Reply::text(t::ask_address()))
             }
         }
-        "nt" => match &session.stage {
+        Button::Note(id) => match &session.stage {
             Stage::Confirm {
                 checkout,
                 fulfilment,
                 ..
-            } if checkout.simple().to_string() == rest => {
+            } if checkout == id => {
                 session.stage = Stage::Note {
                     checkout: *checkout,
                     fulfilment: fulfilment.clone(),
@@ -428,18 +406,14 @@ fn on_button(session: &mut Session, data: &str, shop: &Shop<'_>) -> Outcome {
             }
             _ => Outcome::say(Reply::text(t::checkout_expired())),
         },
-        "ok" => confirm(session, rest),
-        "no" => {
-            if open_checkout(session, rest).is_some() {
+        Button::Confirm(id) => confirm(session, *id),
+        Button::Abandon(id) => {
+            if open_checkout(session, *id).is_some() {
                 session.stage = Stage::Browsing;
             }
             Outcome::say(Reply::text(t::checkout_cancelled()).edit())
         }
-        "r" => match rest.parse::<u64>() {
-            Ok(n) => Outcome::act(Action::Reorder(OrderNumber(n))),
-            Err(_) => stale(),
-        },
-        _ => stale(),
+        Button::Reorder(n) => Outcome::act(Action::Reorder(*n)),
     }
 }
 
@@ -453,15 +427,8 @@ fn question(sku: Sku, qty: u32, kind: QuestionKind) -> Question {
     }
 }
 
-fn sku_qty(rest: &str) -> Option<(Sku, u32)> {
-    let (sku, qty) = rest.rsplit_once(':')?;
-    // Any positive quantity: adding caps it at the limit and says so.
-    let qty: u32 = qty.parse().ok().filter(|q| *q >= 1)?;
-    Some((Sku::parse(sku).ok()?, qty))
-}
-
 /// The checkout a button names, if it is the one in progress.
-fn open_checkout(session: &Session, id: &str) -> Option<Uuid> {
+fn open_checkout(session: &Session, id: Uuid) -> Option<Uuid> {
     let current = match &session.stage {
         Stage::Browsing => return None,
         Stage::Fulfilment { checkout }
@@ -471,7 +438,7 @@ fn open_checkout(session: &Session, id: &str) -> Option<Uuid> {
         | Stage::Confirm { checkout, .. }
         | Stage::ConfirmEdit { checkout, .. } => *checkout,
     };
-    (current.simple().to_string() == id).then_some(current)
+    (current == id).then_some(current)
 }
 
 /// What adding to the cart did, so that the reply says exactly that.
@@ -544,16 +511,18 @@ pub fn add_parsed(session: &mut Session, parsed: Parsed, shop: &Shop<'_>) -> Out
         out.replies.push(Reply::text(limited.join("\n")));
     }
     for q in &parsed.questions {
-        let verb = match q.kind {
-            QuestionKind::Item { size_known: false } => "w",
-            _ => "a",
-        };
+        let any_size = matches!(q.kind, QuestionKind::Item { size_known: false });
         let rows = q
             .options
             .iter()
             .filter_map(|(sku, label)| {
-                let data = format!("{verb}:{sku}:{}", q.qty.max(1));
-                (data.len() <= 64).then(|| vec![(label.clone(), data)])
+                let (sku, qty) = (sku.clone(), q.qty.max(1));
+                let button = if any_size {
+                    Button::AnySize { sku, qty }
+                } else {
+                    Button::Add { sku, qty }
+                };
+                button.fits().then(|| vec![(label.clone(), button.data())])
             })
             .collect();
         out.replies.push(Reply::with(q.prompt.clone(), rows));
@@ -625,22 +594,22 @@ fn cart_view(session: &mut Session, shop: &Shop<'_>) -> Reply {
     let mut rows: Vec<Vec<(String, String)>> = session
         .cart
         .iter()
-        .filter(|l| format!("q:{}:-1", l.sku).len() <= 64)
+        .filter(|l| change(l, -i64::from(MAX_QTY)).fits())
         .map(|l| {
             let name = shop
                 .item(&l.sku)
                 .map(CatalogItem::display_name)
                 .unwrap_or_default();
             vec![
-                (format!("− {name}"), format!("q:{}:-1", l.sku)),
-                ("+".to_owned(), format!("q:{}:1", l.sku)),
-                ("✕".to_owned(), format!("q:{}:-{MAX_QTY}", l.sku)),
+                (format!("− {name}"), change(l, -1).data()),
+                ("+".to_owned(), change(l, 1).data()),
+                ("✕".to_owned(), change(l, -i64::from(MAX_QTY)).data()),
             ]
         })
         .collect();
     rows.push(vec![
-        (t::BTN_CHECKOUT.into(), "co".into()),
-        (t::BTN_CLEAR.into(), "clear".into()),
+        (t::BTN_CHECKOUT.into(), Button::Checkout.data()),
+        (t::BTN_CLEAR.into(), Button::Clear.data()),
     ]);
     Reply::with(text, rows)
 }
@@ -654,22 +623,20 @@ fn start_checkout(session: &mut Session, shop: &Shop<'_>) -> Outcome {
     if let Some(number) = session.editing {
         session.stage = Stage::ConfirmEdit { checkout, number };
         let text = t::confirm_edit(number, &lines, &shop.money(cart_total(session, shop)));
-        let id = checkout.simple();
         return Outcome::say(Reply::with(
             text,
             vec![vec![
-                (t::BTN_CONFIRM_EDIT.into(), format!("ok:{id}")),
-                (t::BTN_CANCEL.into(), format!("no:{id}")),
+                (t::BTN_CONFIRM_EDIT.into(), Button::Confirm(checkout).data()),
+                (t::BTN_CANCEL.into(), Button::Abandon(checkout).data()),
             ]],
         ));
     }
     session.stage = Stage::Fulfilment { checkout };
-    let id = checkout.simple();
     Outcome::say(Reply::with(
         t::choose_fulfilment(),
         vec![vec![
-            (t::BTN_PICKUP.into(), format!("f:p:{id}")),
-            (t::BTN_DELIVERY.into(), format!("f:d:{id}")),
+            (t::BTN_PICKUP.into(), Button::Pickup(checkout).data()),
+            (t::BTN_DELIVERY.into(), Button::Delivery(checkout).data()),
         ]],
     ))
 }
@@ -696,7 +663,6 @@ fn confirm_step(
         &place,
         note.as_deref(),
     );
-    let id = checkout.simple();
     session.stage = Stage::Confirm {
         checkout,
         fulfilment,
@@ -705,20 +671,17 @@ fn confirm_step(
     Outcome::say(Reply::with(
         text,
         vec![
-            vec![(t::BTN_CONFIRM.into(), format!("ok:{id}"))],
+            vec![(t::BTN_CONFIRM.into(), Button::Confirm(checkout).data())],
             vec![
-                (t::BTN_NOTE.into(), format!("nt:{id}")),
-                (t::BTN_CANCEL.into(), format!("no:{id}")),
+                (t::BTN_NOTE.into(), Button::Note(checkout).data()),
+                (t::BTN_CANCEL.into(), Button::Abandon(checkout).data()),
             ],
         ],
     ))
 }
 
-fn confirm(session: &mut Session, id: &str) -> Outcome {
-    if session
-        .last_checkout
-        .is_some_and(|c| c.simple().to_string() == id)
-    {
+fn confirm(session: &mut Session, id: Uuid) -> Outcome {
+    if session.last_checkout.is_some_and(|c| c == id) {
         return Outcome::say(Reply::text(t::already_sent()));
     }
     let lines: Vec<LineRequest> = session
@@ -730,7 +693,7 @@ fn confirm(session: &mut Session, id: &str) -> Outcome {
         })
         .collect();
     if let Stage::ConfirmEdit { checkout, number } = session.stage
-        && checkout.simple().to_string() == id
+        && checkout == id
     {
         return Outcome {
             replies: vec![Reply::text(t::sending()).edit()],
@@ -749,7 +712,7 @@ fn confirm(session: &mut Session, id: &str) -> Outcome {
     else {
         return Outcome::say(Reply::text(t::checkout_expired()));
     };
-    if checkout.simple().to_string() != id {
+    if checkout != id {
         return Outcome::say(Reply::text(t::checkout_expired()));
     }
     let order = PlaceOrder {
@@ -798,7 +761,7 @@ fn menu(shop: &Shop<'_>) -> Reply {
     let rows = cats
         .iter()
         .enumerate()
-        .map(|(i, c)| vec![(capitalise(c), format!("c:{i}"))])
+        .map(|(i, c)| vec![(capitalise(c), Button::Category(i).data())])
         .collect();
     Reply::with(t::menu_categories(), rows)
 }
@@ -813,10 +776,26 @@ fn category(shop: &Shop<'_>, cat: &str) -> Reply {
                 .iter()
                 .any(|i| i.available && i.category == cat && i.name == **n)
         })
-        .map(|(i, n)| vec![((*n).to_owned(), format!("n:{i}"))])
+        .map(|(i, n)| vec![((*n).to_owned(), Button::Name(i).data())])
         .collect();
-    rows.push(vec![(t::BTN_BACK.into(), "m".into())]);
+    rows.push(vec![(t::BTN_BACK.into(), Button::Menu.data())]);
     Reply::with(t::menu_items(&capitalise(cat)), rows)
+}
+
+/// The cart's −, + and ✕ buttons of one line.
+fn change(line: &CartLine, delta: i64) -> Button {
+    Button::Change {
+        sku: line.sku.clone(),
+        delta,
+    }
+}
+
+/// A size's button in the menu: one of it.
+fn add_one(item: &CatalogItem) -> Button {
+    Button::Add {
+        sku: item.sku.clone(),
+        qty: 1,
+    }
 }
 
 fn sizes(shop: &Shop<'_>, name: &str) -> Reply {
@@ -824,17 +803,17 @@ fn sizes(shop: &Shop<'_>, name: &str) -> Reply {
         .catalog
         .iter()
         .filter(|i| i.available && i.name == name)
-        .filter(|i| format!("a:{}:1", i.sku).len() <= 64)
+        .filter(|i| add_one(i).fits())
         .map(|i| {
             let label = format!(
                 "{} – {}",
                 i.size.as_deref().unwrap_or("Add"),
                 shop.money(i.price_minor)
             );
-            vec![(label, format!("a:{}:1", i.sku))]
+            vec![(label, add_one(i).data())]
         })
         .collect();
-    rows.push(vec![(t::BTN_BACK.into(), "m".into())]);
+    rows.push(vec![(t::BTN_BACK.into(), Button::Menu.data())]);
     Reply::with(t::menu_sizes(name), rows)
 }
 

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod bot;
+pub mod buttons;
 pub mod client;
 pub mod conversation;
 pub mod flood;
