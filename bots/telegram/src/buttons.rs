@@ -61,9 +61,8 @@ impl Button {
     /// Reads a pressed button's data; `None` for anything else.
     pub fn parse(data: &str) -> Option<Self> {
         let (kind, rest) = data.split_once(':').unwrap_or((data, ""));
-        let checkout = || Uuid::try_parse(rest).ok().filter(|_| rest.len() == 32);
         let button = match kind {
-            "m" if rest.is_empty() && !data.contains(':') => Self::Menu,
+            "m" if !data.contains(':') => Self::Menu,
             "clear" if !data.contains(':') => Self::Clear,
             "co" if !data.contains(':') => Self::Checkout,
             "c" => Self::Category(index(rest)?),
@@ -91,16 +90,16 @@ impl Button {
             }
             "f" => {
                 let (choice, id) = rest.split_once(':')?;
-                let id = Uuid::try_parse(id).ok().filter(|_| id.len() == 32)?;
+                let id = checkout(id)?;
                 match choice {
                     "p" => Self::Pickup(id),
                     "d" => Self::Delivery(id),
                     _ => return None,
                 }
             }
-            "nt" => Self::Note(checkout()?),
-            "ok" => Self::Confirm(checkout()?),
-            "no" => Self::Abandon(checkout()?),
+            "nt" => Self::Note(checkout(rest)?),
+            "ok" => Self::Confirm(checkout(rest)?),
+            "no" => Self::Abandon(checkout(rest)?),
             "r" => Self::Reorder(OrderNumber(canonical(rest)?)),
             _ => return None,
         };
@@ -127,6 +126,13 @@ impl fmt::Display for Button {
             Self::Reorder(n) => write!(f, "r:{}", n.0),
         }
     }
+}
+
+/// A checkout id as [`Button::data`] writes it: 32 lower-case hex digits.
+fn checkout(raw: &str) -> Option<Uuid> {
+    Uuid::try_parse(raw)
+        .ok()
+        .filter(|id| id.simple().to_string() == raw)
 }
 
 fn sku_and(rest: &str) -> Option<(Sku, &str)> {
