@@ -17,6 +17,7 @@ use chatorder_shared::domain::{Actor, OrderNumber, OrderStatus, Platform, Role, 
 use chatorder_shared::envelope::Envelope;
 use chatorder_shared::events::{Event, OrderSnapshot};
 use chatorder_shared::queries::{CustomerOrders, OrderPage, PendingOrders};
+use chatorder_shared::refusal::Refusal;
 use chatorder_shared::subjects::{CommandKind, QueryKind};
 use chatorder_telegram_standin::{TOKEN, TelegramStandIn, User};
 use common::*;
@@ -96,14 +97,18 @@ async fn a_customer_cannot_touch_another_customers_order_by_command_or_query() {
         .await;
     for id in [update.id, cancel.id, message.id] {
         let r = env.wait_rejection(id).await;
-        assert_eq!(r.code, "not_found", "{r:?}");
+        assert_eq!(r.refusal.code(), "not_found", "{r:?}");
         assert_eq!(r.to.key(), bob.key(), "the refusal goes to Bob only");
-        // The refusal does not reveal that the order exists.
-        assert!(
-            !r.reason.contains("Hawaiian") && !r.reason.contains("Customer 1001"),
-            "{}",
-            r.reason
-        );
+        // The refusal does not reveal that the order exists: not on the
+        // wire, not in what Bob's bot tells him.
+        let wire = serde_json::to_string(&r).expect("serialise");
+        let said = chatorder_telegram::texts::rejected_command(&r.refusal);
+        for text in [&wire, &said] {
+            assert!(
+                !text.contains("Hawaiian") && !text.contains("Customer 1001"),
+                "{text}"
+            );
+        }
     }
 
     // Bob can't read it either: not by number, not in his list.
@@ -192,7 +197,7 @@ async fn owner_rights_come_only_from_configured_discord_owners() {
     for actor in [stranger.clone(), telegram_owner, fake_role] {
         let cmd = accept(actor);
         env.send(Role::Owner, CommandKind::Status, &cmd, true).await;
-        assert_eq!(env.wait_rejection(cmd.id).await.code, "not_owner");
+        assert_eq!(env.wait_rejection(cmd.id).await.refusal, Refusal::NotOwner);
     }
     let price = Envelope::new(
         "catalog.change",
@@ -204,7 +209,10 @@ async fn owner_rights_come_only_from_configured_discord_owners() {
     );
     env.send(Role::Owner, CommandKind::Catalog, &price, true)
         .await;
-    assert_eq!(env.wait_rejection(price.id).await.code, "not_owner");
+    assert_eq!(
+        env.wait_rejection(price.id).await.refusal,
+        Refusal::NotOwner
+    );
     let pending: Result<OrderPage, String> = env
         .query(
             QueryKind::Pending,

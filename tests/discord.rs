@@ -12,6 +12,7 @@ use chatorder_discord_standin::{StandIn, StoredMessage, User as DUser};
 use chatorder_shared::domain::{OrderNumber, OrderStatus, Role};
 use chatorder_shared::events::Event;
 use chatorder_shared::owners::{OwnerPost, PostKind};
+use chatorder_shared::refusal::{Refusal, TextField};
 use chatorder_shared::subjects::CommandKind;
 use chatorder_telegram_standin::{TOKEN as TG_TOKEN, TelegramStandIn, User as TUser};
 use common::*;
@@ -444,7 +445,16 @@ async fn a_long_note_fits_and_pings_nobody_and_an_oversized_one_is_refused() {
     env.send(Role::Customer, CommandKind::Place, &big_cmd, true)
         .await;
     let rejection = env.wait_rejection(big_cmd.id).await;
-    assert!(rejection.reason.contains("500"), "{}", rejection.reason);
+    assert_eq!(
+        rejection.refusal,
+        Refusal::TooLong {
+            field: TextField::Note,
+            len: 3000,
+            max: 500
+        }
+    );
+    let said = chatorder_telegram::texts::rejected_command(&rejection.refusal);
+    assert!(said.contains("500"), "{said}");
     env.settle().await;
     let cards = standin
         .messages(StandIn::CHANNEL_ID)

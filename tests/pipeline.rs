@@ -8,6 +8,7 @@ use chatorder_shared::domain::{OrderNumber, OrderStatus, Role};
 use chatorder_shared::envelope::Envelope;
 use chatorder_shared::events::{Event, OrderSnapshot};
 use chatorder_shared::queries::{Catalog, CustomerOrders, ListCatalog, OrderPage, PendingOrders};
+use chatorder_shared::refusal::Refusal;
 use chatorder_shared::subjects::{CommandKind, EventKind, QueryKind};
 use common::*;
 
@@ -321,7 +322,7 @@ async fn broken_rules_are_rejected_with_a_sentence_to_the_sender() {
     env.send(Role::Owner, CommandKind::Status, &sneaky, true)
         .await;
     let r = env.wait_rejection(sneaky.id).await;
-    assert_eq!(r.code, "not_owner");
+    assert_eq!(r.refusal, Refusal::NotOwner);
 
     // The owner accepts; now the customer's change is refused, with a reason.
     env.set_status(order.number, OrderStatus::Accepted).await;
@@ -338,12 +339,20 @@ async fn broken_rules_are_rejected_with_a_sentence_to_the_sender() {
         .await;
     let r = env.wait_rejection(late.id).await;
     assert_eq!(r.to.id, ada.id, "addressed to its sender");
-    assert!(r.reason.contains("already accepted"), "{}", r.reason);
+    assert_eq!(
+        r.refusal,
+        Refusal::NotPending {
+            number: order.number,
+            status: OrderStatus::Accepted
+        }
+    );
+    let said = chatorder_telegram::texts::rejected_command(&r.refusal);
+    assert!(said.contains("already accepted"), "{said}");
 
     // An unknown item is refused, not dead-lettered.
     let bad = env.place(&ada, &[("lobster_thermidor", 1)]).await;
     let r = env.wait_rejection(bad).await;
-    assert_eq!(r.code, "unknown_item");
+    assert_eq!(r.refusal.code(), "unknown_item");
     env.settle().await;
     assert_eq!(env.count("SELECT COUNT(*) AS n FROM order_status_history WHERE actor_id = 'discord:900100' AND to_status = 'accepted'").await, 1);
     env.stop_workers().await;

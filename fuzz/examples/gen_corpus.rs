@@ -18,6 +18,8 @@ use chatorder_shared::envelope::Envelope;
 use chatorder_shared::events::{
     CatalogItem, CustomerRef, Event, OrderLine, OrderMessage, OrderSnapshot, Rejection,
 };
+use chatorder_shared::lifecycle::TransitionError;
+use chatorder_shared::refusal::Refusal;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
@@ -521,13 +523,43 @@ fn events() -> Vec<(&'static str, Vec<u8>)> {
                     command_id: id(12),
                     command_type: "order.place".into(),
                     number: None,
-                    code: "bad_quantity".into(),
-                    reason: "You can order between 1 and 50 of each item; you asked for 60 × Coke."
-                        .into(),
+                    refusal: Refusal::BadQuantity {
+                        name: "Coke".into(),
+                        qty: 60,
+                        max: 50,
+                    },
                     to: customer(),
                 }),
             )
             .1,
+        ),
+        (
+            "event-rejected-transition",
+            event(
+                47,
+                Event::Rejected(Rejection {
+                    command_id: id(12),
+                    command_type: "order.cancel".into(),
+                    number: Some(OrderNumber(1042)),
+                    refusal: Refusal::transition(
+                        OrderNumber(1042),
+                        OrderStatus::Cancelled,
+                        TransitionError::ShopHasIt {
+                            from: OrderStatus::Preparing,
+                        },
+                    ),
+                    to: customer(),
+                }),
+            )
+            .1,
+        ),
+        // As a worker wrote it before refusals were typed: a code and an
+        // English sentence. It must still decode (as `Refusal::Other`).
+        (
+            "event-rejected-legacy",
+            r#"{"id":"01935f00-0000-7000-8000-00000000002c","type":"command.rejected","v":1,"at":"2026-11-22T18:00:01Z","actor":{"role":"owner","platform":"system","id":"orders-worker"},"cause":"01935f00-0000-7000-8000-00000000000c","data":{"command_id":"01935f00-0000-7000-8000-00000000000c","command_type":"order.place","code":"bad_quantity","reason":"You can order between 1 and 50 of each item; you asked for 60 × Coke.","to":{"role":"customer","platform":"telegram","id":"5512345","name":"Ada"}}}"#
+                .as_bytes()
+                .to_vec(),
         ),
         (
             "event-message",

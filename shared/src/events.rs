@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::{Actor, Currency, Fulfilment, OrderNumber, OrderStatus, Platform, Role, Sku};
 use crate::envelope::{DecodeError, Envelope, decode_data, decode_raw, with_data};
+use crate::refusal::Refusal;
 use crate::subjects::EventKind;
 
 /// The customer an order belongs to.
@@ -72,18 +73,53 @@ impl CatalogItem {
     }
 }
 
-/// `command.rejected`: a command broke a rule. Addressed to `to`.
+/// `command.rejected`: a command broke a rule. Addressed to `to`, who is told
+/// in their bot's words what [`Refusal`] says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RejectionWire")]
 pub struct Rejection {
     pub command_id: Uuid,
     pub command_type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number: Option<OrderNumber>,
-    /// A stable code for programs (`not_found`, `not_allowed`, …).
-    pub code: String,
-    /// A sentence for the person who sent the command.
-    pub reason: String,
+    /// Which rule was broken, with what a sentence about it needs.
+    pub refusal: Refusal,
     pub to: Actor,
+}
+
+/// A `command.rejected` as it may arrive: with a typed `refusal`, or as a
+/// worker from before the refusal was typed wrote it (`code` and an English
+/// `reason`), which still reaches its sender, as a generic sentence.
+#[derive(Deserialize)]
+struct RejectionWire {
+    command_id: Uuid,
+    command_type: String,
+    #[serde(default)]
+    number: Option<OrderNumber>,
+    #[serde(default)]
+    refusal: Option<Refusal>,
+    #[serde(default)]
+    code: Option<String>,
+    to: Actor,
+}
+
+impl TryFrom<RejectionWire> for Rejection {
+    type Error = &'static str;
+
+    fn try_from(w: RejectionWire) -> Result<Self, Self::Error> {
+        let refusal = match (w.refusal, w.code) {
+            (Some(refusal), _) => refusal,
+            (None, Some(code)) => Refusal::Other { code },
+            (None, None) => return Err("a rejection needs a `refusal` (or a legacy `code`)"),
+        };
+        Ok(Self {
+            command_id: w.command_id,
+            command_type: w.command_type,
+            number: w.number,
+            refusal,
+            to: w.to,
+        })
+    }
 }
 
 /// `order.message`: chat between customer and shop about an order.

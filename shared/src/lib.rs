@@ -9,5 +9,6 @@ pub mod lifecycle;
 pub mod limits;
 pub mod owners;
 pub mod queries;
+pub mod refusal;
 pub mod subjects;
 pub mod telemetry;

@@ -3,6 +3,7 @@
 use chatorder_shared::domain::{Money, OrderNumber, OrderStatus};
 use chatorder_shared::envelope::Envelope;
 use chatorder_shared::events::Event;
+use chatorder_shared::refusal::{EmptyText, Fault, Missing, Refusal, TextField};
 use chatorder_shared::subjects::DemandQuery;
 
 use crate::render::{defang, first_name};
@@ -82,10 +83,67 @@ pub fn outcome(env: &Envelope<Event>) -> String {
             },
             Money::new(item.price_minor, item.currency)
         ),
-        Event::Rejected(r) => format!("Not done: {}", r.reason),
+        Event::Rejected(r) => format!("Not done: {}", refusal(&r.refusal)),
         Event::Placed { order } | Event::Updated { order } => {
             format!("Order {} updated.", order.number)
         }
+    }
+}
+
+/// Why the order worker refused an owner's command, in an owner's words.
+/// Customer-only refusals (placing and changing orders) never reach an owner;
+/// they, and codes newer than this bot, get a generic sentence with the code.
+pub fn refusal(r: &Refusal) -> String {
+    match r {
+        Refusal::NotOwner => not_an_owner(),
+        Refusal::NotAllowed => "Owners can't do that from here.".to_owned(),
+        Refusal::NotFound {
+            missing: Missing::Order { number },
+        } => format!("There is no order {number}. Check the number on the board."),
+        Refusal::NotFound {
+            missing: Missing::Item { sku },
+        } => format!("There is no catalog item `{sku}`."),
+        Refusal::ReasonRequired { number } => format!(
+            "Please give a reason when cancelling order {number}; the customer will see it."
+        ),
+        Refusal::Final { number, to, why } | Refusal::BadTransition { number, to, why } => {
+            let what = match to {
+                OrderStatus::Cancelled => "be cancelled".to_owned(),
+                other => format!("be marked {}", other.human()),
+            };
+            format!("Order {number} can't {what}: {why}.")
+        }
+        Refusal::Empty {
+            what: EmptyText::Message,
+        } => "Your reply is empty.".to_owned(),
+        Refusal::TooLong { field, len, max } => match field {
+            TextField::Message => {
+                format!("Your reply is {len} characters; please keep it to {max} or split it.")
+            }
+            TextField::Reason => {
+                format!("That reason is {len} characters; please keep it to {max}.")
+            }
+            _ => format!("That text is {len} characters; please keep it to {max}."),
+        },
+        Refusal::BadPrice { max_minor } => {
+            format!("A price must be between 0 and {}.", max_minor / 100)
+        }
+        Refusal::BadName { max } => format!("An item name must be 1 to {max} characters."),
+        Refusal::BadCategory { max } => format!("A category must be 1 to {max} characters."),
+        Refusal::BadSize { max } => format!("A size must be at most {max} characters."),
+        Refusal::Internal {
+            fault: Fault::WrongCurrency { name, item, shop },
+        } => format!(
+            "{} is priced in {item}, not in the shop's currency ({shop}); set its price again.",
+            defang(name)
+        ),
+        other => format!(
+            "the order worker refused it (`{}`).",
+            match other {
+                Refusal::Other { code } => code.as_str(),
+                known => known.code(),
+            }
+        ),
     }
 }
 
@@ -111,4 +169,52 @@ pub fn thread_opening(order: &chatorder_shared::events::OrderSnapshot) -> String
         order.number,
         order.number.0
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use chatorder_shared::lifecycle::TransitionError;
+
+    use super::*;
+
+    #[test]
+    fn refusals_read_as_owner_sentences() {
+        let n = OrderNumber(42);
+        assert_eq!(
+            refusal(&Refusal::transition(
+                n,
+                OrderStatus::Ready,
+                TransitionError::AcceptFirst
+            )),
+            "Order #42 can't be marked ready: accept it first."
+        );
+        assert_eq!(
+            refusal(&Refusal::transition(
+                n,
+                OrderStatus::Cancelled,
+                TransitionError::Final {
+                    from: OrderStatus::Completed
+                }
+            )),
+            "Order #42 can't be cancelled: it is already completed and can't change any more."
+        );
+        assert_eq!(
+            refusal(&Refusal::TooLong {
+                field: TextField::Reason,
+                len: 612,
+                max: 500
+            }),
+            "That reason is 612 characters; please keep it to 500."
+        );
+        assert_eq!(refusal(&Refusal::NotOwner), not_an_owner());
+    }
+
+    #[test]
+    fn an_unknown_refusal_still_says_something() {
+        let text = refusal(&Refusal::Other {
+            code: "closed_for_lunch".into(),
+        });
+        assert_eq!(text, "the order worker refused it (`closed_for_lunch`).");
+        assert!(refusal(&Refusal::AddressRequired).contains("`address_required`"));
+    }
 }

@@ -47,7 +47,7 @@ pub fn notification(env: &Envelope<Event>) -> Option<(i64, String)> {
         )),
         Event::Rejected(r) if r.to.role == Role::Customer => Some((
             to_customer(r.to.platform, &r.to.id)?,
-            t::rejected_command(&r.reason),
+            t::rejected_command(&r.refusal),
         )),
         Event::Message(m) if m.from == Role::Owner => Some((
             to_customer(m.customer.platform, &m.customer.id)?,

@@ -356,7 +356,66 @@ pub fn cancelled(o: &OrderSnapshot, by: Role, reason: Option<&str>) -> String {
     }
 }
 
-pub fn rejected_command(reason: &str) -> String {
+/// Why the shop's rules refused what the customer asked. Owner-only refusals
+/// never reach a customer; they, and codes newer than this bot, get a generic
+/// sentence.
+pub fn rejected_command(refusal: &chatorder_shared::refusal::Refusal) -> String {
+    use chatorder_shared::domain::truncate_for_display;
+    use chatorder_shared::refusal::{EmptyText, Fault, Missing, Refusal, TextField};
+    let reason = match refusal {
+        Refusal::NotAllowed => "That is not something you can do here.".to_owned(),
+        Refusal::NotFound {
+            missing: Missing::Order { number },
+        } => format!("I couldn't find order {number}. Check the number in your order list."),
+        Refusal::NotPending { number, status } => format!(
+            "Order {number} is already {}, so it can't be changed any more. You can message the shop about it instead.",
+            status.human()
+        ),
+        Refusal::Final { number, to, why } | Refusal::BadTransition { number, to, why } => match to
+        {
+            OrderStatus::Cancelled => format!("Order {number} can't be cancelled: {why}."),
+            _ => format!("Order {number} can't change: {why}."),
+        },
+        Refusal::Empty {
+            what: EmptyText::Order,
+        } => "Your order has no items yet.".to_owned(),
+        Refusal::Empty {
+            what: EmptyText::Message,
+        } => "Your message is empty.".to_owned(),
+        Refusal::TooLong { field, len, max } => match field {
+            TextField::Message => {
+                format!("Your message is {len} characters; please keep it to {max} or split it.")
+            }
+            TextField::Phone => "That phone number is too long.".to_owned(),
+            TextField::Address => {
+                format!("That address is {len} characters; please keep it to {max}.")
+            }
+            TextField::Note => format!("Your note is {len} characters; please keep it to {max}."),
+            TextField::Reason => {
+                format!("That reason is {len} characters; please keep it to {max}.")
+            }
+        },
+        Refusal::AddressRequired => "Please tell us where to deliver.".to_owned(),
+        Refusal::TooManyLines { lines, max } => {
+            format!("An order can have at most {max} different items; this one has {lines}.")
+        }
+        Refusal::UnknownItem { sku } => format!(
+            "We don't have an item called `{}`. Type /menu to see what we have.",
+            truncate_for_display(sku.as_str(), 40)
+        ),
+        Refusal::Unavailable { name, .. } => format!("{name} is not available right now."),
+        Refusal::BadQuantity { name, qty, max } => {
+            format!("You can order between 1 and {max} of each item; you asked for {qty} × {name}.")
+        }
+        Refusal::TooLarge => "That order is too large to price.".to_owned(),
+        Refusal::Internal {
+            fault: Fault::NoOrderNumber,
+        } => "No order number was available; please try again.".to_owned(),
+        Refusal::Internal {
+            fault: Fault::WrongCurrency { name, item, .. },
+        } => format!("{name} is priced in {item}, not in the shop's currency."),
+        _ => "The shop couldn't do that. Please try again, or message the shop.".to_owned(),
+    };
     format!("Sorry: {reason}")
 }
 

@@ -15,13 +15,14 @@ use chatorder_shared::commands::{Command, IncomingCommand};
 use chatorder_shared::config::Settings;
 use chatorder_shared::domain::{Actor, OrderNumber, Platform, Role, Sku};
 use chatorder_shared::events::{CatalogItem, Event, OrderSnapshot, Rejection};
+use chatorder_shared::refusal::Refusal;
 use chatorder_shared::subjects::Subjects;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection as _, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::rules::{self, Ctx, Effect, Rejected, View};
+use crate::rules::{self, Ctx, Effect, View};
 use chatorder_db::models::{
     CatalogRow, NewCustomer, NewHistory, NewMessage, NewProcessed, OrderRow, OutboxRow, line_rows,
 };
@@ -36,7 +37,7 @@ use chatorder_db::schema::{
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Applied,
-    Rejected(Rejected),
+    Rejected(Refusal),
     /// Already processed earlier: acknowledged without effect.
     Duplicate,
 }
@@ -244,8 +245,7 @@ async fn apply_in_tx(
                     command_id: env.id,
                     command_type: env.kind.clone(),
                     number: env.data.number(),
-                    code: rejected.code.to_owned(),
-                    reason: rejected.reason.clone(),
+                    refusal: rejected.clone(),
                     to: env.actor.clone(),
                 });
                 w.processed.push(NewProcessed {

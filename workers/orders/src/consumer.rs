@@ -209,7 +209,7 @@ impl Consumer {
             m::command_age((now - env.at).num_microseconds().unwrap_or(0).max(0) as f64 / 1e6);
             match outcome {
                 Outcome::Rejected(r) => {
-                    tracing::info!(cmd.id = %env.id, cmd.type = %env.kind, code = r.code, "command rejected")
+                    tracing::info!(cmd.id = %env.id, cmd.type = %env.kind, code = r.code(), "command rejected")
                 }
                 Outcome::Duplicate => {
                     tracing::debug!(cmd.id = %env.id, "duplicate command acknowledged")

@@ -1,13 +1,13 @@
 //! The order rules: a pure function of (state, command) → effect or a
-//! rejection a person can read. No NATS, MySQL or Redis in sight.
+//! typed refusal, which each bot words for its sender. No NATS, MySQL or
+//! Redis in sight.
 
 use std::collections::BTreeMap;
 
 use chatorder_shared::commands::{CatalogChange, Command, LineRequest, PlaceOrder};
-use chatorder_shared::domain::{
-    Actor, Currency, Fulfilment, OrderNumber, OrderStatus, Role, Sku, truncate_for_display,
-};
+use chatorder_shared::domain::{Actor, Currency, Fulfilment, OrderNumber, OrderStatus, Role, Sku};
 use chatorder_shared::events::{CatalogItem, CustomerRef, Event, OrderLine, OrderSnapshot};
+use chatorder_shared::refusal::{EmptyText, Fault, Missing, Refusal, TextField};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -121,47 +121,23 @@ impl Effect {
     }
 }
 
-/// A broken rule: a stable code and a sentence for the sender.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejected {
-    pub code: &'static str,
-    pub reason: String,
-}
-
-fn reject(code: &'static str, reason: impl Into<String>) -> Rejected {
-    Rejected {
-        code,
-        reason: reason.into(),
-    }
-}
-
 /// Applies one command to the state it sees.
-pub fn decide(view: &impl View, cmd: &Command, ctx: &Ctx<'_>) -> Result<Effect, Rejected> {
+pub fn decide(view: &impl View, cmd: &Command, ctx: &Ctx<'_>) -> Result<Effect, Refusal> {
     if ctx.role == Role::Owner && !ctx.is_owner {
-        return Err(reject(
-            "not_owner",
-            "Only the shop's owners can do that. Ask an owner to add your Discord user id or role to the shop's owner list.",
-        ));
+        return Err(Refusal::NotOwner);
     }
     if !cmd.kind().allowed_for(ctx.role) {
-        return Err(reject(
-            "not_allowed",
-            "That is not something you can do here.",
-        ));
+        return Err(Refusal::NotAllowed);
     }
     match cmd {
         Command::Place(place) => place_order(view, place, ctx).map(Effect::Placed),
         Command::Update(update) => {
             let order = own_order(view, update.number, ctx)?;
             if order.status != OrderStatus::Pending {
-                return Err(reject(
-                    "not_pending",
-                    format!(
-                        "Order {} is already {}, so it can't be changed any more. You can message the shop about it instead.",
-                        order.number,
-                        order.status.human()
-                    ),
-                ));
+                return Err(Refusal::NotPending {
+                    number: order.number,
+                    status: order.status,
+                });
             }
             let lines = price_lines(view, &update.lines, ctx.currency)?;
             let note = checked_note(update.note.as_deref())?;
@@ -190,17 +166,13 @@ pub fn decide(view: &impl View, cmd: &Command, ctx: &Ctx<'_>) -> Result<Effect, 
             let order = own_order(view, msg.number, ctx)?;
             let text = msg.text.trim();
             if text.is_empty() {
-                return Err(reject("empty", "Your message is empty."));
+                return Err(Refusal::Empty {
+                    what: EmptyText::Message,
+                });
             }
             let n = text.chars().count();
             if n > limits::MAX_MESSAGE_CHARS {
-                return Err(reject(
-                    "too_long",
-                    format!(
-                        "Your message is {n} characters; please keep it to {} or split it.",
-                        limits::MAX_MESSAGE_CHARS
-                    ),
-                ));
+                return Err(too_long(TextField::Message, n, limits::MAX_MESSAGE_CHARS));
             }
             Ok(Effect::Message {
                 order: order.clone(),
@@ -215,8 +187,10 @@ pub fn decide(view: &impl View, cmd: &Command, ctx: &Ctx<'_>) -> Result<Effect, 
                 .as_deref()
                 .map(str::trim)
                 .filter(|p| !p.is_empty());
-            if phone.is_some_and(|p| p.chars().count() > limits::MAX_PHONE_CHARS) {
-                return Err(reject("too_long", "That phone number is too long."));
+            if let Some(n) = phone.map(|p| p.chars().count())
+                && n > limits::MAX_PHONE_CHARS
+            {
+                return Err(too_long(TextField::Phone, n, limits::MAX_PHONE_CHARS));
             }
             Ok(Effect::Registered {
                 customer: customer_ref(ctx.actor),
@@ -232,15 +206,14 @@ fn own_order<'v>(
     view: &'v impl View,
     number: OrderNumber,
     ctx: &Ctx<'_>,
-) -> Result<&'v OrderSnapshot, Rejected> {
+) -> Result<&'v OrderSnapshot, Refusal> {
     let order = view.order(number);
     match (order, ctx.role) {
         (Some(o), Role::Owner) => Ok(o),
         (Some(o), Role::Customer) if o.customer.key == ctx.actor.key() => Ok(o),
-        _ => Err(reject(
-            "not_found",
-            format!("I couldn't find order {number}. Check the number in your order list."),
-        )),
+        _ => Err(Refusal::NotFound {
+            missing: Missing::Order { number },
+        }),
     }
 }
 
@@ -248,12 +221,11 @@ fn place_order(
     view: &impl View,
     place: &PlaceOrder,
     ctx: &Ctx<'_>,
-) -> Result<OrderSnapshot, Rejected> {
+) -> Result<OrderSnapshot, Refusal> {
     let Some((id, number)) = ctx.new_order else {
-        return Err(reject(
-            "internal",
-            "No order number was available; please try again.",
-        ));
+        return Err(Refusal::Internal {
+            fault: Fault::NoOrderNumber,
+        });
     };
     let lines = price_lines(view, &place.lines, ctx.currency)?;
     let note = checked_note(place.note.as_deref())?;
@@ -263,29 +235,20 @@ fn place_order(
             let address = address.trim();
             let n = address.chars().count();
             if n == 0 {
-                return Err(reject(
-                    "address_required",
-                    "Please tell us where to deliver.",
-                ));
+                return Err(Refusal::AddressRequired);
             }
             if n > limits::MAX_ADDRESS_CHARS {
-                return Err(reject(
-                    "too_long",
-                    format!(
-                        "That address is {n} characters; please keep it to {}.",
-                        limits::MAX_ADDRESS_CHARS
-                    ),
-                ));
+                return Err(too_long(TextField::Address, n, limits::MAX_ADDRESS_CHARS));
             }
             Fulfilment::Delivery {
                 address: address.to_owned(),
             }
         }
     };
-    if let Some(phone) = &place.phone
-        && phone.chars().count() > limits::MAX_PHONE_CHARS
+    if let Some(n) = place.phone.as_ref().map(|p| p.chars().count())
+        && n > limits::MAX_PHONE_CHARS
     {
-        return Err(reject("too_long", "That phone number is too long."));
+        return Err(too_long(TextField::Phone, n, limits::MAX_PHONE_CHARS));
     }
     Ok(OrderSnapshot {
         id,
@@ -321,9 +284,11 @@ pub fn price_lines(
     view: &impl View,
     requested: &[LineRequest],
     currency: Currency,
-) -> Result<Vec<OrderLine>, Rejected> {
+) -> Result<Vec<OrderLine>, Refusal> {
     if requested.is_empty() {
-        return Err(reject("empty", "Your order has no items yet."));
+        return Err(Refusal::Empty {
+            what: EmptyText::Order,
+        });
     }
     // Merge repeats while keeping the order the customer gave.
     let mut merged: Vec<(Sku, u64)> = Vec::new();
@@ -338,56 +303,43 @@ pub fn price_lines(
         }
     }
     if merged.len() > limits::MAX_LINES {
-        return Err(reject(
-            "too_many_lines",
-            format!(
-                "An order can have at most {} different items; this one has {}.",
-                limits::MAX_LINES,
-                merged.len()
-            ),
-        ));
+        return Err(Refusal::TooManyLines {
+            lines: merged.len(),
+            max: limits::MAX_LINES,
+        });
     }
     let mut lines = Vec::with_capacity(merged.len());
     for (sku, qty) in merged {
         let Some(item) = view.item(&sku) else {
-            return Err(reject(
-                "unknown_item",
-                format!(
-                    "We don't have an item called `{}`. Type /menu to see what we have.",
-                    truncate_for_display(sku.as_str(), 40)
-                ),
-            ));
+            return Err(Refusal::UnknownItem { sku });
         };
         if !item.available {
-            return Err(reject(
-                "unavailable",
-                format!("Sorry, {} is not available right now.", item.display_name()),
-            ));
+            return Err(Refusal::Unavailable {
+                sku,
+                name: item.display_name(),
+            });
         }
         if item.currency != currency {
-            return Err(reject(
-                "internal",
-                format!(
-                    "{} is priced in {}, not in the shop's currency.",
-                    item.name, item.currency
-                ),
-            ));
+            return Err(Refusal::Internal {
+                fault: Fault::WrongCurrency {
+                    name: item.name.clone(),
+                    item: item.currency,
+                    shop: currency,
+                },
+            });
         }
         if qty == 0 || qty > u64::from(limits::MAX_QTY) {
-            return Err(reject(
-                "bad_quantity",
-                format!(
-                    "You can order between 1 and {} of each item; you asked for {qty} × {}.",
-                    limits::MAX_QTY,
-                    item.display_name()
-                ),
-            ));
+            return Err(Refusal::BadQuantity {
+                name: item.display_name(),
+                qty,
+                max: limits::MAX_QTY,
+            });
         }
         let qty = u32::try_from(qty).unwrap_or(limits::MAX_QTY);
         let line_total = item
             .price_minor
             .checked_mul(i64::from(qty))
-            .ok_or_else(|| reject("too_large", "That order is too large to price."))?;
+            .ok_or(Refusal::TooLarge)?;
         lines.push(OrderLine {
             sku,
             name: item.display_name(),
@@ -399,26 +351,20 @@ pub fn price_lines(
     Ok(lines)
 }
 
-fn total(lines: &[OrderLine]) -> Result<i64, Rejected> {
+fn total(lines: &[OrderLine]) -> Result<i64, Refusal> {
     lines
         .iter()
         .try_fold(0i64, |acc, l| acc.checked_add(l.line_total_minor))
-        .ok_or_else(|| reject("too_large", "That order is too large to price."))
+        .ok_or(Refusal::TooLarge)
 }
 
-fn checked_note(note: Option<&str>) -> Result<Option<String>, Rejected> {
+fn checked_note(note: Option<&str>) -> Result<Option<String>, Refusal> {
     let Some(note) = note.map(str::trim).filter(|n| !n.is_empty()) else {
         return Ok(None);
     };
     let n = note.chars().count();
     if n > limits::MAX_NOTE_CHARS {
-        return Err(reject(
-            "too_long",
-            format!(
-                "Your note is {n} characters; please keep it to {}.",
-                limits::MAX_NOTE_CHARS
-            ),
-        ));
+        return Err(too_long(TextField::Note, n, limits::MAX_NOTE_CHARS));
     }
     Ok(Some(note.to_owned()))
 }
@@ -430,34 +376,28 @@ fn owner_cancel_needs_reason(
     to: OrderStatus,
     reason: Option<&str>,
     ctx: &Ctx<'_>,
-) -> Result<(), Rejected> {
+) -> Result<(), Refusal> {
     if ctx.role == Role::Owner && to == OrderStatus::Cancelled && reason.is_none() {
-        return Err(reject(
-            "reason_required",
-            format!(
-                "Please give a reason when cancelling order {}; the customer will see it.",
-                order.number
-            ),
-        ));
+        return Err(Refusal::ReasonRequired {
+            number: order.number,
+        });
     }
     Ok(())
 }
 
-fn checked_reason(reason: Option<&str>) -> Result<Option<String>, Rejected> {
+fn checked_reason(reason: Option<&str>) -> Result<Option<String>, Refusal> {
     let Some(reason) = reason.map(str::trim).filter(|n| !n.is_empty()) else {
         return Ok(None);
     };
     let n = reason.chars().count();
     if n > limits::MAX_REASON_CHARS {
-        return Err(reject(
-            "too_long",
-            format!(
-                "That reason is {n} characters; please keep it to {}.",
-                limits::MAX_REASON_CHARS
-            ),
-        ));
+        return Err(too_long(TextField::Reason, n, limits::MAX_REASON_CHARS));
     }
     Ok(Some(reason.to_owned()))
+}
+
+fn too_long(field: TextField, len: usize, max: usize) -> Refusal {
+    Refusal::TooLong { field, len, max }
 }
 
 fn bump(order: &mut OrderSnapshot, now: DateTime<Utc>) {
@@ -472,23 +412,10 @@ fn move_status(
     to: OrderStatus,
     reason: Option<String>,
     ctx: &Ctx<'_>,
-) -> Result<Effect, Rejected> {
+) -> Result<Effect, Refusal> {
     let delivery = matches!(order.fulfilment, Fulfilment::Delivery { .. });
     if let Err(why) = check_transition(order.status, to, ctx.role, delivery) {
-        let code = if order.status.is_final() {
-            "final"
-        } else {
-            "bad_transition"
-        };
-        let what = if to == OrderStatus::Cancelled {
-            "be cancelled".to_owned()
-        } else {
-            format!("be marked {}", to.human())
-        };
-        return Err(reject(
-            code,
-            format!("Order {} can't {what}: {why}.", order.number),
-        ));
+        return Err(Refusal::transition(order.number, to, why));
     }
     let mut next = order.clone();
     next.status = to;
@@ -506,25 +433,20 @@ fn change_catalog(
     view: &impl View,
     change: &CatalogChange,
     ctx: &Ctx<'_>,
-) -> Result<Effect, Rejected> {
+) -> Result<Effect, Refusal> {
     let existing = view.item(change.sku());
-    let missing = || {
-        reject(
-            "not_found",
-            format!("There is no catalog item `{}`.", change.sku()),
-        )
+    let missing = || Refusal::NotFound {
+        missing: Missing::Item {
+            sku: change.sku().clone(),
+        },
     };
     let check_price = |p: i64| {
         if (0..=limits::MAX_PRICE_MINOR).contains(&p) {
             Ok(p)
         } else {
-            Err(reject(
-                "bad_price",
-                format!(
-                    "A price must be between 0 and {}.",
-                    limits::MAX_PRICE_MINOR / 100
-                ),
-            ))
+            Err(Refusal::BadPrice {
+                max_minor: limits::MAX_PRICE_MINOR,
+            })
         }
     };
     let item = match change {
@@ -532,22 +454,14 @@ fn change_catalog(
             let name = item.name.trim();
             let category = item.category.trim();
             if name.is_empty() || name.chars().count() > limits::MAX_ITEM_NAME_CHARS {
-                return Err(reject(
-                    "bad_name",
-                    format!(
-                        "An item name must be 1 to {} characters.",
-                        limits::MAX_ITEM_NAME_CHARS
-                    ),
-                ));
+                return Err(Refusal::BadName {
+                    max: limits::MAX_ITEM_NAME_CHARS,
+                });
             }
             if category.is_empty() || category.chars().count() > limits::MAX_CATEGORY_CHARS {
-                return Err(reject(
-                    "bad_category",
-                    format!(
-                        "A category must be 1 to {} characters.",
-                        limits::MAX_CATEGORY_CHARS
-                    ),
-                ));
+                return Err(Refusal::BadCategory {
+                    max: limits::MAX_CATEGORY_CHARS,
+                });
             }
             let size = item
                 .size
@@ -555,13 +469,9 @@ fn change_catalog(
                 .map(str::trim)
                 .filter(|s| !s.is_empty());
             if size.is_some_and(|s| s.chars().count() > limits::MAX_SIZE_CHARS) {
-                return Err(reject(
-                    "bad_size",
-                    format!(
-                        "A size must be at most {} characters.",
-                        limits::MAX_SIZE_CHARS
-                    ),
-                ));
+                return Err(Refusal::BadSize {
+                    max: limits::MAX_SIZE_CHARS,
+                });
             }
             CatalogItem {
                 sku: item.sku.clone(),

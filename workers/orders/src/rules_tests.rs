@@ -11,6 +11,7 @@ use chatorder_shared::domain::{
     Actor, Currency, Fulfilment, OrderNumber, OrderStatus, Platform, Role, Sku,
 };
 use chatorder_shared::events::{CatalogItem, OrderSnapshot};
+use chatorder_shared::refusal::{Refusal, TextField};
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 use uuid::Uuid;
@@ -154,11 +155,20 @@ fn repeated_items_merge_into_one_line() {
     assert_eq!(o.lines[0].qty, 5);
 }
 
+fn long_note_cmd() -> Command {
+    Command::Place(PlaceOrder {
+        lines: vec![line("veggie_s", 1)],
+        fulfilment: Fulfilment::Pickup,
+        note: Some("x".repeat(501)),
+        phone: None,
+    })
+}
+
 #[test]
 fn limits_are_refused_with_reasons() {
     let m = shop();
     let c = customer("1");
-    let code = |cmd: Command| decide(&m, &cmd, &ctx(&c, 1)).expect_err("rejected").code;
+    let code = |cmd: Command| decide(&m, &cmd, &ctx(&c, 1)).expect_err("rejected").code();
     assert_eq!(code(place_cmd(vec![])), "empty");
     assert_eq!(code(place_cmd(vec![line("hawaiian_m", 0)])), "bad_quantity");
     assert_eq!(
@@ -176,13 +186,7 @@ fn limits_are_refused_with_reasons() {
     assert_eq!(code(place_cmd(vec![line("brie_s", 1)])), "unavailable");
     let many: Vec<_> = (0..31).map(|i| line(&format!("item_{i}"), 1)).collect();
     assert_eq!(code(place_cmd(many)), "too_many_lines");
-    let long_note = Command::Place(PlaceOrder {
-        lines: vec![line("veggie_s", 1)],
-        fulfilment: Fulfilment::Pickup,
-        note: Some("x".repeat(501)),
-        phone: None,
-    });
-    assert_eq!(code(long_note), "too_long");
+    assert_eq!(code(long_note_cmd()), "too_long");
     let no_address = Command::Place(PlaceOrder {
         lines: vec![line("veggie_s", 1)],
         fulfilment: Fulfilment::Delivery {
@@ -192,6 +196,26 @@ fn limits_are_refused_with_reasons() {
         phone: None,
     });
     assert_eq!(code(no_address), "address_required");
+    // The refusal carries the limits and names its sentence needs.
+    let refusal = |cmd: Command| decide(&m, &cmd, &ctx(&c, 1)).expect_err("rejected");
+    assert_eq!(
+        refusal(long_note_cmd()),
+        Refusal::TooLong {
+            field: TextField::Note,
+            len: 501,
+            max: limits::MAX_NOTE_CHARS
+        }
+    );
+    let Refusal::BadQuantity { name, qty, max } = refusal(place_cmd(vec![line("hawaiian_m", 51)]))
+    else {
+        panic!("bad quantity");
+    };
+    assert_eq!((qty, max), (51, limits::MAX_QTY));
+    assert!(name.contains("Hawaiian"), "{name}");
+    assert!(matches!(
+        refusal(place_cmd(vec![line("brie_s", 1)])),
+        Refusal::Unavailable { sku: s, .. } if s == sku("brie_s")
+    ));
     // 50 of each, 30 lines is the most an order may hold: it prices fine.
     let mut big = shop();
     for i in 0..30 {
@@ -261,7 +285,7 @@ fn customers_act_only_on_their_own_pending_orders() {
         reason: None,
     });
     let e = decide(&m, &cancel, &ctx(&bob, 0)).expect_err("bob cannot");
-    assert_eq!(e.code, "not_found");
+    assert_eq!(e.code(), "not_found");
     let msg = Command::Message(SendMessage {
         number: o.number,
         text: "hi".into(),
@@ -269,7 +293,7 @@ fn customers_act_only_on_their_own_pending_orders() {
     assert_eq!(
         decide(&m, &msg, &ctx(&bob, 0))
             .expect_err("bob cannot")
-            .code,
+            .code(),
         "not_found"
     );
     let upd = Command::Update(UpdateOrder {
@@ -280,7 +304,7 @@ fn customers_act_only_on_their_own_pending_orders() {
     assert_eq!(
         decide(&m, &upd, &ctx(&bob, 0))
             .expect_err("bob cannot")
-            .code,
+            .code(),
         "not_found"
     );
 
@@ -309,10 +333,27 @@ fn customers_act_only_on_their_own_pending_orders() {
     };
     m.orders.insert(accepted.number, accepted);
     let e = decide(&m, &upd, &ctx(&ada, 0)).expect_err("not pending");
-    assert_eq!(e.code, "not_pending");
-    assert!(e.reason.contains("accepted"), "{}", e.reason);
+    assert_eq!(e.code(), "not_pending");
+    assert_eq!(
+        e,
+        Refusal::NotPending {
+            number: o.number,
+            status: OrderStatus::Accepted
+        },
+        "the refusal carries what the sentence needs"
+    );
     let e = decide(&m, &cancel, &ctx(&ada, 0)).expect_err("too late to cancel");
-    assert_eq!(e.code, "bad_transition");
+    assert_eq!(e.code(), "bad_transition");
+    assert_eq!(
+        e,
+        Refusal::BadTransition {
+            number: o.number,
+            to: OrderStatus::Cancelled,
+            why: chatorder_shared::lifecycle::TransitionError::ShopHasIt {
+                from: OrderStatus::Accepted
+            }
+        }
+    );
 }
 
 #[test]
@@ -328,7 +369,7 @@ fn owners_must_be_configured_and_give_cancel_reasons() {
         reason: None,
     });
     assert_eq!(
-        decide(&m, &accept, &c).expect_err("not owner").code,
+        decide(&m, &accept, &c).expect_err("not owner").code(),
         "not_owner"
     );
 
@@ -340,7 +381,7 @@ fn owners_must_be_configured_and_give_cancel_reasons() {
     assert_eq!(
         decide(&m, &cancel, &ctx(&o_actor, 0))
             .expect_err("needs reason")
-            .code,
+            .code(),
         "reason_required"
     );
     // The status route to cancelled asks for the same reason (found by the
@@ -354,7 +395,7 @@ fn owners_must_be_configured_and_give_cancel_reasons() {
         assert_eq!(
             decide(&m, &silent, &ctx(&o_actor, 0))
                 .expect_err("needs reason")
-                .code,
+                .code(),
             "reason_required"
         );
     }
@@ -383,7 +424,7 @@ fn catalog_changes_need_an_existing_item_except_upsert() {
         price_minor: 100,
     });
     assert_eq!(
-        decide(&m, &price, &ctx(&o, 0)).expect_err("missing").code,
+        decide(&m, &price, &ctx(&o, 0)).expect_err("missing").code(),
         "not_found"
     );
     let price = Command::Catalog(CatalogChange::Price {
@@ -399,7 +440,7 @@ fn catalog_changes_need_an_existing_item_except_upsert() {
         price_minor: -1,
     });
     assert_eq!(
-        decide(&m, &neg, &ctx(&o, 0)).expect_err("negative").code,
+        decide(&m, &neg, &ctx(&o, 0)).expect_err("negative").code(),
         "bad_price"
     );
     let c = customer("1");
@@ -408,7 +449,7 @@ fn catalog_changes_need_an_existing_item_except_upsert() {
     // Catalog commands only exist on the owner subject; the decoder refuses
     // them elsewhere, and the rules never let a customer through either.
     assert_eq!(
-        decide(&m, &price, &cc).expect_err("customer").code,
+        decide(&m, &price, &cc).expect_err("customer").code(),
         "not_allowed"
     );
 }
@@ -491,7 +532,8 @@ proptest! {
                     }
                 }
                 Err(rejected) => {
-                    prop_assert!(!rejected.reason.is_empty());
+                    // The worker only ever sends refusals it can name.
+                    prop_assert!(!matches!(rejected, Refusal::Other { .. }), "{:?}", rejected);
                 }
             }
         }
