@@ -123,15 +123,15 @@ pub fn describe() {
         "1 while order workers reach MySQL; 0 while they hold commands waiting for it"
     );
     gauge!(MYSQL_UP).set(1.0);
-    gauge!(CONSUMER_LAG, "consumer" => crate::consumer::DURABLE).set(0.0);
-    gauge!(CONSUMER_IN_FLIGHT, "consumer" => crate::consumer::DURABLE).set(0.0);
 }
 
 pub fn set_mysql_up(up: bool) {
     gauge!(MYSQL_UP).set(if up { 1.0 } else { 0.0 });
 }
 
-/// The durable consumer's backlog, as JetStream reports it.
+/// The durable consumer's backlog, as JetStream reports it. The caller names
+/// the consumer, so this module depends on no other (the consumer records
+/// its metrics here).
 pub fn consumer_lag(consumer: &'static str, not_delivered: u64, in_flight: u64) {
     gauge!(CONSUMER_LAG, "consumer" => consumer).set(not_delivered as f64);
     gauge!(CONSUMER_IN_FLIGHT, "consumer" => consumer).set(in_flight as f64);

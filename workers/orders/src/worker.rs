@@ -16,6 +16,8 @@ use crate::queries::QueryService;
 /// finishes and acknowledges the batch in hand, and returns.
 pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Result<()> {
     crate::metrics::describe();
+    // The backlog series an alert watches exist from the start, at zero.
+    crate::metrics::consumer_lag(crate::consumer::DURABLE, 0, 0);
     let settings = Arc::new(settings);
     let subjects = settings.subjects();
     if settings.database.migrate_on_start {
