@@ -40,8 +40,18 @@ fn yes() -> bool {
     true
 }
 
+/// A price in a menu or history file that is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PriceError {
+    #[error("`{0}` is not a price such as 12.75")]
+    NotAPrice(String),
+    #[error("`{0}` is too large for a price")]
+    TooLarge(String),
+}
+
 /// Parses `12.75` (or `12`, `12.5`) as minor units.
-pub fn parse_price(raw: &str) -> Result<i64, String> {
+pub fn parse_price(raw: &str) -> Result<i64, PriceError> {
     let raw = raw.trim();
     let (whole, frac) = raw.split_once('.').unwrap_or((raw, ""));
     if whole.is_empty()
@@ -49,14 +59,15 @@ pub fn parse_price(raw: &str) -> Result<i64, String> {
         || !whole.bytes().all(|b| b.is_ascii_digit())
         || !frac.bytes().all(|b| b.is_ascii_digit())
     {
-        return Err(format!("`{raw}` is not a price such as 12.75"));
+        return Err(PriceError::NotAPrice(raw.to_owned()));
     }
-    let whole: i64 = whole.parse().map_err(|_| format!("`{raw}` is too large"))?;
+    let too_large = || PriceError::TooLarge(raw.to_owned());
+    let whole: i64 = whole.parse().map_err(|_| too_large())?;
     let frac: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
     whole
         .checked_mul(100)
         .and_then(|w| w.checked_add(frac))
-        .ok_or_else(|| format!("`{raw}` is too large"))
+        .ok_or_else(too_large)
 }
 
 /// One line of `menu.csv`.

@@ -147,7 +147,7 @@ fn read_record(
         .with_timezone(&chrono::Utc);
     let sku = format!("{}_{}", r.name, r.size.to_ascii_lowercase());
     chatorder_shared::domain::Sku::parse(&sku).map_err(|e| e.to_string())?;
-    let price = parse_price(&r.price)?;
+    let price = parse_price(&r.price).map_err(|e| e.to_string())?;
     Ok((placed_at, sku, price))
 }
 

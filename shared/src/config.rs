@@ -304,7 +304,7 @@ impl Settings {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let bad = |m: String| Err(ConfigError::Invalid(m));
         if let Err(e) = crate::subjects::Subjects::new(&self.nats.prefix) {
-            return bad(e);
+            return bad(e.to_string());
         }
         if !self.metrics.listen.is_empty() && self.metrics.listen.parse::<SocketAddr>().is_err() {
             return bad(format!(

@@ -9,6 +9,16 @@ use uuid::Uuid;
 /// Largest post the owner bot reads; bigger ones are refused unread.
 pub const MAX_POST_BYTES: usize = 256 * 1024;
 
+/// Why a post on the `OWNERS` stream could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PostError {
+    #[error("post is {size} bytes, over the limit of {limit}; it was not read")]
+    TooLarge { size: usize, limit: usize },
+    #[error("post is not valid: {0}")]
+    Invalid(String),
+}
+
 /// What kind of post, which is also its subject (`owners.summary`, `owners.alert`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -56,14 +66,14 @@ impl OwnerPost {
     }
 
     /// Reads a post, refusing oversize or malformed ones with a sentence.
-    pub fn decode(payload: &[u8]) -> Result<Self, String> {
+    pub fn decode(payload: &[u8]) -> Result<Self, PostError> {
         if payload.len() > MAX_POST_BYTES {
-            return Err(format!(
-                "post is {} bytes, over the limit of {MAX_POST_BYTES}",
-                payload.len()
-            ));
+            return Err(PostError::TooLarge {
+                size: payload.len(),
+                limit: MAX_POST_BYTES,
+            });
         }
-        serde_json::from_slice(payload).map_err(|e| format!("post is not valid: {e}"))
+        serde_json::from_slice(payload).map_err(|e| PostError::Invalid(e.to_string()))
     }
 }
 
@@ -117,6 +127,7 @@ mod tests {
         assert!(
             OwnerPost::decode(&big)
                 .expect_err("too big")
+                .to_string()
                 .contains("over the limit")
         );
         let req: SummaryRequest = serde_json::from_str("{}").expect("defaults");

@@ -177,6 +177,13 @@ impl DemandQuery {
     }
 }
 
+/// A `nats.prefix` that NATS could not use as subject tokens.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "nats.prefix `{0}` is not valid: use tokens of letters, digits, `_` or `-` separated by `.`"
+)]
+pub struct InvalidPrefix(pub String);
+
 /// Subject and stream names under one prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subjects {
@@ -186,7 +193,7 @@ pub struct Subjects {
 impl Subjects {
     /// `prefix` is empty in production; otherwise it must end with `.`
     /// (one is added if missing) and contain only `[A-Za-z0-9_-]` tokens.
-    pub fn new(prefix: &str) -> Result<Self, String> {
+    pub fn new(prefix: &str) -> Result<Self, InvalidPrefix> {
         let mut prefix = prefix.trim().to_owned();
         if !prefix.is_empty() && !prefix.ends_with('.') {
             prefix.push('.');
@@ -196,9 +203,7 @@ impl Subjects {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         });
         if !valid || prefix.contains("..") {
-            return Err(format!(
-                "nats.prefix `{prefix}` is not valid: use tokens of letters, digits, `_` or `-` separated by `.`"
-            ));
+            return Err(InvalidPrefix(prefix));
         }
         Ok(Self { prefix })
     }
