@@ -107,3 +107,76 @@ pub fn backtest<E>(
         days,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().expect("valid date")
+    }
+
+    /// Two items over three weeks, with a weekly pattern and some noise.
+    fn sales() -> Sales {
+        let mut records = Vec::new();
+        for k in 0..21u32 {
+            let date = d("2015-01-01") + Days::new(u64::from(k));
+            records.push(("a", date, 12, 1 + k % 7));
+            records.push(("b", date, 18, (k * 5) % 3));
+        }
+        Sales::from_local(records).expect("non-empty")
+    }
+
+    fn contender<F>(means: F, point: PointForecast) -> Contender<F> {
+        Contender {
+            means,
+            dispersion: POISSON,
+            hours: vec![12, 18],
+            point,
+        }
+    }
+
+    #[test]
+    fn a_contender_that_forecasts_like_a_baseline_scores_like_it() {
+        let s = sales();
+        let (from, to) = (d("2015-01-15"), d("2015-01-21"));
+        let naive = |date| Ok::<_, ()>(baselines::seasonal_naive(&s, date));
+        let b = backtest(&s, from, to, contender(naive, PointForecast::Mean)).expect("scores");
+        assert_eq!(b.days, 7);
+        for l in [b.scores.item_day, b.scores.item_hour, b.scores.store_day] {
+            assert_eq!(l.model, l.seasonal_naive);
+        }
+        assert!(
+            b.scores.item_day.model.wape > 0.0,
+            "`b` does not repeat weekly"
+        );
+    }
+
+    #[test]
+    fn a_perfect_contender_scores_zero_and_its_intervals_hold_every_actual() {
+        let s = sales();
+        let (from, to) = (d("2015-01-15"), d("2015-01-21"));
+        let exact = |date| Ok::<_, ()>(Grid::actual(&s, date));
+        let b = backtest(&s, from, to, contender(exact, PointForecast::Median)).expect("scores");
+        assert_eq!(b.scores.item_day.model.wape, 0.0);
+        assert_eq!(b.scores.store_day.model.mase, 0.0);
+        assert_eq!(b.coverage.item_hour, 1.0);
+        assert!(
+            b.scores.item_day.mean_28d.wape > 0.0,
+            "the baselines are still scored"
+        );
+    }
+
+    #[test]
+    fn the_contenders_error_stops_the_backtest() {
+        let s = sales();
+        let failing = |_| Err::<Grid, _>("no model");
+        let err = backtest(
+            &s,
+            d("2015-01-15"),
+            d("2015-01-16"),
+            contender(failing, PointForecast::Mean),
+        );
+        assert_eq!(err, Err("no model"));
+    }
+}

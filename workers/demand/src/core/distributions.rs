@@ -236,4 +236,30 @@ mod tests {
         assert!((m.alpha() - expected).abs() < 1e-12, "{}", m.alpha());
         assert_eq!(MomentSums::default().alpha(), 0.0);
     }
+
+    #[test]
+    fn dispersion_is_fitted_on_the_days_asked_for() {
+        let d = |s: &str| s.parse::<NaiveDate>().expect("valid");
+        let sales = Sales::from_local([
+            ("a", d("2015-01-01"), 12, 2),
+            ("a", d("2015-01-02"), 12, 9),
+            ("a", d("2015-01-03"), 12, 1),
+        ])
+        .expect("non-empty");
+        let exact = |date| Ok::<_, ()>(Grid::actual(&sales, date));
+        let fitted = fit_dispersion(&sales, d("2015-01-01"), d("2015-01-03"), exact);
+        assert_eq!(fitted, Ok(POISSON), "no error, no spread beyond Poisson");
+        // A flat forecast of 4 a day: excess Σ((y − 4)² − 4) = 0 + 21 + 5 = 26 over Σ 4² = 48.
+        let flat = |_| {
+            let mut g = Grid::zeros(1);
+            g.cells[0][12] = 4.0;
+            Ok::<_, ()>(g)
+        };
+        let fitted = fit_dispersion(&sales, d("2015-01-01"), d("2015-01-03"), flat).expect("fits");
+        assert!((fitted.item_hour - 26.0 / 48.0).abs() < 1e-12, "{fitted:?}");
+        assert_eq!(fitted.item_hour, fitted.store_day, "one item, one hour");
+        // Only the days asked for: the 9 of 2 January alone.
+        let one = fit_dispersion(&sales, d("2015-01-02"), d("2015-01-02"), flat).expect("fits");
+        assert!((one.item_day - 21.0 / 16.0).abs() < 1e-12, "{one:?}");
+    }
 }

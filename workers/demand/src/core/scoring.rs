@@ -324,4 +324,29 @@ mod tests {
         // Nothing before the 8th day: no scale (NaN), not zero.
         assert!(naive_scales(&s, d("2015-01-08")).item_day.is_nan());
     }
+
+    #[test]
+    fn coverage_counts_actuals_inside_the_intervals_per_level() {
+        // Poisson(2): the 10–90% interval is 0..=4. Item 0 sells 3 at 12:00
+        // (inside) and 6 at 13:00 (outside); the day's 9 against a mean of 4
+        // (interval 2..=7) is outside; so is the shop's.
+        let forecast = grid(&[(0, 12, 2.0), (0, 13, 2.0)], 1);
+        let actual = grid(&[(0, 12, 3.0), (0, 13, 6.0)], 1);
+        let mut c = Coverage::default();
+        c.add_day(&actual, &forecast, &[12, 13], &Levels::default());
+        let s = c.shares();
+        assert_eq!((s.item_hour, s.item_day, s.store_day), (0.5, 0.0, 0.0));
+    }
+
+    #[test]
+    fn point_forecasts_read_back_from_their_names() {
+        for p in [PointForecast::Median, PointForecast::Mean] {
+            assert_eq!(p.name().parse::<PointForecast>(), Ok(p));
+        }
+        let err = "mode".parse::<PointForecast>().expect_err("not a point");
+        assert_eq!(
+            err.to_string(),
+            "unknown point forecast `mode` (median or mean)"
+        );
+    }
 }
