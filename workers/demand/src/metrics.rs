@@ -2,6 +2,9 @@
 
 use metrics::{Unit, counter, describe_counter, describe_gauge, gauge};
 
+use crate::core::predictor::Predictor;
+use crate::core::scoring::ByPredictor;
+
 pub const TRAIN_SECONDS: &str = "chatorder_demand_train_seconds";
 pub const VALIDATION_WAPE: &str = "chatorder_demand_validation_wape_ratio";
 pub const FORECAST_TIME: &str = "chatorder_demand_forecast_timestamp_seconds";
@@ -41,15 +44,13 @@ pub fn describe() {
     }
 }
 
-pub fn trained(seconds: f64, model: f64, seasonal: f64, mean28: f64) {
+/// The latest training's time and each predictor's validation item-day WAPE.
+pub fn trained(seconds: f64, item_day: &ByPredictor) {
     gauge!(TRAIN_SECONDS).set(seconds);
-    for (p, v) in [
-        ("model", model),
-        ("seasonal_naive", seasonal),
-        ("mean_28d", mean28),
-    ] {
-        if v.is_finite() {
-            gauge!(VALIDATION_WAPE, "predictor" => p).set(v);
+    for p in Predictor::ALL {
+        let wape = item_day.get(p).wape;
+        if wape.is_finite() {
+            gauge!(VALIDATION_WAPE, "predictor" => p.name()).set(wape);
         }
     }
 }

@@ -15,19 +15,40 @@ pub struct Schedule {
     tz: Tz,
 }
 
+/// Why a schedule in the settings is not one; the message names the setting
+/// and shows the fix.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScheduleError {
+    #[error(
+        "demand.{name} `{expr}` has 5 fields; chatorder's schedules start with seconds: write `0 {expr}`"
+    )]
+    NoSeconds { name: String, expr: String },
+    #[error(
+        "demand.{name} `{expr}` is not a schedule ({source}); use `sec min hour day month weekday`, e.g. `0 0 8 * * *` for 08:00 daily (weekdays are 1-7 from Sunday, or Mon-Sun)"
+    )]
+    Invalid {
+        name: String,
+        expr: String,
+        source: cron::error::Error,
+    },
+}
+
 impl Schedule {
-    /// Parses `expr` (for example `0 0 8 * * *`: 08:00 every day) for `tz`.
-    pub fn parse(name: &str, expr: &str, tz: Tz) -> Result<Self, String> {
+    /// Parses `expr` (for example `0 0 8 * * *`: 08:00 every day) for `tz`;
+    /// `name` is the setting it comes from, for the error.
+    pub fn parse(name: &str, expr: &str, tz: Tz) -> Result<Self, ScheduleError> {
         let fields = expr.split_whitespace().count();
         if fields == 5 && !expr.trim_start().starts_with('@') {
-            return Err(format!(
-                "demand.{name} `{expr}` has 5 fields; chatorder's schedules start with seconds: write `0 {expr}`"
-            ));
+            return Err(ScheduleError::NoSeconds {
+                name: name.to_owned(),
+                expr: expr.to_owned(),
+            });
         }
-        let cron = cron::Schedule::from_str(expr).map_err(|e| {
-            format!(
-                "demand.{name} `{expr}` is not a schedule ({e}); use `sec min hour day month weekday`, e.g. `0 0 8 * * *` for 08:00 daily (weekdays are 1-7 from Sunday, or Mon-Sun)"
-            )
+        let cron = cron::Schedule::from_str(expr).map_err(|source| ScheduleError::Invalid {
+            name: name.to_owned(),
+            expr: expr.to_owned(),
+            source,
         })?;
         Ok(Self {
             expr: expr.to_owned(),
@@ -115,11 +136,13 @@ mod tests {
 
     #[test]
     fn mistakes_are_explained() {
-        let five =
-            Schedule::parse("summary_cron", "0 8 * * *", chrono_tz::UTC).expect_err("5 fields");
+        let five = Schedule::parse("summary_cron", "0 8 * * *", chrono_tz::UTC)
+            .expect_err("5 fields")
+            .to_string();
         assert!(five.contains("write `0 0 8 * * *`"), "{five}");
-        let junk =
-            Schedule::parse("summary_cron", "every morning", chrono_tz::UTC).expect_err("junk");
+        let junk = Schedule::parse("summary_cron", "every morning", chrono_tz::UTC)
+            .expect_err("junk")
+            .to_string();
         assert!(junk.contains("sec min hour"), "{junk}");
     }
 }

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Datetime, Double, Nullable, Varchar};
 use diesel_async::RunQueryDsl;
 
-use crate::forecast::DayForecast;
+use crate::core::forecast::DayForecast;
 
 /// The statuses that count as sold, for the aggregate queries below (our
 /// own constants from [`OrderStatus`], never input).
@@ -149,7 +149,7 @@ pub async fn save_forecast(
                 mean: finite(h.units.mean),
                 p10: f64::from(h.units.p10),
                 p90: f64::from(h.units.p90),
-                predictor: &f.predictor,
+                predictor: f.predictor.name(),
                 model_run_id: run_id,
                 created_at: now,
             });

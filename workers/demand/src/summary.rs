@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chatorder_shared::domain::{Currency, Money};
 use chrono::NaiveDate;
 
-use crate::forecast::DayForecast;
+use crate::core::forecast::DayForecast;
 use crate::store::DayStats;
 
 /// Yesterday, as it happened and as it was forecast.
@@ -156,7 +156,9 @@ pub fn morning(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::forecast::{Estimate, HourForecast, ItemForecast};
+    use crate::core::distributions::Estimate;
+    use crate::core::forecast::{HourForecast, ItemForecast};
+    use crate::core::predictor::Predictor;
 
     fn forecast() -> DayForecast {
         let item = |sku: &str, hours: &[(usize, f64)]| {
@@ -175,7 +177,7 @@ mod tests {
         };
         DayForecast {
             date: NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
-            predictor: "model".into(),
+            predictor: Predictor::Model,
             interval: "poisson".into(),
             store: Estimate::poisson(20.0),
             items: vec![

@@ -22,41 +22,29 @@ use futures::StreamExt as _;
 use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
 
-use crate::forecast::{DayForecast, Predictor, forecast_day};
-use crate::model::{DemandModel, TrainConfig};
-use crate::promotion::{Serve, decide};
-use crate::sales::Sales;
+use crate::core::config::TrainConfig;
+use crate::core::forecast::{DayForecast, forecast_day};
+use crate::core::model::DemandModel;
+use crate::core::predictor::Predictor;
+use crate::core::promotion::decide;
+use crate::core::sales::{Sales, SalesError};
 use crate::schedule::Schedule;
 use crate::store::{self, ModelRun};
 use crate::summary;
 
 pub const QUEUE_GROUP: &str = "demand-workers";
 
+/// The answer to `/forecast` before the shop has any sales.
+const NO_SALES_YET: &str = "No forecast yet: there are no sales to learn from. Import past sales with `chatorder import-history`.";
+
 /// What serves forecasts now.
 #[derive(Clone)]
 struct Serving {
+    /// The trained model; there is one whenever `serve` is the model.
     model: Option<Arc<DemandModel>>,
-    serve: Serve,
+    serve: Predictor,
     run_id: Option<i64>,
     note: String,
-}
-
-impl Serving {
-    fn predictor(&self) -> Predictor<'_> {
-        match (self.serve, &self.model) {
-            (Serve::Model, Some(m)) => Predictor::Model(m),
-            (Serve::SeasonalNaive, _) => Predictor::SeasonalNaive,
-            _ => Predictor::Mean28,
-        }
-    }
-}
-
-fn serve_name(s: Serve) -> &'static str {
-    match s {
-        Serve::Model => "model",
-        Serve::SeasonalNaive => "seasonal_naive",
-        Serve::Mean28 => "mean_28d",
-    }
 }
 
 pub struct Demand {
@@ -81,7 +69,7 @@ impl Demand {
             settings: Arc::new(settings),
             serving: RwLock::new(Serving {
                 model: None,
-                serve: Serve::Mean28,
+                serve: Predictor::Mean28,
                 run_id: None,
                 note: "Forecasts use the 28-day average until a model is trained.".into(),
             }),
@@ -123,7 +111,7 @@ impl Demand {
         let names = store::item_names(&mut conn).await?;
         match Sales::from_records(rows.iter().map(|(s, t, q)| (s.as_str(), *t, *q)), self.tz) {
             Ok(s) => Ok(Some(s.with_items(names.keys().map(String::as_str)))),
-            Err(crate::sales::SalesError::Empty) => Ok(None),
+            Err(SalesError::Empty) => Ok(None),
         }
     }
 
@@ -135,12 +123,11 @@ impl Demand {
         };
         match latest {
             Some(run) => {
-                let serve = match run.serving.as_str() {
-                    "model" => Serve::Model,
-                    "seasonal_naive" => Serve::SeasonalNaive,
-                    _ => Serve::Mean28,
-                };
-                let model = if serve == Serve::Model {
+                let serve = run.serving.parse().unwrap_or_else(|e| {
+                    tracing::warn!(run = run.id, error = %e, "the newest run names no predictor; the 28-day average serves");
+                    Predictor::Mean28
+                });
+                let model = if serve == Predictor::Model {
                     match DemandModel::load(&PathBuf::from(&run.model_path)) {
                         Ok(m) => Some(Arc::new(m)),
                         Err(e) => {
@@ -188,12 +175,7 @@ impl Demand {
         let meta = model.meta().clone();
         let v = meta.validation.item_day;
         let decision = decide(&v);
-        crate::metrics::trained(
-            meta.metrics.train_seconds,
-            v.model.wape,
-            v.seasonal_naive.wape,
-            v.mean_28d.wape,
-        );
+        crate::metrics::trained(meta.metrics.train_seconds, &v);
         let dir = &self.settings.demand.model_dir;
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating demand.model_dir {}", dir.display()))?;
@@ -210,7 +192,7 @@ impl Demand {
             model_wape: nan_to(v.model.wape),
             seasonal_naive_wape: nan_to(v.seasonal_naive.wape),
             mean_28d_wape: nan_to(v.mean_28d.wape),
-            serving: serve_name(decision.serve).to_owned(),
+            serving: decision.serve.name().to_owned(),
             note: decision.reason.clone(),
         };
         let id = {
@@ -219,7 +201,7 @@ impl Demand {
         };
         tracing::info!(run = id, serving = %run.serving, seconds = run.train_seconds, "trained");
         *self.serving.write().await = Serving {
-            model: (decision.serve == Serve::Model).then(|| Arc::new(model)),
+            model: (decision.serve == Predictor::Model).then(|| Arc::new(model)),
             serve: decision.serve,
             run_id: Some(id),
             note: decision.reason,
@@ -234,10 +216,11 @@ impl Demand {
             return Ok(None);
         };
         let serving = self.serving.read().await.clone();
-        let f =
-            tokio::task::spawn_blocking(move || forecast_day(&serving.predictor(), &sales, day))
-                .await
-                .context("forecast task")??;
+        let f = tokio::task::spawn_blocking(move || {
+            forecast_day(serving.serve, serving.model.as_deref(), &sales, day)
+        })
+        .await
+        .context("forecast task")??;
         let run_id = self.serving.read().await.run_id;
         let mut conn = self.pool.get().await.context("MySQL connection")?;
         store::save_forecast(&mut conn, &f, run_id).await?;
@@ -374,18 +357,16 @@ impl Demand {
         })
     }
 
-    async fn answer_forecast(
-        &self,
-        req: ForecastRequest,
-    ) -> anyhow::Result<Result<OwnerReport, String>> {
+    /// The forecast for the owner; `None` when there are no sales to learn from.
+    async fn answer_forecast(&self, req: ForecastRequest) -> anyhow::Result<Option<OwnerReport>> {
         let now = Utc::now();
         let day = req.day.unwrap_or(self.today(now) + Days::new(1));
         let Some(f) = self.forecast_and_store(day).await? else {
-            return Ok(Err("No forecast yet: there are no sales to learn from. Import past sales with `chatorder import-history`.".into()));
+            return Ok(None);
         };
         let (names, upo) = self.context().await?;
         let note = self.serving.read().await.note.clone();
-        Ok(Ok(OwnerReport {
+        Ok(Some(OwnerReport {
             title: format!("{}: forecast", self.settings.shop.name),
             body: summary::forecast_lines(&f, &names, upo, &note).join("\n"),
             generated_at: now,
@@ -451,8 +432,8 @@ async fn serve_queries(
                         }
                         Ok(req) => {
                             match d.answer_forecast(req).await {
-                                Ok(Ok(r)) => QueryReply::Ok(r),
-                                Ok(Err(why)) => QueryReply::Err(why),
+                                Ok(Some(r)) => QueryReply::Ok(r),
+                                Ok(None) => QueryReply::Err(NO_SALES_YET.into()),
                                 Err(e) => {
                                     tracing::warn!(error = %e, "forecast failed");
                                     QueryReply::Err("The forecast could not be made just now; please try again.".into())
@@ -477,12 +458,9 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
         chatorder_db::prepare(&settings).await?;
     }
     let tz: Tz = settings.shop.time_zone;
-    let retrain = Schedule::parse("retrain_cron", &settings.demand.retrain_cron, tz)
-        .map_err(anyhow::Error::msg)?;
-    let morning = Schedule::parse("summary_cron", &settings.demand.summary_cron, tz)
-        .map_err(anyhow::Error::msg)?;
-    let alert = Schedule::parse("alert_cron", &settings.demand.alert_cron, tz)
-        .map_err(anyhow::Error::msg)?;
+    let retrain = Schedule::parse("retrain_cron", &settings.demand.retrain_cron, tz)?;
+    let morning = Schedule::parse("summary_cron", &settings.demand.summary_cron, tz)?;
+    let alert = Schedule::parse("alert_cron", &settings.demand.alert_cron, tz)?;
     let client = chatorder_bus::connect(&settings.nats, "chatorder-demand-worker").await?;
     let js = jetstream::new(client.clone());
     chatorder_bus::ensure_streams(&js, &settings.subjects(), &settings.nats).await?;

@@ -2,11 +2,12 @@
 
 use chrono::{Days, NaiveDate};
 
-use crate::baselines;
-use crate::features::History;
-use crate::model::{DemandModel, TrainConfig};
-use crate::sales::{HOURS, Sales};
-use crate::test_data::synthetic;
+use crate::core::baselines;
+use crate::core::config::TrainConfig;
+use crate::core::features::History;
+use crate::core::model::DemandModel;
+use crate::core::sales::{HOURS, Sales};
+use crate::core::test_data::synthetic;
 
 /// `sales` with every day from `d` on replaced by different (bigger, longer) sales.
 fn tampered(sales: &Sales, d: NaiveDate) -> Sales {

@@ -1,4 +1,5 @@
-//! WAPE and MASE at three levels (item-day, item-hour, store-day), from actual and forecast grids.
+//! Scoring forecasts against what sold: WAPE and MASE at three levels
+//! (item-day, item-hour, store-day), and how often the intervals held the actuals.
 //!
 //! Both are pooled over every cell of a level, not averaged per series: an
 //! item that sells twice a month would otherwise dominate the average with a
@@ -14,9 +15,12 @@
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::forecast::count_quantile;
-use crate::grid::Grid;
-use crate::sales::{HOURS, Sales};
+use crate::core::choice::{self, UnknownName};
+use crate::core::distributions::{Dispersion, Estimate, count_quantile};
+use crate::core::grid::Grid;
+use crate::core::levels::{ALL_HOURS, Level, Levels, visit_levels};
+use crate::core::predictor::Predictor;
+use crate::core::sales::Sales;
 
 /// The score of one predictor at one level.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -33,72 +37,14 @@ pub struct ByPredictor {
     pub mean_28d: Score,
 }
 
-/// One value per level.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct Levels<T> {
-    pub item_day: T,
-    pub item_hour: T,
-    pub store_day: T,
-}
-
-/// One of the three levels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    ItemDay,
-    ItemHour,
-    StoreDay,
-}
-
-impl<T> Levels<T> {
-    pub fn get(&self, level: Level) -> &T {
-        match level {
-            Level::ItemDay => &self.item_day,
-            Level::ItemHour => &self.item_hour,
-            Level::StoreDay => &self.store_day,
+impl ByPredictor {
+    pub fn get(&self, predictor: Predictor) -> Score {
+        match predictor {
+            Predictor::Model => self.model,
+            Predictor::SeasonalNaive => self.seasonal_naive,
+            Predictor::Mean28 => self.mean_28d,
         }
     }
-
-    pub fn get_mut(&mut self, level: Level) -> &mut T {
-        match level {
-            Level::ItemDay => &mut self.item_day,
-            Level::ItemHour => &mut self.item_hour,
-            Level::StoreDay => &mut self.store_day,
-        }
-    }
-}
-
-/// Every hour of the day, for [`visit_levels`].
-pub const ALL_HOURS: [usize; HOURS] = {
-    let mut h = [0; HOURS];
-    let mut i = 0;
-    while i < HOURS {
-        h[i] = i;
-        i += 1;
-    }
-    h
-};
-
-/// Calls `f(level, actual, forecast)` for every cell of one day at every
-/// level: each item's `hours`, each item's day, then the shop's day. Both
-/// grids must be in the same item order.
-pub fn visit_levels(
-    actual: &Grid,
-    forecast: &Grid,
-    hours: &[usize],
-    mut f: impl FnMut(Level, f64, f64),
-) {
-    assert_eq!(
-        actual.cells.len(),
-        forecast.cells.len(),
-        "grids of one sales table"
-    );
-    for (a, m) in actual.cells.iter().zip(&forecast.cells) {
-        for &h in hours {
-            f(Level::ItemHour, a[h], m[h]);
-        }
-        f(Level::ItemDay, a.iter().sum(), m.iter().sum());
-    }
-    f(Level::StoreDay, actual.store_day(), forecast.store_day());
 }
 
 /// Weighted absolute percentage error; NaN when nothing was sold.
@@ -119,6 +65,41 @@ pub fn mase(actual: &[f64], forecast: &[f64], scale: f64) -> f64 {
         .map(|(a, f)| (a - f).abs())
         .sum();
     err / actual.len() as f64 / scale
+}
+
+/// The model's point forecast: what its WAPE and MASE are computed from, in
+/// validation (and so promotion) and in `evaluate`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PointForecast {
+    /// The median of the predictive distribution: the forecast with the
+    /// least expected absolute error, which is what WAPE and MASE count.
+    #[default]
+    Median,
+    /// The expected value (the network's output).
+    Mean,
+}
+
+impl PointForecast {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Median => "median",
+            Self::Mean => "mean",
+        }
+    }
+}
+
+impl std::str::FromStr for PointForecast {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        choice::parse(
+            s,
+            &[Self::Median, Self::Mean],
+            Self::name,
+            "point forecast",
+            "median or mean",
+        )
+    }
 }
 
 /// Which figure of each cell's forecast distribution is scored.
@@ -214,6 +195,35 @@ pub fn naive_scales(sales: &Sales, until: NaiveDate) -> Levels<f64> {
         );
     }
     acc.mae()
+}
+
+/// Counts, per level, the actuals inside the 10–90% intervals of negative
+/// binomials with the forecast means and dispersion `alpha`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Coverage {
+    inside: Levels<usize>,
+    cells: Levels<usize>,
+}
+
+impl Coverage {
+    /// Adds one day: each item's `hours`, each item's day and the shop's day.
+    pub fn add_day(&mut self, actual: &Grid, forecast: &Grid, hours: &[usize], alpha: &Dispersion) {
+        visit_levels(actual, forecast, hours, |level, a, mean| {
+            *self.cells.get_mut(level) += 1;
+            let estimate = Estimate::negative_binomial(mean, *alpha.get(level));
+            *self.inside.get_mut(level) += usize::from(estimate.covers(a));
+        });
+    }
+
+    /// The share of actuals inside their intervals, per level.
+    pub fn shares(&self) -> Levels<f64> {
+        let share = |level: Level| *self.inside.get(level) as f64 / *self.cells.get(level) as f64;
+        Levels {
+            item_day: share(Level::ItemDay),
+            item_hour: share(Level::ItemHour),
+            store_day: share(Level::StoreDay),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -313,5 +323,30 @@ mod tests {
         assert!((scales.store_day - 1.0).abs() < 1e-12);
         // Nothing before the 8th day: no scale (NaN), not zero.
         assert!(naive_scales(&s, d("2015-01-08")).item_day.is_nan());
+    }
+
+    #[test]
+    fn coverage_counts_actuals_inside_the_intervals_per_level() {
+        // Poisson(2): the 10–90% interval is 0..=4. Item 0 sells 3 at 12:00
+        // (inside) and 6 at 13:00 (outside); the day's 9 against a mean of 4
+        // (interval 2..=7) is outside; so is the shop's.
+        let forecast = grid(&[(0, 12, 2.0), (0, 13, 2.0)], 1);
+        let actual = grid(&[(0, 12, 3.0), (0, 13, 6.0)], 1);
+        let mut c = Coverage::default();
+        c.add_day(&actual, &forecast, &[12, 13], &Levels::default());
+        let s = c.shares();
+        assert_eq!((s.item_hour, s.item_day, s.store_day), (0.5, 0.0, 0.0));
+    }
+
+    #[test]
+    fn point_forecasts_read_back_from_their_names() {
+        for p in [PointForecast::Median, PointForecast::Mean] {
+            assert_eq!(p.name().parse::<PointForecast>(), Ok(p));
+        }
+        let err = "mode".parse::<PointForecast>().expect_err("not a point");
+        assert_eq!(
+            err.to_string(),
+            "unknown point forecast `mode` (median or mean)"
+        );
     }
 }

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use crate::sales::{HOURS, Sales};
+use crate::core::sales::{HOURS, Sales};
 
 /// `cells[item][hour]`, items in the order of the [`Sales`] table they belong to.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,10 +2,13 @@
 
 use chrono::{Days, NaiveDate};
 
-use crate::features::History;
-use crate::forecast::{Predictor, forecast_day};
-use crate::model::{DemandModel, TrainConfig, meta_path};
-use crate::test_data::synthetic;
+use crate::core::config::TrainConfig;
+use crate::core::features::History;
+use crate::core::forecast::forecast_day;
+use crate::core::model::{DemandModel, meta_path};
+use crate::core::predictor::Predictor;
+use crate::core::scoring::PointForecast;
+use crate::core::test_data::synthetic;
 
 fn tmp_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("chatorder-demand-{name}-{}", std::process::id()));
@@ -86,8 +89,8 @@ fn forecasting_tomorrow_with_the_model_gives_intervals_around_means() {
     // A catalog item that never sold is still listed (from the 28-day mean: zero).
     let sales = sales.with_items(["new_pizza_m"]);
     let tomorrow = sales.last_date() + Days::new(1);
-    let f = forecast_day(&Predictor::Model(&model), &sales, tomorrow).expect("forecast");
-    assert_eq!(f.predictor, "model");
+    let f = forecast_day(Predictor::Model, Some(&model), &sales, tomorrow).expect("forecast");
+    assert_eq!(f.predictor, Predictor::Model);
     assert_eq!(f.items.len(), 4);
     let new = f
         .items
@@ -110,15 +113,15 @@ fn the_model_is_scored_on_its_median_and_the_baselines_on_their_values() {
     let mean = DemandModel::train(
         &sales,
         &TrainConfig {
-            point: crate::model::PointForecast::Mean,
+            point: PointForecast::Mean,
             ..TrainConfig::tiny()
         },
     )
     .expect("trains");
     let from = sales.last_date() - Days::new(6);
     let to = sales.last_date();
-    let a = crate::evaluate::score_days(&median, &sales, from, to).expect("scores");
-    let b = crate::evaluate::score_days(&mean, &sales, from, to).expect("scores");
+    let a = median.backtest(&sales, from, to).expect("scores");
+    let b = mean.backtest(&sales, from, to).expect("scores");
     // Same networks (same seed), so the same means and medians…
     assert_eq!((a.means, a.medians), (b.means, b.medians));
     // …and the headline takes the model's median or mean as configured,
@@ -132,8 +135,9 @@ fn the_model_is_scored_on_its_median_and_the_baselines_on_their_values() {
     // A median is a whole number of units: a different figure from the mean.
     assert_ne!(a.medians.item_hour.model, a.means.item_hour.model);
     // Validation (what promotion reads) is scored the same way.
-    let v =
-        crate::evaluate::score_days(&median, &sales, median.meta().valid_from, to).expect("scores");
+    let v = median
+        .backtest(&sales, median.meta().valid_from, to)
+        .expect("scores");
     assert_eq!(median.meta().validation, v.scores);
 }
 

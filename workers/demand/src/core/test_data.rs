@@ -2,7 +2,7 @@
 
 use chrono::{Days, NaiveDate};
 
-use crate::sales::Sales;
+use crate::core::sales::Sales;
 
 /// `days` days from Thu 1 Jan 2015 of three items selling at 11–14h with a
 /// weekly pattern and deterministic noise; Sundays are closed.
@@ -19,7 +19,7 @@ pub fn synthetic(days: u64) -> Sales {
     let mut records = Vec::new();
     for d in 0..days {
         let date = start + Days::new(d);
-        let dow = crate::sales::weekday(date) as u64;
+        let dow = crate::core::sales::weekday(date) as u64;
         if dow == 6 {
             continue;
         }

@@ -2,7 +2,6 @@
 
 use std::collections::BTreeSet;
 
-use chatorder_db::history::PastOrder;
 use chrono::{DateTime, Datelike as _, Days, NaiveDate, Timelike as _, Utc};
 use chrono_tz::Tz;
 
@@ -33,18 +32,6 @@ pub struct Sales {
 }
 
 impl Sales {
-    /// Builds the table from past orders, reading each order's time in the shop's time zone.
-    pub fn from_orders(orders: &[PastOrder], tz: Tz) -> Result<Self, SalesError> {
-        Self::from_records(
-            orders.iter().flat_map(|o| {
-                o.lines
-                    .iter()
-                    .map(move |(sku, qty, _price)| (sku.as_str(), o.placed_at, *qty))
-            }),
-            tz,
-        )
-    }
-
     /// Builds the table from raw `(sku, placed_at, qty)` records, e.g. order lines read from MySQL.
     pub fn from_records<'a>(
         records: impl IntoIterator<Item = (&'a str, DateTime<Utc>, u32)>,

@@ -6,8 +6,8 @@
 
 use chrono::{Days, NaiveDate};
 
-use crate::grid::Grid;
-use crate::sales::{HOURS, Sales};
+use crate::core::grid::Grid;
+use crate::core::sales::{HOURS, Sales};
 
 /// Seasonal naive: the same item, hour and weekday one week before.
 ///

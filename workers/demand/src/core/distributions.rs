@@ -1,69 +1,21 @@
-//! Forecasting one day: per item and hour an expected number of units, the
-//! most likely number (the median) and a 10th–90th percentile interval, and
-//! the same for each item's day and the shop's day, from the model or a baseline.
-//!
-//! Every figure comes from a predictive distribution per cell: a negative
-//! binomial with the predicted mean and variance `mean + α·mean²`, where the
-//! dispersion α of each level (item-hour, item-day, store-day) is fitted on
-//! the model's validation days ([`crate::evaluate::fit_dispersion`]). With α = 0 it is the
-//! Poisson distribution, which is what the baselines use. `evaluate` reports
-//! how often actual sales fell inside the intervals, the check on α.
+//! Predictive distributions of counts: the negative binomial with a mean and
+//! a dispersion α per level (variance `mean + α·mean²`; α = 0 is Poisson), its
+//! quantiles, and the fit of α by moments on days already forecast.
 //!
 //! The median is the point forecast for absolute error (WAPE, MASE): it is
 //! what minimises the expected absolute error, where the mean minimises the
 //! squared one. Sums (the shop's expected orders, revenue) use the mean.
 
-use chrono::NaiveDate;
+use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::accuracy::{ALL_HOURS, Levels, visit_levels};
-use crate::baselines;
-use crate::features::History;
-use crate::grid::Grid;
-use crate::model::DemandModel;
-use crate::sales::Sales;
+use crate::core::grid::Grid;
+use crate::core::levels::{ALL_HOURS, Levels, visit_levels};
+use crate::core::sales::Sales;
 
 /// Lower and upper quantiles of every interval.
 pub const LOWER: f64 = 0.1;
 pub const UPPER: f64 = 0.9;
-
-/// What produces the hourly means.
-#[derive(Debug, Clone, Copy)]
-pub enum Predictor<'m> {
-    Model(&'m DemandModel),
-    SeasonalNaive,
-    Mean28,
-}
-
-impl Predictor<'_> {
-    /// The name used in reports and in the owners' summary.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Model(_) => "model",
-            Self::SeasonalNaive => "seasonal_naive",
-            Self::Mean28 => "mean_28d",
-        }
-    }
-
-    /// Expected units per item and hour on `date`, in the item order of
-    /// `history`'s sales, using only sales before `date`.
-    pub fn hourly_means(&self, history: &History, date: NaiveDate) -> anyhow::Result<Grid> {
-        match self {
-            Self::Model(m) => m.predict(history, date),
-            Self::SeasonalNaive => Ok(baselines::seasonal_naive(history.sales(), date)),
-            Self::Mean28 => Ok(baselines::mean_28d(history.sales(), date)),
-        }
-    }
-
-    /// The dispersion of this predictor's distributions: the model's fitted
-    /// one, Poisson for the baselines.
-    pub fn dispersion(&self) -> Dispersion {
-        match self {
-            Self::Model(m) => m.meta().dispersion,
-            Self::SeasonalNaive | Self::Mean28 => POISSON,
-        }
-    }
-}
 
 /// The dispersion α of each level's predictive distribution (variance =
 /// mean + α·mean²); zero everywhere is Poisson.
@@ -157,96 +109,21 @@ impl Estimate {
     }
 }
 
-/// One hour of one item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HourForecast {
-    pub hour: usize,
-    #[serde(flatten)]
-    pub units: Estimate,
-}
-
-/// One item's day.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ItemForecast {
-    pub sku: String,
-    pub day: Estimate,
-    /// Hours with a positive expected value, in order.
-    pub hours: Vec<HourForecast>,
-}
-
-/// The forecast of one day.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DayForecast {
-    pub date: NaiveDate,
-    /// `model`, `seasonal_naive` or `mean_28d`.
-    pub predictor: String,
-    /// `poisson` or `negative binomial`: the distribution behind the median and interval.
-    pub interval: String,
-    pub store: Estimate,
-    /// Every item of the sales table, busiest first.
-    pub items: Vec<ItemForecast>,
-}
-
-/// Forecasts `date` (typically tomorrow) from every sale before it.
-pub fn forecast_day(
-    predictor: &Predictor,
+/// The dispersion per level of a forecaster's errors on `from..=to`, where
+/// `means(date)` is its forecast of `date` from the sales before it.
+pub fn fit_dispersion<E>(
     sales: &Sales,
-    date: NaiveDate,
-) -> anyhow::Result<DayForecast> {
-    let history = History::new(sales);
-    let grid = predictor.hourly_means(&history, date)?;
-    Ok(day_forecast(
-        predictor.name(),
-        &predictor.dispersion(),
-        sales,
-        &grid,
-        date,
-    ))
-}
-
-/// Turns a grid of hourly means into a [`DayForecast`] with distributions of dispersion `alpha`.
-pub fn day_forecast(
-    predictor: &str,
-    alpha: &Dispersion,
-    sales: &Sales,
-    grid: &Grid,
-    date: NaiveDate,
-) -> DayForecast {
-    let mut items: Vec<ItemForecast> = sales
-        .items()
-        .iter()
-        .zip(&grid.cells)
-        .map(|(sku, row)| ItemForecast {
-            sku: sku.clone(),
-            day: Estimate::negative_binomial(row.iter().sum(), alpha.item_day),
-            hours: row
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| **m > 0.0)
-                .map(|(hour, &m)| HourForecast {
-                    hour,
-                    units: Estimate::negative_binomial(m, alpha.item_hour),
-                })
-                .collect(),
-        })
-        .collect();
-    items.sort_by(|a, b| {
-        b.day
-            .mean
-            .total_cmp(&a.day.mean)
-            .then_with(|| a.sku.cmp(&b.sku))
-    });
-    DayForecast {
-        date,
-        predictor: predictor.to_owned(),
-        interval: if *alpha == POISSON {
-            "poisson".to_owned()
-        } else {
-            "negative binomial".to_owned()
-        },
-        store: Estimate::negative_binomial(grid.store_day(), alpha.store_day),
-        items,
+    from: NaiveDate,
+    to: NaiveDate,
+    mut means: impl FnMut(NaiveDate) -> Result<Grid, E>,
+) -> Result<Dispersion, E> {
+    let mut moments = Levels::<MomentSums>::default();
+    let mut date = from;
+    while date <= to {
+        moments.add_day(&Grid::actual(sales, date), &means(date)?);
+        date = date + Days::new(1);
     }
+    Ok(moments.dispersion())
 }
 
 /// The smallest `k` with P(X ≤ k) ≥ `q` for X negative binomial with this
@@ -361,34 +238,28 @@ mod tests {
     }
 
     #[test]
-    fn a_day_forecast_sums_hours_and_ranks_items() {
+    fn dispersion_is_fitted_on_the_days_asked_for() {
         let d = |s: &str| s.parse::<NaiveDate>().expect("valid");
-        let sales =
-            Sales::from_local([("a", d("2015-01-01"), 12, 1), ("b", d("2015-01-01"), 12, 1)])
-                .expect("non-empty");
-        let mut grid = Grid::zeros(2);
-        grid.cells[1][12] = 0.5;
-        grid.cells[1][13] = 0.5;
-        let f = day_forecast("model", &POISSON, &sales, &grid, d("2015-01-02"));
-        assert_eq!(f.items[0].sku, "b", "busiest first");
-        assert_eq!(f.items[0].day, Estimate::poisson(1.0));
-        assert_eq!(f.items[0].hours.len(), 2);
-        assert_eq!(f.items[1].hours.len(), 0, "no zero hours listed");
-        assert_eq!(f.store.mean, 1.0);
-        assert!(f.store.covers(2.0) && !f.store.covers(3.0));
-    }
-
-    #[test]
-    fn baselines_forecast_through_the_same_path() {
-        let d = |s: &str| s.parse::<NaiveDate>().expect("valid");
-        let sales =
-            Sales::from_local([("a", d("2015-01-01"), 12, 3), ("a", d("2015-01-02"), 12, 1)])
-                .expect("non-empty");
-        let f = forecast_day(&Predictor::Mean28, &sales, d("2015-01-03")).expect("forecast");
-        assert_eq!(f.predictor, "mean_28d");
-        assert_eq!(f.items[0].hours[0].hour, 12);
-        assert_eq!(f.items[0].hours[0].units.mean, 2.0);
-        let f = forecast_day(&Predictor::SeasonalNaive, &sales, d("2015-01-08")).expect("forecast");
-        assert_eq!(f.items[0].day.mean, 3.0);
+        let sales = Sales::from_local([
+            ("a", d("2015-01-01"), 12, 2),
+            ("a", d("2015-01-02"), 12, 9),
+            ("a", d("2015-01-03"), 12, 1),
+        ])
+        .expect("non-empty");
+        let exact = |date| Ok::<_, ()>(Grid::actual(&sales, date));
+        let fitted = fit_dispersion(&sales, d("2015-01-01"), d("2015-01-03"), exact);
+        assert_eq!(fitted, Ok(POISSON), "no error, no spread beyond Poisson");
+        // A flat forecast of 4 a day: excess Σ((y − 4)² − 4) = 0 + 21 + 5 = 26 over Σ 4² = 48.
+        let flat = |_| {
+            let mut g = Grid::zeros(1);
+            g.cells[0][12] = 4.0;
+            Ok::<_, ()>(g)
+        };
+        let fitted = fit_dispersion(&sales, d("2015-01-01"), d("2015-01-03"), flat).expect("fits");
+        assert!((fitted.item_hour - 26.0 / 48.0).abs() < 1e-12, "{fitted:?}");
+        assert_eq!(fitted.item_hour, fitted.store_day, "one item, one hour");
+        // Only the days asked for: the 9 of 2 January alone.
+        let one = fit_dispersion(&sales, d("2015-01-02"), d("2015-01-02"), flat).expect("fits");
+        assert!((one.item_day - 21.0 / 16.0).abs() < 1e-12, "{one:?}");
     }
 }

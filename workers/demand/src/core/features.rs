@@ -10,7 +10,7 @@
 
 use chrono::NaiveDate;
 
-use crate::sales::{HOURS, Sales, weekday};
+use crate::core::sales::{HOURS, Sales, weekday};
 
 /// Name of this feature set; stored with every model, which refuses other sets.
 pub const FEATURE_SET: &str = "hourly-lags-means";

@@ -2,21 +2,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::accuracy::ByPredictor;
-
-/// What serves the owners' forecasts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Serve {
-    Model,
-    SeasonalNaive,
-    Mean28,
-}
+use crate::core::predictor::Predictor;
+use crate::core::scoring::ByPredictor;
 
 /// A decision with the sentence that explains it in the owners' summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
-    pub serve: Serve,
+    /// What serves the owners' forecasts.
+    pub serve: Predictor,
     pub reason: String,
 }
 
@@ -33,13 +26,13 @@ pub fn decide(item_day: &ByPredictor) -> Decision {
     // The better baseline; ties (and an unscorable seasonal naive) go to the
     // 28-day mean, the steadier of the two.
     let (baseline, b, b_name) = if s < a {
-        (Serve::SeasonalNaive, s, "last week's sales")
+        (Predictor::SeasonalNaive, s, "last week's sales")
     } else {
-        (Serve::Mean28, a, "the 28-day average")
+        (Predictor::Mean28, a, "the 28-day average")
     };
     if m < s && m < a {
         return Decision {
-            serve: Serve::Model,
+            serve: Predictor::Model,
             reason: format!(
                 "Forecasts use the trained model: over the last weeks of its data it was off by {:.1}% of units per item and day, against {:.1}% for {b_name}.",
                 pct(m),
@@ -64,7 +57,7 @@ pub fn decide(item_day: &ByPredictor) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accuracy::Score;
+    use crate::core::scoring::Score;
 
     fn scores(model: f64, naive: f64, mean: f64) -> ByPredictor {
         let s = |wape| Score { wape, mase: 1.0 };
@@ -78,7 +71,7 @@ mod tests {
     #[test]
     fn promotes_a_model_better_than_both_baselines() {
         let d = decide(&scores(0.60, 0.90, 0.70));
-        assert_eq!(d.serve, Serve::Model);
+        assert_eq!(d.serve, Predictor::Model);
         assert!(
             d.reason.contains("60.0%") && d.reason.contains("70.0%"),
             "{}",
@@ -89,24 +82,30 @@ mod tests {
     #[test]
     fn refuses_a_model_worse_than_a_baseline() {
         let d = decide(&scores(0.75, 0.90, 0.70));
-        assert_eq!(d.serve, Serve::Mean28);
+        assert_eq!(d.serve, Predictor::Mean28);
         assert!(
             d.reason.contains("28-day average") && d.reason.contains("75.0%"),
             "{}",
             d.reason
         );
         let d = decide(&scores(0.75, 0.72, 0.80));
-        assert_eq!(d.serve, Serve::SeasonalNaive);
+        assert_eq!(d.serve, Predictor::SeasonalNaive);
         assert!(d.reason.contains("last week"), "{}", d.reason);
     }
 
     #[test]
     fn a_tie_is_not_good_enough_and_nan_never_wins() {
-        assert_eq!(decide(&scores(0.70, 0.90, 0.70)).serve, Serve::Mean28);
-        assert_eq!(decide(&scores(f64::NAN, 0.90, 0.70)).serve, Serve::Mean28);
-        assert_eq!(decide(&scores(0.5, f64::NAN, 0.70)).serve, Serve::Mean28);
+        assert_eq!(decide(&scores(0.70, 0.90, 0.70)).serve, Predictor::Mean28);
+        assert_eq!(
+            decide(&scores(f64::NAN, 0.90, 0.70)).serve,
+            Predictor::Mean28
+        );
+        assert_eq!(
+            decide(&scores(0.5, f64::NAN, 0.70)).serve,
+            Predictor::Mean28
+        );
         let d = decide(&scores(f64::NAN, f64::NAN, f64::NAN));
-        assert_eq!(d.serve, Serve::Mean28);
+        assert_eq!(d.serve, Predictor::Mean28);
         assert!(d.reason.contains("could not be scored"), "{}", d.reason);
     }
 }

@@ -11,112 +11,21 @@ use burn::prelude::*;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::accuracy::{ByPredictor, Levels};
-use crate::baselines;
-use crate::features::{FEATURE_NAMES, FEATURE_SET, FEATURE_SET_VERSION, History, NUM_FEATURES};
-use crate::grid::Grid;
-use crate::net::{Backend, DemandNet, Ensemble, Loss, NetShape};
-use crate::sales::Sales;
+use crate::core::backtest::{Backtest, Contender, backtest};
+use crate::core::baselines;
+use crate::core::config::TrainConfig;
+use crate::core::distributions::{Dispersion, fit_dispersion};
+use crate::core::features::{
+    FEATURE_NAMES, FEATURE_SET, FEATURE_SET_VERSION, History, NUM_FEATURES,
+};
+use crate::core::grid::Grid;
+use crate::core::levels::Levels;
+use crate::core::net::{DemandNet, Ensemble, Loss, NetShape};
+use crate::core::sales::{HOURS, Sales};
+use crate::core::scoring::ByPredictor;
 
 /// Bumped whenever the network or the meaning of its output changes.
 pub const MODEL_VERSION: u32 = 1;
-
-/// Training settings. `Default` is what production and `evaluate` use; `tiny()` is for tests.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct TrainConfig {
-    /// Upper bound on passes over the training rows (early stopping usually ends sooner).
-    pub epochs: usize,
-    pub batch_size: usize,
-    /// Width of the first hidden layer (the second is half of it).
-    pub hidden: usize,
-    /// Size of the item embedding.
-    pub embedding: usize,
-    pub learning_rate: f64,
-    /// Epochs without a better validation loss before training stops.
-    pub patience: usize,
-    /// The last days of the training range held out for validation and early stopping.
-    pub valid_days: usize,
-    /// Days at the start of history not used as training targets (their features see too little).
-    pub min_history_days: usize,
-    /// Forecast a day closed when the shop sold nothing on that weekday in each
-    /// of this many previous weeks (0: never).
-    pub closed_weekday_weeks: u32,
-    pub loss: Loss,
-    pub backend: Backend,
-    /// Features set to zero everywhere (ablation: measure what a feature earns).
-    pub drop_features: Vec<String>,
-    /// Networks in the ensemble, each trained from its own seed (`seed`, `seed + 1`, …).
-    pub members: usize,
-    /// Seeds weight initialisation and the shuffling of rows.
-    pub seed: u64,
-    /// Which figure of its forecast distribution the model is scored on.
-    pub point: PointForecast,
-}
-
-/// The model's point forecast: what its WAPE and MASE are computed from, in
-/// validation (and so promotion) and in `evaluate`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PointForecast {
-    /// The median of the predictive distribution: the forecast with the
-    /// least expected absolute error, which is what WAPE and MASE count.
-    #[default]
-    Median,
-    /// The expected value (the network's output).
-    Mean,
-}
-
-impl std::str::FromStr for PointForecast {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "median" => Ok(Self::Median),
-            "mean" => Ok(Self::Mean),
-            _ => Err(format!("unknown point forecast `{s}` (median or mean)")),
-        }
-    }
-}
-
-impl Default for TrainConfig {
-    fn default() -> Self {
-        Self {
-            epochs: 40,
-            batch_size: 512,
-            hidden: 32,
-            embedding: 4,
-            learning_rate: 2e-3,
-            patience: 4,
-            valid_days: 28,
-            min_history_days: 28,
-            closed_weekday_weeks: 2,
-            loss: Loss::Poisson,
-            backend: Backend::Flex,
-            drop_features: Vec::new(),
-            members: 5,
-            seed: 42,
-            point: PointForecast::Median,
-        }
-    }
-}
-
-impl TrainConfig {
-    /// A model that trains in well under a second on a few weeks of data.
-    pub fn tiny() -> Self {
-        Self {
-            epochs: 3,
-            batch_size: 64,
-            hidden: 8,
-            embedding: 2,
-            learning_rate: 1e-2,
-            patience: 2,
-            valid_days: 7,
-            min_history_days: 7,
-            members: 2,
-            ..Self::default()
-        }
-    }
-}
 
 /// How training went.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -160,7 +69,7 @@ pub struct ModelMeta {
     /// α·mean²), fitted on the validation days; 0 (Poisson) in sidecars from
     /// before it was fitted.
     #[serde(default)]
-    pub dispersion: crate::forecast::Dispersion,
+    pub dispersion: Dispersion,
 }
 
 /// A trained model, ready to forecast.
@@ -485,10 +394,29 @@ impl DemandModel {
         // First the spread of its errors on the validation days, then its
         // scores there with intervals and medians of that spread.
         let last = sales.last_date();
-        model.meta.dispersion = crate::evaluate::fit_dispersion(&model, sales, valid_from, last)?;
-        model.meta.validation =
-            crate::evaluate::score_days(&model, sales, valid_from, last)?.scores;
+        model.meta.dispersion = fit_dispersion(sales, valid_from, last, |date| {
+            model.predict(&history, date)
+        })?;
+        model.meta.validation = model.backtest(sales, valid_from, last)?.scores;
         Ok(model)
+    }
+
+    /// Scores the model (its configured point forecast) and both baselines on
+    /// each day of `from..=to`, every forecast made from the sales before its day.
+    pub fn backtest(
+        &self,
+        sales: &Sales,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> anyhow::Result<Backtest> {
+        let history = History::new(sales);
+        let contender = Contender {
+            means: |date| self.predict(&history, date),
+            dispersion: self.meta.dispersion,
+            hours: self.meta.hours.clone(),
+            point: self.meta.config.point,
+        };
+        backtest(sales, from, to, contender)
     }
 
     pub fn meta(&self) -> &ModelMeta {
@@ -528,7 +456,7 @@ impl DemandModel {
         let mut grid = baselines::mean_28d(sales, date);
         for (item, row) in grid.cells.iter_mut().enumerate() {
             if self.meta.items.binary_search(&sales.items()[item]).is_ok() {
-                *row = [0.0; crate::sales::HOURS];
+                *row = [0.0; HOURS];
             }
         }
         if rows.len() > 0 {

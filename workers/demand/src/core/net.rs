@@ -4,6 +4,8 @@ use burn::nn::{Embedding, EmbeddingConfig, Initializer, Linear, LinearConfig, Re
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::core::choice::{self, UnknownName};
+
 /// The shape of the network; stored in the model's metadata so it can be rebuilt before loading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NetShape {
@@ -138,25 +140,67 @@ impl Backend {
     }
 }
 
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Flex => "flex",
+        }
+    }
+}
+
 impl std::str::FromStr for Backend {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "flex" => Ok(Self::Flex),
-            _ => Err(format!(
-                "unknown backend `{s}` (the only one built is flex)"
-            )),
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        choice::parse(
+            s,
+            &[Self::Flex],
+            Self::name,
+            "backend",
+            "the only one built is flex",
+        )
+    }
+}
+
+impl Loss {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Poisson => "poisson",
+            Self::MseLog1p => "mse_log1p",
         }
     }
 }
 
 impl std::str::FromStr for Loss {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "poisson" => Ok(Self::Poisson),
-            "mse_log1p" => Ok(Self::MseLog1p),
-            _ => Err(format!("unknown loss `{s}` (poisson or mse_log1p)")),
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        choice::parse(
+            s,
+            &[Self::Poisson, Self::MseLog1p],
+            Self::name,
+            "loss",
+            "poisson or mse_log1p",
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_read_back_and_unknown_ones_list_the_choices() {
+        for loss in [Loss::Poisson, Loss::MseLog1p] {
+            assert_eq!(loss.name().parse::<Loss>(), Ok(loss));
+            let json = serde_json::to_string(&loss).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", loss.name()), "the config's name");
         }
+        assert_eq!("flex".parse::<Backend>(), Ok(Backend::Flex));
+        let err = "ndarray".parse::<Backend>().expect_err("not built");
+        assert_eq!(
+            err.to_string(),
+            "unknown backend `ndarray` (the only one built is flex)"
+        );
+        let err = "mse".parse::<Loss>().expect_err("not a loss");
+        assert_eq!(err.to_string(), "unknown loss `mse` (poisson or mse_log1p)");
     }
 }

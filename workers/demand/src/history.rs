@@ -1,0 +1,32 @@
+//! Past orders as the import file gives them (`chatorder_db::history`), read
+//! into the core's sales table, and the backtest on them (`chatorder evaluate`).
+
+use chatorder_db::history::PastOrder;
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+
+use crate::core::config::TrainConfig;
+use crate::core::evaluate::{Report, evaluate};
+use crate::core::sales::{Sales, SalesError};
+
+/// The sales table of past orders, each order's time read in the shop's time zone.
+pub fn sales_from_orders(orders: &[PastOrder], tz: Tz) -> Result<Sales, SalesError> {
+    Sales::from_records(
+        orders.iter().flat_map(|o| {
+            o.lines
+                .iter()
+                .map(move |(sku, qty, _price)| (sku.as_str(), o.placed_at, *qty))
+        }),
+        tz,
+    )
+}
+
+/// [`evaluate`] on past orders, read in the shop's time zone.
+pub fn evaluate_orders(
+    orders: &[PastOrder],
+    tz: Tz,
+    test_from: NaiveDate,
+    cfg: &TrainConfig,
+) -> anyhow::Result<Report> {
+    evaluate(&sales_from_orders(orders, tz)?, test_from, cfg)
+}
