@@ -6,7 +6,6 @@ use std::time::Duration;
 use anyhow::Context as _;
 use chatorder_shared::config::Settings;
 use secrecy::ExposeSecret as _;
-use teloxide::adaptors::throttle::Limits;
 use teloxide::prelude::*;
 use tokio_util::sync::CancellationToken;
 
@@ -47,12 +46,7 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
         store,
     ));
     let plain = Bot::new(token).set_api_url(api_url);
-    let bot = if settings.telegram.rate_limit {
-        TgBot::Limited(plain.clone().throttle(Limits::default()))
-    } else {
-        // Benchmarks against the stand-in only: no client-side limiting.
-        TgBot::Plain(plain.clone())
-    };
+    let bot = TgBot::new(plain.clone(), settings.telegram.rate_limit);
     let me = bot
         .me()
         .await
