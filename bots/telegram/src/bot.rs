@@ -187,9 +187,9 @@ async fn step(
     };
     let key = user_key(user);
     let mut session = app.store.load(key).await;
-    let outcome = conversation::handle(&mut session, input, &shop, &user.first_name);
-    deliver(bot, chat, pressed, outcome.replies).await;
-    for action in outcome.actions {
+    let turn = conversation::handle(&mut session, input, &shop, &user.first_name);
+    deliver(bot, chat, pressed, turn.replies).await;
+    for action in turn.actions {
         let replies = perform(app, &mut session, user, action, &shop).await;
         deliver(bot, chat, None, replies).await;
     }

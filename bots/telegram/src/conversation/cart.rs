@@ -5,7 +5,7 @@
 use chatorder_shared::domain::Sku;
 use chatorder_shared::events::CatalogItem;
 
-use super::replies::{Outcome, Reply};
+use super::replies::{Reply, Turn};
 use super::session::{CartLine, Session, Stage};
 use super::shop::Shop;
 use crate::buttons::Button;
@@ -49,11 +49,11 @@ pub fn put(cart: &mut Vec<CartLine>, sku: &Sku, qty: u32) -> Put {
 }
 
 /// Adds what a message (or a button) asked for; asks about the rest.
-pub fn add_parsed(session: &mut Session, parsed: Parsed, shop: &Shop<'_>) -> Outcome {
+pub fn add_parsed(session: &mut Session, parsed: Parsed, shop: &Shop<'_>) -> Turn {
     if parsed.is_empty() {
-        return Outcome::say(Reply::text(t::nothing_found()));
+        return Turn::say(Reply::text(t::nothing_found()));
     }
-    let mut out = Outcome::default();
+    let mut out = Turn::default();
     let mut added = Vec::new();
     let mut limited = Vec::new();
     for line in &parsed.lines {
@@ -188,7 +188,7 @@ pub(super) fn cart_view(session: &mut Session, shop: &Shop<'_>) -> Reply {
 
 /// The cart's −, + and ✕ buttons: `delta` to one line, kept within
 /// 0..=[`MAX_QTY`]; a line at 0 leaves the cart.
-pub(super) fn change_qty(session: &mut Session, sku: &Sku, delta: i64, shop: &Shop<'_>) -> Outcome {
+pub(super) fn change_qty(session: &mut Session, sku: &Sku, delta: i64, shop: &Shop<'_>) -> Turn {
     let mut capped = false;
     if let Some(line) = session.cart.iter_mut().find(|l| l.sku == *sku) {
         let wanted = i64::from(line.qty).saturating_add(delta);
@@ -202,15 +202,15 @@ pub(super) fn change_qty(session: &mut Session, sku: &Sku, delta: i64, shop: &Sh
     if capped {
         view.text = format!("{}\n\n{}", t::at_most_of_one(), view.text);
     }
-    Outcome::say(view.edit())
+    Turn::say(view.edit())
 }
 
 /// Empties the cart and forgets an order being changed.
-pub(super) fn clear(session: &mut Session, shop: &Shop<'_>) -> Outcome {
+pub(super) fn clear(session: &mut Session, shop: &Shop<'_>) -> Turn {
     session.cart.clear();
     session.editing = None;
     session.stage = Stage::Browsing;
-    Outcome::say(cart_view(session, shop).edit())
+    Turn::say(cart_view(session, shop).edit())
 }
 
 /// A cart that changes during checkout closes it: the summary the customer

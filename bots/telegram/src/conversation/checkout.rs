@@ -9,7 +9,7 @@ use chatorder_shared::limits::{MAX_ADDRESS_CHARS, MAX_NOTE_CHARS};
 use uuid::Uuid;
 
 use super::cart::{cart_total, priced_lines};
-use super::replies::{Action, Keyboard, Outcome, Reply};
+use super::replies::{Action, Keyboard, Reply, Turn};
 use super::session::{Session, Stage};
 use super::shop::Shop;
 use crate::buttons::Button;
@@ -17,17 +17,12 @@ use crate::texts as t;
 
 /// The address, typed while checkout waits for it. Without a phone number
 /// yet, it asks for one before the summary.
-pub(super) fn address(
-    session: &mut Session,
-    checkout: Uuid,
-    text: &str,
-    shop: &Shop<'_>,
-) -> Outcome {
+pub(super) fn address(session: &mut Session, checkout: Uuid, text: &str, shop: &Shop<'_>) -> Turn {
     if text.is_empty() {
-        return Outcome::say(Reply::text(t::ask_address()));
+        return Turn::say(Reply::text(t::ask_address()));
     }
     if text.chars().count() > MAX_ADDRESS_CHARS {
-        return Outcome::say(Reply::text(t::address_too_long(MAX_ADDRESS_CHARS)));
+        return Turn::say(Reply::text(t::address_too_long(MAX_ADDRESS_CHARS)));
     }
     if session.phone.is_none() {
         session.stage = Stage::Phone {
@@ -43,8 +38,8 @@ pub(super) fn address(
 }
 
 /// The "share my phone number" keyboard; typed text does not count as a number.
-pub(super) fn ask_phone() -> Outcome {
-    Outcome::say(Reply {
+pub(super) fn ask_phone() -> Turn {
+    Turn::say(Reply {
         text: t::ask_phone(),
         keyboard: Keyboard::RequestContact,
         edit: false,
@@ -58,16 +53,16 @@ pub(super) fn note(
     fulfilment: Fulfilment,
     text: &str,
     shop: &Shop<'_>,
-) -> Outcome {
+) -> Turn {
     if text.chars().count() > MAX_NOTE_CHARS {
-        return Outcome::say(Reply::text(t::note_too_long(MAX_NOTE_CHARS)));
+        return Turn::say(Reply::text(t::note_too_long(MAX_NOTE_CHARS)));
     }
     let note = Some(text.to_owned()).filter(|n| !n.is_empty());
     confirm_step(session, checkout, fulfilment, note, shop)
 }
 
 /// The phone number shared with the contact button: delivery goes on to the summary.
-pub(super) fn contact(session: &mut Session, phone: String, shop: &Shop<'_>) -> Outcome {
+pub(super) fn contact(session: &mut Session, phone: String, shop: &Shop<'_>) -> Turn {
     session.phone = Some(phone);
     let mut out = match session.stage.clone() {
         Stage::Phone { checkout, address } => confirm_step(
@@ -77,32 +72,27 @@ pub(super) fn contact(session: &mut Session, phone: String, shop: &Shop<'_>) -> 
             None,
             shop,
         ),
-        _ => Outcome::default(),
+        _ => Turn::default(),
     };
     out.actions.push(Action::Register);
     out
 }
 
 /// The Pickup or Delivery button of checkout `id`.
-pub(super) fn fulfilment(
-    session: &mut Session,
-    id: Uuid,
-    pickup: bool,
-    shop: &Shop<'_>,
-) -> Outcome {
+pub(super) fn fulfilment(session: &mut Session, id: Uuid, pickup: bool, shop: &Shop<'_>) -> Turn {
     let Some(checkout) = open_checkout(session, id) else {
-        return Outcome::say(Reply::text(t::checkout_expired()));
+        return Turn::say(Reply::text(t::checkout_expired()));
     };
     if pickup {
         confirm_step(session, checkout, Fulfilment::Pickup, None, shop)
     } else {
         session.stage = Stage::Address { checkout };
-        Outcome::say(Reply::text(t::ask_address()))
+        Turn::say(Reply::text(t::ask_address()))
     }
 }
 
 /// The "add a note" button on the summary of checkout `id`.
-pub(super) fn ask_note(session: &mut Session, id: Uuid) -> Outcome {
+pub(super) fn ask_note(session: &mut Session, id: Uuid) -> Turn {
     match &session.stage {
         Stage::Confirm {
             checkout,
@@ -113,18 +103,18 @@ pub(super) fn ask_note(session: &mut Session, id: Uuid) -> Outcome {
                 checkout: *checkout,
                 fulfilment: fulfilment.clone(),
             };
-            Outcome::say(Reply::text(t::ask_note()))
+            Turn::say(Reply::text(t::ask_note()))
         }
-        _ => Outcome::say(Reply::text(t::checkout_expired())),
+        _ => Turn::say(Reply::text(t::checkout_expired())),
     }
 }
 
 /// The Cancel button of checkout `id`: back to browsing, the cart kept.
-pub(super) fn abandon(session: &mut Session, id: Uuid) -> Outcome {
+pub(super) fn abandon(session: &mut Session, id: Uuid) -> Turn {
     if open_checkout(session, id).is_some() {
         session.stage = Stage::Browsing;
     }
-    Outcome::say(Reply::text(t::checkout_cancelled()).edit())
+    Turn::say(Reply::text(t::checkout_cancelled()).edit())
 }
 
 /// The checkout a button names, if it is the one in progress.
@@ -141,16 +131,16 @@ fn open_checkout(session: &Session, id: Uuid) -> Option<Uuid> {
     (current == id).then_some(current)
 }
 
-pub(super) fn start_checkout(session: &mut Session, shop: &Shop<'_>) -> Outcome {
+pub(super) fn start_checkout(session: &mut Session, shop: &Shop<'_>) -> Turn {
     let (lines, _) = priced_lines(session, shop);
     if lines.is_empty() {
-        return Outcome::say(Reply::text(t::cart_empty()));
+        return Turn::say(Reply::text(t::cart_empty()));
     }
     let checkout = Uuid::now_v7();
     if let Some(number) = session.editing {
         session.stage = Stage::ConfirmEdit { checkout, number };
         let text = t::confirm_edit(number, &lines, &shop.money(cart_total(session, shop)));
-        return Outcome::say(Reply::with(
+        return Turn::say(Reply::with(
             text,
             vec![vec![
                 (t::BTN_CONFIRM_EDIT.into(), Button::Confirm(checkout).data()),
@@ -159,7 +149,7 @@ pub(super) fn start_checkout(session: &mut Session, shop: &Shop<'_>) -> Outcome 
         ));
     }
     session.stage = Stage::Fulfilment { checkout };
-    Outcome::say(Reply::with(
+    Turn::say(Reply::with(
         t::choose_fulfilment(),
         vec![vec![
             (t::BTN_PICKUP.into(), Button::Pickup(checkout).data()),
@@ -174,11 +164,11 @@ fn confirm_step(
     fulfilment: Fulfilment,
     note: Option<String>,
     shop: &Shop<'_>,
-) -> Outcome {
+) -> Turn {
     let (lines, _) = priced_lines(session, shop);
     if lines.is_empty() {
         session.stage = Stage::Browsing;
-        return Outcome::say(Reply::text(t::cart_empty()));
+        return Turn::say(Reply::text(t::cart_empty()));
     }
     let place = match &fulfilment {
         Fulfilment::Pickup => t::pickup(),
@@ -195,7 +185,7 @@ fn confirm_step(
         fulfilment,
         note,
     };
-    Outcome::say(Reply::with(
+    Turn::say(Reply::with(
         text,
         vec![
             vec![(t::BTN_CONFIRM.into(), Button::Confirm(checkout).data())],
@@ -207,9 +197,9 @@ fn confirm_step(
     ))
 }
 
-pub(super) fn confirm(session: &mut Session, id: Uuid) -> Outcome {
+pub(super) fn confirm(session: &mut Session, id: Uuid) -> Turn {
     if session.last_checkout.is_some_and(|c| c == id) {
-        return Outcome::say(Reply::text(t::already_sent()));
+        return Turn::say(Reply::text(t::already_sent()));
     }
     let lines: Vec<LineRequest> = session
         .cart
@@ -222,7 +212,7 @@ pub(super) fn confirm(session: &mut Session, id: Uuid) -> Outcome {
     if let Stage::ConfirmEdit { checkout, number } = session.stage
         && checkout == id
     {
-        return Outcome {
+        return Turn {
             replies: vec![Reply::text(t::sending()).edit()],
             actions: vec![Action::Update {
                 id: checkout,
@@ -237,10 +227,10 @@ pub(super) fn confirm(session: &mut Session, id: Uuid) -> Outcome {
         note,
     } = session.stage.clone()
     else {
-        return Outcome::say(Reply::text(t::checkout_expired()));
+        return Turn::say(Reply::text(t::checkout_expired()));
     };
     if checkout != id {
-        return Outcome::say(Reply::text(t::checkout_expired()));
+        return Turn::say(Reply::text(t::checkout_expired()));
     }
     let order = PlaceOrder {
         lines,
@@ -248,7 +238,7 @@ pub(super) fn confirm(session: &mut Session, id: Uuid) -> Outcome {
         note,
         phone: session.phone.clone(),
     };
-    Outcome {
+    Turn {
         replies: vec![Reply::text(t::sending()).edit()],
         actions: vec![Action::Place {
             id: checkout,

@@ -25,7 +25,7 @@ pub use cart::{Put, add_parsed, put};
 pub use chatorder_shared::limits::{MAX_ADDRESS_CHARS, MAX_LINES, MAX_NOTE_CHARS, MAX_QTY};
 pub use checkout::placed;
 pub use past_orders::{edit_order, order_again, order_list, start_edit};
-pub use replies::{Action, Keyboard, Outcome, Reply};
+pub use replies::{Action, Keyboard, Reply, Turn};
 pub use session::{CartLine, Session, Stage};
 pub use shop::Shop;
 
@@ -41,16 +41,16 @@ pub enum Input {
 }
 
 /// One step of the conversation.
-pub fn handle(session: &mut Session, input: Input, shop: &Shop<'_>, first_name: &str) -> Outcome {
+pub fn handle(session: &mut Session, input: Input, shop: &Shop<'_>, first_name: &str) -> Turn {
     match input {
         Input::Text(text) => on_text(session, text.trim(), shop, first_name),
         Input::Button(data) => on_button(session, &data, shop),
         Input::Contact(phone) => checkout::contact(session, phone, shop),
-        Input::Other => Outcome::say(Reply::text(t::not_text())),
+        Input::Other => Turn::say(Reply::text(t::not_text())),
     }
 }
 
-fn on_text(session: &mut Session, text: &str, shop: &Shop<'_>, first_name: &str) -> Outcome {
+fn on_text(session: &mut Session, text: &str, shop: &Shop<'_>, first_name: &str) -> Turn {
     if let Some(command) = text.strip_prefix('/') {
         return on_command(session, command, shop, first_name);
     }
@@ -62,13 +62,13 @@ fn on_text(session: &mut Session, text: &str, shop: &Shop<'_>, first_name: &str)
         } => checkout::note(session, checkout, fulfilment, text, shop),
         Stage::Phone { .. } => checkout::ask_phone(),
         _ if text.chars().count() > crate::parse::MAX_MESSAGE_CHARS => {
-            Outcome::say(Reply::text(t::too_long()))
+            Turn::say(Reply::text(t::too_long()))
         }
         _ => add_parsed(session, shop.matcher.parse(text), shop),
     }
 }
 
-fn on_command(session: &mut Session, command: &str, shop: &Shop<'_>, first_name: &str) -> Outcome {
+fn on_command(session: &mut Session, command: &str, shop: &Shop<'_>, first_name: &str) -> Turn {
     let mut parts = command.splitn(3, char::is_whitespace);
     // `/status@chatorder_bot 12` in groups: drop the bot name.
     let name = parts
@@ -87,49 +87,49 @@ fn on_command(session: &mut Session, command: &str, shop: &Shop<'_>, first_name:
             .map(OrderNumber)
     };
     match name.as_str() {
-        "start" => Outcome {
+        "start" => Turn {
             replies: vec![Reply::text(t::welcome(first_name, shop.name))],
             actions: vec![Action::Register],
         },
-        "help" => Outcome::say(Reply::text(t::help())),
-        "menu" => Outcome::say(menu::menu(shop)),
-        "cart" => Outcome::say(cart::cart_view(session, shop)),
+        "help" => Turn::say(Reply::text(t::help())),
+        "menu" => Turn::say(menu::menu(shop)),
+        "cart" => Turn::say(cart::cart_view(session, shop)),
         "checkout" => checkout::start_checkout(session, shop),
-        "orders" => Outcome::act(Action::ShowOrders),
+        "orders" => Turn::act(Action::ShowOrders),
         "status" => match number() {
-            Some(n) => Outcome::act(Action::ShowStatus(n)),
-            None => Outcome::say(Reply::text(t::usage_status())),
+            Some(n) => Turn::act(Action::ShowStatus(n)),
+            None => Turn::say(Reply::text(t::usage_status())),
         },
         "cancel" => match number() {
-            Some(n) => Outcome {
+            Some(n) => Turn {
                 replies: vec![Reply::text(t::cancel_requested(n))],
                 actions: vec![Action::Cancel(n)],
             },
-            None => Outcome::say(Reply::text(t::usage_cancel())),
+            None => Turn::say(Reply::text(t::usage_cancel())),
         },
         "edit" => match number() {
-            Some(n) => Outcome::act(Action::Edit(n)),
-            None => Outcome::say(Reply::text(t::usage_edit())),
+            Some(n) => Turn::act(Action::Edit(n)),
+            None => Turn::say(Reply::text(t::usage_edit())),
         },
         "msg" => match number() {
-            Some(n) if !rest.is_empty() => Outcome::act(Action::Message(n, rest.to_owned())),
-            _ => Outcome::say(Reply::text(t::usage_msg())),
+            Some(n) if !rest.is_empty() => Turn::act(Action::Message(n, rest.to_owned())),
+            _ => Turn::say(Reply::text(t::usage_msg())),
         },
-        _ => Outcome::say(Reply::text(t::unknown_command())),
+        _ => Turn::say(Reply::text(t::unknown_command())),
     }
 }
 
 /// Button data is never trusted: [`Button::parse`] reads it exactly, the
 /// conversation checks it against the session, and a stale or forged button
 /// only gets "no longer valid".
-fn on_button(session: &mut Session, data: &str, shop: &Shop<'_>) -> Outcome {
+fn on_button(session: &mut Session, data: &str, shop: &Shop<'_>) -> Turn {
     let Some(button) = Button::parse(data) else {
-        return Outcome::say(Reply::text(t::button_stale()));
+        return Turn::say(Reply::text(t::button_stale()));
     };
     match &button {
-        Button::Menu => Outcome::say(menu::menu(shop).edit()),
-        Button::Category(i) => Outcome::say(menu::open_category(shop, *i)),
-        Button::Name(i) => Outcome::say(menu::open_item(shop, *i)),
+        Button::Menu => Turn::say(menu::menu(shop).edit()),
+        Button::Category(i) => Turn::say(menu::open_category(shop, *i)),
+        Button::Name(i) => Turn::say(menu::open_item(shop, *i)),
         Button::Add { sku, qty } | Button::AnySize { sku, qty } => {
             let size_known = matches!(button, Button::Add { .. });
             let q = question(sku.clone(), *qty, QuestionKind::Item { size_known });
@@ -144,7 +144,7 @@ fn on_button(session: &mut Session, data: &str, shop: &Shop<'_>) -> Outcome {
         Button::Note(id) => checkout::ask_note(session, *id),
         Button::Confirm(id) => checkout::confirm(session, *id),
         Button::Abandon(id) => checkout::abandon(session, *id),
-        Button::Reorder(n) => Outcome::act(Action::Reorder(*n)),
+        Button::Reorder(n) => Turn::act(Action::Reorder(*n)),
     }
 }
 

@@ -67,13 +67,16 @@ pub enum Action {
     Reorder(OrderNumber),
 }
 
+/// The bot's turn after one input: what it says, then what the shell does.
+/// (Not an `Outcome`: in the order worker that word means applied, duplicate
+/// or rejected.)
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Outcome {
+pub struct Turn {
     pub replies: Vec<Reply>,
     pub actions: Vec<Action>,
 }
 
-impl Outcome {
+impl Turn {
     pub(super) fn say(reply: Reply) -> Self {
         Self {
             replies: vec![reply],
