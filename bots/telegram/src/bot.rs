@@ -266,16 +266,7 @@ async fn perform(
             {
                 return say(t::too_many_orders(limit));
             }
-            match app.workers.send(CommandKind::Place, &who, id, order).await {
-                Ok(()) => {
-                    conversation::placed(session, id);
-                    Vec::new()
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not publish a place command");
-                    say(t::shop_unreachable())
-                }
-            }
+            send_checkout(app, session, &who, CommandKind::Place, id, order).await
         }
         Action::Register => {
             let cmd = RegisterCustomer {
@@ -283,6 +274,7 @@ async fn perform(
             };
             if let Err(e) = app
                 .workers
+                .commands
                 .send(CommandKind::Register, &who, Uuid::now_v7(), cmd)
                 .await
             {
@@ -296,16 +288,7 @@ async fn perform(
                 lines,
                 note: None,
             };
-            match app.workers.send(CommandKind::Update, &who, id, cmd).await {
-                Ok(()) => {
-                    conversation::placed(session, id);
-                    Vec::new()
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not publish an update command");
-                    say(t::shop_unreachable())
-                }
-            }
+            send_checkout(app, session, &who, CommandKind::Update, id, cmd).await
         }
         Action::Edit(number) => {
             let got: Result<OrderSnapshot, Unanswered> = app
@@ -324,6 +307,7 @@ async fn perform(
             };
             match app
                 .workers
+                .commands
                 .send(CommandKind::Cancel, &who, Uuid::now_v7(), cmd)
                 .await
             {
@@ -335,6 +319,7 @@ async fn perform(
             let cmd = SendMessage { number, text };
             match app
                 .workers
+                .commands
                 .send(CommandKind::Message, &who, Uuid::now_v7(), cmd)
                 .await
             {
@@ -374,6 +359,33 @@ async fn perform(
                 Ok(order) => conversation::order_again(session, &order, shop),
                 Err(e) => say(e.to_string()),
             }
+        }
+    }
+}
+
+/// Sends the command a checkout ends in (`id` is the checkout id); once
+/// JetStream has stored it the cart is spent.
+async fn send_checkout<T: serde::Serialize>(
+    app: &App,
+    session: &mut Session,
+    who: &Actor,
+    kind: CommandKind,
+    id: Uuid,
+    command: T,
+) -> Vec<Reply> {
+    match app.workers.commands.send(kind, who, id, command).await {
+        Ok(()) => {
+            conversation::placed(session, id);
+            Vec::new()
+        }
+        Err(e) => {
+            let what = if kind == CommandKind::Update {
+                "an update"
+            } else {
+                "a place"
+            };
+            tracing::warn!(error = %e, "could not publish {what} command");
+            vec![Reply::text(t::shop_unreachable())]
         }
     }
 }

@@ -9,12 +9,11 @@
 use std::time::Duration;
 
 use async_nats::jetstream;
-use chatorder_bus::{Commands, Queries, QueryError, SendError};
-use chatorder_shared::domain::{Actor, Role};
-use chatorder_shared::subjects::{CommandKind, QueryKind, Subjects};
+use chatorder_bus::{Commands, Queries, QueryError};
+use chatorder_shared::domain::Role;
+use chatorder_shared::subjects::{QueryKind, Subjects};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use uuid::Uuid;
 
 use crate::texts;
 
@@ -25,7 +24,8 @@ pub struct Workers {
     pub client: async_nats::Client,
     pub js: jetstream::Context,
     pub subjects: Subjects,
-    commands: Commands,
+    /// Customer commands, sent as this bot's customers ([`Commands::send`]).
+    pub commands: Commands,
     queries: Queries,
 }
 
@@ -39,18 +39,6 @@ impl Workers {
             js,
             subjects,
         }
-    }
-
-    /// Publishes a customer command and waits until JetStream stored it.
-    /// `id` is the envelope id and `Nats-Msg-Id`: sending it twice stores it once.
-    pub async fn send<T: Serialize>(
-        &self,
-        kind: CommandKind,
-        actor: &Actor,
-        id: Uuid,
-        data: T,
-    ) -> Result<(), SendError> {
-        self.commands.send(kind, actor, id, data).await
     }
 
     /// Asks the order workers.
