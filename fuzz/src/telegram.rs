@@ -46,8 +46,8 @@ use arbitrary::{Arbitrary, Unstructured};
 use chatorder_shared::domain::{Currency, Fulfilment, OrderNumber, Sku};
 use chatorder_shared::events::CatalogItem;
 use chatorder_telegram::conversation::{
-    self, Action, CartLine, Input, Keyboard, MAX_ADDRESS_CHARS, MAX_NOTE_CHARS, MAX_QTY, Outcome,
-    Session, Shop, Stage,
+    self, Action, CartLine, Input, Keyboard, MAX_ADDRESS_CHARS, MAX_NOTE_CHARS, MAX_QTY, Session,
+    Shop, Stage, Turn,
 };
 use chatorder_telegram::parse::Matcher;
 use chatorder_telegram::texts as t;
@@ -257,7 +257,7 @@ fn checkout_of(stage: &Stage) -> Option<Uuid> {
     }
 }
 
-fn buttons(out: &Outcome) -> Vec<String> {
+fn buttons(out: &Turn) -> Vec<String> {
     out.replies
         .iter()
         .flat_map(|r| match &r.keyboard {

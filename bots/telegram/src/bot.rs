@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use chatorder_shared::commands::{CancelOrder, RegisterCustomer, SendMessage, UpdateOrder};
 use chatorder_shared::config::Settings;
-use chatorder_shared::domain::{Actor, OrderStatus, Platform, Role};
+use chatorder_shared::domain::{Actor, Platform, Role};
 use chatorder_shared::events::{CatalogItem, OrderSnapshot};
 use chatorder_shared::queries::{Catalog, CustomerOrders, GetOrder, ListCatalog, OrderPage};
 use chatorder_shared::subjects::{CommandKind, QueryKind};
@@ -18,12 +18,11 @@ use teloxide::types::{
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
-use crate::buttons::Button;
-use crate::conversation::{self, Action, CartLine, Input, Keyboard, Reply, Session, Shop};
-use crate::gateway::Gateway;
-use crate::parse::{Matcher, Parsed, ParsedLine};
+use crate::conversation::{self, Action, Input, Keyboard, Reply, Session, Shop};
+use crate::parse::Matcher;
 use crate::store::Store;
 use crate::texts as t;
+use crate::workers::{Unanswered, Workers};
 
 pub use crate::client::TgBot;
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
@@ -39,21 +38,21 @@ struct CachedCatalog {
 
 pub struct App {
     pub settings: Arc<Settings>,
-    pub gateway: Gateway,
+    pub workers: Workers,
     pub store: Store,
     catalog: RwLock<Option<Arc<CachedCatalog>>>,
     flood: crate::flood::FloodGate,
 }
 
 impl App {
-    pub fn new(settings: Arc<Settings>, gateway: Gateway, store: Store) -> Self {
+    pub fn new(settings: Arc<Settings>, workers: Workers, store: Store) -> Self {
         let flood = crate::flood::FloodGate::new(
             settings.telegram.flood_burst,
             settings.telegram.flood_per_second,
         );
         Self {
             settings,
-            gateway,
+            workers,
             store,
             catalog: RwLock::new(None),
             flood,
@@ -65,14 +64,14 @@ impl App {
         *self.catalog.write().await = None;
     }
 
-    async fn catalog(&self) -> Result<Arc<CachedCatalog>, String> {
+    async fn catalog(&self) -> Result<Arc<CachedCatalog>, Unanswered> {
         if let Some(c) = self.catalog.read().await.as_ref()
             && c.fetched.elapsed() < CATALOG_TTL
         {
             return Ok(c.clone());
         }
         let catalog: Catalog = self
-            .gateway
+            .workers
             .query(QueryKind::Catalog, &ListCatalog {})
             .await?;
         let fresh = Arc::new(CachedCatalog {
@@ -169,17 +168,7 @@ async fn step(
     let catalog = match app.catalog().await {
         Ok(c) => c,
         Err(e) => {
-            send(
-                bot,
-                chat,
-                None,
-                Reply {
-                    text: e,
-                    keyboard: Keyboard::None,
-                    edit: false,
-                },
-            )
-            .await;
+            send(bot, chat, None, Reply::text(e.to_string())).await;
             return Ok(());
         }
     };
@@ -198,9 +187,9 @@ async fn step(
     };
     let key = user_key(user);
     let mut session = app.store.load(key).await;
-    let outcome = conversation::handle(&mut session, input, &shop, &user.first_name);
-    deliver(bot, chat, pressed, outcome.replies).await;
-    for action in outcome.actions {
+    let turn = conversation::handle(&mut session, input, &shop, &user.first_name);
+    deliver(bot, chat, pressed, turn.replies).await;
+    for action in turn.actions {
         let replies = perform(app, &mut session, user, action, &shop).await;
         deliver(bot, chat, None, replies).await;
     }
@@ -268,13 +257,7 @@ async fn perform(
     shop: &Shop<'_>,
 ) -> Vec<Reply> {
     let who = actor(user);
-    let say = |text: String| {
-        vec![Reply {
-            text,
-            keyboard: Keyboard::None,
-            edit: false,
-        }]
-    };
+    let say = |text: String| vec![Reply::text(text)];
     match action {
         Action::Place { id, order } => {
             let limit = app.settings.telegram.max_orders_per_hour;
@@ -283,23 +266,15 @@ async fn perform(
             {
                 return say(t::too_many_orders(limit));
             }
-            match app.gateway.send(CommandKind::Place, &who, id, order).await {
-                Ok(()) => {
-                    conversation::placed(session, id);
-                    Vec::new()
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not publish a place command");
-                    say(t::shop_unreachable())
-                }
-            }
+            send_checkout(app, session, &who, CommandKind::Place, id, order).await
         }
         Action::Register => {
             let cmd = RegisterCustomer {
                 phone: session.phone.clone(),
             };
             if let Err(e) = app
-                .gateway
+                .workers
+                .commands
                 .send(CommandKind::Register, &who, Uuid::now_v7(), cmd)
                 .await
             {
@@ -313,39 +288,16 @@ async fn perform(
                 lines,
                 note: None,
             };
-            match app.gateway.send(CommandKind::Update, &who, id, cmd).await {
-                Ok(()) => {
-                    conversation::placed(session, id);
-                    Vec::new()
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not publish an update command");
-                    say(t::shop_unreachable())
-                }
-            }
+            send_checkout(app, session, &who, CommandKind::Update, id, cmd).await
         }
         Action::Edit(number) => {
-            let got: Result<OrderSnapshot, String> = app
-                .gateway
+            let got: Result<OrderSnapshot, Unanswered> = app
+                .workers
                 .query(QueryKind::Get, &GetOrder { actor: who, number })
                 .await;
             match got {
-                Ok(order) if order.status != OrderStatus::Pending => {
-                    say(t::not_editable(number, order.status))
-                }
-                Ok(order) => {
-                    let lines = order
-                        .lines
-                        .iter()
-                        .map(|l| CartLine {
-                            sku: l.sku.clone(),
-                            qty: l.qty,
-                        })
-                        .collect();
-                    conversation::start_edit(session, number, lines);
-                    say(t::editing(number))
-                }
-                Err(e) => say(e),
+                Ok(order) => vec![conversation::edit_order(session, &order)],
+                Err(e) => say(e.to_string()),
             }
         }
         Action::Cancel(number) => {
@@ -354,7 +306,8 @@ async fn perform(
                 reason: None,
             };
             match app
-                .gateway
+                .workers
+                .commands
                 .send(CommandKind::Cancel, &who, Uuid::now_v7(), cmd)
                 .await
             {
@@ -365,7 +318,8 @@ async fn perform(
         Action::Message(number, text) => {
             let cmd = SendMessage { number, text };
             match app
-                .gateway
+                .workers
+                .commands
                 .send(CommandKind::Message, &who, Uuid::now_v7(), cmd)
                 .await
             {
@@ -374,8 +328,8 @@ async fn perform(
             }
         }
         Action::ShowOrders => {
-            let page: Result<OrderPage, String> = app
-                .gateway
+            let page: Result<OrderPage, Unanswered> = app
+                .workers
                 .query(
                     QueryKind::Customer,
                     &CustomerOrders {
@@ -385,62 +339,53 @@ async fn perform(
                 )
                 .await;
             match page {
-                Ok(page) if page.orders.is_empty() => say(t::no_orders()),
-                Ok(page) => vec![Reply {
-                    text: t::orders_list(&page.orders),
-                    keyboard: Keyboard::Inline(
-                        page.orders
-                            .iter()
-                            .map(|o| {
-                                vec![(
-                                    t::order_again_label(o.number),
-                                    Button::Reorder(o.number).data(),
-                                )]
-                            })
-                            .collect(),
-                    ),
-                    edit: false,
-                }],
-                Err(e) => say(e),
+                Ok(page) => vec![conversation::order_list(&page.orders)],
+                Err(e) => say(e.to_string()),
             }
         }
         Action::ShowStatus(number) => {
-            let got: Result<OrderSnapshot, String> = app
-                .gateway
+            let got: Result<OrderSnapshot, Unanswered> = app
+                .workers
                 .query(QueryKind::Get, &GetOrder { actor: who, number })
                 .await;
-            say(got.map_or_else(|e| e, |o| t::order_details(&o)))
+            say(got.map_or_else(|e| e.to_string(), |o| t::order_details(&o)))
         }
         Action::Reorder(number) => {
-            let got: Result<OrderSnapshot, String> = app
-                .gateway
+            let got: Result<OrderSnapshot, Unanswered> = app
+                .workers
                 .query(QueryKind::Get, &GetOrder { actor: who, number })
                 .await;
             match got {
-                Ok(order) => {
-                    let parsed = Parsed {
-                        lines: order
-                            .lines
-                            .iter()
-                            .filter(|l| shop.catalog.iter().any(|i| i.sku == l.sku && i.available))
-                            .map(|l| ParsedLine {
-                                sku: l.sku.clone(),
-                                qty: l.qty,
-                                fragment: l.name.clone(),
-                            })
-                            .collect(),
-                        unavailable: order
-                            .lines
-                            .iter()
-                            .filter(|l| !shop.catalog.iter().any(|i| i.sku == l.sku && i.available))
-                            .map(|l| (l.name.clone(), l.name.clone()))
-                            .collect(),
-                        ..Parsed::default()
-                    };
-                    conversation::add_parsed(session, parsed, shop).replies
-                }
-                Err(e) => say(e),
+                Ok(order) => conversation::order_again(session, &order, shop),
+                Err(e) => say(e.to_string()),
             }
+        }
+    }
+}
+
+/// Sends the command a checkout ends in (`id` is the checkout id); once
+/// JetStream has stored it the cart is spent.
+async fn send_checkout<T: serde::Serialize>(
+    app: &App,
+    session: &mut Session,
+    who: &Actor,
+    kind: CommandKind,
+    id: Uuid,
+    command: T,
+) -> Vec<Reply> {
+    match app.workers.commands.send(kind, who, id, command).await {
+        Ok(()) => {
+            conversation::placed(session, id);
+            Vec::new()
+        }
+        Err(e) => {
+            let what = if kind == CommandKind::Update {
+                "an update"
+            } else {
+                "a place"
+            };
+            tracing::warn!(error = %e, "could not publish {what} command");
+            vec![Reply::text(t::shop_unreachable())]
         }
     }
 }

@@ -1,31 +1,51 @@
 //! The narrow seam to Telegram: the few Bot API calls the bot makes, through
-//! teloxide's `Throttle` (Telegram's rate limits) or, for benchmarks against
-//! the stand-in only, straight through.
+//! teloxide's `Throttle` (Telegram's rate limits, `retry_after` honoured) or,
+//! with `telegram.rate_limit = false` (benchmarks and tests against the
+//! stand-in, which has no limits to keep), straight through.
 
 use teloxide::RequestError;
 use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::Limits;
 use teloxide::prelude::*;
 use teloxide::types::{
     BotCommand, CallbackQueryId, InlineKeyboardMarkup, Me, MessageId, ReplyMarkup,
 };
 
+/// The Bot API client replies go through; which one is inside is settled
+/// once, by [`TgBot::new`], from the configuration.
 #[derive(Clone)]
-pub enum TgBot {
-    Limited(Throttle<Bot>),
-    Plain(Bot),
+pub struct TgBot(Client);
+
+/// Not one `Throttle` with huge limits: its worker sleeps 250 ms between
+/// rounds and sizes its queue by the per-second limit, so "unlimited" would
+/// still be slow and would allocate that limit up front.
+#[derive(Clone)]
+enum Client {
+    Throttled(Throttle<Bot>),
+    Direct(Bot),
 }
 
 /// Runs the same call on whichever client is inside.
 macro_rules! on_client {
     ($self:expr, $b:ident => $call:expr) => {
-        match $self {
-            TgBot::Limited($b) => $call,
-            TgBot::Plain($b) => $call,
+        match &$self.0 {
+            Client::Throttled($b) => $call,
+            Client::Direct($b) => $call,
         }
     };
 }
 
 impl TgBot {
+    /// `rate_limit` is `telegram.rate_limit`: keep to Telegram's limits
+    /// (always, in production) or send straight through.
+    pub fn new(bot: Bot, rate_limit: bool) -> Self {
+        Self(if rate_limit {
+            Client::Throttled(bot.throttle(Limits::default()))
+        } else {
+            Client::Direct(bot)
+        })
+    }
+
     pub async fn send(
         &self,
         chat: ChatId,

@@ -59,9 +59,9 @@ pub fn notification(env: &Envelope<Event>) -> Option<(i64, String)> {
 
 /// Creates (or finds) the bot's durable event consumer.
 pub async fn consumer(app: &App) -> anyhow::Result<jetstream::consumer::PullConsumer> {
-    let subjects = &app.gateway.subjects;
+    let subjects = &app.workers.subjects;
     chatorder_bus::durable(
-        &app.gateway.js,
+        &app.workers.js,
         &subjects.events_stream(),
         pull::Config {
             durable_name: Some(DURABLE.to_owned()),

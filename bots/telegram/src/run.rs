@@ -6,13 +6,12 @@ use std::time::Duration;
 use anyhow::Context as _;
 use chatorder_shared::config::Settings;
 use secrecy::ExposeSecret as _;
-use teloxide::adaptors::throttle::Limits;
 use teloxide::prelude::*;
 use tokio_util::sync::CancellationToken;
 
 use crate::bot::{App, TgBot};
-use crate::gateway::Gateway;
 use crate::store::Store;
+use crate::workers::Workers;
 
 /// Runs the bot until `cancel`. Needs `telegram.token` (the CLI starts the
 /// local stand-in and fills it in when there is none).
@@ -43,16 +42,11 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
     );
     let app = Arc::new(App::new(
         settings.clone(),
-        Gateway::new(client, subjects),
+        Workers::new(client, subjects),
         store,
     ));
     let plain = Bot::new(token).set_api_url(api_url);
-    let bot = if settings.telegram.rate_limit {
-        TgBot::Limited(plain.clone().throttle(Limits::default()))
-    } else {
-        // Benchmarks against the stand-in only: no client-side limiting.
-        TgBot::Plain(plain.clone())
-    };
+    let bot = TgBot::new(plain.clone(), settings.telegram.rate_limit);
     let me = bot
         .me()
         .await
@@ -128,6 +122,6 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
     };
     // Acknowledgements are buffered: send them before the process ends, or
     // the events they settle come back after `ack_wait`.
-    let _ = app.gateway.client.flush().await;
+    let _ = app.workers.client.flush().await;
     result
 }

@@ -53,15 +53,15 @@ impl Fixture {
             matcher: &self.matcher,
         }
     }
-    fn say(&self, s: &mut Session, text: &str) -> Outcome {
+    fn say(&self, s: &mut Session, text: &str) -> Turn {
         handle(s, Input::Text(text.into()), &self.shop(), "Ada")
     }
-    fn press(&self, s: &mut Session, data: &str) -> Outcome {
+    fn press(&self, s: &mut Session, data: &str) -> Turn {
         handle(s, Input::Button(data.into()), &self.shop(), "Ada")
     }
 }
 
-fn buttons(o: &Outcome) -> Vec<String> {
+fn buttons(o: &Turn) -> Vec<String> {
     o.replies
         .iter()
         .flat_map(|r| match &r.keyboard {
@@ -71,7 +71,7 @@ fn buttons(o: &Outcome) -> Vec<String> {
         .collect()
 }
 
-fn button(o: &Outcome, prefix: &str) -> String {
+fn button(o: &Turn, prefix: &str) -> String {
     buttons(o)
         .into_iter()
         .find(|d| d.starts_with(prefix))
@@ -349,7 +349,7 @@ fn an_item_leaving_the_menu_during_checkout_closes_it() {
     assert!(o.actions.is_empty(), "{o:?}");
 }
 
-fn texts(o: &Outcome) -> String {
+fn texts(o: &Turn) -> String {
     o.replies
         .iter()
         .map(|r| r.text.as_str())

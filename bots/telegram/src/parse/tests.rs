@@ -6,6 +6,7 @@ use chatorder_shared::domain::{Currency, Sku};
 use chatorder_shared::events::CatalogItem;
 use proptest::prelude::*;
 
+use super::words::{edit_distance, stem};
 use super::*;
 
 static PIZZA: LazyLock<Matcher> = LazyLock::new(|| Matcher::new(&pizza_catalog()));

@@ -1,0 +1,59 @@
+//! What the parser says a message asked for: lines, questions, sold-out
+//! items and words it did not understand.
+
+use chatorder_shared::domain::Sku;
+
+/// What one message asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parsed {
+    /// Understood: an exact item and a quantity.
+    pub lines: Vec<ParsedLine>,
+    /// Understood but ambiguous: the customer must choose.
+    pub questions: Vec<Question>,
+    /// `(fragment, display name)`: the item exists but is not available.
+    pub unavailable: Vec<(String, String)>,
+    /// Text to say back plainly: "I did not understand …".
+    pub not_understood: Vec<String>,
+}
+
+impl Parsed {
+    /// True when nothing at all came out (e.g. the message was only "thanks!").
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+            && self.questions.is_empty()
+            && self.unavailable.is_empty()
+            && self.not_understood.is_empty()
+    }
+}
+
+/// One understood cart line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedLine {
+    pub sku: Sku,
+    pub qty: u32,
+    /// The part of the message this line came from.
+    pub fragment: String,
+}
+
+/// A fragment that needs the customer to choose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    pub fragment: String,
+    pub qty: u32,
+    /// A sentence to show: "Which size of The Hawaiian Pizza?"
+    pub prompt: String,
+    /// `(sku, label)`, label like "The Hawaiian Pizza (L) — USD 20.75".
+    pub options: Vec<(Sku, String)>,
+    pub kind: QuestionKind,
+}
+
+/// What choosing an option means; [`Matcher::answer`](super::Matcher::answer) acts on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuestionKind {
+    /// The item is known; each option is one of its sizes.
+    Size,
+    /// Several items fit. With `size_known` each option is an exact item;
+    /// without it an option stands for a whole item, and picking one that
+    /// comes in several sizes leads to a [`QuestionKind::Size`] question.
+    Item { size_known: bool },
+}
