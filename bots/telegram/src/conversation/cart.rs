@@ -37,7 +37,9 @@ pub fn put(cart: &mut Vec<CartLine>, sku: &Sku, qty: u32) -> Put {
             (0, cart.len() - 1)
         }
     };
-    let now = before.saturating_add(qty).min(MAX_QTY);
+    // Adding never takes away: a line already over the limit (a session
+    // from before a limit changed) stays as it is and gains nothing.
+    let now = before.max(before.saturating_add(qty).min(MAX_QTY));
     cart[line].qty = now;
     cart.retain(|l| l.qty > 0);
     let added = now - before;

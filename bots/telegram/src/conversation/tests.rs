@@ -421,6 +421,25 @@ fn a_full_cart_refuses_a_new_item_and_says_so() {
     assert_eq!(cart[0].qty, 3);
 }
 
+#[test]
+fn adding_to_a_line_already_over_the_limit_adds_nothing_and_takes_nothing() {
+    // A session stored before the limit was lowered (found by the fuzzer:
+    // the subtraction used to overflow).
+    let sku = Sku::parse("hawaiian_s").expect("sku");
+    let mut cart = vec![CartLine {
+        sku: sku.clone(),
+        qty: MAX_QTY + 7,
+    }];
+    assert_eq!(
+        put(&mut cart, &sku, 2),
+        Put::Capped {
+            added: 0,
+            now: MAX_QTY + 7
+        }
+    );
+    assert_eq!(cart[0].qty, MAX_QTY + 7);
+}
+
 proptest::proptest! {
     /// Whatever is added, the cart stays within the limits, and what each
     /// reply reports as added is exactly what the cart gained.
