@@ -180,7 +180,7 @@ impl App {
                             rows: b.rows,
                         }
                     }
-                    Err(why) => Reply::text(why),
+                    Err(why) => Reply::text(why.to_string()),
                 }
             }
             OwnerCommand::Status { number, to, reason } => {
@@ -231,7 +231,7 @@ impl App {
                 let q = SummaryRequest { day };
                 match self.workers.demand(DemandQuery::Summary, &q).await {
                     Ok(r) => Reply::text(format!("**{}**\n{}", r.title, r.body)),
-                    Err(why) => Reply::text(why),
+                    Err(why) => Reply::text(why.to_string()),
                 }
             }
             OwnerCommand::Forecast => {
@@ -241,7 +241,7 @@ impl App {
                     .await
                 {
                     Ok(r) => Reply::text(format!("**{}**\n{}", r.title, r.body)),
-                    Err(why) => Reply::text(why),
+                    Err(why) => Reply::text(why.to_string()),
                 }
             }
         }
@@ -279,7 +279,7 @@ impl App {
                     rows: vec![page.buttons],
                 }
             }
-            Err(why) => Reply::text(why),
+            Err(why) => Reply::text(why.to_string()),
         }
     }
 
@@ -297,7 +297,7 @@ impl App {
                     rows: vec![page.buttons],
                 }
             }
-            Err(why) => Reply::text(why),
+            Err(why) => Reply::text(why.to_string()),
         }
     }
 

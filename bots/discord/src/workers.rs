@@ -10,6 +10,7 @@ use async_nats::jetstream::{self, kv};
 use chatorder_bus::{Commands, Queries, QueryError, SendError};
 use chatorder_shared::domain::{Actor, Role};
 use chatorder_shared::owners::OwnerReport;
+use chatorder_shared::queries::QueryRefusal;
 use chatorder_shared::subjects::{CommandKind, DemandQuery, QueryKind, Subjects};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -78,18 +79,18 @@ impl Workers {
         self.commands.send(kind, actor, id, data).await
     }
 
-    /// Asks the order workers; `Err` carries a sentence for the owner.
+    /// Asks the order workers.
     pub async fn query<Q: Serialize, T: DeserializeOwned>(
         &self,
         kind: QueryKind,
         q: &Q,
-    ) -> Result<T, String> {
+    ) -> Result<T, Unanswered> {
         self.queries
             .ask(self.subjects.owner_query(kind), q, QUERY_TIMEOUT)
             .await
             .map_err(|e| match e {
-                QueryError::Refused(why) => why,
-                _ => texts::workers_unreachable(),
+                QueryError::Refused(why) => Unanswered::Refused(why),
+                other => Unanswered::Unreachable(other),
             })
     }
 
@@ -98,14 +99,35 @@ impl Workers {
         &self,
         kind: DemandQuery,
         q: &Q,
-    ) -> Result<OwnerReport, String> {
+    ) -> Result<OwnerReport, Unanswered> {
         self.queries
             .ask(self.subjects.demand_query(kind), q, DEMAND_TIMEOUT)
             .await
             .map_err(|e| match e {
-                QueryError::NoResponders { .. } => texts::demand_not_running(kind),
-                QueryError::Refused(why) => why,
-                _ => texts::demand_late(),
+                QueryError::NoResponders { .. } => Unanswered::DemandNotRunning(kind),
+                QueryError::Refused(why) => Unanswered::DemandRefused(kind, why),
+                other => Unanswered::DemandLate(other),
             })
     }
+}
+
+/// Why a question to the workers has no answer to show. Its message is the
+/// sentence for the owner.
+#[derive(Debug, thiserror::Error)]
+pub enum Unanswered {
+    /// The order workers answered and refused.
+    #[error("{}", texts::query_refused(.0))]
+    Refused(QueryRefusal),
+    /// No order worker answered in time, or the answer could not be read.
+    #[error("{}", texts::workers_unreachable())]
+    Unreachable(#[source] QueryError),
+    /// The demand worker answered and refused.
+    #[error("{}", texts::demand_refused(*.0, .1))]
+    DemandRefused(DemandQuery, QueryRefusal),
+    /// No demand worker serves the subject.
+    #[error("{}", texts::demand_not_running(*.0))]
+    DemandNotRunning(DemandQuery),
+    /// The demand worker did not answer in time.
+    #[error("{}", texts::demand_late())]
+    DemandLate(#[source] QueryError),
 }
