@@ -137,7 +137,7 @@ impl App {
         let owner_cmd = match parsed {
             Ok(c) => c,
             Err(why) => {
-                if let Err(e) = cmd.create_response(http, ephemeral(why)).await {
+                if let Err(e) = cmd.create_response(http, ephemeral(why.to_string())).await {
                     api_failed("respond", &e);
                 }
                 crate::metrics::interaction("command", "invalid", started);
