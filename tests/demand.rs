@@ -58,7 +58,7 @@ fn history(tz: chrono_tz::Tz) -> Vec<PastOrder> {
 async fn a_morning_summary_with_the_prep_list_reaches_the_owners_channel() {
     let model_dir = std::env::temp_dir().join(format!("chatorder-models-{}", uuid::Uuid::new_v4()));
     let env = TestEnv::with(|s| {
-        s.demand.training = TrainingProfile::Tiny;
+        s.demand.training = TrainingProfile::Quick;
         s.demand.model_dir = model_dir.clone();
         s.demand.history_days = 60;
         // Far-off schedules: the test drives the jobs itself.
@@ -85,7 +85,7 @@ async fn a_morning_summary_with_the_prep_list_reaches_the_owners_channel() {
     let bot = tokio::spawn(chatorder_discord::run(bot_settings, cancel.clone()));
     standin.wait_ready(WAIT).await.unwrap();
 
-    // The worker answers queries; it trains (tiny) at start.
+    // The worker answers queries; it trains (quick) at start.
     let worker = tokio::spawn(chatorder_demand::worker::run(
         env.settings.clone(),
         cancel.clone(),

@@ -150,12 +150,12 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     }
 
     // The demand worker trains on the history while customers chat. The demo
-    // keeps its models apart from a real shop's, and trains the tiny model
+    // keeps its models apart from a real shop's, and trains the quick model
     // in a quick run.
     settings.demand.model_dir =
         std::env::temp_dir().join(format!("chatorder-demo-models-{}", settings.nats.prefix));
     if args.quick {
-        settings.demand.training = chatorder_shared::config::TrainingProfile::Tiny;
+        settings.demand.training = chatorder_shared::config::TrainingProfile::Quick;
     }
 
     let system = start_system(&settings, &standin).await?;

@@ -94,7 +94,7 @@ impl Demand {
     fn train_config(&self) -> TrainConfig {
         match self.settings.demand.training {
             TrainingProfile::Full => TrainConfig::default(),
-            TrainingProfile::Tiny => TrainConfig::tiny(),
+            TrainingProfile::Quick => TrainConfig::quick(),
         }
     }
 
