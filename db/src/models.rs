@@ -208,9 +208,10 @@ pub struct NewCustomer {
     pub created_at: NaiveDateTime,
 }
 
+/// One row of `order_status_history`: a status change, who made it and why.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = order_status_history, check_for_backend(diesel::mysql::Mysql))]
-pub struct NewHistory {
+pub struct NewStatusChange {
     pub order_id: String,
     pub from_status: Option<String>,
     pub to_status: String,

@@ -104,7 +104,7 @@ pub fn reason_prompt(number: OrderNumber, to: OrderStatus) -> (String, String) {
 }
 
 /// What the owner is told once the worker has applied (or refused) their command.
-pub fn outcome(env: &Envelope<Event>) -> String {
+pub fn verdict(env: &Envelope<Event>) -> String {
     match &env.data {
         Event::StatusChanged { order, to, .. } => {
             format!("Order {} is now {}.", order.number, to.human())

@@ -18,7 +18,7 @@ use diesel_async::{AsyncConnection as _, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::catalog::{PriceError, parse_price};
-use crate::models::{LineRow, NewCustomer, NewHistory, OrderRow};
+use crate::models::{LineRow, NewCustomer, NewStatusChange, OrderRow};
 use crate::pool::Conn;
 use crate::schema::{catalog_items, customers, order_lines, order_status_history, orders};
 
@@ -243,7 +243,7 @@ async fn import_chunk(
     let first = crate::numbers::take_numbers(conn, fresh.len()).await?;
     let mut rows = Vec::with_capacity(fresh.len());
     let mut lines = Vec::new();
-    let mut history = Vec::with_capacity(fresh.len());
+    let mut status_changes = Vec::with_capacity(fresh.len());
     for (number, (order, id)) in (first..).zip(&fresh) {
         let at = order.placed_at.naive_utc();
         let mut total = 0i64;
@@ -280,7 +280,7 @@ async fn import_chunk(
             placed_at: at,
             updated_at: at,
         });
-        history.push(NewHistory {
+        status_changes.push(NewStatusChange {
             order_id: (*id).clone(),
             from_status: None,
             to_status: OrderStatus::Completed.as_str().into(),
@@ -305,7 +305,7 @@ async fn import_chunk(
             .await?;
     }
     diesel::insert_into(order_status_history::table)
-        .values(&history)
+        .values(&status_changes)
         .execute(conn)
         .await?;
     Ok((fresh.len(), chunk.len() - fresh.len()))
