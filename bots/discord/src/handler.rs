@@ -251,7 +251,7 @@ impl App {
     async fn act<T: serde::Serialize>(&self, kind: CommandKind, actor: &Actor, data: T) -> String {
         let env_id = uuid::Uuid::now_v7();
         let waiting = self.verdicts.expect(env_id);
-        match self.workers.send_with_id(kind, actor, env_id, data).await {
+        match self.workers.commands.send(kind, actor, env_id, data).await {
             Ok(()) => match waiting.wait(VERDICT_WAIT).await {
                 Some(verdict) => texts::verdict(&verdict),
                 None => texts::sent_but_unconfirmed(),
@@ -382,7 +382,8 @@ impl App {
         let waiting = self.verdicts.expect(env_id);
         let note = match self
             .workers
-            .send_with_id(CommandKind::Status, actor, env_id, data)
+            .commands
+            .send(CommandKind::Status, actor, env_id, data)
             .await
         {
             Err(e) => Some(texts::not_sent(&e)),
