@@ -258,7 +258,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let settings = load_settings()?;
             let tz = settings.shop.time_zone;
-            let orders = chatorder_db::history::read(&history, tz)?;
+            let orders = chatorder_db::past_sales::read(&history, tz)?;
             let cfg = chatorder_demand::TrainConfig::default();
             let report = tokio::task::spawn_blocking(move || {
                 chatorder_demand::evaluate_orders(&orders, tz, test_from, &cfg)
@@ -281,10 +281,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             chatorder_db::prepare(&settings).await?;
             let tz = settings.shop.time_zone;
             let started = std::time::Instant::now();
-            let orders = chatorder_db::history::read(&path, tz)?;
+            let orders = chatorder_db::past_sales::read(&path, tz)?;
             let mut conn = chatorder_db::pool::connect(&settings.database.url).await?;
-            let r =
-                chatorder_db::history::import(&mut conn, &orders, settings.shop.currency).await?;
+            let r = chatorder_db::past_sales::import(&mut conn, &orders, settings.shop.currency)
+                .await?;
             println!(
                 "{}: {} orders ({} items) read; {} added, {} were already there; {:.1} s",
                 path.display(),

@@ -9,7 +9,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use chatorder_db::history::PastOrder;
+use chatorder_db::past_sales::PastOrder;
 use chatorder_demand::worker::Demand;
 use chatorder_discord_standin::{StandIn, User as DUser};
 use chatorder_shared::config::TrainingProfile;
@@ -22,7 +22,7 @@ const WAIT: Duration = Duration::from_secs(60);
 
 /// Five weeks of sales ending yesterday: Hawaiian at lunch and dinner every
 /// day, Thai chicken busier at the weekend, and one day with no sales.
-fn history(tz: chrono_tz::Tz) -> Vec<PastOrder> {
+fn past_orders(tz: chrono_tz::Tz) -> Vec<PastOrder> {
     let today = Utc::now().with_timezone(&tz).date_naive();
     let mut orders = Vec::new();
     for back in 1..=35u64 {
@@ -58,7 +58,7 @@ fn history(tz: chrono_tz::Tz) -> Vec<PastOrder> {
 async fn a_morning_summary_with_the_prep_list_reaches_the_owners_channel() {
     let model_dir = std::env::temp_dir().join(format!("chatorder-models-{}", uuid::Uuid::new_v4()));
     let env = TestEnv::with(|s| {
-        s.demand.training = TrainingProfile::Tiny;
+        s.demand.training = TrainingProfile::Quick;
         s.demand.model_dir = model_dir.clone();
         s.demand.history_days = 60;
         // Far-off schedules: the test drives the jobs itself.
@@ -70,7 +70,7 @@ async fn a_morning_summary_with_the_prep_list_reaches_the_owners_channel() {
     let tz = env.settings.shop.time_zone;
     let mut conn = env.db().await;
     let imported =
-        chatorder_db::history::import(&mut conn, &history(tz), env.settings.shop.currency)
+        chatorder_db::past_sales::import(&mut conn, &past_orders(tz), env.settings.shop.currency)
             .await
             .unwrap();
     assert_eq!(imported.orders_added, 34 * 3);
@@ -85,7 +85,7 @@ async fn a_morning_summary_with_the_prep_list_reaches_the_owners_channel() {
     let bot = tokio::spawn(chatorder_discord::run(bot_settings, cancel.clone()));
     standin.wait_ready(WAIT).await.unwrap();
 
-    // The worker answers queries; it trains (tiny) at start.
+    // The worker answers queries; it trains (quick) at start.
     let worker = tokio::spawn(chatorder_demand::worker::run(
         env.settings.clone(),
         cancel.clone(),

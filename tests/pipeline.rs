@@ -7,7 +7,9 @@ use chatorder_shared::commands::{CancelOrder, SetStatus, UpdateOrder};
 use chatorder_shared::domain::{OrderNumber, OrderStatus, Role};
 use chatorder_shared::envelope::Envelope;
 use chatorder_shared::events::{Event, OrderSnapshot};
-use chatorder_shared::queries::{Catalog, CustomerOrders, ListCatalog, OrderPage, PendingOrders};
+use chatorder_shared::queries::{
+    Catalog, CustomerOrders, ListCatalog, OrderPage, PendingOrders, QueryRefusal,
+};
 use chatorder_shared::refusal::Refusal;
 use chatorder_shared::subjects::{CommandKind, EventKind, QueryKind};
 use common::*;
@@ -68,7 +70,12 @@ async fn a_placed_order_is_persisted_and_announced() {
         .get_order(customer("777"), order.number)
         .await
         .expect_err("someone else's order");
-    assert!(err.contains("couldn't find"), "{err}");
+    assert_eq!(
+        err,
+        QueryRefusal::NotFound {
+            number: order.number
+        }
+    );
     // Twice: once from MySQL, once from the cache; same answer.
     let again: OrderSnapshot = env
         .get_order(owner(), order.number)
@@ -415,7 +422,10 @@ async fn queries_answer_pending_customer_lists_and_catalog() {
             },
         )
         .await;
-    assert!(refused.is_err(), "customers don't see the queue");
+    assert_eq!(
+        refused.expect_err("customers don't see the queue"),
+        QueryRefusal::NotOwner
+    );
     let catalog: Catalog = env
         .query(QueryKind::Catalog, &ListCatalog {})
         .await

@@ -5,14 +5,14 @@
 use std::time::Duration;
 
 use async_nats::client::RequestErrorKind;
-use chatorder_shared::queries::QueryReply;
+use chatorder_shared::queries::{QueryRefusal, QueryReply};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Why a query got no usable answer.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum QueryError<R = String> {
+pub enum QueryError {
     /// Nobody serves the subject: the worker is not running.
     #[error("no one answers {subject}")]
     NoResponders { subject: String },
@@ -22,9 +22,9 @@ pub enum QueryError<R = String> {
     /// The answer could not be read (a worker of another version?).
     #[error("unreadable answer to {subject}: {detail}")]
     Unreadable { subject: String, detail: String },
-    /// The worker answered and refused.
-    #[error("refused")]
-    Refused(R),
+    /// The worker answered and refused; each edge words why.
+    #[error("refused: {}", .0.code())]
+    Refused(QueryRefusal),
 }
 
 /// Request/reply to the workers.

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use anyhow::Context as _;
+use chatorder_shared::commands::CatalogItemInput;
 use chatorder_shared::domain::{Currency, Sku};
 use chatorder_shared::events::CatalogItem;
 use diesel::prelude::*;
@@ -20,24 +21,7 @@ use crate::schema::catalog_items;
 pub struct CatalogFile {
     pub currency: String,
     #[serde(rename = "items")]
-    pub items: Vec<SeedItem>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedItem {
-    pub sku: String,
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub size: Option<String>,
-    pub category: String,
-    pub price_minor: i64,
-    #[serde(default = "yes")]
-    pub available: bool,
-}
-
-fn yes() -> bool {
-    true
+    pub items: Vec<CatalogItemInput>,
 }
 
 /// A price in a menu or history file that is not one.
@@ -82,7 +66,7 @@ struct MenuRecord {
 
 /// Builds catalog items from `menu.csv` (`name,display_name,type,sizes_and_prices`
 /// with `S:12.0 M:16.0`): one item per pizza and size.
-pub fn from_menu_csv(text: &str) -> anyhow::Result<Vec<SeedItem>> {
+pub fn from_menu_csv(text: &str) -> anyhow::Result<Vec<CatalogItemInput>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -100,8 +84,8 @@ pub fn from_menu_csv(text: &str) -> anyhow::Result<Vec<SeedItem>> {
                 .split_once(':')
                 .with_context(|| format!("menu item `{code}`: `{part}` is not SIZE:PRICE"))?;
             let sku = format!("{}_{}", menu.name, size.to_ascii_lowercase());
-            Sku::parse(&sku).map_err(|e| anyhow::anyhow!("menu item `{code}`: {e}"))?;
-            items.push(SeedItem {
+            let sku = Sku::parse(&sku).map_err(|e| anyhow::anyhow!("menu item `{code}`: {e}"))?;
+            items.push(CatalogItemInput {
                 sku,
                 name: menu.display_name.clone(),
                 size: Some(size.to_owned()),
@@ -132,7 +116,7 @@ pub fn load(path: &Path, shop_currency: Currency) -> anyhow::Result<Vec<CatalogI
     file.items
         .into_iter()
         .map(|i| {
-            let sku = Sku::parse(&i.sku).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let sku = i.sku;
             if i.price_minor < 0 {
                 anyhow::bail!("{}: item {sku} has a negative price", path.display());
             }
@@ -204,7 +188,7 @@ mod tests {
         let menu = "name,display_name,type,sizes_and_prices\nbbq_ckn,The Barbecue Chicken Pizza,chicken,S:12.75 M:16.75 L:20.75\n";
         let items = from_menu_csv(menu).expect("parses");
         assert_eq!(items.len(), 3);
-        assert_eq!(items[2].sku, "bbq_ckn_l");
+        assert_eq!(items[2].sku.as_str(), "bbq_ckn_l");
         assert_eq!(items[2].price_minor, 2075);
         assert_eq!(items[2].size.as_deref(), Some("L"));
         let quoted = "name,display_name,type,sizes_and_prices\npep,\"The Pepperoni, Mushroom, and Peppers Pizza\",classic,S:11.0\n";

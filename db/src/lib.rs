@@ -1,9 +1,9 @@
 #![doc = include_str!("../README.md")]
 
 pub mod catalog;
-pub mod history;
 pub mod models;
 pub mod numbers;
+pub mod past_sales;
 pub mod pool;
 pub mod read;
 pub mod schema;

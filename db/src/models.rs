@@ -22,11 +22,11 @@ pub struct BadRow {
     pub what: String,
 }
 
-fn bad(table: &'static str, key: &str, what: impl Into<String>) -> BadRow {
+fn bad(table: &'static str, key: &str, what: impl ToString) -> BadRow {
     BadRow {
         table,
         key: key.to_owned(),
-        what: what.into(),
+        what: what.to_string(),
     }
 }
 
@@ -86,7 +86,7 @@ impl OrderRow {
     /// Joins a row with its lines (in line order) into a snapshot.
     pub fn into_snapshot(self, lines: Vec<LineRow>) -> Result<OrderSnapshot, BadRow> {
         let key = self.id.clone();
-        let id = Uuid::parse_str(&self.id).map_err(|e| bad("orders", &key, e.to_string()))?;
+        let id = Uuid::parse_str(&self.id).map_err(|e| bad("orders", &key, e))?;
         let status = OrderStatus::parse(&self.status)
             .ok_or_else(|| bad("orders", &key, format!("status `{}`", self.status)))?;
         let currency = Currency::parse(&self.currency).map_err(|e| bad("orders", &key, e))?;
@@ -208,9 +208,10 @@ pub struct NewCustomer {
     pub created_at: NaiveDateTime,
 }
 
+/// One row of `order_status_history`: a status change, who made it and why.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = order_status_history, check_for_backend(diesel::mysql::Mysql))]
-pub struct NewHistory {
+pub struct NewStatusChange {
     pub order_id: String,
     pub from_status: Option<String>,
     pub to_status: String,

@@ -190,15 +190,19 @@ pub struct DemandSettings {
     pub pending_alert_minutes: u32,
     /// How many days of history to learn from.
     pub history_days: u32,
-    /// `full` for production; `tiny` trains a toy model in seconds (tests).
+    /// Which model the demand worker trains: see [`TrainingProfile`].
     pub training: TrainingProfile,
 }
 
+/// `demand.training`: how much model the demand worker trains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TrainingProfile {
+    /// The model `chatorder evaluate` measures (docs/demand-model.md).
     Full,
-    Tiny,
+    /// A small model trained in seconds: for demos, tests and a shop that
+    /// just started (a few weeks of sales is all it needs).
+    Quick,
 }
 
 #[derive(Debug, Clone, Deserialize)]

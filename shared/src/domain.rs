@@ -9,11 +9,22 @@ use serde::{Deserialize, Serialize};
 #[serde(try_from = "String", into = "String")]
 pub struct Sku(String);
 
+/// A text that is not a valid domain value. The message says what a valid
+/// one looks like; the field holds the text as shown (cut if long).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidValue {
+    #[error("`{0}` is not a valid item code (use 1-64 lower-case letters, digits, `_` or `-`)")]
+    Sku(String),
+    #[error("`{0}` is not an ISO currency code such as USD or EUR")]
+    Currency(String),
+}
+
 impl Sku {
     pub const MAX_LEN: usize = 64;
 
     /// Lower-case letters, digits, `_` and `-`, 1 to 64 characters.
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
         let ok = !raw.is_empty()
             && raw.len() <= Self::MAX_LEN
             && raw
@@ -22,10 +33,7 @@ impl Sku {
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(format!(
-                "`{}` is not a valid item code (use 1-64 lower-case letters, digits, `_` or `-`)",
-                truncate_for_display(raw, 40)
-            ))
+            Err(InvalidValue::Sku(truncate_for_display(raw, 40)))
         }
     }
 
@@ -35,7 +43,7 @@ impl Sku {
 }
 
 impl TryFrom<String> for Sku {
-    type Error = String;
+    type Error = InvalidValue;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         Self::parse(&value)
     }
@@ -91,15 +99,12 @@ impl fmt::Display for Money {
 pub struct Currency([u8; 3]);
 
 impl Currency {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
         let bytes = raw.as_bytes();
         if bytes.len() == 3 && bytes.iter().all(u8::is_ascii_uppercase) {
             Ok(Self([bytes[0], bytes[1], bytes[2]]))
         } else {
-            Err(format!(
-                "`{}` is not an ISO currency code such as USD or EUR",
-                truncate_for_display(raw, 10)
-            ))
+            Err(InvalidValue::Currency(truncate_for_display(raw, 10)))
         }
     }
 
@@ -110,7 +115,7 @@ impl Currency {
 }
 
 impl TryFrom<String> for Currency {
-    type Error = String;
+    type Error = InvalidValue;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         Self::parse(&value)
     }
@@ -316,6 +321,16 @@ mod tests {
         assert!(Sku::parse("BBQ").is_err());
         assert!(Sku::parse("a b").is_err());
         assert!(Sku::parse(&"a".repeat(65)).is_err());
+        assert_eq!(
+            Sku::parse("a b").expect_err("a space").to_string(),
+            "`a b` is not a valid item code (use 1-64 lower-case letters, digits, `_` or `-`)"
+        );
+        assert_eq!(
+            Currency::parse("dollars")
+                .expect_err("not a code")
+                .to_string(),
+            "`dollars` is not an ISO currency code such as USD or EUR"
+        );
     }
 
     #[test]

@@ -59,20 +59,112 @@ pub struct Catalog {
     pub items: Vec<CatalogItem>,
 }
 
-/// Every reply: `{"result": …}` or `{"error": "a sentence"}`.
+/// Every reply: `{"result": …}` or `{"error": {"code": …}}`, the error a
+/// [`QueryRefusal`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum QueryReply<T> {
     #[serde(rename = "result")]
     Ok(T),
     #[serde(rename = "error")]
-    Err(String),
+    Err(#[serde(deserialize_with = "refusal_or_sentence")] QueryRefusal),
 }
 
 impl<T> QueryReply<T> {
-    pub fn into_result(self) -> Result<T, String> {
+    pub fn into_result(self) -> Result<T, QueryRefusal> {
         match self {
             Self::Ok(t) => Ok(t),
             Self::Err(e) => Err(e),
         }
     }
 }
+
+impl<T> From<Result<T, QueryRefusal>> for QueryReply<T> {
+    fn from(r: Result<T, QueryRefusal>) -> Self {
+        match r {
+            Ok(t) => Self::Ok(t),
+            Err(e) => Self::Err(e),
+        }
+    }
+}
+
+/// Why a worker refused a query: one variant per reason, carrying what a
+/// sentence about it needs. The worker picks it; each edge words it for its
+/// own audience (the Telegram bot for customers, the Discord bot for owners,
+/// an HTTP API as a status and problem type). On the wire it is tagged by its
+/// stable `code`, e.g. `{"error":{"code":"not_found","number":1042}}`.
+///
+/// A code this build does not know (a newer worker) decodes as
+/// [`QueryRefusal::Other`]; so does the bare sentence a worker from before
+/// typed refusals answered (as `Other { code: "untyped" }`). Every edge says
+/// something generic about it: never a crash, never "the shop is down".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum QueryRefusal {
+    /// No order has this number or, asked by a customer, it is someone
+    /// else's: a customer never learns that someone else's order exists.
+    NotFound { number: OrderNumber },
+    /// An owners' query from someone not on the shop's owner list, or an
+    /// owner's identity claimed on the customers' subject.
+    NotOwner,
+    /// A customers' query (their own orders) asked by an owner.
+    CustomersOnly,
+    /// The worker could not reach its store or compute the answer just now;
+    /// asking again later may work.
+    Unavailable,
+    /// The demand worker has no sales to forecast from yet.
+    NoSales,
+    /// The subject names no query this worker answers.
+    UnknownQuery { subject: String },
+    /// The question is over `max_bytes`.
+    TooLarge { max_bytes: usize },
+    /// The question could not be read; `detail` says where it went wrong.
+    BadRequest { detail: String },
+    /// A code this build does not know. Edges say something generic.
+    #[serde(untagged)]
+    Other { code: String },
+}
+
+impl QueryRefusal {
+    /// The stable code: the wire tag, and what an HTTP API maps to a status
+    /// (docs/architecture.md lists them). [`QueryRefusal::Other`] answers
+    /// `other`; the code it arrived with is in its field.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound { .. } => "not_found",
+            Self::NotOwner => "not_owner",
+            Self::CustomersOnly => "customers_only",
+            Self::Unavailable => "unavailable",
+            Self::NoSales => "no_sales",
+            Self::UnknownQuery { .. } => "unknown_query",
+            Self::TooLarge { .. } => "too_large",
+            Self::BadRequest { .. } => "bad_request",
+            Self::Other { .. } => "other",
+        }
+    }
+}
+
+/// Reads a typed refusal, or the bare sentence of a worker from before
+/// refusals were typed (as [`QueryRefusal::Other`] with code `untyped`), so
+/// a rolling upgrade shows a generic sentence instead of "unreachable".
+fn refusal_or_sentence<'de, D: serde::Deserializer<'de>>(d: D) -> Result<QueryRefusal, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Typed(QueryRefusal),
+        Sentence(String),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::Typed(r) => r,
+        Either::Sentence(sentence) => {
+            tracing::warn!(sentence, "an older worker refused a query in a sentence");
+            QueryRefusal::Other {
+                code: "untyped".to_owned(),
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+#[path = "queries_tests.rs"]
+mod tests;

@@ -16,7 +16,7 @@ use chatorder_shared::config::Settings;
 use chatorder_shared::domain::{Actor, Fulfilment, OrderNumber, Platform, Role, Sku};
 use chatorder_shared::envelope::Envelope;
 use chatorder_shared::events::{Event, OrderSnapshot, decode_event};
-use chatorder_shared::queries::QueryReply;
+use chatorder_shared::queries::{QueryRefusal, QueryReply};
 use chatorder_shared::subjects::{CommandKind, QueryKind, Subjects};
 use diesel_async::RunQueryDsl as _;
 use futures::StreamExt as _;
@@ -377,7 +377,7 @@ impl TestEnv {
         &self,
         kind: QueryKind,
         q: &Q,
-    ) -> Result<T, String> {
+    ) -> Result<T, QueryRefusal> {
         // Owners ask on the owners' subjects, as the owner bot does.
         let as_owner = serde_json::to_value(q).unwrap()["actor"]["role"] == "owner";
         let subject = if as_owner {
@@ -405,7 +405,7 @@ impl TestEnv {
         &self,
         actor: Actor,
         number: OrderNumber,
-    ) -> Result<OrderSnapshot, String> {
+    ) -> Result<OrderSnapshot, QueryRefusal> {
         self.query(
             QueryKind::Get,
             &chatorder_shared::queries::GetOrder { actor, number },

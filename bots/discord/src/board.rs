@@ -95,7 +95,7 @@ impl Board {
 
     async fn show(&self, order: &OrderSnapshot, change: Option<Change>) -> anyhow::Result<()> {
         let key = key(order.number);
-        let board = render::board(order, change.as_ref());
+        let board = render::board_message(order, change.as_ref());
         // A few rounds in case another replica writes the same entry.
         for _ in 0..5 {
             let Some(found) = self.workers.board.entry(&key).await? else {
@@ -161,7 +161,11 @@ impl Board {
         anyhow::bail!("board entry {key} kept changing under us")
     }
 
-    async fn post(&self, order: &OrderSnapshot, board: &render::Board) -> anyhow::Result<Entry> {
+    async fn post(
+        &self,
+        order: &OrderSnapshot,
+        board: &render::BoardMessage,
+    ) -> anyhow::Result<Entry> {
         let msg = CreateMessage::new()
             .embed(embed(&board.card))
             .components(rows(&board.rows))

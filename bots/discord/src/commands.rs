@@ -1,7 +1,7 @@
 //! The slash commands: their definitions for Discord, and parsing of what an
 //! owner sent into an [`OwnerCommand`], refusing bad input with a sentence.
 
-use chatorder_shared::domain::{OrderNumber, OrderStatus, Sku};
+use chatorder_shared::domain::{InvalidValue, OrderNumber, OrderStatus, Sku};
 use chatorder_shared::owners::SummaryDay;
 use serenity::all::{
     CommandDataOption, CommandDataOptionValue, CommandOptionType, CreateCommand,
@@ -12,6 +12,49 @@ use serenity::all::{
 pub const MAX_REPLY_CHARS: usize = 1000;
 /// Longest reason for a status change (the order worker's limit).
 pub const MAX_REASON_CHARS: usize = 500;
+
+/// Why a slash command could not be read. The message is the sentence the
+/// owner sees, saying what to send instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BadCommand {
+    #[error("`{0}` should be text.")]
+    NotText(String),
+    #[error("Please give `{0}`.")]
+    Missing(String),
+    #[error("`{0}` should be a whole number.")]
+    NotWhole(String),
+    #[error("Please give the order `number`.")]
+    NoOrderNumber,
+    #[error("Order numbers start at 1.")]
+    OrderNumberFromOne,
+    #[error("Pages start at 1.")]
+    PageFromOne,
+    #[error("{0}.")]
+    Sku(#[from] InvalidValue),
+    #[error("`{0}` is not a price; write it like 12.50.")]
+    NotAPrice(String),
+    #[error("The reason is {0} characters; please keep it under {MAX_REASON_CHARS}.")]
+    ReasonTooLong(usize),
+    #[error(
+        "`{0}` is not a status; use accepted, rejected, preparing, ready, out_for_delivery, completed or cancelled."
+    )]
+    NotAStatus(String),
+    #[error(
+        "That reply is {0} characters; customers get at most {MAX_REPLY_CHARS}. Please shorten it."
+    )]
+    ReplyTooLong(usize),
+    #[error("Use `/catalog list`, `add`, `price`, `enable` or `disable`.")]
+    CatalogUsage,
+    #[error("`/catalog {0}` is not a catalog command.")]
+    NotACatalogCommand(String),
+    #[error("`{0}`: summaries are for `today` or `yesterday`.")]
+    SummaryDay(String),
+    #[error("`{0}`: forecasts are for `tomorrow`.")]
+    ForecastDay(String),
+    #[error("`/{0}` is not one of this bot's commands.")]
+    UnknownCommand(String),
+}
 
 /// What an owner asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,20 +132,20 @@ impl Args<'_> {
         self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 
-    fn str(&self, name: &str) -> Result<Option<String>, String> {
+    fn str(&self, name: &str) -> Result<Option<String>, BadCommand> {
         match self.get(name) {
             None => Ok(None),
             Some(Opt::Str(s)) => Ok(Some(s.trim().to_owned()).filter(|s| !s.is_empty())),
-            Some(_) => Err(format!("`{name}` should be text.")),
+            Some(_) => Err(BadCommand::NotText(name.to_owned())),
         }
     }
 
-    fn req_str(&self, name: &str) -> Result<String, String> {
+    fn req_str(&self, name: &str) -> Result<String, BadCommand> {
         self.str(name)?
-            .ok_or_else(|| format!("Please give `{name}`."))
+            .ok_or_else(|| BadCommand::Missing(name.to_owned()))
     }
 
-    fn int(&self, name: &str) -> Result<Option<i64>, String> {
+    fn int(&self, name: &str) -> Result<Option<i64>, BadCommand> {
         match self.get(name) {
             None => Ok(None),
             Some(Opt::Int(i)) => Ok(Some(*i)),
@@ -111,41 +154,41 @@ impl Args<'_> {
                 .trim_start_matches('#')
                 .parse()
                 .map(Some)
-                .map_err(|_| format!("`{name}` should be a whole number.")),
-            Some(_) => Err(format!("`{name}` should be a whole number.")),
+                .map_err(|_| BadCommand::NotWhole(name.to_owned())),
+            Some(_) => Err(BadCommand::NotWhole(name.to_owned())),
         }
     }
 
-    fn number(&self) -> Result<OrderNumber, String> {
+    fn number(&self) -> Result<OrderNumber, BadCommand> {
         match self.int("number")? {
             Some(n) if n > 0 => Ok(OrderNumber(n.unsigned_abs())),
-            Some(_) => Err("Order numbers start at 1.".to_owned()),
-            None => Err("Please give the order `number`.".to_owned()),
+            Some(_) => Err(BadCommand::OrderNumberFromOne),
+            None => Err(BadCommand::NoOrderNumber),
         }
     }
 
-    fn page(&self) -> Result<u32, String> {
+    fn page(&self) -> Result<u32, BadCommand> {
         match self.int("page")? {
             None => Ok(0),
             Some(p) if (1..=10_000).contains(&p) => Ok(u32::try_from(p - 1).unwrap_or(0)),
-            Some(_) => Err("Pages start at 1.".to_owned()),
+            Some(_) => Err(BadCommand::PageFromOne),
         }
     }
 
-    fn sku(&self) -> Result<Sku, String> {
+    fn sku(&self) -> Result<Sku, BadCommand> {
         let raw = self.req_str("sku")?;
-        Sku::parse(&raw.to_ascii_lowercase()).map_err(|e| format!("{e}."))
+        Ok(Sku::parse(&raw.to_ascii_lowercase())?)
     }
 
-    fn price(&self) -> Result<i64, String> {
+    fn price(&self) -> Result<i64, BadCommand> {
         parse_price(&self.req_str("price")?)
     }
 }
 
 /// `12`, `12.5`, `12.50`, `$12.50` → 1250 minor units.
-pub fn parse_price(raw: &str) -> Result<i64, String> {
+pub fn parse_price(raw: &str) -> Result<i64, BadCommand> {
     let t = raw.trim().trim_start_matches(['$', '£', '€']).trim();
-    let bad = || format!("`{raw}` is not a price; write it like 12.50.");
+    let bad = || BadCommand::NotAPrice(raw.to_owned());
     let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
     if whole.is_empty()
         || whole.len() > 7
@@ -160,18 +203,17 @@ pub fn parse_price(raw: &str) -> Result<i64, String> {
     Ok(whole * 100 + cents)
 }
 
-fn reason(raw: Option<String>) -> Result<Option<String>, String> {
+fn reason(raw: Option<String>) -> Result<Option<String>, BadCommand> {
     match raw {
-        Some(r) if r.chars().count() > MAX_REASON_CHARS => Err(format!(
-            "The reason is {} characters; please keep it under {MAX_REASON_CHARS}.",
-            r.chars().count()
-        )),
+        Some(r) if r.chars().count() > MAX_REASON_CHARS => {
+            Err(BadCommand::ReasonTooLong(r.chars().count()))
+        }
         other => Ok(other),
     }
 }
 
-/// Parses a slash command. `Err` is a sentence for the owner.
-pub fn parse(name: &str, opts: &[(String, Opt)]) -> Result<OwnerCommand, String> {
+/// Parses a slash command; an `Err` reads as a sentence for the owner.
+pub fn parse(name: &str, opts: &[(String, Opt)]) -> Result<OwnerCommand, BadCommand> {
     let a = Args(opts);
     Ok(match name {
         "pending" => OwnerCommand::Pending { page: a.page()? },
@@ -182,12 +224,7 @@ pub fn parse(name: &str, opts: &[(String, Opt)]) -> Result<OwnerCommand, String>
             let raw = a.req_str("status")?;
             let to = OrderStatus::parse(&raw)
                 .filter(|s| *s != OrderStatus::Pending)
-                .ok_or_else(|| {
-                    format!(
-                        "`{}` is not a status; use accepted, rejected, preparing, ready, out_for_delivery, completed or cancelled.",
-                        crate::render::clip(&raw, 30)
-                    )
-                })?;
+                .ok_or_else(|| BadCommand::NotAStatus(crate::render::clip(&raw, 30)))?;
             OwnerCommand::Status {
                 number: a.number()?,
                 to,
@@ -198,9 +235,7 @@ pub fn parse(name: &str, opts: &[(String, Opt)]) -> Result<OwnerCommand, String>
             let text = a.req_str("text")?;
             let n = text.chars().count();
             if n > MAX_REPLY_CHARS {
-                return Err(format!(
-                    "That reply is {n} characters; customers get at most {MAX_REPLY_CHARS}. Please shorten it."
-                ));
+                return Err(BadCommand::ReplyTooLong(n));
             }
             OwnerCommand::Reply {
                 number: a.number()?,
@@ -211,9 +246,7 @@ pub fn parse(name: &str, opts: &[(String, Opt)]) -> Result<OwnerCommand, String>
             let (sub, sub_opts) = match opts.first() {
                 Some((sub, Opt::Sub(o))) => (sub.as_str(), o.as_slice()),
                 _ => {
-                    return Err(
-                        "Use `/catalog list`, `add`, `price`, `enable` or `disable`.".into(),
-                    );
+                    return Err(BadCommand::CatalogUsage);
                 }
             };
             let s = Args(sub_opts);
@@ -232,7 +265,7 @@ pub fn parse(name: &str, opts: &[(String, Opt)]) -> Result<OwnerCommand, String>
                 },
                 "enable" => OwnerCommand::CatalogEnable { sku: s.sku()? },
                 "disable" => OwnerCommand::CatalogDisable { sku: s.sku()? },
-                other => return Err(format!("`/catalog {other}` is not a catalog command.")),
+                other => return Err(BadCommand::NotACatalogCommand(other.to_owned())),
             }
         }
         "summary" => OwnerCommand::Summary {
@@ -240,23 +273,17 @@ pub fn parse(name: &str, opts: &[(String, Opt)]) -> Result<OwnerCommand, String>
                 None | Some("yesterday") => SummaryDay::Yesterday,
                 Some("today") => SummaryDay::Today,
                 Some(other) => {
-                    return Err(format!(
-                        "`{}`: summaries are for `today` or `yesterday`.",
-                        crate::render::clip(other, 20)
-                    ));
+                    return Err(BadCommand::SummaryDay(crate::render::clip(other, 20)));
                 }
             },
         },
         "forecast" => match a.str("day")?.as_deref() {
             None | Some("tomorrow") => OwnerCommand::Forecast,
             Some(other) => {
-                return Err(format!(
-                    "`{}`: forecasts are for `tomorrow`.",
-                    crate::render::clip(other, 20)
-                ));
+                return Err(BadCommand::ForecastDay(crate::render::clip(other, 20)));
             }
         },
-        other => return Err(format!("`/{other}` is not one of this bot's commands.")),
+        other => return Err(BadCommand::UnknownCommand(other.to_owned())),
     })
 }
 
@@ -488,9 +515,32 @@ mod tests {
             ("nuke", vec![]),
         ];
         for (name, opts) in cases {
-            let err = parse(name, &opts).expect_err(name);
+            let err = parse(name, &opts).expect_err(name).to_string();
             assert!(err.ends_with('.'), "a sentence: {err}");
         }
+        let said =
+            |name: &str, opts: Vec<(String, Opt)>| parse(name, &opts).expect_err(name).to_string();
+        assert_eq!(
+            said(
+                "status",
+                o(&[("number", Opt::Int(12)), ("status", s("eaten"))])
+            ),
+            "`eaten` is not a status; use accepted, rejected, preparing, ready, out_for_delivery, completed or cancelled."
+        );
+        assert_eq!(
+            said(
+                "catalog",
+                o(&[(
+                    "price",
+                    Opt::Sub(o(&[("sku", s("a b")), ("price", s("1"))]))
+                )])
+            ),
+            "`a b` is not a valid item code (use 1-64 lower-case letters, digits, `_` or `-`)."
+        );
+        assert_eq!(
+            said("order", o(&[("number", s("twelve"))])),
+            "`number` should be a whole number."
+        );
     }
 
     #[test]

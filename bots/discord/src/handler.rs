@@ -23,20 +23,20 @@ use serenity::all::{
 use crate::commands::{self, OwnerCommand};
 use crate::discord::{embed, no_mentions, rows};
 use crate::ids::{Click, List, REASON_FIELD, ReasonForm};
-use crate::outcomes::Outcomes;
 use crate::render::{self, Button, Card, PAGE_SIZE, limits};
 use crate::texts;
+use crate::verdicts::Verdicts;
 use crate::workers::Workers;
 use tracing::Instrument as _;
 
 /// How long an owner waits for the worker's verdict before being told it
 /// is on its way.
-const OUTCOME_WAIT: Duration = Duration::from_secs(8);
+const VERDICT_WAIT: Duration = Duration::from_secs(8);
 
 pub struct App {
     pub settings: Arc<Settings>,
     pub workers: Workers,
-    pub outcomes: Arc<Outcomes>,
+    pub verdicts: Arc<Verdicts>,
 }
 
 /// What the bot answers: text, maybe a card, maybe buttons.
@@ -137,7 +137,7 @@ impl App {
         let owner_cmd = match parsed {
             Ok(c) => c,
             Err(why) => {
-                if let Err(e) = cmd.create_response(http, ephemeral(why)).await {
+                if let Err(e) = cmd.create_response(http, ephemeral(why.to_string())).await {
                     api_failed("respond", &e);
                 }
                 crate::metrics::interaction("command", "invalid", started);
@@ -173,14 +173,14 @@ impl App {
                     .await
                 {
                     Ok(order) => {
-                        let b = render::board(&order, None);
+                        let b = render::board_message(&order, None);
                         Reply {
                             content: String::new(),
                             card: Some(b.card),
                             rows: b.rows,
                         }
                     }
-                    Err(why) => Reply::text(why),
+                    Err(why) => Reply::text(why.to_string()),
                 }
             }
             OwnerCommand::Status { number, to, reason } => {
@@ -231,7 +231,7 @@ impl App {
                 let q = SummaryRequest { day };
                 match self.workers.demand(DemandQuery::Summary, &q).await {
                     Ok(r) => Reply::text(format!("**{}**\n{}", r.title, r.body)),
-                    Err(why) => Reply::text(why),
+                    Err(why) => Reply::text(why.to_string()),
                 }
             }
             OwnerCommand::Forecast => {
@@ -241,7 +241,7 @@ impl App {
                     .await
                 {
                     Ok(r) => Reply::text(format!("**{}**\n{}", r.title, r.body)),
-                    Err(why) => Reply::text(why),
+                    Err(why) => Reply::text(why.to_string()),
                 }
             }
         }
@@ -250,10 +250,10 @@ impl App {
     /// Sends an owner command and says how it went.
     async fn act<T: serde::Serialize>(&self, kind: CommandKind, actor: &Actor, data: T) -> String {
         let env_id = uuid::Uuid::now_v7();
-        let waiting = self.outcomes.expect(env_id);
-        match self.workers.send_with_id(kind, actor, env_id, data).await {
-            Ok(()) => match waiting.wait(OUTCOME_WAIT).await {
-                Some(outcome) => texts::outcome(&outcome),
+        let waiting = self.verdicts.expect(env_id);
+        match self.workers.commands.send(kind, actor, env_id, data).await {
+            Ok(()) => match waiting.wait(VERDICT_WAIT).await {
+                Some(verdict) => texts::verdict(&verdict),
                 None => texts::sent_but_unconfirmed(),
             },
             Err(e) => texts::not_sent(&e),
@@ -279,7 +279,7 @@ impl App {
                     rows: vec![page.buttons],
                 }
             }
-            Err(why) => Reply::text(why),
+            Err(why) => Reply::text(why.to_string()),
         }
     }
 
@@ -297,7 +297,7 @@ impl App {
                     rows: vec![page.buttons],
                 }
             }
-            Err(why) => Reply::text(why),
+            Err(why) => Reply::text(why.to_string()),
         }
     }
 
@@ -379,16 +379,17 @@ impl App {
     /// worker refused (the board shows success by itself).
     async fn act_and_follow_up(&self, http: &Http, token: &str, actor: &Actor, data: SetStatus) {
         let env_id = uuid::Uuid::now_v7();
-        let waiting = self.outcomes.expect(env_id);
+        let waiting = self.verdicts.expect(env_id);
         let note = match self
             .workers
-            .send_with_id(CommandKind::Status, actor, env_id, data)
+            .commands
+            .send(CommandKind::Status, actor, env_id, data)
             .await
         {
             Err(e) => Some(texts::not_sent(&e)),
-            Ok(()) => match waiting.wait(OUTCOME_WAIT).await {
+            Ok(()) => match waiting.wait(VERDICT_WAIT).await {
                 Some(env) if matches!(env.data, chatorder_shared::events::Event::Rejected(_)) => {
-                    Some(texts::outcome(&env))
+                    Some(texts::verdict(&env))
                 }
                 _ => None,
             },

@@ -7,10 +7,10 @@ pub mod feeds;
 pub mod handler;
 pub mod ids;
 pub mod metrics;
-pub mod outcomes;
 pub mod render;
 pub mod run;
 pub mod texts;
+pub mod verdicts;
 pub mod workers;
 
 pub use run::run;

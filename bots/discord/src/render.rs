@@ -60,7 +60,7 @@ pub struct Button {
 
 /// One board message: a card and rows of buttons (none once the order is done).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Board {
+pub struct BoardMessage {
     pub card: Card,
     pub rows: Vec<Vec<Button>>,
 }
@@ -197,7 +197,7 @@ pub fn move_rows(order: &OrderSnapshot) -> Vec<Vec<Button>> {
 
 /// The board card for an order: number, status, customer's first name,
 /// items, total, pickup or delivery, age, note, and the latest change.
-pub fn board(order: &OrderSnapshot, last: Option<&Change>) -> Board {
+pub fn board_message(order: &OrderSnapshot, last: Option<&Change>) -> BoardMessage {
     let title = format!(
         "{} Order {} · {}",
         emoji(order.status),
@@ -253,7 +253,7 @@ pub fn board(order: &OrderSnapshot, last: Option<&Change>) -> Board {
         .saturating_sub(card.total_chars())
         .min(limits::EMBED_DESCRIPTION);
     card.description = fit_lines(&lines, budget.max(1));
-    Board {
+    BoardMessage {
         card: card.fit(),
         rows: move_rows(order),
     }

@@ -45,7 +45,7 @@ fn order(
     }
 }
 
-fn assert_within_limits(b: &Board) {
+fn assert_within_limits(b: &BoardMessage) {
     let c = &b.card;
     assert!(c.title.chars().count() <= limits::EMBED_TITLE);
     assert!(c.description.chars().count() <= limits::EMBED_DESCRIPTION);
@@ -72,7 +72,7 @@ fn assert_within_limits(b: &Board) {
 #[test]
 fn a_pending_card_shows_what_the_owner_needs() {
     let o = order(OrderStatus::Pending, 2, 10, Some("no onions".into()));
-    let b = board(&o, None);
+    let b = board_message(&o, None);
     assert!(b.card.title.contains("#42") && b.card.title.contains("Pending"));
     assert!(b.card.description.contains("2 × Extra Large"));
     let text: Vec<String> = b
@@ -94,7 +94,7 @@ fn a_pending_card_shows_what_the_owner_needs() {
 
 #[test]
 fn buttons_follow_the_lifecycle_and_finished_orders_have_none() {
-    let accepted = board(&order(OrderStatus::Accepted, 1, 5, None), None);
+    let accepted = board_message(&order(OrderStatus::Accepted, 1, 5, None), None);
     let labels: Vec<&str> = accepted
         .rows
         .iter()
@@ -116,7 +116,11 @@ fn buttons_follow_the_lifecycle_and_finished_orders_have_none() {
         OrderStatus::Cancelled,
         OrderStatus::Rejected,
     ] {
-        assert!(board(&order(done, 1, 5, None), None).rows.is_empty());
+        assert!(
+            board_message(&order(done, 1, 5, None), None)
+                .rows
+                .is_empty()
+        );
     }
 }
 
@@ -124,7 +128,7 @@ fn buttons_follow_the_lifecycle_and_finished_orders_have_none() {
 fn a_huge_order_and_a_3000_character_note_stay_within_discord_limits() {
     let note = format!("@everyone {}", "please ring twice ".repeat(170));
     assert!(note.chars().count() > 3000);
-    let b = board(
+    let b = board_message(
         &order(OrderStatus::Pending, 30, 200, Some(note)),
         Some(&Change {
             what: "Cancelled".into(),
@@ -197,7 +201,7 @@ proptest! {
 
     #[test]
     fn any_note_fits(note in "\\PC{0,5000}", lines in 0usize..31) {
-        let b = board(&order(OrderStatus::Ready, lines, 40, Some(note)), None);
+        let b = board_message(&order(OrderStatus::Ready, lines, 40, Some(note)), None);
         assert_within_limits(&b);
     }
 }

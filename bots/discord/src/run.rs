@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::board::Board;
 use crate::handler::{App, Handler};
-use crate::outcomes::Outcomes;
+use crate::verdicts::Verdicts;
 use crate::workers::Workers;
 
 /// Runs the bot until `cancel`. Needs `discord.token` and
@@ -56,11 +56,11 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
             .ratelimiter_disabled(true);
     }
     let http = http.build();
-    let outcomes = Arc::new(Outcomes::default());
+    let verdicts = Arc::new(Verdicts::default());
     let app = Arc::new(App {
         settings: settings.clone(),
         workers: workers.clone(),
-        outcomes: outcomes.clone(),
+        verdicts: verdicts.clone(),
     });
     let mut discord = serenity::all::ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
         .event_handler(Handler { app })
@@ -80,7 +80,7 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
         channel,
     });
     let mut tasks = tokio::task::JoinSet::new();
-    tasks.spawn(outcomes.run(client, subjects.events_wildcard(), cancel.clone()));
+    tasks.spawn(verdicts.run(client, subjects.events_wildcard(), cancel.clone()));
     tasks.spawn(crate::feeds::run_events(board.clone(), cancel.clone()));
     tasks.spawn(crate::feeds::run_posts(board, cancel.clone()));
     let shards = discord.shard_manager.clone();

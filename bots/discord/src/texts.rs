@@ -3,6 +3,7 @@
 use chatorder_shared::domain::{Money, OrderNumber, OrderStatus};
 use chatorder_shared::envelope::Envelope;
 use chatorder_shared::events::Event;
+use chatorder_shared::queries::QueryRefusal;
 use chatorder_shared::refusal::{EmptyText, Fault, Missing, Refusal, TextField};
 use chatorder_shared::subjects::DemandQuery;
 
@@ -31,6 +32,54 @@ pub fn demand_late() -> String {
     "The demand worker didn't answer in time. Please try again in a minute.".to_owned()
 }
 
+/// Why the order workers refused an owner's question, in an owner's words
+/// (`not_found`, `not_owner` and `unavailable` as the workers worded them
+/// before refusals were typed). Customer-only
+/// refusals never reach an owner; they, and codes newer than this bot, get a
+/// generic sentence with the code.
+pub fn query_refused(r: &QueryRefusal) -> String {
+    match r {
+        QueryRefusal::NotFound { number } => format!("I couldn't find order {number}."),
+        QueryRefusal::NotOwner => "Only the shop's owners can see that.".to_owned(),
+        QueryRefusal::Unavailable => {
+            "The shop can't look that up right now; please try again in a minute.".to_owned()
+        }
+        // Only a bot and workers of different versions meet these: the
+        // owner runs the shop, so they get what to check.
+        QueryRefusal::UnknownQuery { subject } => format!(
+            "The order workers don't answer `{subject}`; check that this bot and the workers run the same version."
+        ),
+        QueryRefusal::TooLarge { max_bytes } => {
+            format!("That question is over {max_bytes} bytes, more than the order workers read.")
+        }
+        QueryRefusal::BadRequest { detail } => format!(
+            "The order workers couldn't read that question ({detail}); check that this bot and the workers run the same version."
+        ),
+        other => format!(
+            "The workers couldn't answer that (`{}`).",
+            match other {
+                QueryRefusal::Other { code } => code.as_str(),
+                known => known.code(),
+            }
+        ),
+    }
+}
+
+/// Why the demand worker refused `/summary` or `/forecast`.
+pub fn demand_refused(kind: DemandQuery, r: &QueryRefusal) -> String {
+    let what = kind.label();
+    match r {
+        QueryRefusal::NoSales => "No forecast yet: there are no sales to learn from. Import past sales with `chatorder import-history`.".to_owned(),
+        QueryRefusal::BadRequest { detail } => {
+            format!("That {what} request is not valid: {detail}")
+        }
+        QueryRefusal::Unavailable => {
+            format!("The {what} could not be made just now; please try again.")
+        }
+        other => query_refused(other),
+    }
+}
+
 pub fn sent_but_unconfirmed() -> String {
     "Sent. The order worker hasn't confirmed it yet; the board will show the change when it's done."
         .to_owned()
@@ -55,7 +104,7 @@ pub fn reason_prompt(number: OrderNumber, to: OrderStatus) -> (String, String) {
 }
 
 /// What the owner is told once the worker has applied (or refused) their command.
-pub fn outcome(env: &Envelope<Event>) -> String {
+pub fn verdict(env: &Envelope<Event>) -> String {
     match &env.data {
         Event::StatusChanged { order, to, .. } => {
             format!("Order {} is now {}.", order.number, to.human())
@@ -216,5 +265,48 @@ mod tests {
         });
         assert_eq!(text, "the order worker refused it (`closed_for_lunch`).");
         assert!(refusal(&Refusal::AddressRequired).contains("`address_required`"));
+    }
+
+    #[test]
+    fn query_refusals_read_as_before_they_were_typed() {
+        assert_eq!(
+            query_refused(&QueryRefusal::NotFound {
+                number: OrderNumber(42)
+            }),
+            "I couldn't find order #42."
+        );
+        assert_eq!(
+            query_refused(&QueryRefusal::NotOwner),
+            "Only the shop's owners can see that."
+        );
+        assert_eq!(
+            demand_refused(DemandQuery::Forecast, &QueryRefusal::NoSales),
+            "No forecast yet: there are no sales to learn from. Import past sales with `chatorder import-history`."
+        );
+        assert_eq!(
+            demand_refused(DemandQuery::Summary, &QueryRefusal::Unavailable),
+            "The summary could not be made just now; please try again."
+        );
+        assert_eq!(
+            demand_refused(
+                DemandQuery::Forecast,
+                &QueryRefusal::BadRequest {
+                    detail: "expected a date".into()
+                }
+            ),
+            "That forecast request is not valid: expected a date"
+        );
+        // The order workers' own refusals read the same from the demand worker.
+        assert_eq!(
+            demand_refused(DemandQuery::Forecast, &QueryRefusal::NotOwner),
+            query_refused(&QueryRefusal::NotOwner)
+        );
+        assert_eq!(
+            query_refused(&QueryRefusal::Other {
+                code: "closed_for_lunch".into()
+            }),
+            "The workers couldn't answer that (`closed_for_lunch`)."
+        );
+        assert!(query_refused(&QueryRefusal::CustomersOnly).contains("`customers_only`"));
     }
 }

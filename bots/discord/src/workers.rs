@@ -7,13 +7,13 @@
 use std::time::Duration;
 
 use async_nats::jetstream::{self, kv};
-use chatorder_bus::{Commands, Queries, QueryError, SendError};
-use chatorder_shared::domain::{Actor, Role};
+use chatorder_bus::{Commands, Queries, QueryError};
+use chatorder_shared::domain::Role;
 use chatorder_shared::owners::OwnerReport;
-use chatorder_shared::subjects::{CommandKind, DemandQuery, QueryKind, Subjects};
+use chatorder_shared::queries::QueryRefusal;
+use chatorder_shared::subjects::{DemandQuery, QueryKind, Subjects};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use uuid::Uuid;
 
 use crate::texts;
 
@@ -30,7 +30,9 @@ pub struct Workers {
     pub board: kv::Store,
     /// `event.<id>` / `post.<id>`: what was already posted.
     pub seen: kv::Store,
-    commands: Commands,
+    /// Owner commands ([`Commands::send`]); the event a command causes
+    /// carries its envelope id as `cause`.
+    pub commands: Commands,
     queries: Queries,
 }
 
@@ -66,31 +68,14 @@ impl Workers {
         })
     }
 
-    /// Publishes an owner command with envelope id `id` and waits until
-    /// JetStream stored it. The resulting event carries `id` as its `cause`.
-    pub async fn send_with_id<T: Serialize>(
-        &self,
-        kind: CommandKind,
-        actor: &Actor,
-        id: Uuid,
-        data: T,
-    ) -> Result<(), SendError> {
-        self.commands.send(kind, actor, id, data).await
-    }
-
-    /// Asks the order workers; `Err` carries a sentence for the owner.
+    /// Asks the order workers, on the owners' subjects.
     pub async fn query<Q: Serialize, T: DeserializeOwned>(
         &self,
         kind: QueryKind,
         q: &Q,
-    ) -> Result<T, String> {
-        self.queries
-            .ask(self.subjects.owner_query(kind), q, QUERY_TIMEOUT)
-            .await
-            .map_err(|e| match e {
-                QueryError::Refused(why) => why,
-                _ => texts::workers_unreachable(),
-            })
+    ) -> Result<T, Unanswered> {
+        let subject = self.subjects.owner_query(kind);
+        Ok(self.queries.ask(subject, q, QUERY_TIMEOUT).await?)
     }
 
     /// Asks the demand worker for a summary or forecast.
@@ -98,14 +83,45 @@ impl Workers {
         &self,
         kind: DemandQuery,
         q: &Q,
-    ) -> Result<OwnerReport, String> {
+    ) -> Result<OwnerReport, Unanswered> {
         self.queries
             .ask(self.subjects.demand_query(kind), q, DEMAND_TIMEOUT)
             .await
             .map_err(|e| match e {
-                QueryError::NoResponders { .. } => texts::demand_not_running(kind),
-                QueryError::Refused(why) => why,
-                _ => texts::demand_late(),
+                QueryError::NoResponders { .. } => Unanswered::DemandNotRunning(kind),
+                QueryError::Refused(why) => Unanswered::DemandRefused(kind, why),
+                other => Unanswered::DemandLate(other),
             })
+    }
+}
+
+/// Why a question to the workers has no answer to show. Its message is the
+/// sentence for the owner.
+#[derive(Debug, thiserror::Error)]
+pub enum Unanswered {
+    /// The order workers answered and refused.
+    #[error("{}", texts::query_refused(.0))]
+    Refused(QueryRefusal),
+    /// No order worker answered in time, or the answer could not be read.
+    #[error("{}", texts::workers_unreachable())]
+    Unreachable(#[source] QueryError),
+    /// The demand worker answered and refused.
+    #[error("{}", texts::demand_refused(*.0, .1))]
+    DemandRefused(DemandQuery, QueryRefusal),
+    /// No demand worker serves the subject.
+    #[error("{}", texts::demand_not_running(*.0))]
+    DemandNotRunning(DemandQuery),
+    /// The demand worker did not answer in time.
+    #[error("{}", texts::demand_late())]
+    DemandLate(#[source] QueryError),
+}
+
+/// How the order workers' answer went wrong ([`Workers::query`]).
+impl From<QueryError> for Unanswered {
+    fn from(e: QueryError) -> Self {
+        match e {
+            QueryError::Refused(why) => Self::Refused(why),
+            other => Self::Unreachable(other),
+        }
     }
 }

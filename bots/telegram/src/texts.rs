@@ -5,6 +5,7 @@
 use chatorder_shared::domain::{Currency, Money, OrderNumber, OrderStatus, Role};
 use chatorder_shared::events::{OrderLine, OrderSnapshot};
 use chatorder_shared::limits::{MAX_LINES, MAX_QTY};
+use chatorder_shared::queries::QueryRefusal;
 
 pub fn money(minor: i64, currency: Currency) -> String {
     Money::new(minor, currency).to_string()
@@ -419,6 +420,27 @@ pub fn rejected_command(refusal: &chatorder_shared::refusal::Refusal) -> String 
     format!("Sorry: {reason}")
 }
 
+/// Why the order workers refused a question, in a customer's words. A
+/// customer asking for someone else's order hears `not_found`, as for a
+/// number no order has. Owner-only and demand refusals never reach a
+/// customer; they, and codes newer than this bot, get a generic sentence.
+pub fn query_refused(refusal: &QueryRefusal) -> String {
+    match refusal {
+        QueryRefusal::NotFound { number } => format!("I couldn't find order {number}."),
+        QueryRefusal::NotOwner => "Only the shop's owners can see that.".to_owned(),
+        QueryRefusal::CustomersOnly => "Only a customer can list their own orders.".to_owned(),
+        QueryRefusal::Unavailable => {
+            "The shop can't look that up right now; please try again in a minute.".to_owned()
+        }
+        QueryRefusal::UnknownQuery { subject } => {
+            format!("`{subject}` is not a query this worker answers")
+        }
+        QueryRefusal::TooLarge { .. } => "That request is too large.".to_owned(),
+        QueryRefusal::BadRequest { detail } => format!("That request could not be read: {detail}"),
+        _ => "The shop couldn't answer that. Please try again in a minute.".to_owned(),
+    }
+}
+
 pub fn shop_message(n: OrderNumber, text: &str) -> String {
     format!("Message from the shop about order {n}:\n{text}")
 }
@@ -446,3 +468,34 @@ pub const BTN_CHECKOUT: &str = "Checkout";
 pub const BTN_CLEAR: &str = "Empty cart";
 pub const BTN_SHARE_PHONE: &str = "Share my phone number";
 pub const BTN_BACK: &str = "« Back";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_refusals_read_as_before_they_were_typed() {
+        assert_eq!(
+            query_refused(&QueryRefusal::NotFound {
+                number: OrderNumber(999_999)
+            }),
+            "I couldn't find order #999999."
+        );
+        assert_eq!(
+            query_refused(&QueryRefusal::Unavailable),
+            "The shop can't look that up right now; please try again in a minute."
+        );
+        assert_eq!(
+            query_refused(&QueryRefusal::CustomersOnly),
+            "Only a customer can list their own orders."
+        );
+        let generic = "The shop couldn't answer that. Please try again in a minute.";
+        assert_eq!(query_refused(&QueryRefusal::NoSales), generic);
+        assert_eq!(
+            query_refused(&QueryRefusal::Other {
+                code: "untyped".into()
+            }),
+            generic
+        );
+    }
+}

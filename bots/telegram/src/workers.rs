@@ -11,6 +11,7 @@ use std::time::Duration;
 use async_nats::jetstream;
 use chatorder_bus::{Commands, Queries, QueryError};
 use chatorder_shared::domain::Role;
+use chatorder_shared::queries::QueryRefusal;
 use chatorder_shared::subjects::{QueryKind, Subjects};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -61,10 +62,9 @@ impl Workers {
 /// is a sentence for the customer.
 #[derive(Debug, thiserror::Error)]
 pub enum Unanswered {
-    /// The workers answered and refused, in a sentence of their own
-    /// ("I couldn't find order #999999").
-    #[error("{0}")]
-    Refused(String),
+    /// The workers answered and refused ("I couldn't find order #999999").
+    #[error("{}", texts::query_refused(.0))]
+    Refused(QueryRefusal),
     /// Nobody answered in time, or the answer could not be read.
     #[error("{}", texts::shop_unreachable())]
     Unreachable(#[source] QueryError),

@@ -47,7 +47,7 @@ pub struct OrdersArgs {
 
 /// Baskets (lines per order) from the order data, by order id.
 fn load_baskets(path: &std::path::Path) -> anyhow::Result<Vec<Vec<LineRequest>>> {
-    let orders = chatorder_db::history::read(path, chrono_tz::UTC)?;
+    let orders = chatorder_db::past_sales::read(path, chrono_tz::UTC)?;
     let mut baskets = Vec::with_capacity(orders.len());
     for order in orders {
         let mut basket: Vec<LineRequest> = Vec::new();

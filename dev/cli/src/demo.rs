@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use chatorder_db::history::PastOrder;
+use chatorder_db::past_sales::PastOrder;
 use chatorder_shared::config::Settings;
 use chatorder_shared::domain::OrderStatus;
 use chatorder_shared::envelope::Envelope;
@@ -74,7 +74,7 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     let tz = settings.shop.time_zone;
 
     // History before the replayed days; the replayed days as customers.
-    let mut orders = chatorder_db::history::read(&args.data, tz)?;
+    let mut orders = chatorder_db::past_sales::read(&args.data, tz)?;
     orders.sort_by_key(|o| o.placed_at);
     let last_day = orders
         .last()
@@ -110,7 +110,7 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     };
     let mut conn = chatorder_db::pool::connect(&settings.database.url).await?;
     let imported =
-        chatorder_db::history::import(&mut conn, &orders, settings.shop.currency).await?;
+        chatorder_db::past_sales::import(&mut conn, &orders, settings.shop.currency).await?;
     let catalog: HashMap<String, CatalogItem> = chatorder_db::read::catalog(&mut conn)
         .await?
         .into_iter()
@@ -150,12 +150,12 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     }
 
     // The demand worker trains on the history while customers chat. The demo
-    // keeps its models apart from a real shop's, and trains the tiny model
+    // keeps its models apart from a real shop's, and trains the quick model
     // in a quick run.
     settings.demand.model_dir =
         std::env::temp_dir().join(format!("chatorder-demo-models-{}", settings.nats.prefix));
     if args.quick {
-        settings.demand.training = chatorder_shared::config::TrainingProfile::Tiny;
+        settings.demand.training = chatorder_shared::config::TrainingProfile::Quick;
     }
 
     let system = start_system(&settings, &standin).await?;
@@ -495,7 +495,7 @@ async fn report(
     let mut conn = chatorder_db::pool::connect(&settings.database.url).await?;
     let rows: Vec<Row> = diesel::sql_query(format!(
         "SELECT status, COUNT(*) AS n FROM orders WHERE customer_id <> '{}' GROUP BY status ORDER BY status",
-        chatorder_db::history::HISTORY_CUSTOMER
+        chatorder_db::past_sales::HISTORY_CUSTOMER
     ))
     .load(&mut conn)
     .await?;

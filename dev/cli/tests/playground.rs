@@ -76,7 +76,7 @@ async fn a_person_orders_in_the_playground_and_the_owner_accepts_it() {
         )
         .env("CHATORDER__METRICS__LISTEN", "")
         .env("CHATORDER_PLAYGROUND_LISTEN", "127.0.0.1:0")
-        .env("CHATORDER__DEMAND__TRAINING", "tiny")
+        .env("CHATORDER__DEMAND__TRAINING", "quick")
         .env(
             "CHATORDER__DEMAND__MODEL_DIR",
             std::env::temp_dir().join(format!("chatorder-pg-models-{tag}")),

@@ -54,7 +54,7 @@ fn main() -> anyhow::Result<()> {
     let history =
         history.context("usage: evaluate --history <csv[.gz]> --test-from YYYY-MM-DD [--json]")?;
     let test_from = test_from.context("--test-from YYYY-MM-DD is required")?;
-    let orders = chatorder_db::history::read(&history, tz)?;
+    let orders = chatorder_db::past_sales::read(&history, tz)?;
     let report = evaluate_orders(&orders, tz, test_from, &cfg)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);

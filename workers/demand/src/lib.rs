@@ -2,8 +2,8 @@
 
 pub mod core;
 
-pub mod history;
 pub mod metrics;
+pub mod past_sales;
 pub mod schedule;
 pub mod store;
 pub mod summary;
@@ -20,4 +20,4 @@ pub use crate::core::predictor::Predictor;
 pub use crate::core::promotion::{Decision, decide};
 pub use crate::core::sales::Sales;
 pub use crate::core::scoring::{ByPredictor, PointForecast, Score};
-pub use history::evaluate_orders;
+pub use past_sales::evaluate_orders;

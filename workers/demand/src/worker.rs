@@ -14,7 +14,7 @@ use chatorder_shared::config::{Settings, TrainingProfile};
 use chatorder_shared::owners::{
     ForecastRequest, OwnerPost, OwnerReport, PostKind, SummaryDay, SummaryRequest,
 };
-use chatorder_shared::queries::QueryReply;
+use chatorder_shared::queries::{QueryRefusal, QueryReply};
 use chatorder_shared::subjects::{DemandQuery, Subjects};
 use chrono::{DateTime, Days, NaiveDate, TimeZone as _, Utc};
 use chrono_tz::Tz;
@@ -33,9 +33,6 @@ use crate::store::{self, ModelRun};
 use crate::summary;
 
 pub const QUEUE_GROUP: &str = "demand-workers";
-
-/// The answer to `/forecast` before the shop has any sales.
-const NO_SALES_YET: &str = "No forecast yet: there are no sales to learn from. Import past sales with `chatorder import-history`.";
 
 /// What serves forecasts now.
 #[derive(Clone)]
@@ -97,7 +94,7 @@ impl Demand {
     fn train_config(&self) -> TrainConfig {
         match self.settings.demand.training {
             TrainingProfile::Full => TrainConfig::default(),
-            TrainingProfile::Tiny => TrainConfig::tiny(),
+            TrainingProfile::Quick => TrainConfig::quick(),
         }
     }
 
@@ -372,6 +369,33 @@ impl Demand {
             generated_at: now,
         }))
     }
+
+    /// One `demand.query.*` answer, or why there is none (the owner bot
+    /// words it).
+    async fn answer(&self, kind: DemandQuery, payload: &[u8]) -> Result<OwnerReport, QueryRefusal> {
+        let bad_request = |e: serde_json::Error| QueryRefusal::BadRequest {
+            detail: e.to_string(),
+        };
+        let answered = match kind {
+            DemandQuery::Summary => {
+                let req = serde_json::from_slice::<SummaryRequest>(payload).map_err(bad_request)?;
+                self.answer_summary(req).await.map(Some)
+            }
+            DemandQuery::Forecast => {
+                let req =
+                    serde_json::from_slice::<ForecastRequest>(payload).map_err(bad_request)?;
+                self.answer_forecast(req).await
+            }
+        };
+        match answered {
+            Ok(Some(report)) => Ok(report),
+            Ok(None) => Err(QueryRefusal::NoSales),
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), query = ?kind, "demand query failed");
+                Err(QueryRefusal::Unavailable)
+            }
+        }
+    }
 }
 
 fn nan_to(x: f64) -> f64 {
@@ -407,42 +431,7 @@ async fn serve_queries(
         };
         let (d, client) = (d.clone(), client.clone());
         tokio::spawn(async move {
-            let reply: QueryReply<OwnerReport> = match kind {
-                DemandQuery::Summary => {
-                    match serde_json::from_slice::<SummaryRequest>(&msg.payload) {
-                        Err(e) => {
-                            QueryReply::Err(format!("That summary request is not valid: {e}"))
-                        }
-                        Ok(req) => match d.answer_summary(req).await {
-                            Ok(r) => QueryReply::Ok(r),
-                            Err(e) => {
-                                tracing::warn!(error = %e, "summary failed");
-                                QueryReply::Err(
-                                    "The summary could not be made just now; please try again."
-                                        .into(),
-                                )
-                            }
-                        },
-                    }
-                }
-                DemandQuery::Forecast => {
-                    match serde_json::from_slice::<ForecastRequest>(&msg.payload) {
-                        Err(e) => {
-                            QueryReply::Err(format!("That forecast request is not valid: {e}"))
-                        }
-                        Ok(req) => {
-                            match d.answer_forecast(req).await {
-                                Ok(Some(r)) => QueryReply::Ok(r),
-                                Ok(None) => QueryReply::Err(NO_SALES_YET.into()),
-                                Err(e) => {
-                                    tracing::warn!(error = %e, "forecast failed");
-                                    QueryReply::Err("The forecast could not be made just now; please try again.".into())
-                                }
-                            }
-                        }
-                    }
-                }
-            };
+            let reply = QueryReply::from(d.answer(kind, &msg.payload).await);
             let body = serde_json::to_vec(&reply).unwrap_or_default();
             if let Err(e) = client.publish(reply_to, body.into()).await {
                 tracing::warn!(error = %e, "could not answer a demand query");

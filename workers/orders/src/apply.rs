@@ -24,7 +24,8 @@ use uuid::Uuid;
 
 use crate::rules::{self, Ctx, Effect, View};
 use chatorder_db::models::{
-    CatalogRow, NewCustomer, NewHistory, NewMessage, NewProcessed, OrderRow, OutboxRow, line_rows,
+    CatalogRow, NewCustomer, NewMessage, NewProcessed, NewStatusChange, OrderRow, OutboxRow,
+    line_rows,
 };
 use chatorder_db::pool::Conn;
 use chatorder_db::read;
@@ -91,7 +92,7 @@ struct Writes {
     customers: Vec<NewCustomer>,
     /// Registrations update the name (and phone) of an existing customer.
     registrations: Vec<NewCustomer>,
-    history: Vec<NewHistory>,
+    status_changes: Vec<NewStatusChange>,
     messages: Vec<NewMessage>,
     catalog: Vec<CatalogItem>,
     processed: Vec<NewProcessed>,
@@ -298,16 +299,17 @@ fn record(
 ) {
     let env = &cmd.envelope;
     let actor_id = env.actor.key();
-    let history = |order: &OrderSnapshot, from: Option<&str>, reason: Option<String>| NewHistory {
-        order_id: order.id.to_string(),
-        from_status: from.map(str::to_owned),
-        to_status: order.status.as_str().to_owned(),
-        actor_role: cmd.role.as_str().to_owned(),
-        actor_id: actor_id.clone(),
-        reason,
-        command_id: env.id.to_string(),
-        at: now.naive_utc(),
-    };
+    let status_change =
+        |order: &OrderSnapshot, from: Option<&str>, reason: Option<String>| NewStatusChange {
+            order_id: order.id.to_string(),
+            from_status: from.map(str::to_owned),
+            to_status: order.status.as_str().to_owned(),
+            actor_role: cmd.role.as_str().to_owned(),
+            actor_id: actor_id.clone(),
+            reason,
+            command_id: env.id.to_string(),
+            at: now.naive_utc(),
+        };
     match effect {
         Effect::Placed(order) => {
             let phone = match &env.data {
@@ -322,7 +324,7 @@ fn record(
                 phone,
                 created_at: now.naive_utc(),
             });
-            w.history.push(history(order, None, None));
+            w.status_changes.push(status_change(order, None, None));
             w.new_orders.push(order.number);
             view.orders.insert(order.number, order.clone());
         }
@@ -337,8 +339,8 @@ fn record(
             reason,
             ..
         } => {
-            w.history
-                .push(history(order, Some(from.as_str()), reason.clone()));
+            w.status_changes
+                .push(status_change(order, Some(from.as_str()), reason.clone()));
             mark_changed(w, order.number);
             view.orders.insert(order.number, order.clone());
         }
@@ -439,9 +441,9 @@ async fn write(
                 .await?;
         }
     }
-    if !w.history.is_empty() {
+    if !w.status_changes.is_empty() {
         diesel::insert_into(order_status_history::table)
-            .values(&w.history)
+            .values(&w.status_changes)
             .execute(conn)
             .await?;
     }

@@ -225,7 +225,7 @@ impl World {
             w.new_orders.len(),
             w.changed_orders.len(),
             w.customers.len() + w.registrations.len(),
-            w.history.len(),
+            w.status_changes.len(),
             w.messages.len(),
             w.catalog.len(),
         ]
@@ -401,33 +401,33 @@ impl World {
             prop_assert!(o.updated_at >= o.placed_at);
 
             let id = o.id.to_string();
-            let history: Vec<_> = self
+            let changes: Vec<_> = self
                 .writes
-                .history
+                .status_changes
                 .iter()
                 .filter(|h| h.order_id == id)
                 .collect();
             prop_assert_eq!(
-                history.len(),
+                changes.len(),
                 1 + counted.status_moves as usize,
-                "history of {}",
+                "status changes of {}",
                 o.number
             );
-            prop_assert_eq!(history[0].from_status.as_deref(), None);
-            prop_assert_eq!(history[0].to_status.as_str(), "pending");
-            for pair in history.windows(2) {
+            prop_assert_eq!(changes[0].from_status.as_deref(), None);
+            prop_assert_eq!(changes[0].to_status.as_str(), "pending");
+            for pair in changes.windows(2) {
                 prop_assert_eq!(
                     pair[1].from_status.as_deref(),
                     Some(pair[0].to_status.as_str())
                 );
             }
-            let last = history.last().expect("a first row");
+            let last = changes.last().expect("a first row");
             prop_assert_eq!(last.to_status.as_str(), o.status.as_str());
         }
-        // One history row per order placed or moved, none for anything else.
+        // One status-change row per order placed or moved, none for anything else.
         let moves: u32 = self.counted.values().map(|c| c.status_moves).sum();
         prop_assert_eq!(
-            self.writes.history.len(),
+            self.writes.status_changes.len(),
             self.counted.len() + moves as usize
         );
         Ok(())

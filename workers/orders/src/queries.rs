@@ -10,7 +10,7 @@ use chatorder_shared::domain::{Actor, OrderNumber, OrderStatus, Role};
 use chatorder_shared::events::{CatalogItem, OrderSnapshot};
 use chatorder_shared::queries::{
     Catalog, CustomerOrders, GetOrder, ListCatalog, MAX_QUERY_LIMIT, OrderPage, PendingOrders,
-    QueryReply,
+    QueryRefusal, QueryReply,
 };
 use chatorder_shared::subjects::{QueryKind, Subjects};
 use futures::StreamExt as _;
@@ -40,10 +40,8 @@ pub struct QueryService {
     pub client: async_nats::Client,
 }
 
-/// An answer and where it came from.
-type Answer<T> = Result<(T, &'static str), String>;
-
-const NOT_OWNER: &str = "Only the shop's owners can see that.";
+/// An answer and where it came from, or why there is none (the bots word it).
+type Answer<T> = Result<(T, &'static str), QueryRefusal>;
 
 impl QueryService {
     /// Serves until cancelled; requests in progress are finished.
@@ -92,10 +90,9 @@ impl QueryService {
         };
         let started = Instant::now();
         let Some((role, kind)) = self.subjects.parse_query(&msg.subject) else {
-            let body = reply_json::<()>(Err(format!(
-                "`{}` is not a query this worker answers",
-                msg.subject
-            )));
+            let body = reply_json::<()>(Err(QueryRefusal::UnknownQuery {
+                subject: msg.subject.to_string(),
+            }));
             let _ = self.client.publish(reply, body.into()).await;
             return;
         };
@@ -132,9 +129,10 @@ impl QueryService {
         F: FnOnce(Q) -> Fut,
         Fut: Future<Output = Answer<T>> + 'a,
     {
-        if payload.len() > chatorder_shared::envelope::MAX_COMMAND_BYTES {
+        let max_bytes = chatorder_shared::envelope::MAX_COMMAND_BYTES;
+        if payload.len() > max_bytes {
             return (
-                reply_json::<()>(Err("That request is too large.".into())),
+                reply_json::<()>(Err(QueryRefusal::TooLarge { max_bytes })),
                 "none",
                 "bad_request",
             );
@@ -143,7 +141,9 @@ impl QueryService {
             Ok(q) => q,
             Err(e) => {
                 return (
-                    reply_json::<()>(Err(format!("That request could not be read: {e}"))),
+                    reply_json::<()>(Err(QueryRefusal::BadRequest {
+                        detail: e.to_string(),
+                    })),
                     "none",
                     "bad_request",
                 );
@@ -155,29 +155,29 @@ impl QueryService {
         }
     }
 
-    fn check_owner(&self, actor: &Actor) -> Result<(), String> {
+    fn check_owner(&self, actor: &Actor) -> Result<(), QueryRefusal> {
         if actor.role == Role::Owner && self.settings.is_owner(actor) {
             Ok(())
         } else {
-            Err(NOT_OWNER.into())
+            Err(QueryRefusal::NotOwner)
         }
     }
 
-    async fn db(&self) -> Result<deadpool_conn::Conn, String> {
+    async fn db(&self) -> Result<deadpool_conn::Conn, QueryRefusal> {
         self.pool.get().await.map_err(|e| {
             tracing::error!(error = %e, "query cannot reach MySQL");
-            "The shop can't look that up right now; please try again in a minute.".to_owned()
+            QueryRefusal::Unavailable
         })
     }
 
     /// The role a query's subject grants must be the role its actor
     /// claims: owners ask on `orders.query.owner.*`, which only the owner
     /// bot may publish to (docs/security.md).
-    fn check_subject_role(actor: &Actor, subject_role: Role) -> Result<(), String> {
+    fn check_subject_role(actor: &Actor, subject_role: Role) -> Result<(), QueryRefusal> {
         if actor.role == subject_role {
             Ok(())
         } else {
-            Err(NOT_OWNER.into())
+            Err(QueryRefusal::NotOwner)
         }
     }
 
@@ -186,7 +186,7 @@ impl QueryService {
         if q.actor.role == Role::Owner {
             self.check_owner(&q.actor)?;
         }
-        let not_found = || format!("I couldn't find order {}.", q.number);
+        let not_found = || QueryRefusal::NotFound { number: q.number };
         let (order, source) = match self.cache.get_orders(&[q.number]).await {
             Ok(mut hits) if hits.first().is_some_and(Option::is_some) => {
                 (hits.swap_remove(0), "cache")
@@ -256,7 +256,7 @@ impl QueryService {
 
     async fn customer(&self, q: CustomerOrders, subject_role: Role) -> Answer<OrderPage> {
         if q.actor.role != Role::Customer || subject_role != Role::Customer {
-            return Err("Only a customer can list their own orders.".into());
+            return Err(QueryRefusal::CustomersOnly);
         }
         let limit = q.limit.clamp(1, MAX_QUERY_LIMIT);
         let key = q.actor.key();
@@ -297,15 +297,11 @@ mod deadpool_conn {
     pub type Conn = diesel_async::pooled_connection::deadpool::Object<chatorder_db::pool::Conn>;
 }
 
-fn db_error(e: anyhow::Error) -> String {
+fn db_error(e: anyhow::Error) -> QueryRefusal {
     tracing::error!(error = %format!("{e:#}"), "query failed in MySQL");
-    "The shop can't look that up right now; please try again in a minute.".to_owned()
+    QueryRefusal::Unavailable
 }
 
-fn reply_json<T: Serialize>(r: Result<T, String>) -> Vec<u8> {
-    let reply = match r {
-        Ok(v) => QueryReply::Ok(v),
-        Err(e) => QueryReply::Err(e),
-    };
-    serde_json::to_vec(&reply).unwrap_or_default()
+fn reply_json<T: Serialize>(r: Result<T, QueryRefusal>) -> Vec<u8> {
+    serde_json::to_vec(&QueryReply::from(r)).unwrap_or_default()
 }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use chatorder_db::history::PastOrder;
+use chatorder_db::past_sales::PastOrder;
 use chatorder_shared::events::CatalogItem;
 use chatorder_telegram::parse::Matcher;
 use chatorder_telegram_standin::{BotMessage, TelegramStandIn, User};
@@ -31,9 +31,9 @@ pub struct Intent {
     pub text: String,
 }
 
-/// What came of an intent.
+/// What the customer heard back for an intent.
 #[derive(Debug, Clone, Default)]
-pub struct Outcome {
+pub struct Heard {
     /// The number the customer was told in "Order #N received!".
     pub number: Option<u64>,
     pub error: Option<String>,
@@ -169,7 +169,7 @@ impl Crowd {
         &self,
         user: User,
         mine: Vec<(usize, Intent, Instant)>,
-    ) -> Vec<(usize, Outcome)> {
+    ) -> Vec<(usize, Heard)> {
         let mut out = Vec::with_capacity(mine.len());
         let mut last = 0;
         for (i, intent, due) in mine {
@@ -182,9 +182,9 @@ impl Crowd {
                 }
                 Err(e) => {
                     self.tally.failed.fetch_add(1, Ordering::Relaxed);
-                    Outcome {
+                    Heard {
                         error: Some(format!("{e:#}")),
-                        ..Outcome::default()
+                        ..Heard::default()
                     }
                 }
             };
@@ -193,7 +193,7 @@ impl Crowd {
         out
     }
 
-    async fn order(&self, user: &User, intent: &Intent, last: &mut i64) -> anyhow::Result<Outcome> {
+    async fn order(&self, user: &User, intent: &Intent, last: &mut i64) -> anyhow::Result<Heard> {
         let s = &self.standin;
         let added = self
             .exchange(
@@ -251,7 +251,7 @@ impl Crowd {
             after = answer.message_id;
             if let Some(number) = received_number(&answer.text) {
                 *last = answer.message_id;
-                return Ok(Outcome {
+                return Ok(Heard {
                     number: Some(number),
                     error: None,
                 });

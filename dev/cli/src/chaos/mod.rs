@@ -31,7 +31,7 @@ use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
 use chatorder_kit::servers::{OwnServers, Which};
-use customers::{Crowd, Outcome, Tally, Wait, get};
+use customers::{Crowd, Heard, Tally, Wait, get};
 use procs::Proc;
 
 #[derive(Debug, clap::Args)]
@@ -121,7 +121,7 @@ pub async fn run(settings: Settings, args: ChaosArgs) -> anyhow::Result<()> {
         "--workers must be at least 2 (one is killed while another runs)"
     );
     let tz = settings.shop.time_zone;
-    let history = chatorder_db::history::read(&args.data, tz)
+    let history = chatorder_db::past_sales::read(&args.data, tz)
         .with_context(|| format!("reading baskets from {}", args.data.display()))?;
 
     let run_dir = std::env::temp_dir().join(format!(
@@ -278,7 +278,7 @@ pub async fn run(settings: Settings, args: ChaosArgs) -> anyhow::Result<()> {
         );
         windows.push(Window { what, from, to });
     }
-    let mut outcomes = vec![Outcome::default(); total];
+    let mut outcomes = vec![Heard::default(); total];
     let mut pending = tasks;
     while !pending.is_empty() {
         tokio::select! {
@@ -617,7 +617,7 @@ struct ReportInput<'a> {
     windows: &'a [Window],
     waits: &'a [Wait],
     checks: &'a [verify::Check],
-    board: &'a owner::Board,
+    board: &'a owner::BoardSeen,
     crashes: &'a [String],
     starts: String,
 }

@@ -14,8 +14,9 @@ const STEPS: [&str; 4] = ["Accept", "Preparing", "Ready", "Completed"];
 /// A press that changed nothing after this long is pressed again.
 const AGAIN: Duration = Duration::from_secs(15);
 
+/// What the simulated owner saw of the board, and what it pressed.
 #[derive(Debug, Default)]
-pub struct Board {
+pub struct BoardSeen {
     /// Card message id → the order number in its title.
     pub cards: BTreeMap<u64, u64>,
     /// Presses made, and presses the stand-in refused (no bot connected).
@@ -33,8 +34,13 @@ struct Open {
 }
 
 /// Runs until cancelled; returns what it saw.
-pub async fn run(discord: StandIn, me: User, pause: Duration, cancel: CancellationToken) -> Board {
-    let mut board = Board::default();
+pub async fn run(
+    discord: StandIn,
+    me: User,
+    pause: Duration,
+    cancel: CancellationToken,
+) -> BoardSeen {
+    let mut board = BoardSeen::default();
     let mut open: HashMap<u64, Open> = HashMap::new();
     let mut scanned = 0usize;
     let mut tick = tokio::time::interval(Duration::from_millis(100));

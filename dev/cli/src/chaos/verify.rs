@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::customers::{Intent, Outcome};
+use super::customers::{Heard, Intent};
 use chatorder_shared::events::CatalogItem;
 use chatorder_telegram_standin::TelegramStandIn;
 
@@ -168,7 +168,7 @@ fn notification(to: &str, n: u64) -> String {
 
 pub struct Inputs<'a> {
     pub intents: &'a [Intent],
-    pub outcomes: &'a [Outcome],
+    pub outcomes: &'a [Heard],
     pub items: &'a BTreeMap<String, CatalogItem>,
     pub stored: &'a BTreeMap<u64, Stored>,
     pub standin: &'a TelegramStandIn,

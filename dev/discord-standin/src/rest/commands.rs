@@ -3,14 +3,14 @@
 use axum::http::Method;
 use serde_json::{Value, json};
 
-use super::{Answer, Outcome, Req, snowflake};
+use super::{Answer, Handled, Req, snowflake};
 use crate::api_error::ApiError;
 use crate::ids::{APP_ID, GUILD_ID};
 use crate::render::id;
 use crate::state::StandInState;
 use crate::validate;
 
-pub(crate) fn route(state: &mut StandInState, req: &Req<'_>) -> Outcome {
+pub(crate) fn route(state: &mut StandInState, req: &Req<'_>) -> Handled {
     let (app, guild, rest) = match req.segs.as_slice() {
         ["applications", app, "commands", rest @ ..] => (*app, None, rest),
         ["applications", app, "guilds", guild, "commands", rest @ ..] => (*app, Some(*guild), rest),
@@ -75,7 +75,7 @@ fn normalize(state: &mut StandInState, guild: Option<u64>, body: &Value) -> Valu
     })
 }
 
-fn overwrite(state: &mut StandInState, guild: Option<u64>, body: &Value) -> Outcome {
+fn overwrite(state: &mut StandInState, guild: Option<u64>, body: &Value) -> Handled {
     let list = body.as_array().ok_or_else(ApiError::bad_json)?;
     validate::commands(list, true)?;
     let fresh: Vec<Value> = list.iter().map(|c| normalize(state, guild, c)).collect();
@@ -84,7 +84,7 @@ fn overwrite(state: &mut StandInState, guild: Option<u64>, body: &Value) -> Outc
     Ok(Answer::ok(Value::Array(fresh)))
 }
 
-fn upsert(state: &mut StandInState, guild: Option<u64>, body: &Value) -> Outcome {
+fn upsert(state: &mut StandInState, guild: Option<u64>, body: &Value) -> Handled {
     validate::commands(std::slice::from_ref(body), false)?;
     let command = normalize(state, guild, body);
     let position = state
@@ -109,7 +109,7 @@ fn one(
     command_id: u64,
     method: &Method,
     body: &Value,
-) -> Outcome {
+) -> Handled {
     let at = state
         .commands
         .iter()

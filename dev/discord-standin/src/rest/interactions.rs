@@ -4,7 +4,7 @@ use axum::http::Method;
 use serde_json::Value;
 
 use super::messages;
-use super::{Answer, Outcome, Req, snowflake};
+use super::{Answer, Handled, Req, snowflake};
 use crate::api_error::{ApiError, FormProblem};
 use crate::ids::APP_ID;
 use crate::interactions::{self as ix, InteractionRecord, Responded};
@@ -12,7 +12,7 @@ use crate::model::LOADING;
 use crate::state::StandInState;
 use crate::validate;
 
-pub(crate) fn route(state: &mut StandInState, req: &Req<'_>) -> Outcome {
+pub(crate) fn route(state: &mut StandInState, req: &Req<'_>) -> Handled {
     match (req.segs.as_slice(), req.method.clone()) {
         (["interactions", interaction, token, "callback"], Method::POST) => {
             callback(state, snowflake(interaction)?, token, req.body)
@@ -57,7 +57,7 @@ fn invalid_type(kind: u64) -> ApiError {
     )])
 }
 
-fn callback(state: &mut StandInState, interaction_id: u64, token: &str, body: &Value) -> Outcome {
+fn callback(state: &mut StandInState, interaction_id: u64, token: &str, body: &Value) -> Handled {
     let record = state
         .interactions
         .get(&interaction_id)
@@ -128,7 +128,7 @@ fn by_token(state: &StandInState, app: &str, token: &str) -> Result<InteractionR
 
 /// `POST /webhooks/{app}/{token}`: after a deferred reply (type 5) the first follow-up fills
 /// the "thinking" message, as on Discord; later ones are new messages.
-fn followup(state: &mut StandInState, record: &InteractionRecord, body: &Value) -> Outcome {
+fn followup(state: &mut StandInState, record: &InteractionRecord, body: &Value) -> Handled {
     validate::message(body, true)?;
     let deferred_original = record
         .original
@@ -168,7 +168,7 @@ fn on_message(
     is_original: bool,
     method: &Method,
     body: &Value,
-) -> Outcome {
+) -> Handled {
     match *method {
         Method::GET => Ok(Answer::ok(messages::json_of(state, message_id)?)),
         Method::PATCH => {

@@ -3,7 +3,7 @@
 use axum::http::Method;
 use serde_json::{Value, json};
 
-use super::{Answer, Outcome, Req, snowflake};
+use super::{Answer, Handled, Req, snowflake};
 use crate::api_error::ApiError;
 use crate::gateway::sessions::intents;
 use crate::ids::{BOT_USER_ID, GUILD_ID};
@@ -15,7 +15,7 @@ use crate::validate;
 /// Flags a message create may set: suppress embeds, suppress notifications.
 const CREATE_FLAGS: u64 = 4 | 4096;
 
-pub(crate) fn route(state: &mut StandInState, req: &Req<'_>) -> Outcome {
+pub(crate) fn route(state: &mut StandInState, req: &Req<'_>) -> Handled {
     match req.segs.as_slice() {
         ["channels", channel, "messages"] => {
             let channel_id = snowflake(channel)?;
@@ -64,7 +64,7 @@ pub(crate) fn route(state: &mut StandInState, req: &Req<'_>) -> Outcome {
 /// How long Discord remembers an enforced nonce ("a few minutes").
 const NONCE_WINDOW: std::time::Duration = std::time::Duration::from_secs(300);
 
-fn create(state: &mut StandInState, channel_id: u64, body: &Value) -> Outcome {
+fn create(state: &mut StandInState, channel_id: u64, body: &Value) -> Handled {
     validate::message(body, true)?;
     // With `enforce_nonce`, a post repeating a recent nonce in the channel
     // is not posted again: Discord answers with the message already made.

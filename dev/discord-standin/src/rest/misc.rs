@@ -3,14 +3,14 @@
 use axum::http::Method;
 use serde_json::{Value, json};
 
-use super::{Answer, Outcome, Req, snowflake};
+use super::{Answer, Handled, Req, snowflake};
 use crate::api_error::{ApiError, FormProblem};
 use crate::gateway::sessions::intents;
 use crate::ids::GUILD_ID;
 use crate::render;
 use crate::state::StandInState;
 
-pub(crate) fn route(state: &mut StandInState, req: &Req<'_>) -> Outcome {
+pub(crate) fn route(state: &mut StandInState, req: &Req<'_>) -> Handled {
     let get = req.method == Method::GET;
     match req.segs.as_slice() {
         ["gateway"] => only(get, || Answer::ok(json!({ "url": req.ws_url }))),
@@ -67,7 +67,7 @@ pub(crate) fn route(state: &mut StandInState, req: &Req<'_>) -> Outcome {
     }
 }
 
-fn only(allowed: bool, answer: impl FnOnce() -> Answer) -> Outcome {
+fn only(allowed: bool, answer: impl FnOnce() -> Answer) -> Handled {
     if allowed {
         Ok(answer())
     } else {
@@ -75,7 +75,7 @@ fn only(allowed: bool, answer: impl FnOnce() -> Answer) -> Outcome {
     }
 }
 
-fn guild_route(state: &StandInState, req: &Req<'_>, rest: &[&str]) -> Outcome {
+fn guild_route(state: &StandInState, req: &Req<'_>, rest: &[&str]) -> Handled {
     let get = req.method == Method::GET;
     match rest {
         [] => only(get, || Answer::ok(state.guild_json())),
@@ -108,7 +108,7 @@ fn guild_route(state: &StandInState, req: &Req<'_>, rest: &[&str]) -> Outcome {
 }
 
 /// `PATCH /channels/{id}`: a thread's name, archived, locked, auto-archive; a channel's name, topic.
-fn modify_channel(state: &mut StandInState, channel_id: u64, body: &Value) -> Outcome {
+fn modify_channel(state: &mut StandInState, channel_id: u64, body: &Value) -> Handled {
     if let Some(name) = body["name"].as_str()
         && (name.is_empty() || name.chars().count() > 100)
     {

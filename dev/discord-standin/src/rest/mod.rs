@@ -53,7 +53,7 @@ impl Answer {
     }
 }
 
-pub(crate) type Outcome = Result<Answer, ApiError>;
+pub(crate) type Handled = Result<Answer, ApiError>;
 
 /// One request, parsed.
 pub(crate) struct Req<'a> {
@@ -144,7 +144,7 @@ fn record(
     path: &str,
     query: Option<&str>,
     body: Value,
-    outcome: &Outcome,
+    outcome: &Handled,
     at: std::time::Duration,
 ) {
     let (status, response) = match outcome {
@@ -193,7 +193,7 @@ fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, ApiError> {
     serde_json::from_slice(body).map_err(|_| ApiError::bad_json())
 }
 
-fn respond(outcome: Outcome, limited_for: Option<std::time::Duration>) -> Response {
+fn respond(outcome: Handled, limited_for: Option<std::time::Duration>) -> Response {
     let (status, body) = match outcome {
         Ok(answer) => (answer.status, answer.body),
         Err(e) => (e.status, Some(e.body)),
@@ -224,7 +224,7 @@ fn respond(outcome: Outcome, limited_for: Option<std::time::Duration>) -> Respon
 }
 
 /// Picks the handler by path shape, then method.
-fn route(state: &mut StandInState, req: &Req<'_>) -> Outcome {
+fn route(state: &mut StandInState, req: &Req<'_>) -> Handled {
     match req.segs.first().copied() {
         Some("gateway" | "users" | "oauth2" | "guilds") => misc::route(state, req),
         Some("applications") if req.segs.get(1) == Some(&"@me") => misc::route(state, req),

@@ -3,7 +3,7 @@
 use axum::http::Method;
 use serde_json::Value;
 
-use super::{Answer, Outcome, Req, snowflake};
+use super::{Answer, Handled, Req, snowflake};
 use crate::api_error::{ApiError, FormProblem};
 use crate::gateway::sessions::intents;
 use crate::ids::BOT_USER_ID;
@@ -11,7 +11,7 @@ use crate::model::{HAS_THREAD, Thread};
 use crate::render;
 use crate::state::StandInState;
 
-pub(crate) fn route(state: &mut StandInState, req: &Req<'_>) -> Outcome {
+pub(crate) fn route(state: &mut StandInState, req: &Req<'_>) -> Handled {
     match (req.segs.as_slice(), req.method.clone()) {
         (["channels", channel, "messages", message, "threads"], Method::POST) => {
             from_message(state, snowflake(channel)?, snowflake(message)?, req.body)
@@ -77,7 +77,7 @@ fn from_message(
     channel_id: u64,
     message_id: u64,
     body: &Value,
-) -> Outcome {
+) -> Handled {
     if state.thread(channel_id).is_some() {
         return Err(ApiError::wrong_channel_type());
     }
@@ -116,7 +116,7 @@ fn from_message(
     Ok(Answer::created(add(state, thread)))
 }
 
-fn without_message(state: &mut StandInState, channel_id: u64, body: &Value) -> Outcome {
+fn without_message(state: &mut StandInState, channel_id: u64, body: &Value) -> Handled {
     if state.thread(channel_id).is_some() {
         return Err(ApiError::wrong_channel_type());
     }

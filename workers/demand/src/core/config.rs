@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::core::net::{Backend, Loss};
 use crate::core::scoring::PointForecast;
 
-/// Training settings. `Default` is what production and `evaluate` use; [`TrainConfig::tiny`] is a toy.
+/// Training settings. `Default` is what `demand.training = "full"` and
+/// `evaluate` use; [`TrainConfig::quick`] is the small model of `"quick"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TrainConfig {
@@ -61,10 +62,10 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
-    /// A model that trains in well under a second on a few weeks of data: the
-    /// unit tests', and the worker's under `demand.training = "tiny"` (the demo
-    /// and the end-to-end tests).
-    pub fn tiny() -> Self {
+    /// A small model that trains in seconds on a few weeks of data: the
+    /// worker's under `demand.training = "quick"` (demos, tests, and a shop
+    /// that just started), and the unit tests'.
+    pub fn quick() -> Self {
         Self {
             epochs: 3,
             batch_size: 64,

@@ -56,7 +56,7 @@ fn changing_sales_on_or_after_d_changes_nothing_for_d() {
         baselines::mean_28d(&other, d)
     );
 
-    let model = DemandModel::train(&sales.before(d).expect("history"), &TrainConfig::tiny())
+    let model = DemandModel::train(&sales.before(d).expect("history"), &TrainConfig::quick())
         .expect("trains");
     assert_eq!(
         model.predict(&a, d).expect("predicts"),

@@ -1,4 +1,4 @@
-//! Tests of training, saving, loading and forecasting with a tiny model.
+//! Tests of training, saving, loading and forecasting with the quick model.
 
 use chrono::{Days, NaiveDate};
 
@@ -19,7 +19,7 @@ fn tmp_dir(name: &str) -> std::path::PathBuf {
 #[test]
 fn train_save_load_gives_identical_predictions() {
     let sales = synthetic(35);
-    let model = DemandModel::train(&sales, &TrainConfig::tiny()).expect("trains");
+    let model = DemandModel::train(&sales, &TrainConfig::quick()).expect("trains");
     let meta = model.meta();
     assert_eq!(meta.items, sales.items());
     assert_eq!(meta.hours, vec![11, 12, 13, 14]);
@@ -70,7 +70,7 @@ fn train_save_load_gives_identical_predictions() {
 #[test]
 fn a_run_is_reproducible_from_its_seed() {
     let sales = synthetic(30);
-    let cfg = TrainConfig::tiny();
+    let cfg = TrainConfig::quick();
     let history = History::new(&sales);
     let date = sales.last_date() + Days::new(1);
     let a = DemandModel::train(&sales, &cfg).expect("trains");
@@ -85,7 +85,7 @@ fn a_run_is_reproducible_from_its_seed() {
 #[test]
 fn forecasting_tomorrow_with_the_model_gives_intervals_around_means() {
     let sales = synthetic(30);
-    let model = DemandModel::train(&sales, &TrainConfig::tiny()).expect("trains");
+    let model = DemandModel::train(&sales, &TrainConfig::quick()).expect("trains");
     // A catalog item that never sold is still listed (from the 28-day mean: zero).
     let sales = sales.with_items(["new_pizza_m"]);
     let tomorrow = sales.last_date() + Days::new(1);
@@ -109,12 +109,12 @@ fn forecasting_tomorrow_with_the_model_gives_intervals_around_means() {
 #[test]
 fn the_model_is_scored_on_its_median_and_the_baselines_on_their_values() {
     let sales = synthetic(40);
-    let median = DemandModel::train(&sales, &TrainConfig::tiny()).expect("trains");
+    let median = DemandModel::train(&sales, &TrainConfig::quick()).expect("trains");
     let mean = DemandModel::train(
         &sales,
         &TrainConfig {
             point: PointForecast::Mean,
-            ..TrainConfig::tiny()
+            ..TrainConfig::quick()
         },
     )
     .expect("trains");
@@ -144,14 +144,14 @@ fn the_model_is_scored_on_its_median_and_the_baselines_on_their_values() {
 #[test]
 fn too_little_history_is_an_error_not_a_panic() {
     let sales = synthetic(10);
-    let err = DemandModel::train(&sales, &TrainConfig::tiny()).expect_err("10 days < 7 + 7");
+    let err = DemandModel::train(&sales, &TrainConfig::quick()).expect_err("10 days < 7 + 7");
     assert!(err.to_string().contains("too few"), "{err}");
 }
 
 #[test]
 fn a_model_for_other_features_is_refused() {
     let sales = synthetic(30);
-    let model = DemandModel::train(&sales, &TrainConfig::tiny()).expect("trains");
+    let model = DemandModel::train(&sales, &TrainConfig::quick()).expect("trains");
     let dir = tmp_dir("refuse");
     let path = dir.join("m.bpk");
     model.save(&path).expect("saves");
@@ -171,7 +171,7 @@ fn a_model_for_other_features_is_refused() {
 fn a_kept_closing_day_is_forecast_as_zero() {
     // synthetic() closes every Sunday.
     let sales = synthetic(30);
-    let model = DemandModel::train(&sales, &TrainConfig::tiny()).expect("trains");
+    let model = DemandModel::train(&sales, &TrainConfig::quick()).expect("trains");
     let history = History::new(&sales);
     let sunday: NaiveDate = "2015-02-01".parse().expect("valid");
     assert_eq!(

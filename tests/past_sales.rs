@@ -6,7 +6,7 @@ mod common;
 use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn history_imports_once() {
+async fn past_sales_import_once() {
     let env = TestEnv::new().await;
     let dir = std::env::temp_dir().join(format!("chatorder-history-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -21,16 +21,16 @@ async fn history_imports_once() {
          2015-000003,2015-07-01,20:00:00,thai_ckn,L,chicken,20.75\n",
     )
     .expect("write");
-    let orders = chatorder_db::history::read(&path, chrono_tz::Europe::London).expect("reads");
+    let orders = chatorder_db::past_sales::read(&path, chrono_tz::Europe::London).expect("reads");
     let mut conn = env.db().await;
-    let first = chatorder_db::history::import(&mut conn, &orders, env.settings.shop.currency)
+    let first = chatorder_db::past_sales::import(&mut conn, &orders, env.settings.shop.currency)
         .await
         .expect("imports");
     assert_eq!(
         (first.orders_read, first.lines_read, first.orders_added),
         (3, 5, 3)
     );
-    let again = chatorder_db::history::import(&mut conn, &orders, env.settings.shop.currency)
+    let again = chatorder_db::past_sales::import(&mut conn, &orders, env.settings.shop.currency)
         .await
         .expect("imports again");
     assert_eq!((again.orders_added, again.orders_already_there), (0, 3));

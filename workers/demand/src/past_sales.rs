@@ -1,7 +1,7 @@
-//! Past orders as the import file gives them (`chatorder_db::history`), read
+//! Past orders as the import file gives them (`chatorder_db::past_sales`), read
 //! into the core's sales table, and the backtest on them (`chatorder evaluate`).
 
-use chatorder_db::history::PastOrder;
+use chatorder_db::past_sales::PastOrder;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 

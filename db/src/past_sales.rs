@@ -11,14 +11,14 @@ use std::io::Read as _;
 use std::path::Path;
 
 use anyhow::Context as _;
-use chatorder_shared::domain::{Currency, OrderStatus, Platform};
+use chatorder_shared::domain::{Currency, InvalidValue, OrderStatus, Platform, Sku};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone as _};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection as _, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::catalog::parse_price;
-use crate::models::{LineRow, NewCustomer, NewHistory, OrderRow};
+use crate::catalog::{PriceError, parse_price};
+use crate::models::{LineRow, NewCustomer, NewStatusChange, OrderRow};
 use crate::pool::Conn;
 use crate::schema::{catalog_items, customers, order_lines, order_status_history, orders};
 
@@ -130,24 +130,45 @@ pub fn parse(text: &str, tz: chrono_tz::Tz) -> anyhow::Result<Vec<PastOrder>> {
     Ok(orders)
 }
 
+/// Why one line of a history file could not be read; the reader adds the
+/// line number.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BadLine {
+    #[error("`{0}` is not a date such as 2015-01-31")]
+    Date(String),
+    #[error("`{0}` is not a time such as 18:30:00")]
+    Time(String),
+    /// A local time skipped by a daylight-saving change.
+    #[error("{local} does not exist in {tz}")]
+    NoSuchTime {
+        local: NaiveDateTime,
+        tz: chrono_tz::Tz,
+    },
+    #[error(transparent)]
+    Sku(#[from] InvalidValue),
+    #[error(transparent)]
+    Price(#[from] PriceError),
+}
+
 /// When, what and at which price one line sold.
 fn read_record(
     r: &Record,
     tz: chrono_tz::Tz,
-) -> Result<(chrono::DateTime<chrono::Utc>, String, i64), String> {
+) -> Result<(chrono::DateTime<chrono::Utc>, String, i64), BadLine> {
     let date = NaiveDate::parse_from_str(&r.date, "%Y-%m-%d")
-        .map_err(|_| format!("`{}` is not a date such as 2015-01-31", r.date))?;
+        .map_err(|_| BadLine::Date(r.date.clone()))?;
     let time = NaiveTime::parse_from_str(&r.time, "%H:%M:%S")
-        .map_err(|_| format!("`{}` is not a time such as 18:30:00", r.time))?;
+        .map_err(|_| BadLine::Time(r.time.clone()))?;
     let local = NaiveDateTime::new(date, time);
     let placed_at = tz
         .from_local_datetime(&local)
         .earliest()
-        .ok_or_else(|| format!("{local} does not exist in {tz}"))?
+        .ok_or(BadLine::NoSuchTime { local, tz })?
         .with_timezone(&chrono::Utc);
     let sku = format!("{}_{}", r.name, r.size.to_ascii_lowercase());
-    chatorder_shared::domain::Sku::parse(&sku).map_err(|e| e.to_string())?;
-    let price = parse_price(&r.price).map_err(|e| e.to_string())?;
+    Sku::parse(&sku)?;
+    let price = parse_price(&r.price)?;
     Ok((placed_at, sku, price))
 }
 
@@ -222,7 +243,7 @@ async fn import_chunk(
     let first = crate::numbers::take_numbers(conn, fresh.len()).await?;
     let mut rows = Vec::with_capacity(fresh.len());
     let mut lines = Vec::new();
-    let mut history = Vec::with_capacity(fresh.len());
+    let mut status_changes = Vec::with_capacity(fresh.len());
     for (number, (order, id)) in (first..).zip(&fresh) {
         let at = order.placed_at.naive_utc();
         let mut total = 0i64;
@@ -259,7 +280,7 @@ async fn import_chunk(
             placed_at: at,
             updated_at: at,
         });
-        history.push(NewHistory {
+        status_changes.push(NewStatusChange {
             order_id: (*id).clone(),
             from_status: None,
             to_status: OrderStatus::Completed.as_str().into(),
@@ -284,7 +305,7 @@ async fn import_chunk(
             .await?;
     }
     diesel::insert_into(order_status_history::table)
-        .values(&history)
+        .values(&status_changes)
         .execute(conn)
         .await?;
     Ok((fresh.len(), chunk.len() - fresh.len()))

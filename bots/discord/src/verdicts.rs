@@ -1,6 +1,7 @@
-//! Matching owner commands to what became of them. Every event names the
-//! command that caused it (`cause`); the bot listens to all events on plain
-//! NATS (each replica hears everything) and wakes whoever waits for that id.
+//! Matching owner commands to their verdicts: the event each one caused,
+//! applied or `command.rejected`. Every event names the command that caused
+//! it (`cause`); the bot listens to all events on plain NATS (each replica
+//! hears everything) and wakes whoever waits for that id.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -16,24 +17,24 @@ use uuid::Uuid;
 type Waiters = Mutex<HashMap<Uuid, oneshot::Sender<Envelope<Event>>>>;
 
 #[derive(Default)]
-pub struct Outcomes {
+pub struct Verdicts {
     waiters: Waiters,
 }
 
 /// A registered wait; dropping it forgets the command.
 pub struct Waiting<'a> {
-    outcomes: &'a Outcomes,
+    verdicts: &'a Verdicts,
     id: Uuid,
     rx: oneshot::Receiver<Envelope<Event>>,
 }
 
-impl Outcomes {
+impl Verdicts {
     /// Registers interest in the command `id` (call before sending it).
     pub fn expect(&self, id: Uuid) -> Waiting<'_> {
         let (tx, rx) = oneshot::channel();
         self.lock().insert(id, tx);
         Waiting {
-            outcomes: self,
+            verdicts: self,
             id,
             rx,
         }
@@ -84,6 +85,6 @@ impl Waiting<'_> {
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
-        self.outcomes.lock().remove(&self.id);
+        self.verdicts.lock().remove(&self.id);
     }
 }
