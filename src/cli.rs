@@ -21,9 +21,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run every component in one process: the order worker, the demand
-    /// worker, the Telegram bot and the Discord bot (both tokens needed; for
-    /// the local stand-ins use `scripts/run.sh run`).
+    /// worker, the Telegram bot, the Discord bot and the HTTP API (both
+    /// tokens needed; for the local stand-ins use `scripts/run.sh run`).
     Run,
+    /// Run the HTTP API on `api.listen` (CHATORDER__API__LISTEN).
+    Api,
     /// Run one worker.
     #[command(subcommand)]
     Worker(WorkerCmd),
@@ -133,7 +135,7 @@ pub fn shutdown_token() -> CancellationToken {
 }
 
 /// Every component in this process until `cancel`: the order worker, the
-/// demand worker, the Telegram bot and the Discord bot. The settings must
+/// demand worker, the Telegram bot, the Discord bot and the HTTP API. The settings must
 /// name both bots' platforms (real tokens, or the stand-ins the dev tool
 /// starts); the database is prepared first.
 pub async fn run_all(settings: Settings, cancel: CancellationToken) -> anyhow::Result<()> {
@@ -153,13 +155,15 @@ pub async fn run_all(settings: Settings, cancel: CancellationToken) -> anyhow::R
         settings.clone(),
         cancel.clone(),
     ));
+    let api = tokio::spawn(chatorder_api::run(settings.clone(), cancel.clone()));
     let owners = tokio::spawn(chatorder_discord::run(settings, cancel.clone()));
-    let (w, d, b, o) = tokio::join!(worker, demand, bot, owners);
+    let (w, d, b, o, a) = tokio::join!(worker, demand, bot, owners, api);
     cancel.cancel();
     w.context("order worker task")??;
     d.context("demand worker task")??;
     b.context("Telegram bot task")??;
     o.context("Discord bot task")??;
+    a.context("HTTP API task")??;
     Ok(())
 }
 
@@ -220,7 +224,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             check_services(&settings).await?;
             chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
             eprintln!(
-                "chatorder run: starting the order worker, the demand worker, the Telegram bot and the Discord bot ({})",
+                "chatorder run: starting the order worker, the demand worker, the Telegram bot, the Discord bot and the HTTP API on http://{} ({})",
+                settings.api.listen,
                 if settings.metrics.listen.is_empty() {
                     "metrics off".to_owned()
                 } else {
@@ -228,6 +233,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             );
             run_all(settings, shutdown_token()).await
+        }
+        Command::Api => {
+            let settings = load_settings()?;
+            chatorder_shared::telemetry::install_metrics(&settings.metrics.listen)?;
+            chatorder_api::run(settings, shutdown_token()).await
         }
         Command::Worker(WorkerCmd::Orders) => {
             let settings = load_settings()?;

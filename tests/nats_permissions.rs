@@ -28,11 +28,12 @@ impl Drop for Server {
     }
 }
 
-const PASSWORDS: [(&str, &str, &str); 4] = [
+const PASSWORDS: [(&str, &str, &str); 5] = [
     ("NATS_ORDER_WORKER_PASSWORD", "order-worker", "pw-orders"),
     ("NATS_TELEGRAM_PASSWORD", "telegram-bot", "pw-telegram"),
     ("NATS_DISCORD_PASSWORD", "discord-bot", "pw-discord"),
     ("NATS_DEMAND_PASSWORD", "demand-worker", "pw-demand"),
+    ("NATS_API_PASSWORD", "api", "pw-api"),
 ];
 
 fn nats_server() -> PathBuf {
@@ -220,6 +221,16 @@ async fn only_the_owner_bot_publishes_owner_commands_and_queries() {
         matches!(snooped, Err(_) | Ok(None)),
         "the customer bot must not receive commands: {snooped:?}"
     );
+
+    // The HTTP API reads the catalog and publishes no command yet.
+    let api = connect(&server, "api").await;
+    drain(&mut commands, &discord, "orders.cmd.owner.catalog").await;
+    for subject in ["orders.cmd.customer.place", "orders.cmd.owner.status"] {
+        api.publish(subject.to_owned(), "{}".into()).await.unwrap();
+    }
+    api.flush().await.unwrap();
+    let got = drain(&mut commands, &discord, "orders.cmd.owner.catalog").await;
+    assert!(got.is_empty(), "the API published commands: {got:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -259,6 +270,7 @@ async fn strangers_are_refused_and_nobody_deletes_a_stream() {
         "telegram-bot",
         "discord-bot",
         "demand-worker",
+        "api",
     ] {
         let js = async_nats::jetstream::new(connect(&server, user).await);
         assert!(

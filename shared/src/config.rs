@@ -21,6 +21,7 @@ pub struct Settings {
     pub redis: RedisSettings,
     pub telegram: TelegramSettings,
     pub discord: DiscordSettings,
+    pub api: ApiSettings,
     pub metrics: MetricsSettings,
     pub shop: ShopSettings,
     pub worker: WorkerSettings,
@@ -128,6 +129,22 @@ pub struct DiscordSettings {
     /// Discord user ids that are owners. A list or `a,b,c`.
     #[serde(default, deserialize_with = "list_or_csv")]
     pub owner_user_ids: Vec<String>,
+}
+
+/// The HTTP edge (`chatorder api`): the REST API and, later, the web app.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiSettings {
+    /// Where the API listens, e.g. `127.0.0.1:8080`. Loopback by default:
+    /// put a TLS-terminating proxy in front to serve it to the world.
+    pub listen: SocketAddr,
+    /// A request that takes longer is answered 503 (and its work dropped).
+    pub request_timeout_ms: u64,
+    /// Larger request bodies are refused (413) before they are read.
+    pub max_body_bytes: usize,
+    /// How long to wait for the worker's answer to a command before saying
+    /// "accepted, still processing" (202) instead of the result.
+    pub command_wait_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

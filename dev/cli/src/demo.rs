@@ -170,6 +170,22 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
             Err(e) => println!("  (no playground page: {e:#})"),
         }
     }
+    match tokio::net::TcpListener::bind(settings.api.listen).await {
+        Ok(listener) => {
+            if let Ok(addr) = listener.local_addr() {
+                println!("  HTTP API: http://{addr}/api/v1 (try /api/v1/catalog)");
+            }
+            tokio::spawn(chatorder_api::serve(
+                listener,
+                settings.clone(),
+                cancel.clone(),
+            ));
+        }
+        Err(e) => println!(
+            "  (no HTTP API: cannot listen on {}: {e}; set CHATORDER__API__LISTEN)",
+            settings.api.listen
+        ),
+    }
     let owner_bot = tokio::spawn(chatorder_discord::run(settings.clone(), cancel.clone()));
     let demand_worker = tokio::spawn(chatorder_demand::worker::run(
         settings.clone(),

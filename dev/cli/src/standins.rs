@@ -63,7 +63,8 @@ pub async fn run(
         ),
     }
     eprintln!(
-        "chatorder-dev run: starting the order worker, the demand worker, the Telegram bot and the Discord bot ({})",
+        "chatorder-dev run: starting the order worker, the demand worker, the Telegram bot, the Discord bot and the HTTP API on http://{}/api/v1 ({})",
+        settings.api.listen,
         if settings.metrics.listen.is_empty() {
             "metrics off".to_owned()
         } else {

@@ -45,6 +45,7 @@ fn the_quick_demo_runs_from_a_copy_of_the_repository_and_its_counts_match() {
         .args(["demo", "--quick", "--playground", "off"])
         .current_dir(&copy)
         .env("CHATORDER__METRICS__LISTEN", "")
+        .env("CHATORDER__API__LISTEN", "127.0.0.1:0")
         .env("RUST_LOG", "warn")
         .output()
         .expect("chatorder-dev runs");
@@ -53,6 +54,7 @@ fn the_quick_demo_runs_from_a_copy_of_the_repository_and_its_counts_match() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "demo failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("counts match: yes"), "{stdout}");
+    assert!(stdout.contains("HTTP API: http://127.0.0.1:"), "{stdout}");
     assert!(
         stdout.contains("replayed orders:                 40"),
         "{stdout}"

@@ -1,0 +1,152 @@
+//! The router: routes, shared state and the layers every request passes
+//! (request id, tracing span, metrics, timeout, body limit, problem+json).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderName, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use chatorder_bus::Queries;
+use chatorder_shared::config::ApiSettings;
+use chatorder_shared::subjects::Subjects;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::problem::{PROBLEM_JSON, Problem};
+use crate::routes;
+
+/// The request id header, set on every request and echoed in the answer.
+pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// What every handler shares. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub settings: ApiSettings,
+    pub subjects: Subjects,
+    pub queries: Queries,
+    /// How long a query to the workers may take.
+    pub query_timeout: Duration,
+}
+
+impl AppState {
+    pub fn new(settings: ApiSettings, subjects: Subjects, client: async_nats::Client) -> Self {
+        Self(Arc::new(Inner {
+            settings,
+            subjects,
+            queries: Queries::new(client),
+            query_timeout: Duration::from_secs(5),
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// Every route under `/api/v1`, with the layers.
+pub fn router(state: AppState) -> Router {
+    let timeout = Duration::from_millis(state.settings.request_timeout_ms);
+    let max_body = state.settings.max_body_bytes;
+    let api = Router::new()
+        .merge(routes::health::routes())
+        .merge(routes::catalog::routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed);
+    // Router::layer wraps each route after routing, so the span and the
+    // metrics know the matched pattern; the last layer added is outermost.
+    Router::new()
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
+        .layer(middleware::from_fn(measure_and_explain))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(span))
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+}
+
+/// One span per request, named by its route pattern, with its request id.
+fn span(req: &Request) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("-", MatchedPath::as_str);
+    let id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("http", method = %req.method(), route, request_id = id)
+}
+
+/// Records the request's metrics, and turns the bare error answers of the
+/// layers below (413 from the body limit, 503 from the timeout, 405) into
+/// problems, so every error a client sees has the same shape.
+async fn measure_and_explain(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().as_str().to_owned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let mut response = next.run(req).await;
+    let status = response.status();
+    // A handler's own answers are JSON; the layers' are plain text or empty.
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v == PROBLEM_JSON || v == "application/json");
+    if (status.is_client_error() || status.is_server_error()) && !is_json {
+        let problem = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => crate::json::too_large(),
+            StatusCode::SERVICE_UNAVAILABLE => Problem::new(
+                status,
+                "timeout",
+                "The request took too long and was stopped. Try again; for a change, \
+                 send the same Idempotency-Key so it is not made twice.",
+            ),
+            _ => Problem::new(
+                status,
+                "http_error",
+                status.canonical_reason().unwrap_or("error").to_owned(),
+            ),
+        };
+        let headers = std::mem::take(response.headers_mut());
+        response = problem.into_response();
+        for name in [header::ALLOW, REQUEST_ID.clone()] {
+            if let Some(v) = headers.get(&name) {
+                response.headers_mut().insert(name, v.clone());
+            }
+        }
+    }
+    crate::metrics::record(&method, &route, status.as_u16(), started.elapsed());
+    response
+}
+
+async fn not_found() -> Problem {
+    Problem::not_found("There is nothing at this address. The API lives under /api/v1.")
+}
+
+async fn method_not_allowed() -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This address does not take that method; the Allow header lists the ones it takes.",
+    )
+}
