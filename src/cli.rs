@@ -61,6 +61,26 @@ pub enum Command {
     /// Catalog tools.
     #[command(subcommand)]
     Catalog(CatalogCmd),
+    /// Keys for integrations to call the HTTP API (docs/api.md).
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCmd {
+    /// Make a key and print it once (it is stored only as a hash).
+    Create {
+        /// What the key is for, e.g. "till" or "accounting".
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: read, owner, webhooks.
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<chatorder_shared::api_keys::Scope>,
+    },
+    /// Every key with its scopes and whether it was revoked (never the secret).
+    List,
+    /// Revoke a key by its id (the 12 characters after `cok_`); at once.
+    Revoke { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -306,6 +326,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::ApiKey(cmd) => api_key(cmd).await,
         Command::Check => {
             let settings = load_settings()?;
             check_services(&settings).await?;
@@ -387,4 +408,61 @@ pub async fn check_services(settings: &Settings) -> anyhow::Result<()> {
     anyhow::bail!(
         "required services are not reachable; run scripts/services.sh to start NATS, MariaDB and Redis"
     )
+}
+
+async fn api_key(cmd: ApiKeyCmd) -> anyhow::Result<()> {
+    let settings = load_settings()?;
+    let client = chatorder_bus::connect(&settings.nats, "chatorder-cli").await?;
+    let keys = chatorder_api::keys::ApiKeys::open_bucket(
+        &async_nats::jetstream::new(client),
+        chatorder_api::keys_bucket(&settings.subjects()),
+        settings.nats.stream_replicas,
+    )
+    .await?;
+    match cmd {
+        ApiKeyCmd::Create { name, scopes } => {
+            anyhow::ensure!(
+                !name.trim().is_empty(),
+                "give the key a --name, e.g. --name till"
+            );
+            let (key, secret) = keys.create(&name, &scopes).await?;
+            let scopes: Vec<&str> = key.scopes.iter().map(|s| s.as_str()).collect();
+            println!("{secret}");
+            eprintln!(
+                "API key {} \"{}\" with scopes {}: shown once, stored only as a hash. \
+                 Send it as `Authorization: Bearer <key>`.",
+                key.id,
+                key.name,
+                scopes.join(",")
+            );
+        }
+        ApiKeyCmd::List => {
+            let all = keys.list().await?;
+            if all.is_empty() {
+                println!("no API keys yet: chatorder api-key create --name till --scopes owner");
+            }
+            for key in all {
+                let scopes: Vec<&str> = key.scopes.iter().map(|s| s.as_str()).collect();
+                let state = key.revoked_at.map_or_else(
+                    || "live".to_owned(),
+                    |at| format!("revoked {}", at.format("%Y-%m-%d %H:%M UTC")),
+                );
+                println!(
+                    "{}  {:<20} {:<20} made {}  {state}",
+                    key.id,
+                    key.name,
+                    scopes.join(","),
+                    key.created_at.format("%Y-%m-%d %H:%M UTC")
+                );
+            }
+        }
+        ApiKeyCmd::Revoke { id } => {
+            anyhow::ensure!(
+                keys.revoke(id.trim()).await?,
+                "there is no API key `{id}` (chatorder api-key list shows them)"
+            );
+            println!("revoked {id}: requests with it get 401 from now on");
+        }
+    }
+    Ok(())
 }

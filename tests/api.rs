@@ -8,7 +8,8 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::TestEnv;
+use chatorder_shared::api_keys::Scope;
+use common::{TestEnv, customer};
 use reqwest::StatusCode;
 use tokio_util::sync::CancellationToken;
 
@@ -40,6 +41,19 @@ impl Api {
 
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Makes an API key in the test's bucket, as `chatorder api-key create` does.
+    async fn key(env: &TestEnv, scopes: &[Scope]) -> (String, String) {
+        let keys = chatorder_api::keys::ApiKeys::open_bucket(
+            &env.js,
+            chatorder_api::keys_bucket(&env.subjects),
+            1,
+        )
+        .await
+        .unwrap();
+        let (key, secret) = keys.create("test", scopes).await.unwrap();
+        (key.id, secret)
     }
 }
 
@@ -146,4 +160,437 @@ async fn without_a_worker_the_api_says_try_again_instead_of_failing_or_hanging()
     let health = api.http.get(api.url("/health")).send().await.unwrap();
     assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(json(health).await["orders"], "unavailable");
+}
+
+async fn revoke(env: &TestEnv, id: &str) {
+    let keys = chatorder_api::keys::ApiKeys::open_bucket(
+        &env.js,
+        chatorder_api::keys_bucket(&env.subjects),
+        1,
+    )
+    .await
+    .unwrap();
+    assert!(keys.revoke(id).await.unwrap());
+}
+
+/// Starts a worker and the API, and places `n` orders as two customers.
+async fn shop_with_orders(n: usize) -> (TestEnv, Api, Vec<u64>) {
+    let mut env = TestEnv::new().await;
+    env.spawn_worker();
+    let api = Api::start(&env).await;
+    env.wait_queries_served().await;
+    let mut numbers = Vec::new();
+    for i in 0..n {
+        let who = customer(if i % 2 == 0 { "1" } else { "2" });
+        let id = env.place(&who, &[("pepperoni_m", 1 + i as u32)]).await;
+        numbers.push(env.wait_placed(id).await.number.0);
+    }
+    (env, api, numbers)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_decide_who_gets_in_and_what_they_may_do() {
+    let (env, api, numbers) = shop_with_orders(1).await;
+    let order = api.url(&format!("/orders/{}", numbers[0]));
+
+    let none = api.http.get(&order).send().await.unwrap();
+    assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
+    assert!(none.headers().contains_key("www-authenticate"));
+    assert_eq!(content_type(&none), PROBLEM);
+    for bad in [
+        "Bearer nonsense",
+        "Bearer cok_abcdefghjkmn_wrongsecret",
+        "Basic eDp5",
+    ] {
+        let r = api
+            .http
+            .get(&order)
+            .header("authorization", bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{bad}");
+    }
+
+    let (_, read) = Api::key(&env, &[Scope::Read]).await;
+    let r = api
+        .http
+        .get(&order)
+        .bearer_auth(&read)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let posted = api
+        .http
+        .post(format!("{order}/status"))
+        .bearer_auth(&read)
+        .header("if-match", "\"1\"")
+        .json_body(&serde_json::json!({"status": "accepted"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        posted.status(),
+        StatusCode::FORBIDDEN,
+        "a read key that posts"
+    );
+    assert_eq!(json(posted).await["code"], "forbidden");
+
+    let (id, owner) = Api::key(&env, &[Scope::Owner]).await;
+    let r = api
+        .http
+        .get(&order)
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    revoke(&env, &id).await;
+    let r = api
+        .http
+        .get(&order)
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNAUTHORIZED,
+        "a revoked key, at once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_list_newest_first_by_cursor_and_filter_by_status() {
+    let (env, api, numbers) = shop_with_orders(5).await;
+    let (_, key) = Api::key(&env, &[Scope::Read]).await;
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut url = api.url("/orders?limit=2");
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let r = api.http.get(url).bearer_auth(&key).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let page = json(r).await;
+        let orders = page["orders"].as_array().unwrap();
+        assert!(orders.len() <= 2);
+        seen.extend(orders.iter().map(|o| o["number"].as_u64().unwrap()));
+        pages += 1;
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    let mut newest_first = numbers.clone();
+    newest_first.reverse();
+    assert_eq!(seen, newest_first, "every order once, newest first");
+    assert_eq!(pages, 3);
+
+    // Move one on; filter by status.
+    let (_, owner) = Api::key(&env, &[Scope::Owner]).await;
+    let moved = api
+        .http
+        .post(api.url(&format!("/orders/{}/status", numbers[1])))
+        .bearer_auth(&owner)
+        .header("if-match", "\"1\"")
+        .json_body(&serde_json::json!({"status": "accepted"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), StatusCode::OK);
+    let r = api
+        .http
+        .get(api.url("/orders?status=accepted"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    let page = json(r).await;
+    let got: Vec<u64> = page["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(got, [numbers[1]]);
+    let order = &page["orders"][0];
+    assert_eq!(order["status"], "accepted");
+    assert_eq!(order["version"], 2);
+    assert_eq!(order["total"]["currency"], "USD");
+    assert!(
+        order["lines"][0]["unit_price"]["amount_minor"]
+            .as_i64()
+            .unwrap()
+            > 0
+    );
+
+    for (query, code) in [
+        ("status=eaten", "bad_status"),
+        ("limit=101", "bad_limit"),
+        ("limit=0", "bad_limit"),
+        ("cursor=abc", "bad_cursor"),
+        ("placed_from=yesterday", "bad_time"),
+    ] {
+        let r = api
+            .http
+            .get(api.url(&format!("/orders?{query}")))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(json(r).await["code"], code, "{query}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_needs_the_current_version_and_a_stale_one_is_refused() {
+    let (env, api, numbers) = shop_with_orders(1).await;
+    let (_, owner) = Api::key(&env, &[Scope::Owner]).await;
+    let n = numbers[0];
+    let status = api.url(&format!("/orders/{n}/status"));
+    let accept = serde_json::json!({"status": "accepted"});
+
+    let got = api
+        .http
+        .get(api.url(&format!("/orders/{n}")))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.headers()["etag"], "\"1\"");
+
+    let no_precondition = api
+        .http
+        .post(&status)
+        .bearer_auth(&owner)
+        .json_body(&accept)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_precondition.status(), StatusCode::PRECONDITION_REQUIRED);
+    assert_eq!(json(no_precondition).await["code"], "if_match_required");
+
+    let ok = api
+        .http
+        .post(&status)
+        .bearer_auth(&owner)
+        .header("if-match", "\"1\"")
+        .json_body(&accept)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(ok.headers()["etag"], "\"2\"");
+    assert_eq!(json(ok).await["status"], "accepted");
+
+    // Someone else read version 1 and acts on it: refused, nothing changes.
+    let ready = serde_json::json!({"status": "ready"});
+    let stale = api
+        .http
+        .post(&status)
+        .bearer_auth(&owner)
+        .header("if-match", "\"1\"")
+        .json_body(&ready)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+    let body = json(stale).await;
+    assert_eq!(body["code"], "stale");
+    assert!(
+        body["detail"].as_str().unwrap().contains("version 2"),
+        "{body}"
+    );
+
+    // The lifecycle table still rules: a completed order cannot move back.
+    let done = serde_json::json!({"status": "completed"});
+    let r = api
+        .http
+        .post(&status)
+        .bearer_auth(&owner)
+        .header("if-match", "\"2\"")
+        .json_body(&done)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let back = serde_json::json!({"status": "preparing"});
+    let r = api
+        .http
+        .post(&status)
+        .bearer_auth(&owner)
+        .header("if-match", "\"3\"")
+        .json_body(&back)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(json(r).await["code"], "final");
+
+    let missing = api
+        .http
+        .get(api.url("/orders/999999"))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(content_type(&missing), PROBLEM);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_idempotency_key_sent_five_times_at_once_moves_the_order_once() {
+    let (env, api, numbers) = shop_with_orders(1).await;
+    let (_, owner) = Api::key(&env, &[Scope::Owner]).await;
+    let n = numbers[0];
+    let send = |body: serde_json::Value| {
+        let (http, url, owner) = (
+            api.http.clone(),
+            api.url(&format!("/orders/{n}/status")),
+            owner.clone(),
+        );
+        async move {
+            let r = http
+                .post(url)
+                .bearer_auth(owner)
+                .header("if-match", "\"1\"")
+                .header("idempotency-key", "accept-once")
+                .json_body(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            let etag = r.headers().get("etag").cloned();
+            (status, etag, r.text().await.unwrap())
+        }
+    };
+    let accept = serde_json::json!({"status": "accepted"});
+    let answers = futures::future::join_all((0..5).map(|_| send(accept.clone()))).await;
+    for a in &answers {
+        assert_eq!(a.0, StatusCode::OK, "{}", a.2);
+        assert_eq!(a, &answers[0], "five identical answers");
+    }
+    // Again later: the same answer, from the record (the order is at 2).
+    assert_eq!(send(accept.clone()).await, answers[0]);
+    let history = env
+        .count(&format!(
+            "SELECT COUNT(*) AS n FROM order_status_history h JOIN orders o ON o.id = h.order_id \
+             WHERE o.number = {n} AND h.to_status = 'accepted'"
+        ))
+        .await;
+    assert_eq!(history, 1, "moved once");
+
+    // The same key with another body is refused.
+    let other = send(serde_json::json!({"status": "rejected"})).await;
+    assert_eq!(other.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(other.2.contains("idempotency_key_reused"), "{}", other.2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_cancels_with_a_reason_and_writes_to_the_customer() {
+    let (env, api, numbers) = shop_with_orders(1).await;
+    let (_, owner) = Api::key(&env, &[Scope::Owner]).await;
+    let n = numbers[0];
+    let msg = api
+        .http
+        .post(api.url(&format!("/orders/{n}/messages")))
+        .bearer_auth(&owner)
+        .json_body(&serde_json::json!({"text": "Out of pepperoni, sorry"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(msg.status(), StatusCode::CREATED);
+    let m = json(msg).await;
+    assert_eq!(m["from"], "owner");
+    assert_eq!(m["text"], "Out of pepperoni, sorry");
+
+    let order = api.url(&format!("/orders/{n}"));
+    let no_reason = api
+        .http
+        .delete(&order)
+        .bearer_auth(&owner)
+        .header("if-match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_reason.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json(no_reason).await["code"], "reason_required");
+    let cancelled = api
+        .http
+        .delete(format!("{order}?reason=out%20of%20stock"))
+        .bearer_auth(&owner)
+        .header("if-match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    assert_eq!(json(cancelled).await["status"], "cancelled");
+    assert_eq!(
+        env.count(&format!(
+            "SELECT COUNT(*) AS n FROM orders WHERE number = {n}"
+        ))
+        .await,
+        1,
+        "cancelled, never deleted"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_bodies_get_problems_before_anything_is_sent() {
+    let (env, api, numbers) = shop_with_orders(1).await;
+    let (_, owner) = Api::key(&env, &[Scope::Owner]).await;
+    let status = api.url(&format!("/orders/{}/status", numbers[0]));
+    let post = |body: Vec<u8>, ct: &'static str| {
+        api.http
+            .post(&status)
+            .bearer_auth(&owner)
+            .header("if-match", "\"1\"")
+            .header("content-type", ct)
+            .body(body)
+            .send()
+    };
+    let r = post(b"{\"status\": ".to_vec(), "application/json")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json(r).await["code"], "malformed_json");
+    let r = post(b"{\"status\": \"eaten\"}".to_vec(), "application/json")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json(r).await["code"], "invalid_body");
+    let r = post(
+        b"status=accepted".to_vec(),
+        "application/x-www-form-urlencoded",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = post(vec![b' '; 1 << 20], "application/json").await.unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(json(r).await["code"], "too_large");
+    let r = api
+        .http
+        .get(api.url(&format!("/orders/{}", numbers[0])))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json(r).await["version"], 1, "nothing reached the order");
+}
+
+trait JsonBody {
+    fn json_body(self, value: &serde_json::Value) -> Self;
+}
+
+impl JsonBody for reqwest::RequestBuilder {
+    fn json_body(self, value: &serde_json::Value) -> Self {
+        self.header("content-type", "application/json")
+            .body(serde_json::to_vec(value).unwrap())
+    }
 }

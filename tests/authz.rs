@@ -71,6 +71,7 @@ async fn a_customer_cannot_touch_another_customers_order_by_command_or_query() {
                 qty: 9,
             }],
             note: Some("all for Bob".into()),
+            expected_version: None,
         },
     );
     let cancel = Envelope::new(
@@ -79,6 +80,7 @@ async fn a_customer_cannot_touch_another_customers_order_by_command_or_query() {
         CancelOrder {
             number: n,
             reason: None,
+            expected_version: None,
         },
     );
     let message = Envelope::new(
@@ -181,6 +183,7 @@ async fn owner_rights_come_only_from_configured_discord_owners() {
                 number: n,
                 status: OrderStatus::Accepted,
                 reason: None,
+                expected_version: None,
             },
         )
     };
@@ -276,6 +279,7 @@ async fn owner_rights_come_only_from_configured_discord_owners() {
             CancelOrder {
                 number: n,
                 reason: Some("forged".into()),
+                expected_version: None,
             },
         )
         .to_json(),

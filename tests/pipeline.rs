@@ -143,6 +143,7 @@ async fn owner_accept_racing_customer_cancel_has_exactly_one_winner() {
                 number: *n,
                 status: OrderStatus::Accepted,
                 reason: None,
+                expected_version: None,
             },
         );
         let cancel = Envelope::new(
@@ -151,6 +152,7 @@ async fn owner_accept_racing_customer_cancel_has_exactly_one_winner() {
             CancelOrder {
                 number: *n,
                 reason: Some("changed my mind".into()),
+                expected_version: None,
             },
         );
         let env = &env;
@@ -299,6 +301,7 @@ async fn broken_rules_are_rejected_with_a_sentence_to_the_sender() {
             number: order.number,
             lines: place_cmd(&[("hawaiian_m", 3)]).lines,
             note: Some("ring twice".into()),
+            expected_version: None,
         },
     );
     env.send(Role::Customer, CommandKind::Update, &update, true)
@@ -324,6 +327,7 @@ async fn broken_rules_are_rejected_with_a_sentence_to_the_sender() {
             number: order.number,
             status: OrderStatus::Accepted,
             reason: None,
+            expected_version: None,
         },
     );
     env.send(Role::Owner, CommandKind::Status, &sneaky, true)
@@ -340,6 +344,7 @@ async fn broken_rules_are_rejected_with_a_sentence_to_the_sender() {
             number: order.number,
             lines: place_cmd(&[("hawaiian_m", 1)]).lines,
             note: None,
+            expected_version: None,
         },
     );
     env.send(Role::Customer, CommandKind::Update, &late, true)

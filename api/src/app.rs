@@ -4,19 +4,25 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use async_nats::jetstream;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use chatorder_bus::Queries;
-use chatorder_shared::config::ApiSettings;
+use chatorder_bus::{Commands, Queries};
+use chatorder_shared::config::{ApiSettings, Settings};
+use chatorder_shared::domain::Role;
 use chatorder_shared::subjects::Subjects;
+use tokio_util::sync::CancellationToken;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::idempotency::Idempotency;
+use crate::keys::ApiKeys;
+use crate::outcomes::Outcomes;
 use crate::problem::{PROBLEM_JSON, Problem};
 use crate::routes;
 
@@ -31,18 +37,41 @@ pub struct Inner {
     pub settings: ApiSettings,
     pub subjects: Subjects,
     pub queries: Queries,
+    /// Owners' commands (API keys with the owner scope).
+    pub owner_commands: Commands,
+    pub outcomes: Arc<Outcomes>,
+    pub keys: ApiKeys,
+    pub idempotency: Idempotency,
     /// How long a query to the workers may take.
     pub query_timeout: Duration,
 }
 
 impl AppState {
-    pub fn new(settings: ApiSettings, subjects: Subjects, client: async_nats::Client) -> Self {
-        Self(Arc::new(Inner {
-            settings,
+    /// Connects the state to NATS: the buckets, the event listener.
+    pub async fn connect(
+        settings: &Settings,
+        client: async_nats::Client,
+        cancel: CancellationToken,
+    ) -> anyhow::Result<Self> {
+        let subjects = settings.subjects();
+        let js = jetstream::new(client.clone());
+        let replicas = settings.nats.stream_replicas;
+        let outcomes = Outcomes::listen(&client, subjects.events_wildcard(), cancel).await?;
+        Ok(Self(Arc::new(Inner {
+            settings: settings.api.clone(),
+            owner_commands: Commands::new(js.clone(), subjects.clone(), Role::Owner),
+            outcomes,
+            keys: ApiKeys::open_bucket(&js, crate::keys_bucket(&subjects), replicas).await?,
+            idempotency: Idempotency::open_bucket(
+                &js,
+                crate::idempotency_bucket(&subjects),
+                replicas,
+            )
+            .await?,
             subjects,
             queries: Queries::new(client),
             query_timeout: Duration::from_secs(5),
-        }))
+        })))
     }
 }
 
@@ -61,6 +90,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(routes::health::routes())
         .merge(routes::catalog::routes())
+        .merge(routes::orders::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     // Router::layer wraps each route after routing, so the span and the

@@ -64,3 +64,41 @@ pub fn too_large() -> Problem {
         "The request body is larger than this API takes. Send less (orders have at most 30 lines).",
     )
 }
+
+impl<T: DeserializeOwned> Json<T> {
+    /// Reads a body already taken as bytes (a change keeps them to tell a
+    /// repeat from another request), with the same problems as extraction.
+    pub fn parse(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<Self, Problem> {
+        let is_json = headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| {
+                let v = v.trim();
+                v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+            });
+        if !is_json {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "not_json",
+                "Send the body as JSON, with the header Content-Type: application/json.",
+            ));
+        }
+        serde_json::from_slice(body).map(Self).map_err(|e| {
+            if e.classify() == serde_json::error::Category::Data {
+                Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_body",
+                    format!(
+                        "The body is JSON but not what this endpoint takes: {e}. See docs/api.md."
+                    ),
+                )
+            } else {
+                Problem::bad_request(
+                    "malformed_json",
+                    format!("The body is not valid JSON: {e}."),
+                )
+            }
+        })
+    }
+}

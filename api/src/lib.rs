@@ -1,10 +1,17 @@
 #![doc = include_str!("../README.md")]
 
 pub mod app;
+pub mod auth;
+pub mod change;
+pub mod idempotency;
 pub mod json;
+pub mod keys;
 pub mod metrics;
+pub mod outcomes;
 pub mod problem;
+pub mod refusals;
 pub mod routes;
+pub mod secrets;
 pub mod views;
 
 use anyhow::Context as _;
@@ -13,6 +20,16 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use app::{AppState, router};
+
+/// The key-value bucket of API keys.
+pub fn keys_bucket(subjects: &chatorder_shared::subjects::Subjects) -> String {
+    subjects.stream(chatorder_shared::api_keys::BUCKET)
+}
+
+/// The key-value bucket of changes' outcomes by idempotency key.
+pub fn idempotency_bucket(subjects: &chatorder_shared::subjects::Subjects) -> String {
+    subjects.stream("API_IDEMPOTENCY")
+}
 
 /// Runs the HTTP edge on `api.listen` until `cancel`.
 pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Result<()> {
@@ -38,7 +55,7 @@ pub async fn serve(
     let client = chatorder_bus::connect(&settings.nats, "chatorder-api").await?;
     let js = async_nats::jetstream::new(client.clone());
     chatorder_bus::ensure_streams(&js, &subjects, &settings.nats).await?;
-    let state = AppState::new(settings.api.clone(), subjects, client);
+    let state = AppState::connect(&settings, client, cancel.clone()).await?;
     let address = listener.local_addr().ok();
     tracing::info!(?address, "HTTP API listening");
     axum::serve(listener, router(state))

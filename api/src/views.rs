@@ -2,8 +2,9 @@
 //! the HTTP contract changes only when we mean it to. Money is integer
 //! minor units with its currency; times are RFC 3339 UTC.
 
-use chatorder_shared::domain::Money;
-use chatorder_shared::events::CatalogItem;
+use chatorder_shared::domain::{Fulfilment, Money, OrderStatus, Platform};
+use chatorder_shared::events::{CatalogItem, OrderSnapshot};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// An amount of money: `{"amount_minor": 1275, "currency": "USD"}` is $12.75.
@@ -53,4 +54,108 @@ impl From<&CatalogItem> for CatalogItemView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CatalogView {
     pub items: Vec<CatalogItemView>,
+}
+
+/// An order as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderView {
+    pub id: uuid::Uuid,
+    /// The short number customers and owners use (`1042` is `#1042`).
+    pub number: u64,
+    /// Grows by one with every change; send it back as `If-Match`.
+    pub version: u32,
+    pub status: OrderStatus,
+    pub customer: CustomerView,
+    pub lines: Vec<LineView>,
+    pub total: MoneyView,
+    pub fulfilment: FulfilmentView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub placed_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CustomerView {
+    /// `telegram`, `web`, …: where the customer ordered.
+    pub channel: Platform,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineView {
+    pub sku: String,
+    pub name: String,
+    pub quantity: u32,
+    pub unit_price: MoneyView,
+    pub line_total: MoneyView,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FulfilmentView {
+    Pickup,
+    Delivery { address: String },
+}
+
+impl From<&OrderSnapshot> for OrderView {
+    fn from(o: &OrderSnapshot) -> Self {
+        let money = |minor| {
+            MoneyView::from(Money {
+                minor,
+                currency: o.currency,
+            })
+        };
+        Self {
+            id: o.id,
+            number: o.number.0,
+            version: o.version,
+            status: o.status,
+            customer: CustomerView {
+                channel: o.customer.platform,
+                name: o.customer.name.clone(),
+            },
+            lines: o
+                .lines
+                .iter()
+                .map(|l| LineView {
+                    sku: l.sku.as_str().to_owned(),
+                    name: l.name.clone(),
+                    quantity: l.qty,
+                    unit_price: money(l.unit_price_minor),
+                    line_total: money(l.line_total_minor),
+                })
+                .collect(),
+            total: money(o.total_minor),
+            fulfilment: match &o.fulfilment {
+                Fulfilment::Pickup => FulfilmentView::Pickup,
+                Fulfilment::Delivery { address } => FulfilmentView::Delivery {
+                    address: address.clone(),
+                },
+            },
+            note: o.note.clone(),
+            placed_at: o.placed_at,
+            updated_at: o.updated_at,
+        }
+    }
+}
+
+/// A page of orders and the cursor of the next one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderPageView {
+    pub orders: Vec<OrderView>,
+    /// Pass as `cursor` for the next (older) page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// A message about an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessageView {
+    pub order_number: u64,
+    /// `owner` or `customer`.
+    pub from: chatorder_shared::domain::Role,
+    pub text: String,
+    pub sent_at: DateTime<Utc>,
 }

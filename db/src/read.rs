@@ -142,6 +142,50 @@ pub async fn customer_orders(
     with_lines(conn, rows).await
 }
 
+/// Which orders [`order_page`] returns.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter<'a> {
+    /// One customer's orders only.
+    pub customer_key: Option<&'a str>,
+    /// Any of these statuses (all when empty).
+    pub statuses: &'a [OrderStatus],
+    pub placed_from: Option<chrono::DateTime<chrono::Utc>>,
+    pub placed_before: Option<chrono::DateTime<chrono::Utc>>,
+    /// Numbered below this (the cursor).
+    pub before: Option<OrderNumber>,
+}
+
+/// A page of orders newest first (by number, which grows with placing).
+pub async fn order_page(
+    conn: &mut Conn,
+    filter: &OrderFilter<'_>,
+    limit: u32,
+) -> anyhow::Result<Vec<OrderSnapshot>> {
+    let mut query = orders::table
+        .order(orders::number.desc())
+        .limit(i64::from(limit))
+        .select(OrderRow::as_select())
+        .into_boxed();
+    if let Some(key) = filter.customer_key {
+        query = query.filter(orders::customer_id.eq(key));
+    }
+    if !filter.statuses.is_empty() {
+        let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
+        query = query.filter(orders::status.eq_any(statuses));
+    }
+    if let Some(from) = filter.placed_from {
+        query = query.filter(orders::placed_at.ge(from.naive_utc()));
+    }
+    if let Some(until) = filter.placed_before {
+        query = query.filter(orders::placed_at.lt(until.naive_utc()));
+    }
+    if let Some(before) = filter.before {
+        query = query.filter(orders::number.lt(i64::try_from(before.0).unwrap_or(i64::MAX)));
+    }
+    let rows = query.load(conn).await?;
+    with_lines(conn, rows).await
+}
+
 /// Catalog items by sku; locked for update when asked (catalog changes).
 pub async fn catalog_items(
     conn: &mut Conn,

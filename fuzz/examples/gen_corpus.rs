@@ -301,7 +301,7 @@ fn commands() -> Vec<(&'static str, Vec<u8>)> {
                         sku: sku("hawaiian_l"),
                         qty: 3,
                     }],
-                    note: Some("no onions".into()),
+                    note: Some("no onions".into()), expected_version: None,
                 },
             ),
         ),
@@ -313,7 +313,7 @@ fn commands() -> Vec<(&'static str, Vec<u8>)> {
                 customer(),
                 CancelOrder {
                     number: n,
-                    reason: None,
+                    reason: None, expected_version: None,
                 },
             ),
         ),
@@ -325,7 +325,7 @@ fn commands() -> Vec<(&'static str, Vec<u8>)> {
                 owner(),
                 CancelOrder {
                     number: n,
-                    reason: Some("out of dough".into()),
+                    reason: Some("out of dough".into()), expected_version: None,
                 },
             ),
         ),
@@ -362,7 +362,7 @@ fn commands() -> Vec<(&'static str, Vec<u8>)> {
                 SetStatus {
                     number: n,
                     status: OrderStatus::Accepted,
-                    reason: None,
+                    reason: None, expected_version: None,
                 },
             ),
         ),
@@ -375,7 +375,7 @@ fn commands() -> Vec<(&'static str, Vec<u8>)> {
                 SetStatus {
                     number: n,
                     status: OrderStatus::OutForDelivery,
-                    reason: Some("driver left".into()),
+                    reason: Some("driver left".into()), expected_version: None,
                 },
             ),
         ),

@@ -47,6 +47,10 @@ pub struct UpdateOrder {
     pub lines: Vec<LineRequest>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Refuse the change unless the order is at this version (the HTTP
+    /// API's `If-Match`); the chat bots act on what they just showed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_version: Option<u32>,
 }
 
 /// `order.cancel` (customer, or owner with a reason).
@@ -56,6 +60,10 @@ pub struct CancelOrder {
     pub number: OrderNumber,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Refuse the change unless the order is at this version (the HTTP
+    /// API's `If-Match`); the chat bots act on what they just showed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_version: Option<u32>,
 }
 
 /// `order.message` (customer or owner): chat about an order.
@@ -74,6 +82,10 @@ pub struct SetStatus {
     pub status: OrderStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Refuse the change unless the order is at this version (the HTTP
+    /// API's `If-Match`); the chat bots act on what they just showed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_version: Option<u32>,
 }
 
 /// A catalog item as owners define it.

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod api_keys;
 pub mod commands;
 pub mod config;
 pub mod domain;

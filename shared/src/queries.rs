@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Actor, OrderNumber};
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Actor, OrderNumber, OrderStatus};
 use crate::events::{CatalogItem, OrderSnapshot};
 
 /// `orders.query.get`: one order. Customers see only their own.
@@ -37,6 +39,38 @@ pub struct CustomerOrders {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListCatalog {}
+
+/// `orders.query.list` / `orders.query.owner.list`: orders newest first,
+/// a page at a time. A customer sees only their own; an owner sees all.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListOrders {
+    pub actor: Actor,
+    /// Only orders in one of these statuses (all when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub statuses: Vec<OrderStatus>,
+    /// Only orders placed at or after this time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placed_from: Option<DateTime<Utc>>,
+    /// Only orders placed before this time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placed_before: Option<DateTime<Utc>>,
+    /// The cursor: only orders numbered below this one (the previous
+    /// page's `next_before`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<OrderNumber>,
+    #[serde(default = "default_limit")]
+    pub limit: u32,
+}
+
+/// A page of [`ListOrders`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderList {
+    pub orders: Vec<OrderSnapshot>,
+    /// The cursor of the next page, if there may be one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<OrderNumber>,
+}
 
 fn default_limit() -> u32 {
     20

@@ -75,6 +75,13 @@ pub enum Refusal {
     BadCategory { max: usize },
     /// A catalog size longer than `max` characters.
     BadSize { max: usize },
+    /// The order changed since the sender looked: it is at `current`, the
+    /// change was meant for `expected` (the HTTP API's `If-Match`).
+    Stale {
+        number: OrderNumber,
+        expected: u32,
+        current: u32,
+    },
     /// The shop's own set-up is at fault, not the sender.
     Internal { fault: Fault },
     /// A code this build does not know. Edges say something generic.
@@ -148,6 +155,7 @@ impl Refusal {
             Self::BadName { .. } => "bad_name",
             Self::BadCategory { .. } => "bad_category",
             Self::BadSize { .. } => "bad_size",
+            Self::Stale { .. } => "stale",
             Self::Internal { .. } => "internal",
             Self::Other { .. } => "other",
         }

@@ -63,6 +63,11 @@ fn every_refusal() -> Vec<Refusal> {
         Refusal::BadName { max: 128 },
         Refusal::BadCategory { max: 64 },
         Refusal::BadSize { max: 16 },
+        Refusal::Stale {
+            number: n,
+            expected: 3,
+            current: 4,
+        },
         Refusal::Internal {
             fault: Fault::WrongCurrency {
                 name: "Coke".into(),

@@ -135,10 +135,19 @@ pub enum QueryKind {
     Customer,
     /// `catalog.query.list`: the catalog.
     Catalog,
+    /// `orders.query.list`: orders filtered and paged by cursor, newest
+    /// first (a customer's own; every order for an owner).
+    List,
 }
 
 impl QueryKind {
-    pub const ALL: [QueryKind; 4] = [Self::Get, Self::Pending, Self::Customer, Self::Catalog];
+    pub const ALL: [QueryKind; 5] = [
+        Self::Get,
+        Self::Pending,
+        Self::Customer,
+        Self::Catalog,
+        Self::List,
+    ];
 
     fn path(self) -> &'static str {
         match self {
@@ -146,6 +155,7 @@ impl QueryKind {
             Self::Pending => "orders.query.pending",
             Self::Customer => "orders.query.customer",
             Self::Catalog => "catalog.query.list",
+            Self::List => "orders.query.list",
         }
     }
 
@@ -155,6 +165,7 @@ impl QueryKind {
             Self::Pending => "pending",
             Self::Customer => "customer",
             Self::Catalog => "catalog",
+            Self::List => "list",
         }
     }
 }
@@ -306,7 +317,7 @@ impl Subjects {
     pub fn parse_query(&self, subject: &str) -> Option<(Role, QueryKind)> {
         let rest = subject.strip_prefix(&self.prefix)?;
         if let Some(label) = rest.strip_prefix("orders.query.owner.") {
-            return [QueryKind::Get, QueryKind::Pending]
+            return [QueryKind::Get, QueryKind::Pending, QueryKind::List]
                 .into_iter()
                 .find(|k| k.label() == label)
                 .map(|k| (Role::Owner, k));

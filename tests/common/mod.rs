@@ -185,9 +185,15 @@ impl TestEnv {
             chatorder_shared::commands::decode_command(&self.subjects, &msg.subject, &msg.payload)
                 .unwrap();
         let mut conn = self.db().await;
-        chatorder_orders::apply::apply_batch(&mut conn, &[cmd], &self.settings, &self.subjects)
-            .await
-            .unwrap();
+        chatorder_orders::apply::apply_batch(
+            &mut conn,
+            &[cmd],
+            &self.settings,
+            &self.subjects,
+            &Default::default(),
+        )
+        .await
+        .unwrap();
         // Dropped unacknowledged, as by SIGKILL.
         drop(msg);
     }
@@ -252,6 +258,7 @@ impl TestEnv {
                 number,
                 status,
                 reason: None,
+                expected_version: None,
             },
         );
         self.send(Role::Owner, CommandKind::Status, &cmd, true)

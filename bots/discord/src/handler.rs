@@ -188,6 +188,7 @@ impl App {
                     number,
                     status: to,
                     reason,
+                    expected_version: None,
                 };
                 Reply::text(self.act(CommandKind::Status, actor, data).await)
             }
@@ -369,6 +370,7 @@ impl App {
                     number,
                     status: to,
                     reason: None,
+                    expected_version: None,
                 };
                 self.act_and_follow_up(http, &c.token, &actor, data).await;
             }
@@ -454,6 +456,7 @@ impl App {
             number: form.number,
             status: form.to,
             reason,
+            expected_version: None,
         };
         self.act_and_follow_up(http, &m.token, &actor, data).await;
     }

@@ -155,6 +155,11 @@ pub fn refusal(r: &Refusal) -> String {
         Refusal::ReasonRequired { number } => format!(
             "Please give a reason when cancelling order {number}; the customer will see it."
         ),
+        Refusal::Stale {
+            number, current, ..
+        } => format!(
+            "Order {number} changed (it is at version {current} now); look at it again before changing it."
+        ),
         Refusal::Final { number, to, why } | Refusal::BadTransition { number, to, why } => {
             let what = match to {
                 OrderStatus::Cancelled => "be cancelled".to_owned(),

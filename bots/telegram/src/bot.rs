@@ -287,6 +287,7 @@ async fn perform(
                 number,
                 lines,
                 note: None,
+                expected_version: None,
             };
             send_checkout(app, session, &who, CommandKind::Update, id, cmd).await
         }
@@ -304,6 +305,7 @@ async fn perform(
             let cmd = CancelOrder {
                 number,
                 reason: None,
+                expected_version: None,
             };
             match app
                 .workers

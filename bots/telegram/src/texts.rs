@@ -372,6 +372,9 @@ pub fn rejected_command(refusal: &chatorder_shared::refusal::Refusal) -> String 
             "Order {number} is already {}, so it can't be changed any more. You can message the shop about it instead.",
             status.human()
         ),
+        Refusal::Stale { number, .. } => format!(
+            "Order {number} changed while you were looking at it. Please look at it again and retry."
+        ),
         Refusal::Final { number, to, why } | Refusal::BadTransition { number, to, why } => match to
         {
             OrderStatus::Cancelled => format!("Order {number} can't be cancelled: {why}."),

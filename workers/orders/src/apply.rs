@@ -123,8 +123,9 @@ pub async fn apply_batch(
     batch: &[IncomingCommand],
     settings: &Settings,
     subjects: &Subjects,
+    api_owners: &HashSet<String>,
 ) -> anyhow::Result<Applied> {
-    conn.transaction(async |conn| apply_in_tx(conn, batch, settings, subjects).await)
+    conn.transaction(async |conn| apply_in_tx(conn, batch, settings, subjects, api_owners).await)
         .await
 }
 
@@ -133,6 +134,7 @@ async fn apply_in_tx(
     batch: &[IncomingCommand],
     settings: &Settings,
     subjects: &Subjects,
+    api_owners: &HashSet<String>,
 ) -> anyhow::Result<Applied> {
     let now = now_micros();
 
@@ -218,7 +220,8 @@ async fn apply_in_tx(
         let ctx = Ctx {
             actor: &env.actor,
             role: cmd.role,
-            is_owner: cmd.role == Role::Owner && settings.is_owner(&env.actor),
+            is_owner: cmd.role == Role::Owner
+                && crate::owners::is_owner(settings, &env.actor, api_owners),
             now,
             currency,
             new_order,

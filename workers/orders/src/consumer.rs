@@ -36,6 +36,7 @@ pub struct Consumer {
     pub pool: DbPool,
     pub cache: Arc<Cache>,
     pub js: jetstream::Context,
+    pub owners: crate::owners::Owners,
 }
 
 /// Creates the durable consumer, or updates it if its settings changed.
@@ -195,7 +196,21 @@ impl Consumer {
             .get()
             .await
             .context("getting a MySQL connection")?;
-        apply::apply_batch(&mut conn, &cmds, &self.settings, &self.subjects).await
+        let api_owners = self
+            .owners
+            .live_api_owners(
+                cmds.iter().map(|c| &c.envelope.actor),
+                chatorder_shared::api_keys::Scope::Owner,
+            )
+            .await?;
+        apply::apply_batch(
+            &mut conn,
+            &cmds,
+            &self.settings,
+            &self.subjects,
+            &api_owners,
+        )
+        .await
     }
 
     /// After commit: publish, acknowledge, tidy the outbox, refresh the cache.

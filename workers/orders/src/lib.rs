@@ -5,6 +5,7 @@ pub mod cache;
 pub mod consumer;
 pub mod metrics;
 pub mod outbox;
+pub mod owners;
 pub mod queries;
 pub mod rules;
 pub mod worker;

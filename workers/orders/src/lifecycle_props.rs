@@ -164,13 +164,13 @@ fn command() -> impl Strategy<Value = Command> {
             Command::Place(PlaceOrder { lines, fulfilment, note, phone: None })
         }),
         2 => (number(), lines(), text()).prop_map(|(number, lines, note)| {
-            Command::Update(UpdateOrder { number, lines, note })
+            Command::Update(UpdateOrder { number, lines, note, expected_version: None, })
         }),
         2 => (number(), text()).prop_map(|(number, reason)| {
-            Command::Cancel(CancelOrder { number, reason })
+            Command::Cancel(CancelOrder { number, reason, expected_version: None, })
         }),
         6 => (number(), status, text()).prop_map(|(number, status, reason)| {
-            Command::Status(SetStatus { number, status, reason })
+            Command::Status(SetStatus { number, status, reason, expected_version: None, })
         }),
         1 => (number(), prop_oneof![Just("where is it?"), Just(" ")]).prop_map(|(number, t)| {
             Command::Message(SendMessage { number, text: t.into() })

@@ -9,8 +9,8 @@ use chatorder_shared::config::Settings;
 use chatorder_shared::domain::{Actor, OrderNumber, OrderStatus, Role};
 use chatorder_shared::events::{CatalogItem, OrderSnapshot};
 use chatorder_shared::queries::{
-    Catalog, CustomerOrders, GetOrder, ListCatalog, MAX_QUERY_LIMIT, OrderPage, PendingOrders,
-    QueryRefusal, QueryReply,
+    Catalog, CustomerOrders, GetOrder, ListCatalog, ListOrders, MAX_QUERY_LIMIT, OrderList,
+    OrderPage, PendingOrders, QueryRefusal, QueryReply,
 };
 use chatorder_shared::subjects::{QueryKind, Subjects};
 use futures::StreamExt as _;
@@ -38,6 +38,7 @@ pub struct QueryService {
     pub pool: DbPool,
     pub cache: Arc<Cache>,
     pub client: async_nats::Client,
+    pub owners: crate::owners::Owners,
 }
 
 /// An answer and where it came from, or why there is none (the bots word it).
@@ -103,6 +104,7 @@ impl QueryService {
                 QueryKind::Pending => self.run_one(&msg.payload, |q| self.pending(q, role)).await,
                 QueryKind::Customer => self.run_one(&msg.payload, |q| self.customer(q, role)).await,
                 QueryKind::Catalog => self.run_one(&msg.payload, |q| self.catalog(q)).await,
+                QueryKind::List => self.run_one(&msg.payload, |q| self.list(q, role)).await,
             }
         }
         .instrument(span)
@@ -155,11 +157,19 @@ impl QueryService {
         }
     }
 
-    fn check_owner(&self, actor: &Actor) -> Result<(), QueryRefusal> {
-        if actor.role == Role::Owner && self.settings.is_owner(actor) {
-            Ok(())
-        } else {
-            Err(QueryRefusal::NotOwner)
+    async fn check_owner(&self, actor: &Actor) -> Result<(), QueryRefusal> {
+        // Looking needs the read scope; only commands need the owner's.
+        match self
+            .owners
+            .check(actor, chatorder_shared::api_keys::Scope::Read)
+            .await
+        {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(QueryRefusal::NotOwner),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot check an API key");
+                Err(QueryRefusal::Unavailable)
+            }
         }
     }
 
@@ -184,7 +194,7 @@ impl QueryService {
     async fn get(&self, q: GetOrder, subject_role: Role) -> Answer<OrderSnapshot> {
         Self::check_subject_role(&q.actor, subject_role)?;
         if q.actor.role == Role::Owner {
-            self.check_owner(&q.actor)?;
+            self.check_owner(&q.actor).await?;
         }
         let not_found = || QueryRefusal::NotFound { number: q.number };
         let (order, source) = match self.cache.get_orders(&[q.number]).await {
@@ -211,7 +221,7 @@ impl QueryService {
 
     async fn pending(&self, q: PendingOrders, subject_role: Role) -> Answer<OrderPage> {
         Self::check_subject_role(&q.actor, subject_role)?;
-        self.check_owner(&q.actor)?;
+        self.check_owner(&q.actor).await?;
         let limit = q.limit.clamp(1, MAX_QUERY_LIMIT);
         if let Ok(Some((numbers, total))) = self.cache.pending_page(limit, q.offset).await
             && let Ok(hits) = self.cache.get_orders(&numbers).await
@@ -277,6 +287,45 @@ impl QueryService {
         let orders: Vec<_> = orders.into_iter().take(limit as usize).collect();
         let total = orders.len() as u64;
         Ok((OrderPage { orders, total }, "database"))
+    }
+
+    /// Orders newest first, a page at a time: a customer's own, or any for
+    /// an owner. One more than asked is read to know whether a page follows.
+    async fn list(&self, q: ListOrders, subject_role: Role) -> Answer<OrderList> {
+        Self::check_subject_role(&q.actor, subject_role)?;
+        let key = q.actor.key();
+        let customer_key = match q.actor.role {
+            Role::Owner => {
+                self.check_owner(&q.actor).await?;
+                None
+            }
+            Role::Customer => Some(key.as_str()),
+        };
+        let limit = q.limit.clamp(1, MAX_QUERY_LIMIT);
+        let filter = read::OrderFilter {
+            customer_key,
+            statuses: &q.statuses,
+            placed_from: q.placed_from,
+            placed_before: q.placed_before,
+            before: q.before,
+        };
+        let mut conn = self.db().await?;
+        let mut orders = read::order_page(&mut conn, &filter, limit + 1)
+            .await
+            .map_err(db_error)?;
+        let next_before = if orders.len() > limit as usize {
+            orders.truncate(limit as usize);
+            orders.last().map(|o| o.number)
+        } else {
+            None
+        };
+        Ok((
+            OrderList {
+                orders,
+                next_before,
+            },
+            "database",
+        ))
     }
 
     async fn catalog(&self, _q: ListCatalog) -> Answer<Catalog> {

@@ -133,6 +133,7 @@ pub fn decide(view: &impl View, cmd: &Command, ctx: &Ctx<'_>) -> Result<Effect, 
         Command::Place(place) => place_order(view, place, ctx).map(Effect::Placed),
         Command::Update(update) => {
             let order = own_order(view, update.number, ctx)?;
+            at_version(order, update.expected_version)?;
             if order.status != OrderStatus::Pending {
                 return Err(Refusal::NotPending {
                     number: order.number,
@@ -152,12 +153,14 @@ pub fn decide(view: &impl View, cmd: &Command, ctx: &Ctx<'_>) -> Result<Effect, 
         }
         Command::Cancel(cancel) => {
             let order = own_order(view, cancel.number, ctx)?;
+            at_version(order, cancel.expected_version)?;
             let reason = checked_reason(cancel.reason.as_deref())?;
             owner_cancel_needs_reason(order, OrderStatus::Cancelled, reason.as_deref(), ctx)?;
             move_status(order, OrderStatus::Cancelled, reason, ctx)
         }
         Command::Status(set) => {
             let order = own_order(view, set.number, ctx)?;
+            at_version(order, set.expected_version)?;
             let reason = checked_reason(set.reason.as_deref())?;
             owner_cancel_needs_reason(order, set.status, reason.as_deref(), ctx)?;
             move_status(order, set.status, reason, ctx)
@@ -214,6 +217,19 @@ fn own_order<'v>(
         _ => Err(Refusal::NotFound {
             missing: Missing::Order { number },
         }),
+    }
+}
+
+/// A change meant for another version of the order is refused, never
+/// applied over what the sender did not see.
+fn at_version(order: &OrderSnapshot, expected: Option<u32>) -> Result<(), Refusal> {
+    match expected {
+        Some(expected) if expected != order.version => Err(Refusal::Stale {
+            number: order.number,
+            expected,
+            current: order.version,
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -283,6 +283,7 @@ fn customers_act_only_on_their_own_pending_orders() {
     let cancel = Command::Cancel(CancelOrder {
         number: o.number,
         reason: None,
+        expected_version: None,
     });
     let e = decide(&m, &cancel, &ctx(&bob, 0)).expect_err("bob cannot");
     assert_eq!(e.code(), "not_found");
@@ -300,6 +301,7 @@ fn customers_act_only_on_their_own_pending_orders() {
         number: o.number,
         lines: vec![line("veggie_s", 3)],
         note: None,
+        expected_version: None,
     });
     assert_eq!(
         decide(&m, &upd, &ctx(&bob, 0))
@@ -324,6 +326,7 @@ fn customers_act_only_on_their_own_pending_orders() {
         number: o.number,
         status: OrderStatus::Accepted,
         reason: None,
+        expected_version: None,
     });
     let Ok(Effect::StatusChanged {
         order: accepted, ..
@@ -367,6 +370,7 @@ fn owners_must_be_configured_and_give_cancel_reasons() {
         number: o.number,
         status: OrderStatus::Accepted,
         reason: None,
+        expected_version: None,
     });
     assert_eq!(
         decide(&m, &accept, &c).expect_err("not owner").code(),
@@ -377,6 +381,7 @@ fn owners_must_be_configured_and_give_cancel_reasons() {
     let cancel = Command::Cancel(CancelOrder {
         number: o.number,
         reason: None,
+        expected_version: None,
     });
     assert_eq!(
         decide(&m, &cancel, &ctx(&o_actor, 0))
@@ -391,6 +396,7 @@ fn owners_must_be_configured_and_give_cancel_reasons() {
             number: o.number,
             status: OrderStatus::Cancelled,
             reason,
+            expected_version: None,
         });
         assert_eq!(
             decide(&m, &silent, &ctx(&o_actor, 0))
@@ -402,6 +408,7 @@ fn owners_must_be_configured_and_give_cancel_reasons() {
     let cancel = Command::Cancel(CancelOrder {
         number: o.number,
         reason: Some("out of dough".into()),
+        expected_version: None,
     });
     let Ok(eff) = decide(&m, &cancel, &ctx(&o_actor, 0)) else {
         panic!("owner cancels")
@@ -467,12 +474,18 @@ fn any_command(numbers: Vec<u64>) -> impl Strategy<Value = (u8, Command)> {
                     number,
                     lines: vec![line("veggie_s", qty)],
                     note: None,
+                    expected_version: None,
                 }),
-                2 => Command::Cancel(CancelOrder { number, reason }),
+                2 => Command::Cancel(CancelOrder {
+                    number,
+                    reason,
+                    expected_version: None,
+                }),
                 3 => Command::Status(SetStatus {
                     number,
                     status,
                     reason,
+                    expected_version: None,
                 }),
                 4 => Command::Message(SendMessage {
                     number,
@@ -482,6 +495,7 @@ fn any_command(numbers: Vec<u64>) -> impl Strategy<Value = (u8, Command)> {
                     number,
                     status: OrderStatus::Accepted,
                     reason: None,
+                    expected_version: None,
                 }),
             };
             (who, cmd)
@@ -538,4 +552,45 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn a_change_meant_for_another_version_is_refused_and_names_both() {
+    let mut m = shop();
+    let c = customer("1");
+    let o = placed(&mut m, &c, 1001, Fulfilment::Pickup);
+    let owner = owner();
+    let stale = |expected| {
+        Command::Status(SetStatus {
+            number: o.number,
+            status: OrderStatus::Accepted,
+            reason: None,
+            expected_version: Some(expected),
+        })
+    };
+    assert_eq!(
+        decide(&m, &stale(o.version + 1), &ctx(&owner, 0)).err(),
+        Some(Refusal::Stale {
+            number: o.number,
+            expected: o.version + 1,
+            current: o.version,
+        })
+    );
+    assert!(decide(&m, &stale(o.version), &ctx(&owner, 0)).is_ok());
+    let cancel = Command::Cancel(CancelOrder {
+        number: o.number,
+        reason: None,
+        expected_version: Some(o.version + 7),
+    });
+    assert!(matches!(
+        decide(&m, &cancel, &ctx(&c, 0)),
+        Err(Refusal::Stale { .. })
+    ));
+    let update = Command::Update(UpdateOrder {
+        number: o.number,
+        lines: vec![line("veggie_s", 1)],
+        note: None,
+        expected_version: Some(o.version),
+    });
+    assert!(decide(&m, &update, &ctx(&c, 0)).is_ok());
 }

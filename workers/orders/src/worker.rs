@@ -35,6 +35,7 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
     let js = async_nats::jetstream::new(client.clone());
     chatorder_bus::ensure_streams(&js, &subjects, &settings.nats).await?;
     let cache = Arc::new(Cache::new(&settings.redis));
+    let owners = crate::owners::Owners::open(settings.clone(), &js, &subjects).await?;
 
     let consumer = Consumer {
         settings: settings.clone(),
@@ -42,6 +43,7 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
         pool: pool.clone(),
         cache: cache.clone(),
         js: js.clone(),
+        owners: owners.clone(),
     };
     let queries = QueryService {
         settings: settings.clone(),
@@ -49,6 +51,7 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
         pool: pool.clone(),
         cache,
         client: client.clone(),
+        owners,
     };
     let js_for_lag = js.clone();
     let relay = tokio::spawn(outbox::relay_loop(

@@ -1,0 +1,144 @@
+//! API keys for integrations (a till, a delivery partner, accounting):
+//! made, listed and revoked from the CLI (`chatorder api-key …`), checked
+//! by the API on every request. A key is `cok_<id>_<secret>`; the bucket
+//! keeps, under the id, its name, scopes, the secret's SHA-256 and whether
+//! it was revoked. The secret itself is printed once and never stored.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_nats::jetstream::{self, kv};
+use chatorder_shared::api_keys::{ApiKey, Scope};
+use chrono::Utc;
+use futures::TryStreamExt as _;
+use rand::Rng as _;
+use subtle::ConstantTimeEq as _;
+
+use crate::secrets::{hash_secret, new_secret};
+
+/// Every key starts with this.
+pub const KEY_PREFIX: &str = "cok";
+const ID_LEN: usize = 12;
+
+#[derive(Clone)]
+pub struct ApiKeys {
+    kv: kv::Store,
+}
+
+impl ApiKeys {
+    /// Opens (or makes) the bucket. Keys never expire by age.
+    pub async fn open_bucket(
+        js: &jetstream::Context,
+        bucket: String,
+        replicas: usize,
+    ) -> anyhow::Result<Self> {
+        let kv = chatorder_bus::kv::bucket(js, bucket, Duration::ZERO, replicas).await?;
+        Ok(Self { kv })
+    }
+
+    /// Makes a key; returns it with the secret (print it once).
+    pub async fn create(&self, name: &str, scopes: &[Scope]) -> anyhow::Result<(ApiKey, String)> {
+        // Ids are easy to read aloud: no 0/o, 1/l.
+        const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+        let mut rng = rand::rng();
+        let id: String = (0..ID_LEN)
+            .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+            .collect();
+        let (body, _) = new_secret("");
+        let key = format!("{KEY_PREFIX}_{id}{body}");
+        let mut scopes = scopes.to_vec();
+        scopes.sort();
+        scopes.dedup();
+        let stored = ApiKey {
+            id: id.clone(),
+            name: name.trim().to_owned(),
+            scopes,
+            hash: hash_secret(&key),
+            created_at: Utc::now(),
+            revoked_at: None,
+        };
+        self.kv
+            .create(&id, serde_json::to_vec(&stored)?.into())
+            .await
+            .with_context(|| format!("storing API key {id}"))?;
+        Ok((stored, key))
+    }
+
+    /// Every key, revoked ones too, oldest first.
+    pub async fn list(&self) -> anyhow::Result<Vec<ApiKey>> {
+        let ids: Vec<String> = match self.kv.keys().await {
+            Ok(keys) => keys.try_collect().await.context("listing API keys")?,
+            Err(e) => return Err(e).context("listing API keys"),
+        };
+        let mut keys = Vec::new();
+        for id in ids {
+            if let Some(k) = self.get(&id).await? {
+                keys.push(k);
+            }
+        }
+        keys.sort_by_key(|k| k.created_at);
+        Ok(keys)
+    }
+
+    pub async fn get(&self, id: &str) -> anyhow::Result<Option<ApiKey>> {
+        let Some(raw) = self.kv.get(id).await.context("reading an API key")? else {
+            return Ok(None);
+        };
+        Ok(serde_json::from_slice(&raw).ok())
+    }
+
+    /// Revokes `id` (kept, marked revoked, for the record). `false` if
+    /// there is no such key.
+    pub async fn revoke(&self, id: &str) -> anyhow::Result<bool> {
+        let Some(mut key) = self.get(id).await? else {
+            return Ok(false);
+        };
+        if key.revoked_at.is_none() {
+            key.revoked_at = Some(Utc::now());
+            self.kv
+                .put(id, serde_json::to_vec(&key)?.into())
+                .await
+                .with_context(|| format!("revoking API key {id}"))?;
+        }
+        Ok(true)
+    }
+
+    /// The live key `presented` is, or `None` (unknown, wrong, revoked).
+    pub async fn verify(&self, presented: &str) -> anyhow::Result<Option<ApiKey>> {
+        let Some(id) = key_id(presented) else {
+            return Ok(None);
+        };
+        let Some(key) = self.get(id).await? else {
+            return Ok(None);
+        };
+        let matches: bool = key
+            .hash
+            .as_bytes()
+            .ct_eq(hash_secret(presented).as_bytes())
+            .into();
+        Ok((matches && key.revoked_at.is_none()).then_some(key))
+    }
+}
+
+/// The id inside a presented key, if it has the shape of one.
+fn key_id(presented: &str) -> Option<&str> {
+    let rest = presented.strip_prefix(KEY_PREFIX)?.strip_prefix('_')?;
+    let id = rest.get(..ID_LEN)?;
+    id.bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        .then_some(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_well_formed_keys_yield_an_id() {
+        assert_eq!(key_id("cok_abcdefghij12_rest"), Some("abcdefghij12"));
+        assert_eq!(key_id("cok_ABCDEFGHIJ12_rest"), None);
+        assert_eq!(key_id("cot_abcdefghij12_rest"), None);
+        assert_eq!(key_id("cok_short"), None);
+        assert_eq!(key_id(""), None);
+    }
+}

@@ -1,0 +1,127 @@
+//! The worker's refusals as problems: the refusal's stable code becomes the
+//! problem's `code`, its kind picks the status (404 not there, 403 not
+//! allowed, 409 not in a state for it, 412 changed since read, 422 the
+//! request itself breaks a rule), and the sentence is written here for an
+//! integrator.
+
+use axum::http::StatusCode;
+use chatorder_shared::refusal::{EmptyText, Missing, Refusal, TextField};
+
+use crate::problem::Problem;
+
+pub fn problem(refusal: &Refusal) -> Problem {
+    let (status, detail) = match refusal {
+        Refusal::NotOwner => (
+            StatusCode::FORBIDDEN,
+            "This API key may not act as the shop's owner (it needs the owner scope).".to_owned(),
+        ),
+        Refusal::NotAllowed => (
+            StatusCode::FORBIDDEN,
+            "This caller may not send that change.".to_owned(),
+        ),
+        Refusal::NotFound {
+            missing: Missing::Order { number },
+        } => (
+            StatusCode::NOT_FOUND,
+            format!("There is no order {number}."),
+        ),
+        Refusal::NotFound {
+            missing: Missing::Item { sku },
+        } => (
+            StatusCode::NOT_FOUND,
+            format!("There is no catalog item `{sku}`."),
+        ),
+        Refusal::NotPending { number, status } => (
+            StatusCode::CONFLICT,
+            format!("Order {number} is {status}; only a pending order can change that way."),
+        ),
+        Refusal::Final { number, to, why } | Refusal::BadTransition { number, to, why } => (
+            StatusCode::CONFLICT,
+            format!("Order {number} cannot move to {to}: {why}."),
+        ),
+        Refusal::Stale {
+            number,
+            expected,
+            current,
+        } => (
+            StatusCode::PRECONDITION_FAILED,
+            format!(
+                "Order {number} is at version {current}, not {expected}: it changed since you \
+                 read it. GET it again and retry with If-Match: \"{current}\" if the change still makes sense."
+            ),
+        ),
+        Refusal::ReasonRequired { number } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("Cancelling order {number} needs a reason; the customer is told it."),
+        ),
+        Refusal::Empty { what } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            match what {
+                EmptyText::Order => "An order needs at least one line.".to_owned(),
+                EmptyText::Message => "The message is empty.".to_owned(),
+            },
+        ),
+        Refusal::TooLong { field, len, max } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "The {} is {len} characters; at most {max} are taken.",
+                match field {
+                    TextField::Message => "message",
+                    TextField::Phone => "phone number",
+                    TextField::Address => "address",
+                    TextField::Note => "note",
+                    TextField::Reason => "reason",
+                }
+            ),
+        ),
+        Refusal::AddressRequired => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "A delivery order needs an address.".to_owned(),
+        ),
+        Refusal::TooManyLines { lines, max } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("An order holds at most {max} different items; this one has {lines}."),
+        ),
+        Refusal::UnknownItem { sku } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("There is no catalog item `{sku}` (GET /api/v1/catalog lists them)."),
+        ),
+        Refusal::Unavailable { sku, name } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{name} (`{sku}`) is not available now."),
+        ),
+        Refusal::BadQuantity { name, qty, max } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{qty} × {name}: a line takes 1 to {max}."),
+        ),
+        Refusal::TooLarge => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "That order is too large to price.".to_owned(),
+        ),
+        Refusal::BadPrice { max_minor } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("A price must be between 0 and {max_minor} minor units."),
+        ),
+        Refusal::BadName { max } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("An item name must be 1 to {max} characters."),
+        ),
+        Refusal::BadCategory { max } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("A category must be 1 to {max} characters."),
+        ),
+        Refusal::BadSize { max } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("A size must be at most {max} characters."),
+        ),
+        Refusal::Internal { fault } => {
+            tracing::error!(?fault, "the worker reports a fault in the shop's set-up");
+            return Problem::internal();
+        }
+        _ => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("The shop refused this change ({}).", refusal.code()),
+        ),
+    };
+    Problem::new(status, refusal.code(), detail)
+}

@@ -1,0 +1,315 @@
+//! Orders: list (filtered, by cursor), get one, move its status, cancel it,
+//! and message its customer. Today every call needs an API key: `read` to
+//! look, `owner` to change. Customers' own calls come with their accounts.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use bytes::Bytes;
+use chatorder_shared::api_keys::Scope;
+use chatorder_shared::commands::{CancelOrder, SendMessage, SetStatus};
+use chatorder_shared::domain::{OrderNumber, OrderStatus};
+use chatorder_shared::events::{Event, OrderSnapshot};
+use chatorder_shared::queries::{GetOrder, ListOrders, MAX_QUERY_LIMIT, OrderList};
+use chatorder_shared::subjects::{CommandKind, QueryKind};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::change::{self, Change, etag, if_match, json_answer};
+use crate::problem::Problem;
+use crate::views::{MessageView, OrderPageView, OrderView};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/orders", get(list))
+        .route("/orders/{number}", get(one).delete(cancel))
+        .route("/orders/{number}/status", post(set_status))
+        .route("/orders/{number}/messages", post(message))
+}
+
+/// The query string of `GET /orders`; read as text so that every mistake
+/// gets a sentence.
+#[derive(Debug, Default, Deserialize)]
+struct ListParams {
+    /// Comma-separated statuses, e.g. `pending,accepted`.
+    status: Option<String>,
+    placed_from: Option<String>,
+    placed_before: Option<String>,
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Json<OrderPageView>, Problem> {
+    caller.require(Scope::Read)?;
+    let Query(p) = params.map_err(|_| {
+        Problem::bad_request(
+            "bad_query",
+            "The query string could not be read; see docs/api.md for GET /api/v1/orders.",
+        )
+    })?;
+    let statuses = match p.status.as_deref() {
+        None | Some("") => Vec::new(),
+        Some(list) => list
+            .split(',')
+            .map(|s| parse_status(s.trim()))
+            .collect::<Result<_, _>>()?,
+    };
+    let limit = match p.limit.as_deref() {
+        None => 20,
+        Some(raw) => match raw.parse::<u32>() {
+            Ok(n) if (1..=MAX_QUERY_LIMIT).contains(&n) => n,
+            _ => {
+                return Err(Problem::bad_request(
+                    "bad_limit",
+                    format!("`limit` is a whole number from 1 to {MAX_QUERY_LIMIT}."),
+                ));
+            }
+        },
+    };
+    let before = match p.cursor.as_deref() {
+        None | Some("") => None,
+        Some(raw) => Some(OrderNumber(raw.parse().map_err(|_| {
+            Problem::bad_request(
+                "bad_cursor",
+                "`cursor` is the `next_cursor` of the previous page, as it was sent.",
+            )
+        })?)),
+    };
+    let q = ListOrders {
+        actor: caller.actor(),
+        statuses,
+        placed_from: time_param("placed_from", p.placed_from.as_deref())?,
+        placed_before: time_param("placed_before", p.placed_before.as_deref())?,
+        before,
+        limit,
+    };
+    let page: OrderList = state
+        .queries
+        .ask(
+            state.subjects.owner_query(QueryKind::List),
+            &q,
+            state.query_timeout,
+        )
+        .await?;
+    Ok(Json(OrderPageView {
+        orders: page.orders.iter().map(OrderView::from).collect(),
+        next_cursor: page.next_before.map(|n| n.0.to_string()),
+    }))
+}
+
+fn parse_status(raw: &str) -> Result<OrderStatus, Problem> {
+    OrderStatus::ALL
+        .into_iter()
+        .find(|s| s.as_str() == raw)
+        .ok_or_else(|| {
+            let known: Vec<&str> = OrderStatus::ALL.iter().map(|s| s.as_str()).collect();
+            Problem::bad_request(
+                "bad_status",
+                format!(
+                    "`{raw}` is not a status; the statuses are {}.",
+                    known.join(", ")
+                ),
+            )
+        })
+}
+
+fn time_param(name: &str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, Problem> {
+    match raw {
+        None | Some("") => Ok(None),
+        Some(raw) => DateTime::parse_from_rfc3339(raw)
+            .map(|t| Some(t.with_timezone(&Utc)))
+            .map_err(|_| {
+                Problem::bad_request(
+                    "bad_time",
+                    format!("`{name}` is an RFC 3339 time such as 2026-12-03T18:00:00Z."),
+                )
+            }),
+    }
+}
+
+fn number(raw: &str) -> Result<OrderNumber, Problem> {
+    raw.trim_start_matches('#')
+        .parse()
+        .map(OrderNumber)
+        .map_err(|_| {
+            Problem::not_found(format!(
+                "There is no order `{raw}`; an order number is like 1042."
+            ))
+        })
+}
+
+async fn get_order(
+    state: &AppState,
+    caller: &Caller,
+    number: OrderNumber,
+) -> Result<OrderSnapshot, Problem> {
+    state
+        .queries
+        .ask(
+            state.subjects.owner_query(QueryKind::Get),
+            &GetOrder {
+                actor: caller.actor(),
+                number,
+            },
+            state.query_timeout,
+        )
+        .await
+        .map_err(Problem::from)
+}
+
+async fn one(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Response, Problem> {
+    caller.require(Scope::Read)?;
+    let order = get_order(&state, &caller, number(&raw)?).await?;
+    Ok((
+        [(header::ETAG, etag(order.version))],
+        Json(OrderView::from(&order)),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusBody {
+    status: OrderStatus,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// `POST /orders/{number}/status` with `If-Match`: the owner moves the
+/// order along the one lifecycle table (the same the Discord buttons draw).
+async fn set_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    caller.require(Scope::Owner)?;
+    let number = number(&raw)?;
+    let expected = if_match(&headers)?;
+    let crate::json::Json(b) = crate::json::Json::<StatusBody>::parse(&headers, &body)?;
+    let change = Change {
+        route: format!("POST /api/v1/orders/{}/status", number.0),
+        body: &body,
+        kind: CommandKind::Status,
+        data: SetStatus {
+            number,
+            status: b.status,
+            reason: b.reason,
+            expected_version: Some(expected),
+        },
+    };
+    Ok(change::send(&state, &caller, &headers, change, order_answer).await)
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CancelParams {
+    reason: Option<String>,
+}
+
+/// `DELETE /orders/{number}?reason=…` with `If-Match`: cancels (never
+/// deletes); an owner says why, and the customer is told.
+async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    params: Result<Query<CancelParams>, QueryRejection>,
+) -> Result<Response, Problem> {
+    caller.require(Scope::Owner)?;
+    let number = number(&raw)?;
+    let expected = if_match(&headers)?;
+    let reason = match params {
+        Ok(Query(p)) => p.reason.filter(|r| !r.trim().is_empty()),
+        Err(_) => {
+            return Err(Problem::bad_request(
+                "bad_query",
+                "The query string could not be read: cancel with ?reason=… (URL-encoded).",
+            ));
+        }
+    };
+    let fingerprint_body = reason.clone().unwrap_or_default();
+    let change = Change {
+        route: format!("DELETE /api/v1/orders/{}", number.0),
+        body: fingerprint_body.as_bytes(),
+        kind: CommandKind::Cancel,
+        data: CancelOrder {
+            number,
+            reason,
+            expected_version: Some(expected),
+        },
+    };
+    Ok(change::send(&state, &caller, &headers, change, order_answer).await)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MessageBody {
+    text: String,
+}
+
+/// `POST /orders/{number}/messages`: the shop writes to the customer, who
+/// reads it where they ordered (Telegram today).
+async fn message(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    caller.require(Scope::Owner)?;
+    let number = number(&raw)?;
+    let crate::json::Json(b) = crate::json::Json::<MessageBody>::parse(&headers, &body)?;
+    let change = Change {
+        route: format!("POST /api/v1/orders/{}/messages", number.0),
+        body: &body,
+        kind: CommandKind::Message,
+        data: SendMessage {
+            number,
+            text: b.text,
+        },
+    };
+    Ok(change::send(&state, &caller, &headers, change, |event| {
+        match &event.data {
+            Event::Message(m) => Some(json_answer(
+                StatusCode::CREATED,
+                &MessageView {
+                    order_number: m.number.0,
+                    from: m.from,
+                    text: m.text.clone(),
+                    sent_at: event.at,
+                },
+                None,
+            )),
+            _ => None,
+        }
+    })
+    .await)
+}
+
+/// The order after a status move or a cancel.
+fn order_answer(
+    event: &chatorder_shared::envelope::Envelope<Event>,
+) -> Option<crate::idempotency::Answer> {
+    match &event.data {
+        Event::StatusChanged { order, .. } | Event::Cancelled { order, .. } => Some(json_answer(
+            StatusCode::OK,
+            &OrderView::from(order),
+            Some(order.version),
+        )),
+        _ => None,
+    }
+}
