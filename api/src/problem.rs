@@ -8,6 +8,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use chatorder_shared::queries::QueryRefusal;
 use serde::Serialize;
 
 /// The media type of every error answer.
@@ -103,7 +104,7 @@ impl From<chatorder_bus::QueryError> for Problem {
     fn from(e: chatorder_bus::QueryError) -> Self {
         use chatorder_bus::QueryError as Q;
         match e {
-            Q::Refused(why) => Problem::bad_request("refused", why),
+            Q::Refused(refusal) => refused(&refusal),
             Q::NoResponders { .. } | Q::TimedOut { .. } => {
                 tracing::warn!(error = %e, "the order workers did not answer");
                 Problem::unavailable(
@@ -114,6 +115,36 @@ impl From<chatorder_bus::QueryError> for Problem {
                 tracing::error!(error = %other, "unusable answer from the order workers");
                 Problem::internal()
             }
+        }
+    }
+}
+
+/// A worker's refusal of a query, as the problem an integrator reads.
+fn refused(refusal: &QueryRefusal) -> Problem {
+    match refusal {
+        QueryRefusal::NotFound { number } => {
+            Problem::not_found(format!("There is no order {number}."))
+        }
+        QueryRefusal::NotOwner | QueryRefusal::CustomersOnly => {
+            Problem::forbidden("This API key may not see that (it needs the read or owner scope).")
+        }
+        QueryRefusal::Unavailable => {
+            Problem::unavailable("The shop cannot look that up right now. Try again shortly.")
+        }
+        QueryRefusal::NoSales => Problem::new(
+            StatusCode::CONFLICT,
+            "no_sales",
+            "There are no sales to forecast from yet.",
+        ),
+        other => {
+            // unknown_query, too_large, bad_request, other: the API and the
+            // worker disagree about the contract (different versions?).
+            tracing::error!(
+                code = other.code(),
+                ?other,
+                "the worker refused the API's query"
+            );
+            Problem::internal()
         }
     }
 }
