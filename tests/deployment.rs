@@ -148,6 +148,7 @@ fn jetstream_fsyncs_and_prometheus_scrapes_with_alerts() {
         "ChatorderTelegramErrors",
         "ChatorderDiscordErrors",
         "ChatorderForecastStale",
+        "ChatorderHttp5xx",
     ] {
         assert!(names.contains(&needed), "missing alert {needed}: {names:?}");
     }
@@ -207,6 +208,7 @@ fn declared_metrics() -> String {
         "bots/telegram/src/metrics.rs",
         "bots/discord/src/metrics.rs",
         "workers/demand/src/metrics.rs",
+        "api/src/metrics.rs",
     ]
     .iter()
     .map(|p| read(p))
