@@ -18,7 +18,7 @@ bin="$CARGO_TARGET_DIR/debug/chatorder-dev"
 if [ -x "$bin" ]; then
   echo "building chatorder (only what changed since the last build)" >&2
 else
-  echo "building chatorder: the first build takes about 13 minutes on 2 cores; later ones take seconds" >&2
+  echo "building chatorder: the first build takes about 8 minutes on 2 cores; later ones take seconds" >&2
 fi
 # The whole workspace (not just chatorder-dev), so dependencies are built
 # with the same features the tests use and are reused by them.
