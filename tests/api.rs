@@ -43,6 +43,24 @@ impl Api {
         format!("{}{path}", self.base)
     }
 
+    /// POSTs `body` as JSON to `url` with `key`, and `If-Match` for `version`.
+    async fn post_json(
+        &self,
+        url: &str,
+        key: &str,
+        version: u32,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.http
+            .post(url)
+            .bearer_auth(key)
+            .header("if-match", format!("\"{version}\""))
+            .json_body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Makes an API key in the test's bucket, as `chatorder api-key create` does.
     async fn key(env: &TestEnv, scopes: &[Scope]) -> (String, String) {
         let keys = chatorder_api::keys::ApiKeys::open_bucket(
@@ -222,14 +240,13 @@ async fn keys_decide_who_gets_in_and_what_they_may_do() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let posted = api
-        .http
-        .post(format!("{order}/status"))
-        .bearer_auth(&read)
-        .header("if-match", "\"1\"")
-        .json_body(&serde_json::json!({"status": "accepted"}))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            &format!("{order}/status"),
+            &read,
+            1,
+            &serde_json::json!({"status": "accepted"}),
+        )
+        .await;
     assert_eq!(
         posted.status(),
         StatusCode::FORBIDDEN,
@@ -293,14 +310,13 @@ async fn orders_list_newest_first_by_cursor_and_filter_by_status() {
     // Move one on; filter by status.
     let (_, owner) = Api::key(&env, &[Scope::Owner]).await;
     let moved = api
-        .http
-        .post(api.url(&format!("/orders/{}/status", numbers[1])))
-        .bearer_auth(&owner)
-        .header("if-match", "\"1\"")
-        .json_body(&serde_json::json!({"status": "accepted"}))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            &api.url(&format!("/orders/{}/status", numbers[1])),
+            &owner,
+            1,
+            &serde_json::json!({"status": "accepted"}),
+        )
+        .await;
     assert_eq!(moved.status(), StatusCode::OK);
     let r = api
         .http
@@ -375,30 +391,14 @@ async fn a_change_needs_the_current_version_and_a_stale_one_is_refused() {
     assert_eq!(no_precondition.status(), StatusCode::PRECONDITION_REQUIRED);
     assert_eq!(json(no_precondition).await["code"], "if_match_required");
 
-    let ok = api
-        .http
-        .post(&status)
-        .bearer_auth(&owner)
-        .header("if-match", "\"1\"")
-        .json_body(&accept)
-        .send()
-        .await
-        .unwrap();
+    let ok = api.post_json(&status, &owner, 1, &accept).await;
     assert_eq!(ok.status(), StatusCode::OK);
     assert_eq!(ok.headers()["etag"], "\"2\"");
     assert_eq!(json(ok).await["status"], "accepted");
 
     // Someone else read version 1 and acts on it: refused, nothing changes.
     let ready = serde_json::json!({"status": "ready"});
-    let stale = api
-        .http
-        .post(&status)
-        .bearer_auth(&owner)
-        .header("if-match", "\"1\"")
-        .json_body(&ready)
-        .send()
-        .await
-        .unwrap();
+    let stale = api.post_json(&status, &owner, 1, &ready).await;
     assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
     let body = json(stale).await;
     assert_eq!(body["code"], "stale");
@@ -409,26 +409,10 @@ async fn a_change_needs_the_current_version_and_a_stale_one_is_refused() {
 
     // The lifecycle table still rules: a completed order cannot move back.
     let done = serde_json::json!({"status": "completed"});
-    let r = api
-        .http
-        .post(&status)
-        .bearer_auth(&owner)
-        .header("if-match", "\"2\"")
-        .json_body(&done)
-        .send()
-        .await
-        .unwrap();
+    let r = api.post_json(&status, &owner, 2, &done).await;
     assert_eq!(r.status(), StatusCode::OK);
     let back = serde_json::json!({"status": "preparing"});
-    let r = api
-        .http
-        .post(&status)
-        .bearer_auth(&owner)
-        .header("if-match", "\"3\"")
-        .json_body(&back)
-        .send()
-        .await
-        .unwrap();
+    let r = api.post_json(&status, &owner, 3, &back).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(json(r).await["code"], "final");
 

@@ -55,23 +55,13 @@ impl Caller {
 }
 
 /// A 401 with the header that says how to authenticate.
-pub struct Unauthorized(Problem);
-
-impl IntoResponse for Unauthorized {
-    fn into_response(self) -> Response {
-        let mut response = self.0.into_response();
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer realm=\"chatorder\""),
-        );
-        response
-    }
-}
-
-impl From<Problem> for Unauthorized {
-    fn from(p: Problem) -> Self {
-        Self(p)
-    }
+fn unauthorized(detail: &str) -> Response {
+    let mut response = Problem::unauthorized(detail).into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"chatorder\""),
+    );
+    response
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -79,10 +69,9 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let Some(raw) = parts.headers.get(header::AUTHORIZATION) else {
-            return Err(Unauthorized(Problem::unauthorized(
+            return Err(unauthorized(
                 "Send your API key as `Authorization: Bearer <key>`.",
-            ))
-            .into_response());
+            ));
         };
         let token = raw
             .to_str()
@@ -92,10 +81,9 @@ impl FromRequestParts<AppState> for Caller {
             .unwrap_or_default();
         match state.keys.verify(token).await {
             Ok(Some(key)) => Ok(Self { key }),
-            Ok(None) => Err(Unauthorized(Problem::unauthorized(
+            Ok(None) => Err(unauthorized(
                 "This API key is not valid: it is mistyped, unknown or revoked.",
-            ))
-            .into_response()),
+            )),
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the API keys");
                 Err(Problem::unavailable(

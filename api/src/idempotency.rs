@@ -105,22 +105,17 @@ impl Idempotency {
     /// a 422.
     pub async fn begin(&self, id: Uuid, fingerprint: &str) -> Result<Seen, Problem> {
         let key = id.simple().to_string();
-        let found = self.read(&key).await?;
-        let record = match found {
-            Some(r) => r,
-            None => {
-                let fresh = Record {
-                    fingerprint: fingerprint.to_owned(),
-                    answer: None,
-                };
-                let body = serde_json::to_vec(&fresh).unwrap_or_default();
-                if self.kv.create(&key, body.into()).await.is_ok() {
-                    return Ok(Seen::Send);
-                }
-                // Someone created it between our read and our create.
-                self.read(&key).await?.unwrap_or(fresh)
-            }
+        let fresh = Record {
+            fingerprint: fingerprint.to_owned(),
+            answer: None,
         };
+        let body = serde_json::to_vec(&fresh).unwrap_or_default();
+        // A new key is the common case: one round trip. Only if the key is
+        // there already is its record read.
+        if self.kv.create(&key, body.into()).await.is_ok() {
+            return Ok(Seen::Send);
+        }
+        let record = self.read(&key).await?.unwrap_or(fresh);
         if record.fingerprint != fingerprint {
             return Err(Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,

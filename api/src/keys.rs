@@ -14,7 +14,7 @@ use futures::TryStreamExt as _;
 use rand::Rng as _;
 use subtle::ConstantTimeEq as _;
 
-use crate::secrets::{hash_secret, new_secret};
+use crate::secrets::{hash_secret, random_token};
 
 /// Every key starts with this.
 pub const KEY_PREFIX: &str = "cok";
@@ -44,8 +44,7 @@ impl ApiKeys {
         let id: String = (0..ID_LEN)
             .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
             .collect();
-        let (body, _) = new_secret("");
-        let key = format!("{KEY_PREFIX}_{id}{body}");
+        let key = format!("{KEY_PREFIX}_{id}_{}", random_token());
         let mut scopes = scopes.to_vec();
         scopes.sort();
         scopes.dedup();

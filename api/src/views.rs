@@ -77,7 +77,7 @@ pub struct OrderView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CustomerView {
-    /// `telegram`, `web`, …: where the customer ordered.
+    /// Where the customer ordered: `telegram` (or `system` for imported history).
     pub channel: Platform,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

@@ -103,7 +103,6 @@ impl OrderRow {
             "telegram" => Platform::Telegram,
             "discord" => Platform::Discord,
             "system" => Platform::System,
-            "web" => Platform::Web,
             "api" => Platform::Api,
             other => return Err(bad("orders", &key, format!("platform `{other}`"))),
         };

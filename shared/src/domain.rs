@@ -244,8 +244,6 @@ pub enum Platform {
     Discord,
     /// Orders imported from history or placed by tools (bench, demo).
     System,
-    /// A customer account of the HTTP API and the web app (id: account id).
-    Web,
     /// An integration calling the HTTP API with an API key (id: the key's id).
     Api,
 }
@@ -256,7 +254,6 @@ impl Platform {
             Self::Telegram => "telegram",
             Self::Discord => "discord",
             Self::System => "system",
-            Self::Web => "web",
             Self::Api => "api",
         }
     }

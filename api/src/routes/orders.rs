@@ -200,7 +200,7 @@ async fn set_status(
     caller.require(Scope::Owner)?;
     let number = number(&raw)?;
     let expected = if_match(&headers)?;
-    let crate::json::Json(b) = crate::json::Json::<StatusBody>::parse(&headers, &body)?;
+    let b: StatusBody = crate::json::parse(&headers, &body)?;
     let change = Change {
         route: format!("POST /api/v1/orders/{}/status", number.0),
         body: &body,
@@ -272,7 +272,7 @@ async fn message(
 ) -> Result<Response, Problem> {
     caller.require(Scope::Owner)?;
     let number = number(&raw)?;
-    let crate::json::Json(b) = crate::json::Json::<MessageBody>::parse(&headers, &body)?;
+    let b: MessageBody = crate::json::parse(&headers, &body)?;
     let change = Change {
         route: format!("POST /api/v1/orders/{}/messages", number.0),
         body: &body,
