@@ -64,6 +64,30 @@ pub enum Command {
     /// Keys for integrations to call the HTTP API (docs/api.md).
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCmd),
+    /// Web accounts: owners for the web, disabling any account (docs/api.md).
+    #[command(subcommand)]
+    Account(AccountCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCmd {
+    /// Make an owner account for the web and print its password once.
+    CreateOwner {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Disable an account (owner or customer): its logins stop at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -327,6 +351,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ApiKey(cmd) => api_key(cmd).await,
+        Command::Account(cmd) => account(cmd).await,
         Command::Check => {
             let settings = load_settings()?;
             check_services(&settings).await?;
@@ -408,6 +433,63 @@ pub async fn check_services(settings: &Settings) -> anyhow::Result<()> {
     anyhow::bail!(
         "required services are not reachable; run scripts/services.sh to start NATS, MariaDB and Redis"
     )
+}
+
+async fn account(cmd: AccountCmd) -> anyhow::Result<()> {
+    use chatorder_api::accounts::{Accounts, NewAccount, RegisterError};
+    let settings = load_settings()?;
+    let client = chatorder_bus::connect(&settings.nats, "chatorder-cli").await?;
+    let accounts = Accounts::open_bucket(
+        &async_nats::jetstream::new(client),
+        chatorder_api::accounts_bucket(&settings.subjects()),
+        settings.nats.stream_replicas,
+    )
+    .await?;
+    match cmd {
+        AccountCmd::CreateOwner { email, name } => {
+            let password = chatorder_api::secrets::random_token();
+            let new = NewAccount::parse(
+                &email,
+                &name,
+                None,
+                chatorder_shared::domain::Role::Owner,
+                &password,
+            )?;
+            let account = match accounts.register(new).await {
+                Ok(a) => a,
+                Err(RegisterError::EmailTaken) => anyhow::bail!(
+                    "an account with the address {email} exists already (disable it first \
+                     with chatorder account disable --email {email} if it is not the owner's)"
+                ),
+                Err(RegisterError::Store(e)) => return Err(e),
+            };
+            println!("{password}");
+            eprintln!(
+                "owner account {} for {} <{}>: the password above is shown once. Log in with \
+                 POST /api/v1/auth/login.",
+                account.id, account.name, account.email
+            );
+        }
+        AccountCmd::Disable { email } | AccountCmd::Enable { email } if email.trim().is_empty() => {
+            anyhow::bail!("give the account's --email")
+        }
+        AccountCmd::Disable { email } => {
+            let Some(a) = accounts.set_disabled(&email, true).await? else {
+                anyhow::bail!("there is no account with the address {email}");
+            };
+            println!(
+                "disabled {} <{}>: its logins get 401 from now on",
+                a.id, a.email
+            );
+        }
+        AccountCmd::Enable { email } => {
+            let Some(a) = accounts.set_disabled(&email, false).await? else {
+                anyhow::bail!("there is no account with the address {email}");
+            };
+            println!("enabled {} <{}> again", a.id, a.email);
+        }
+    }
+    Ok(())
 }
 
 async fn api_key(cmd: ApiKeyCmd) -> anyhow::Result<()> {

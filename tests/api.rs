@@ -6,94 +6,10 @@
 
 mod common;
 
-use std::net::SocketAddr;
-
 use chatorder_shared::api_keys::Scope;
+use common::api::{Api, JsonBody as _, PROBLEM, content_type, json};
 use common::{TestEnv, customer};
 use reqwest::StatusCode;
-use tokio_util::sync::CancellationToken;
-
-const PROBLEM: &str = "application/problem+json";
-
-/// A running API on a free port, stopped when dropped.
-struct Api {
-    base: String,
-    http: reqwest::Client,
-    cancel: CancellationToken,
-}
-
-impl Api {
-    async fn start(env: &TestEnv) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr: SocketAddr = listener.local_addr().unwrap();
-        let cancel = CancellationToken::new();
-        tokio::spawn(chatorder_api::serve(
-            listener,
-            env.settings.clone(),
-            cancel.clone(),
-        ));
-        Self {
-            base: format!("http://{addr}/api/v1"),
-            http: reqwest::Client::new(),
-            cancel,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    /// POSTs `body` as JSON to `url` with `key`, and `If-Match` for `version`.
-    async fn post_json(
-        &self,
-        url: &str,
-        key: &str,
-        version: u32,
-        body: &serde_json::Value,
-    ) -> reqwest::Response {
-        self.http
-            .post(url)
-            .bearer_auth(key)
-            .header("if-match", format!("\"{version}\""))
-            .json_body(body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// Makes an API key in the test's bucket, as `chatorder api-key create` does.
-    async fn key(env: &TestEnv, scopes: &[Scope]) -> (String, String) {
-        let keys = chatorder_api::keys::ApiKeys::open_bucket(
-            &env.js,
-            chatorder_api::keys_bucket(&env.subjects),
-            1,
-        )
-        .await
-        .unwrap();
-        let (key, secret) = keys.create("test", scopes).await.unwrap();
-        (key.id, secret)
-    }
-}
-
-impl Drop for Api {
-    fn drop(&mut self) {
-        self.cancel.cancel();
-    }
-}
-
-async fn json(response: reqwest::Response) -> serde_json::Value {
-    let bytes = response.bytes().await.unwrap();
-    serde_json::from_slice(&bytes)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&bytes)))
-}
-
-fn content_type(response: &reqwest::Response) -> &str {
-    response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_catalog_is_public_with_prices_in_minor_units_and_their_currency() {
@@ -566,15 +482,4 @@ async fn bad_bodies_get_problems_before_anything_is_sent() {
         .await
         .unwrap();
     assert_eq!(json(r).await["version"], 1, "nothing reached the order");
-}
-
-trait JsonBody {
-    fn json_body(self, value: &serde_json::Value) -> Self;
-}
-
-impl JsonBody for reqwest::RequestBuilder {
-    fn json_body(self, value: &serde_json::Value) -> Self {
-        self.header("content-type", "application/json")
-            .body(serde_json::to_vec(value).unwrap())
-    }
 }

@@ -149,6 +149,7 @@ fn jetstream_fsyncs_and_prometheus_scrapes_with_alerts() {
         "ChatorderDiscordErrors",
         "ChatorderForecastStale",
         "ChatorderHttp5xx",
+        "ChatorderWebhookDeadLetters",
     ] {
         assert!(names.contains(&needed), "missing alert {needed}: {names:?}");
     }

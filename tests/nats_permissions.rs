@@ -222,8 +222,8 @@ async fn only_the_owner_bot_publishes_owner_commands_and_queries() {
         "the customer bot must not receive commands: {snooped:?}"
     );
 
-    // The HTTP API acts for owner keys: owners' commands, never customers'
-    // (until customer accounts arrive).
+    // The HTTP API acts for owner keys, web owners and logged-in customers:
+    // both roles' commands arrive; it never forges an order event.
     let api = connect(&server, "api").await;
     drain(&mut commands, &discord, "orders.cmd.owner.catalog").await;
     warm_up(&mut commands, &api, "orders.cmd.owner.message").await;
@@ -231,18 +231,29 @@ async fn only_the_owner_bot_publishes_owner_commands_and_queries() {
         api.publish(subject.to_owned(), "{}".into()).await.unwrap();
     }
     api.flush().await.unwrap();
-    // The permitted one arrives (waited for, not raced against a marker
-    // from another connection), the refused one never does.
-    let first = tokio::time::timeout(Duration::from_secs(10), commands.next())
-        .await
-        .expect("the API's owner command arrives")
-        .expect("subscription open");
-    assert_eq!(first.subject.as_str(), "orders.cmd.owner.status");
-    let got = drain(&mut commands, &discord, "orders.cmd.owner.catalog").await;
-    assert!(
-        got.is_empty(),
-        "the API published a customer's command: {got:?}"
+    // The permitted ones arrive (waited for, not raced against a marker
+    // from another connection).
+    let mut arrived = Vec::new();
+    for _ in 0..2 {
+        let msg = tokio::time::timeout(Duration::from_secs(10), commands.next())
+            .await
+            .expect("the API's commands arrive")
+            .expect("subscription open");
+        arrived.push(msg.subject.to_string());
+    }
+    arrived.sort();
+    assert_eq!(
+        arrived,
+        ["orders.cmd.customer.place", "orders.cmd.owner.status"]
     );
+    let mut events = discord.subscribe("orders.evt.>").await.unwrap();
+    discord.flush().await.unwrap();
+    api.publish("orders.evt.placed".to_owned(), "forged".into())
+        .await
+        .unwrap();
+    api.flush().await.unwrap();
+    let forged = drain(&mut events, &worker, "orders.evt.marker").await;
+    assert!(forged.is_empty(), "the API published an event: {forged:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,12 +1,13 @@
 //! The router: routes, shared state and the layers every request passes
 //! (request id, tracing span, metrics, timeout, body limit, problem+json).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -20,11 +21,14 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::accounts::Accounts;
 use crate::idempotency::Idempotency;
 use crate::keys::ApiKeys;
 use crate::outcomes::Outcomes;
 use crate::problem::{PROBLEM_JSON, Problem};
+use crate::ratelimit::RateLimit;
 use crate::routes;
+use crate::sessions::Sessions;
 
 /// The request id header, set on every request and echoed in the answer.
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -37,11 +41,19 @@ pub struct Inner {
     pub settings: ApiSettings,
     pub subjects: Subjects,
     pub queries: Queries,
-    /// Owners' commands (API keys with the owner scope).
+    /// Owners' commands (API keys with the owner scope, web owners).
     pub owner_commands: Commands,
+    /// Customers' commands (logged-in customer accounts).
+    pub customer_commands: Commands,
     pub outcomes: Arc<Outcomes>,
     pub keys: ApiKeys,
+    pub accounts: Accounts,
+    pub sessions: Sessions,
     pub idempotency: Idempotency,
+    pub rate_limit: RateLimit,
+    pub webhooks: crate::webhooks::store::Webhooks,
+    /// The webhooks the fan-out delivers to (kept by the supervisor).
+    pub webhook_registry: crate::webhooks::supervisor::Registry,
     /// How long a query to the workers may take.
     pub query_timeout: Duration,
 }
@@ -56,22 +68,59 @@ impl AppState {
         let subjects = settings.subjects();
         let js = jetstream::new(client.clone());
         let replicas = settings.nats.stream_replicas;
-        let outcomes = Outcomes::listen(&client, subjects.events_wildcard(), cancel).await?;
+        let outcomes =
+            Outcomes::listen(&client, subjects.events_wildcard(), cancel.clone()).await?;
         Ok(Self(Arc::new(Inner {
             settings: settings.api.clone(),
             owner_commands: Commands::new(js.clone(), subjects.clone(), Role::Owner),
+            customer_commands: Commands::new(js.clone(), subjects.clone(), Role::Customer),
             outcomes,
             keys: ApiKeys::open_bucket(&js, crate::keys_bucket(&subjects), replicas).await?,
+            accounts: Accounts::open_bucket(&js, crate::accounts_bucket(&subjects), replicas)
+                .await?,
+            sessions: Sessions::open_bucket(
+                &js,
+                crate::sessions_bucket(&subjects),
+                Duration::from_secs(settings.api.session_ttl_secs),
+                replicas,
+            )
+            .await?,
+            rate_limit: RateLimit::new(&settings.api, cancel),
+            webhooks: crate::webhooks::store::Webhooks::open_bucket(
+                &js,
+                crate::webhooks::bucket(&subjects),
+                replicas,
+            )
+            .await?,
             idempotency: Idempotency::open_bucket(
                 &js,
                 crate::idempotency_bucket(&subjects),
                 replicas,
             )
             .await?,
+            webhook_registry: crate::webhooks::supervisor::Registry::default(),
             subjects,
             queries: Queries::new(client),
             query_timeout: Duration::from_secs(5),
         })))
+    }
+}
+
+impl Inner {
+    /// The publisher of commands for callers of `role`.
+    pub fn commands(&self, role: Role) -> &Commands {
+        match role {
+            Role::Owner => &self.owner_commands,
+            Role::Customer => &self.customer_commands,
+        }
+    }
+
+    /// The subject of a query asked by a caller of `role`.
+    pub fn query_subject(&self, role: Role, kind: chatorder_shared::subjects::QueryKind) -> String {
+        match role {
+            Role::Owner => self.subjects.owner_query(kind),
+            Role::Customer => self.subjects.query(kind),
+        }
     }
 }
 
@@ -91,6 +140,9 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::health::routes())
         .merge(routes::catalog::routes())
         .merge(routes::orders::routes())
+        .merge(routes::accounts::routes())
+        .merge(routes::events::routes())
+        .merge(routes::webhooks::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     // Router::layer wraps each route after routing, so the span and the
@@ -98,6 +150,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .fallback(not_found)
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            limit_anonymous,
+        ))
         .with_state(state)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body))
@@ -109,6 +165,24 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(span))
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+}
+
+/// Counts calls without credentials against the client's address (calls
+/// with them are counted by [`crate::auth::Caller`], by who they are).
+async fn limit_anonymous(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if !req.headers().contains_key(header::AUTHORIZATION)
+        && let Some(ConnectInfo(address)) = req.extensions().get::<ConnectInfo<SocketAddr>>()
+        && let Err(refused) = state
+            .rate_limit
+            .check(crate::ratelimit::Counted::Address(address.ip()))
+    {
+        return refused.into_response();
+    }
+    next.run(req).await
 }
 
 /// One span per request, named by its route pattern, with its request id.

@@ -1,24 +1,35 @@
-//! Who is calling: `Authorization: Bearer <API key>`, checked against the
-//! `API_KEYS` bucket on every request (a revoked key stops at once). The
-//! worker checks an owner key again before it acts (`owners.rs` there).
+//! Who is calling: `Authorization: Bearer <credential>`, either an API key
+//! (`cok_…`, integrations) or a login token (`cot_…`, a customer or a web
+//! owner), checked against its bucket on every request (a revoked key, an
+//! ended login or a disabled account stops at once). The worker checks an
+//! owner again before it acts (`owners.rs` there).
 //!
-//! 401 means "who are you?" (no key, a malformed one, an unknown or revoked
-//! one); 403 means "you may not do that" (a `read` key that posts).
+//! 401 means "who are you?" (no credential, a malformed, unknown, revoked
+//! or expired one); 403 means "you may not do that" (a `read` key that
+//! posts, a customer on an owner's route). Every authenticated call counts
+//! against its caller's rate limit; a failed one against its address.
 
-use axum::extract::FromRequestParts;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use chatorder_shared::accounts::Account;
 use chatorder_shared::api_keys::{ApiKey, Scope};
 use chatorder_shared::domain::{Actor, Platform, Role};
 
 use crate::app::AppState;
 use crate::problem::Problem;
+use crate::ratelimit::Counted;
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
-pub struct Caller {
-    pub key: ApiKey,
+pub enum Caller {
+    /// An integration with an API key.
+    Key(ApiKey),
+    /// A logged-in account (customer or web owner), with its login token.
+    Account { account: Account, token: String },
 }
 
 impl Caller {
@@ -26,30 +37,64 @@ impl Caller {
     /// `owner` or `read` scope speaks as an owner; the worker decides per
     /// key what that owner may do.
     pub fn actor(&self) -> Actor {
-        Actor {
-            role: Role::Owner,
-            platform: Platform::Api,
-            id: self.key.id.clone(),
-            name: Some(self.key.name.clone()),
-            roles: Vec::new(),
+        match self {
+            Self::Key(key) => Actor {
+                role: Role::Owner,
+                platform: Platform::Api,
+                id: key.id.clone(),
+                name: Some(key.name.clone()),
+                roles: Vec::new(),
+            },
+            Self::Account { account, .. } => account.actor(),
         }
     }
 
-    /// Refuses (403) a caller whose key lacks `scope`.
+    pub fn role(&self) -> Role {
+        match self {
+            Self::Key(_) => Role::Owner,
+            Self::Account { account, .. } => account.role,
+        }
+    }
+
+    /// Refuses (403) a caller who may not do what `scope` covers. A web
+    /// owner may do everything; a customer may only read (their own).
     pub fn require(&self, scope: Scope) -> Result<(), Problem> {
-        if self.key.allows(scope) {
-            Ok(())
-        } else {
-            Err(Problem::forbidden(format!(
+        match self {
+            Self::Key(key) if key.allows(scope) => Ok(()),
+            Self::Key(key) => Err(Problem::forbidden(format!(
                 "This API key has the scopes {}; this needs `{scope}`. Make a key with it: \
                  chatorder api-key create --name … --scopes {scope}",
-                self.key
-                    .scopes
+                key.scopes
                     .iter()
                     .map(|s| s.as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
-            )))
+            ))),
+            Self::Account { account, .. } => match (account.role, scope) {
+                (Role::Owner, _) | (Role::Customer, Scope::Read) => Ok(()),
+                (Role::Customer, _) => Err(Problem::forbidden(
+                    "Only the shop's owners may do this; you are logged in as a customer.",
+                )),
+            },
+        }
+    }
+
+    /// Refuses (403) anyone but a logged-in customer: placing and changing
+    /// an order is done by the customer it belongs to.
+    pub fn require_customer(&self) -> Result<&Account, Problem> {
+        match self {
+            Self::Account { account, .. } if account.role == Role::Customer => Ok(account),
+            _ => Err(Problem::forbidden(
+                "Only a customer places and changes their orders: log in with a customer \
+                 account (POST /api/v1/auth/login) and send its token.",
+            )),
+        }
+    }
+
+    fn counted(&self) -> Counted {
+        match self {
+            Self::Key(key) => Counted::Key(key.id.clone()),
+            Self::Account { account, .. } => Counted::Account(account.id.clone()),
         }
     }
 }
@@ -64,33 +109,90 @@ fn unauthorized(detail: &str) -> Response {
     response
 }
 
+fn unavailable(e: &anyhow::Error) -> Response {
+    tracing::error!(error = %format!("{e:#}"), "cannot check credentials");
+    Problem::unavailable("The API cannot check credentials right now. Try again in a few seconds.")
+        .into_response()
+}
+
+/// The client's address, as the connection gives it (behind a proxy, the
+/// proxy's: see docs/api.md).
+pub fn address(parts: &Parts) -> Option<Counted> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| Counted::Address(a.ip()))
+}
+
+/// The bearer credential of a request, if it sends one.
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    parts.headers.get(header::AUTHORIZATION).map(|raw| {
+        raw.to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or_default()
+    })
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let Some(raw) = parts.headers.get(header::AUTHORIZATION) else {
-            return Err(unauthorized(
-                "Send your API key as `Authorization: Bearer <key>`.",
-            ));
-        };
-        let token = raw
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .unwrap_or_default();
-        match state.keys.verify(token).await {
-            Ok(Some(key)) => Ok(Self { key }),
-            Ok(None) => Err(unauthorized(
-                "This API key is not valid: it is mistyped, unknown or revoked.",
+        let found = match bearer(parts) {
+            None => Err(unauthorized(
+                "Send your API key or login token as `Authorization: Bearer <token>`.",
             )),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read the API keys");
-                Err(Problem::unavailable(
-                    "The API cannot check keys right now. Try again in a few seconds.",
-                )
-                .into_response())
+            Some(token) => identify(state, token).await,
+        };
+        match found {
+            Ok(caller) => {
+                state
+                    .rate_limit
+                    .check(caller.counted())
+                    .map_err(IntoResponse::into_response)?;
+                Ok(caller)
+            }
+            Err(refusal) => {
+                if let Some(who) = address(parts) {
+                    state
+                        .rate_limit
+                        .check(who)
+                        .map_err(IntoResponse::into_response)?;
+                }
+                Err(refusal)
             }
         }
+    }
+}
+
+async fn identify(state: &AppState, token: &str) -> Result<Caller, Response> {
+    if crate::sessions::is_token(token) {
+        let session = state
+            .sessions
+            .verify(token)
+            .await
+            .map_err(|e| unavailable(&e))?
+            .ok_or_else(|| {
+                unauthorized("This login has ended (logged out or expired). Log in again.")
+            })?;
+        let account = state
+            .accounts
+            .by_id(&session.account_id)
+            .await
+            .map_err(|e| unavailable(&e))?
+            .filter(Account::is_live)
+            .ok_or_else(|| unauthorized("This account is disabled. Ask the shop."))?;
+        return Ok(Caller::Account {
+            account,
+            token: token.to_owned(),
+        });
+    }
+    match state.keys.verify(token).await {
+        Ok(Some(key)) => Ok(Caller::Key(key)),
+        Ok(None) => Err(unauthorized(
+            "This credential is not valid: it is mistyped, unknown or revoked.",
+        )),
+        Err(e) => Err(unavailable(&e)),
     }
 }

@@ -62,7 +62,7 @@ async fn send_inner<T: Serialize>(
     }
     let pending = state.outcomes.expect(id);
     state
-        .owner_commands
+        .commands(actor.role)
         .send(change.kind, &actor, id, change.data)
         .await
         .map_err(|e| {
@@ -103,6 +103,7 @@ fn processing(id: Uuid) -> Answer {
     Answer {
         status: StatusCode::ACCEPTED.as_u16(),
         etag: None,
+        location: None,
         content_type: "application/json".into(),
         body: serde_json::json!({
             "status": "processing",
@@ -119,15 +120,17 @@ pub fn json_answer<T: Serialize>(status: StatusCode, value: &T, version: Option<
     Answer {
         status: status.as_u16(),
         etag: version.map(etag),
+        location: None,
         content_type: "application/json".into(),
         body: serde_json::to_string(value).unwrap_or_default(),
     }
 }
 
-fn problem_answer(p: &Problem) -> Answer {
+pub fn problem_answer(p: &Problem) -> Answer {
     Answer {
         status: p.status,
         etag: None,
+        location: None,
         content_type: PROBLEM_JSON.into(),
         body: serde_json::to_string(p).unwrap_or_default(),
     }
@@ -160,7 +163,7 @@ pub fn if_match(headers: &HeaderMap) -> Result<u32, Problem> {
         })
 }
 
-fn respond(answer: Answer) -> Response {
+pub fn respond(answer: Answer) -> Response {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
     let mut response = (status, answer.body).into_response();
     let headers = response.headers_mut();
@@ -169,6 +172,9 @@ fn respond(answer: Answer) -> Response {
     }
     if let Some(tag) = answer.etag.and_then(|t| HeaderValue::from_str(&t).ok()) {
         headers.insert(header::ETAG, tag);
+    }
+    if let Some(at) = answer.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        headers.insert(header::LOCATION, at);
     }
     response
 }

@@ -72,6 +72,9 @@ pub struct Answer {
     pub status: u16,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
+    /// Where a created resource is (`Location`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
     pub content_type: String,
     pub body: String,
 }
@@ -140,6 +143,36 @@ impl Idempotency {
         if let Err(e) = self.kv.put(id.simple().to_string(), body.into()).await {
             tracing::warn!(error = %e, "could not keep an answer for its Idempotency-Key");
         }
+    }
+
+    /// Does a change that is not a command (an account, a webhook) once
+    /// per `Idempotency-Key` of `caller` on `route`: a repeat gets the kept
+    /// answer; otherwise `work` runs and its answer is kept. An `Err` is
+    /// not final (try again) and is not kept.
+    pub async fn once<Fut>(
+        &self,
+        caller: &str,
+        route: &str,
+        headers: &HeaderMap,
+        body: &[u8],
+        work: impl FnOnce() -> Fut,
+    ) -> Result<Answer, Problem>
+    where
+        Fut: Future<Output = Result<Answer, Problem>>,
+    {
+        let key = key(headers)?;
+        let id = command_id(caller, route, key.as_deref());
+        let fingerprint = fingerprint(route, body);
+        if key.is_some()
+            && let Seen::Answered(answer) = self.begin(id, &fingerprint).await?
+        {
+            return Ok(answer);
+        }
+        let answer = work().await?;
+        if key.is_some() {
+            self.finish(id, &fingerprint, answer.clone()).await;
+        }
+        Ok(answer)
     }
 
     async fn read(&self, key: &str) -> Result<Option<Record>, Problem> {

@@ -10,11 +10,9 @@ use anyhow::Context as _;
 use async_nats::jetstream::{self, kv};
 use chatorder_shared::api_keys::{ApiKey, Scope};
 use chrono::Utc;
-use futures::TryStreamExt as _;
-use rand::Rng as _;
 use subtle::ConstantTimeEq as _;
 
-use crate::secrets::{hash_secret, random_token};
+use crate::secrets::{hash_secret, random_token, readable_id};
 
 /// Every key starts with this.
 pub const KEY_PREFIX: &str = "cok";
@@ -38,12 +36,7 @@ impl ApiKeys {
 
     /// Makes a key; returns it with the secret (print it once).
     pub async fn create(&self, name: &str, scopes: &[Scope]) -> anyhow::Result<(ApiKey, String)> {
-        // Ids are easy to read aloud: no 0/o, 1/l.
-        const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
-        let mut rng = rand::rng();
-        let id: String = (0..ID_LEN)
-            .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-            .collect();
+        let id = readable_id(ID_LEN);
         let key = format!("{KEY_PREFIX}_{id}_{}", random_token());
         let mut scopes = scopes.to_vec();
         scopes.sort();
@@ -65,25 +58,17 @@ impl ApiKeys {
 
     /// Every key, revoked ones too, oldest first.
     pub async fn list(&self) -> anyhow::Result<Vec<ApiKey>> {
-        let ids: Vec<String> = match self.kv.keys().await {
-            Ok(keys) => keys.try_collect().await.context("listing API keys")?,
-            Err(e) => return Err(e).context("listing API keys"),
-        };
-        let mut keys = Vec::new();
-        for id in ids {
-            if let Some(k) = self.get(&id).await? {
-                keys.push(k);
-            }
-        }
+        let mut keys: Vec<ApiKey> = chatorder_bus::kv::all_json(&self.kv)
+            .await
+            .context("listing API keys")?;
         keys.sort_by_key(|k| k.created_at);
         Ok(keys)
     }
 
     pub async fn get(&self, id: &str) -> anyhow::Result<Option<ApiKey>> {
-        let Some(raw) = self.kv.get(id).await.context("reading an API key")? else {
-            return Ok(None);
-        };
-        Ok(serde_json::from_slice(&raw).ok())
+        chatorder_bus::kv::get_json(&self.kv, id)
+            .await
+            .context("reading an API key")
     }
 
     /// Revokes `id` (kept, marked revoked, for the record). `false` if

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod accounts;
 pub mod app;
 pub mod auth;
 pub mod change;
@@ -9,10 +10,13 @@ pub mod keys;
 pub mod metrics;
 pub mod outcomes;
 pub mod problem;
+pub mod ratelimit;
 pub mod refusals;
 pub mod routes;
 pub mod secrets;
+pub mod sessions;
 pub mod views;
+pub mod webhooks;
 
 use anyhow::Context as _;
 use chatorder_shared::config::Settings;
@@ -24,6 +28,16 @@ pub use app::{AppState, router};
 /// The key-value bucket of API keys.
 pub fn keys_bucket(subjects: &chatorder_shared::subjects::Subjects) -> String {
     subjects.stream(chatorder_shared::api_keys::BUCKET)
+}
+
+/// The key-value bucket of web accounts.
+pub fn accounts_bucket(subjects: &chatorder_shared::subjects::Subjects) -> String {
+    subjects.stream(chatorder_shared::accounts::BUCKET)
+}
+
+/// The key-value bucket of logins.
+pub fn sessions_bucket(subjects: &chatorder_shared::subjects::Subjects) -> String {
+    subjects.stream("API_SESSIONS")
 }
 
 /// The key-value bucket of changes' outcomes by idempotency key.
@@ -41,7 +55,7 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
                 settings.api.listen
             )
         })?;
-    serve(listener, settings, cancel).await
+    Box::pin(serve(listener, settings, cancel)).await
 }
 
 /// Serves on an already bound listener (tests bind port 0).
@@ -55,10 +69,25 @@ pub async fn serve(
     let client = chatorder_bus::connect(&settings.nats, "chatorder-api").await?;
     let js = async_nats::jetstream::new(client.clone());
     chatorder_bus::ensure_streams(&js, &subjects, &settings.nats).await?;
-    let state = AppState::connect(&settings, client, cancel.clone()).await?;
+    let state = Box::pin(AppState::connect(&settings, client, cancel.clone())).await?;
+    tokio::spawn({
+        let (js, settings, hooks, registry, cancel) = (
+            js.clone(),
+            settings.clone(),
+            state.webhooks.clone(),
+            state.webhook_registry.clone(),
+            cancel.clone(),
+        );
+        async move {
+            if let Err(e) = webhooks::supervisor::run(js, settings, hooks, registry, cancel).await {
+                tracing::error!(error = %format!("{e:#}"), "webhooks stopped: no deliveries until the API restarts");
+            }
+        }
+    });
     let address = listener.local_addr().ok();
     tracing::info!(?address, "HTTP API listening");
-    axum::serve(listener, router(state))
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async move { cancel.cancelled().await })
         .await
         .context("the HTTP server stopped")

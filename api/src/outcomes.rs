@@ -8,6 +8,9 @@
 //! cause (the same `Idempotency-Key` sent five times at once). Nothing here
 //! is durable: a request that misses its event (the API restarted, NATS
 //! reconnected) falls back to asking the worker.
+//!
+//! Every event also goes to a broadcast feed, which the event streams
+//! (`GET /events`) read.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -16,17 +19,30 @@ use std::time::Duration;
 use chatorder_shared::envelope::Envelope;
 use chatorder_shared::events::{Event, decode_event};
 use futures::StreamExt as _;
-use tokio::sync::oneshot;
+use tokio::sync::{broadcast, oneshot};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 type Waiters = HashMap<Uuid, Vec<(u64, oneshot::Sender<Arc<Envelope<Event>>>)>>;
 
-/// The table of requests waiting for events, by cause.
-#[derive(Default)]
+/// Events a slow event stream may fall behind by before it is told so.
+const FEED_DEPTH: usize = 1024;
+
+/// The table of requests waiting for events, by cause, and the feed.
 pub struct Outcomes {
     waiters: Mutex<Waiters>,
     next: std::sync::atomic::AtomicU64,
+    feed: broadcast::Sender<Arc<Envelope<Event>>>,
+}
+
+impl Default for Outcomes {
+    fn default() -> Self {
+        Self {
+            waiters: Mutex::default(),
+            next: std::sync::atomic::AtomicU64::default(),
+            feed: broadcast::channel(FEED_DEPTH).0,
+        }
+    }
 }
 
 impl Outcomes {
@@ -72,13 +88,20 @@ impl Outcomes {
         }
     }
 
-    /// Hands `event` to everyone waiting for its cause.
+    /// Every event from now on (for an event stream).
+    pub fn feed(&self) -> broadcast::Receiver<Arc<Envelope<Event>>> {
+        self.feed.subscribe()
+    }
+
+    /// Hands `event` to the feed and to everyone waiting for its cause.
     pub fn deliver(&self, event: Envelope<Event>) {
+        let event = Arc::new(event);
+        // No stream open is fine.
+        let _ = self.feed.send(event.clone());
         let Some(cause) = event.cause else { return };
         let Some(waiting) = self.lock().remove(&cause) else {
             return;
         };
-        let event = Arc::new(event);
         for (_, tx) in waiting {
             let _ = tx.send(event.clone());
         }

@@ -13,7 +13,9 @@ pub fn problem(refusal: &Refusal) -> Problem {
     let (status, detail) = match refusal {
         Refusal::NotOwner => (
             StatusCode::FORBIDDEN,
-            "This API key may not act as the shop's owner (it needs the owner scope).".to_owned(),
+            "This caller may not act as the shop's owner: an API key needs the owner scope, and \
+             a web owner account must not be disabled."
+                .to_owned(),
         ),
         Refusal::NotAllowed => (
             StatusCode::FORBIDDEN,

@@ -159,3 +159,122 @@ pub struct MessageView {
     pub text: String,
     pub sent_at: DateTime<Utc>,
 }
+
+/// The messages about an order, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessageListView {
+    pub messages: Vec<MessageView>,
+}
+
+/// An account as its owner sees it (never its password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountView {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// `customer` or `owner`.
+    pub role: chatorder_shared::domain::Role,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&chatorder_shared::accounts::Account> for AccountView {
+    fn from(a: &chatorder_shared::accounts::Account) -> Self {
+        Self {
+            id: a.id.clone(),
+            email: a.email.clone(),
+            name: a.name.clone(),
+            phone: a.phone.clone(),
+            role: a.role,
+            created_at: a.created_at,
+        }
+    }
+}
+
+/// A new login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoginView {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub token_type: &'static str,
+    pub expires_at: DateTime<Utc>,
+    pub account: AccountView,
+}
+
+/// An event as the event stream (and webhooks) deliver it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventView {
+    /// Unique per event: repeats (at-least-once delivery) share it.
+    pub id: uuid::Uuid,
+    /// `order.placed`, `order.updated`, `order.status_changed`,
+    /// `order.cancelled`, `order.message`, `catalog.changed`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    /// The order after the event (order events).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<OrderView>,
+    /// The message (`order.message`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<MessageView>,
+    /// The status before (`order.status_changed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_status: Option<OrderStatus>,
+    /// Why (a cancel or a status move with a reason).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The item after the change (`catalog.changed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<CatalogItemView>,
+}
+
+impl EventView {
+    /// The view of a public event; `None` for what is not shown outside
+    /// (a rejection goes only to its sender, as a problem).
+    pub fn of(
+        env: &chatorder_shared::envelope::Envelope<chatorder_shared::events::Event>,
+    ) -> Option<Self> {
+        use chatorder_shared::events::Event;
+        let mut view = Self {
+            id: env.id,
+            kind: env.kind.clone(),
+            at: env.at,
+            order: None,
+            message: None,
+            from_status: None,
+            reason: None,
+            item: None,
+        };
+        match &env.data {
+            Event::Placed { order } | Event::Updated { order } => {
+                view.order = Some(OrderView::from(order));
+            }
+            Event::Cancelled { order, reason, .. } => {
+                view.order = Some(OrderView::from(order));
+                view.reason.clone_from(reason);
+            }
+            Event::StatusChanged {
+                order,
+                from,
+                reason,
+                ..
+            } => {
+                view.order = Some(OrderView::from(order));
+                view.from_status = Some(*from);
+                view.reason.clone_from(reason);
+            }
+            Event::Message(m) => {
+                view.message = Some(MessageView {
+                    order_number: m.number.0,
+                    from: m.from,
+                    text: m.text.clone(),
+                    sent_at: env.at,
+                });
+            }
+            Event::CatalogChanged { item } => view.item = Some(CatalogItemView::from(item)),
+            Event::Rejected(_) => return None,
+        }
+        Some(view)
+    }
+}

@@ -29,7 +29,12 @@ pub async fn bucket(
         deny_delete: true,
         allow_direct: true,
         discard: jetstream::stream::DiscardPolicy::New,
-        duplicate_window: Duration::from_secs(120),
+        // NATS refuses a duplicate window longer than the maximum age.
+        duplicate_window: if max_age.is_zero() {
+            Duration::from_secs(120)
+        } else {
+            max_age.min(Duration::from_secs(120))
+        },
         ..Default::default()
     })
     .await
@@ -37,4 +42,35 @@ pub async fn bucket(
     js.get_key_value(&name)
         .await
         .with_context(|| format!("opening the key-value bucket {name}"))
+}
+
+/// The value under `key`, read as JSON; `None` if there is none or it
+/// cannot be read as a `T` (written by another version).
+pub async fn get_json<T: serde::de::DeserializeOwned>(
+    store: &kv::Store,
+    key: &str,
+) -> anyhow::Result<Option<T>> {
+    let Some(raw) = store.get(key).await.context("reading a key-value entry")? else {
+        return Ok(None);
+    };
+    Ok(serde_json::from_slice(&raw).ok())
+}
+
+/// Every value in the bucket that reads as a `T`.
+pub async fn all_json<T: serde::de::DeserializeOwned>(store: &kv::Store) -> anyhow::Result<Vec<T>> {
+    use futures::TryStreamExt as _;
+    let keys: Vec<String> = store
+        .keys()
+        .await
+        .context("listing a key-value bucket")?
+        .try_collect()
+        .await
+        .context("listing a key-value bucket")?;
+    let mut values = Vec::new();
+    for key in keys {
+        if let Some(v) = get_json(store, &key).await? {
+            values.push(v);
+        }
+    }
+    Ok(values)
 }

@@ -104,6 +104,7 @@ impl OrderRow {
             "discord" => Platform::Discord,
             "system" => Platform::System,
             "api" => Platform::Api,
+            "web" => Platform::Web,
             other => return Err(bad("orders", &key, format!("platform `{other}`"))),
         };
         let lines = lines

@@ -10,7 +10,7 @@ use diesel_async::RunQueryDsl;
 
 use crate::models::{CatalogRow, LineRow, OrderRow};
 use crate::pool::Conn;
-use crate::schema::{catalog_items, order_lines, orders};
+use crate::schema::{catalog_items, order_lines, order_messages, orders};
 
 /// Attaches lines to order rows, keeping the rows' order.
 async fn with_lines(conn: &mut Conn, rows: Vec<OrderRow>) -> anyhow::Result<Vec<OrderSnapshot>> {
@@ -184,6 +184,28 @@ pub async fn order_page(
     }
     let rows = query.load(conn).await?;
     with_lines(conn, rows).await
+}
+
+/// The messages about one order, oldest first: who wrote (`customer` or
+/// `owner`), the text, when.
+pub async fn order_messages(
+    conn: &mut Conn,
+    order_id: uuid::Uuid,
+) -> anyhow::Result<Vec<(String, String, chrono::DateTime<chrono::Utc>)>> {
+    let rows: Vec<(String, String, chrono::NaiveDateTime)> = order_messages::table
+        .filter(order_messages::order_id.eq(order_id.to_string()))
+        .order(order_messages::id)
+        .select((
+            order_messages::from_role,
+            order_messages::body,
+            order_messages::at,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(from, body, at)| (from, body, at.and_utc()))
+        .collect())
 }
 
 /// Catalog items by sku; locked for update when asked (catalog changes).

@@ -145,6 +145,24 @@ pub struct ApiSettings {
     /// How long to wait for the worker's answer to a command before saying
     /// "accepted, still processing" (202) instead of the result.
     pub command_wait_ms: u64,
+    /// How long a customer's or web owner's login lasts (a bearer token
+    /// that stops working after it, or at log-out).
+    pub session_ttl_secs: u64,
+    /// Requests per second each caller (an API key, a login, or an address
+    /// for calls without either) may make on average; more get 429 with
+    /// Retry-After. 0 turns the limit off.
+    pub rate_per_second: u32,
+    /// How many requests a caller may make at once above that rate.
+    pub rate_burst: u32,
+    /// A webhook receiver that has not answered after this long has failed
+    /// this attempt.
+    pub webhook_timeout_ms: u64,
+    /// How long a failing webhook delivery is retried before it goes to
+    /// the dead letters.
+    pub webhook_retry_for_secs: u64,
+    /// The longest wait between two attempts (they start 1 s apart and
+    /// double).
+    pub webhook_max_backoff_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -246,6 +246,8 @@ pub enum Platform {
     System,
     /// An integration calling the HTTP API with an API key (id: the key's id).
     Api,
+    /// An account of the HTTP API and the web app (id: the account's id).
+    Web,
 }
 
 impl Platform {
@@ -255,6 +257,7 @@ impl Platform {
             Self::Discord => "discord",
             Self::System => "system",
             Self::Api => "api",
+            Self::Web => "web",
         }
     }
 }

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod accounts;
 pub mod api_keys;
 pub mod commands;
 pub mod config;

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Actor, OrderNumber, OrderStatus};
+use crate::domain::{Actor, OrderNumber, OrderStatus, Role};
 use crate::events::{CatalogItem, OrderSnapshot};
 
 /// `orders.query.get`: one order. Customers see only their own.
@@ -61,6 +61,30 @@ pub struct ListOrders {
     pub before: Option<OrderNumber>,
     #[serde(default = "default_limit")]
     pub limit: u32,
+}
+
+/// `orders.query.messages` / `orders.query.owner.messages`: the messages
+/// about one order, oldest first. A customer sees only their own order's.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GetMessages {
+    pub actor: Actor,
+    pub number: OrderNumber,
+}
+
+/// One message about an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageEntry {
+    pub from: Role,
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The answer to [`GetMessages`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageList {
+    pub number: OrderNumber,
+    pub messages: Vec<MessageEntry>,
 }
 
 /// A page of [`ListOrders`].

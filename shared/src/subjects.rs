@@ -138,15 +138,18 @@ pub enum QueryKind {
     /// `orders.query.list`: orders filtered and paged by cursor, newest
     /// first (a customer's own; every order for an owner).
     List,
+    /// `orders.query.messages`: the messages about one order.
+    Messages,
 }
 
 impl QueryKind {
-    pub const ALL: [QueryKind; 5] = [
+    pub const ALL: [QueryKind; 6] = [
         Self::Get,
         Self::Pending,
         Self::Customer,
         Self::Catalog,
         Self::List,
+        Self::Messages,
     ];
 
     fn path(self) -> &'static str {
@@ -156,6 +159,7 @@ impl QueryKind {
             Self::Customer => "orders.query.customer",
             Self::Catalog => "catalog.query.list",
             Self::List => "orders.query.list",
+            Self::Messages => "orders.query.messages",
         }
     }
 
@@ -166,6 +170,7 @@ impl QueryKind {
             Self::Customer => "customer",
             Self::Catalog => "catalog",
             Self::List => "list",
+            Self::Messages => "messages",
         }
     }
 }
@@ -317,10 +322,15 @@ impl Subjects {
     pub fn parse_query(&self, subject: &str) -> Option<(Role, QueryKind)> {
         let rest = subject.strip_prefix(&self.prefix)?;
         if let Some(label) = rest.strip_prefix("orders.query.owner.") {
-            return [QueryKind::Get, QueryKind::Pending, QueryKind::List]
-                .into_iter()
-                .find(|k| k.label() == label)
-                .map(|k| (Role::Owner, k));
+            return [
+                QueryKind::Get,
+                QueryKind::Pending,
+                QueryKind::List,
+                QueryKind::Messages,
+            ]
+            .into_iter()
+            .find(|k| k.label() == label)
+            .map(|k| (Role::Owner, k));
         }
         QueryKind::ALL
             .into_iter()

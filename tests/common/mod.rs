@@ -6,6 +6,8 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod api;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 

@@ -1,6 +1,8 @@
-//! Orders: list (filtered, by cursor), get one, move its status, cancel it,
-//! and message its customer. Today every call needs an API key: `read` to
-//! look, `owner` to change. Customers' own calls come with their accounts.
+//! Orders: place one (a customer), list (filtered, by cursor), get one,
+//! change its lines (its customer), move its status (an owner), cancel it,
+//! and read and post its messages. A customer sees and touches only their
+//! own orders (anyone else's is a 404, as in the bots); an API key needs
+//! `read` to look and `owner` to change; a web owner may do both.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -10,10 +12,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use chatorder_shared::api_keys::Scope;
-use chatorder_shared::commands::{CancelOrder, SendMessage, SetStatus};
-use chatorder_shared::domain::{OrderNumber, OrderStatus};
+use chatorder_shared::commands::{
+    CancelOrder, LineRequest, PlaceOrder, SendMessage, SetStatus, UpdateOrder,
+};
+use chatorder_shared::domain::{Fulfilment, OrderNumber, OrderStatus, Role, Sku};
 use chatorder_shared::events::{Event, OrderSnapshot};
-use chatorder_shared::queries::{GetOrder, ListOrders, MAX_QUERY_LIMIT, OrderList};
+use chatorder_shared::queries::{
+    GetMessages, GetOrder, ListOrders, MAX_QUERY_LIMIT, MessageList, OrderList,
+};
 use chatorder_shared::subjects::{CommandKind, QueryKind};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -22,14 +28,17 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::change::{self, Change, etag, if_match, json_answer};
 use crate::problem::Problem;
-use crate::views::{MessageView, OrderPageView, OrderView};
+use crate::views::{MessageListView, MessageView, OrderPageView, OrderView};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/orders", get(list))
-        .route("/orders/{number}", get(one).delete(cancel))
+        .route("/orders", get(list).post(place))
+        .route(
+            "/orders/{number}",
+            get(one).put(change_lines).delete(cancel),
+        )
         .route("/orders/{number}/status", post(set_status))
-        .route("/orders/{number}/messages", post(message))
+        .route("/orders/{number}/messages", get(messages).post(message))
 }
 
 /// The query string of `GET /orders`; read as text so that every mistake
@@ -95,7 +104,7 @@ async fn list(
     let page: OrderList = state
         .queries
         .ask(
-            state.subjects.owner_query(QueryKind::List),
+            state.query_subject(caller.role(), QueryKind::List),
             &q,
             state.query_timeout,
         )
@@ -155,7 +164,7 @@ async fn get_order(
     state
         .queries
         .ask(
-            state.subjects.owner_query(QueryKind::Get),
+            state.query_subject(caller.role(), QueryKind::Get),
             &GetOrder {
                 actor: caller.actor(),
                 number,
@@ -221,7 +230,8 @@ struct CancelParams {
 }
 
 /// `DELETE /orders/{number}?reason=…` with `If-Match`: cancels (never
-/// deletes); an owner says why, and the customer is told.
+/// deletes). A customer cancels their own pending order; an owner says
+/// why, and the customer is told.
 async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
@@ -229,7 +239,9 @@ async fn cancel(
     headers: HeaderMap,
     params: Result<Query<CancelParams>, QueryRejection>,
 ) -> Result<Response, Problem> {
-    caller.require(Scope::Owner)?;
+    if caller.role() == Role::Owner {
+        caller.require(Scope::Owner)?;
+    }
     let number = number(&raw)?;
     let expected = if_match(&headers)?;
     let reason = match params {
@@ -262,7 +274,9 @@ struct MessageBody {
 }
 
 /// `POST /orders/{number}/messages`: the shop writes to the customer, who
-/// reads it where they ordered (Telegram today).
+/// reads it where they ordered (Telegram, or the web's event stream); a
+/// customer writes to the shop, whose owners read it in the order's
+/// Discord thread.
 async fn message(
     State(state): State<AppState>,
     caller: Caller,
@@ -270,7 +284,9 @@ async fn message(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    caller.require(Scope::Owner)?;
+    if caller.role() == Role::Owner {
+        caller.require(Scope::Owner)?;
+    }
     let number = number(&raw)?;
     let b: MessageBody = crate::json::parse(&headers, &body)?;
     let change = Change {
@@ -300,12 +316,179 @@ async fn message(
     .await)
 }
 
-/// The order after a status move or a cancel.
+/// `GET /orders/{number}/messages`: the conversation about an order,
+/// oldest first.
+async fn messages(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<MessageListView>, Problem> {
+    caller.require(Scope::Read)?;
+    let number = number(&raw)?;
+    let list: MessageList = state
+        .queries
+        .ask(
+            state.query_subject(caller.role(), QueryKind::Messages),
+            &GetMessages {
+                actor: caller.actor(),
+                number,
+            },
+            state.query_timeout,
+        )
+        .await?;
+    Ok(Json(MessageListView {
+        messages: list
+            .messages
+            .into_iter()
+            .map(|m| MessageView {
+                order_number: list.number.0,
+                from: m.from,
+                text: m.text,
+                sent_at: m.at,
+            })
+            .collect(),
+    }))
+}
+
+/// One line of a new or changed order: an item and how many. Prices come
+/// from the catalog, never from the client.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LineBody {
+    sku: Sku,
+    quantity: u32,
+}
+
+/// How the customer gets the order.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+enum FulfilmentBody {
+    Pickup,
+    Delivery { address: String },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlaceBody {
+    lines: Vec<LineBody>,
+    fulfilment: FulfilmentBody,
+    /// For the courier; the account's phone when absent.
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+fn line_requests(lines: Vec<LineBody>) -> Vec<LineRequest> {
+    lines
+        .into_iter()
+        .map(|l| LineRequest {
+            sku: l.sku,
+            qty: l.quantity,
+        })
+        .collect()
+}
+
+/// `POST /orders` with an Idempotency-Key: a customer places an order
+/// (201, Location and ETag). The worker prices it from the catalog and
+/// checks every rule; a refusal is a problem with its code.
+async fn place(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let account = caller.require_customer()?;
+    let b: PlaceBody = crate::json::parse(&headers, &body)?;
+    let phone = b
+        .phone
+        .filter(|p| !p.trim().is_empty())
+        .or_else(|| account.phone.clone());
+    let fulfilment = match b.fulfilment {
+        FulfilmentBody::Pickup => Fulfilment::Pickup,
+        FulfilmentBody::Delivery { address } => {
+            if phone.is_none() {
+                return Err(Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "phone_required",
+                    "A delivery needs a phone number for the courier: send `phone`, or add one \
+                     to your account.",
+                ));
+            }
+            Fulfilment::Delivery { address }
+        }
+    };
+    let change = Change {
+        route: "POST /api/v1/orders".to_owned(),
+        body: &body,
+        kind: CommandKind::Place,
+        data: PlaceOrder {
+            lines: line_requests(b.lines),
+            fulfilment,
+            note: b.note.filter(|n| !n.trim().is_empty()),
+            phone,
+        },
+    };
+    Ok(change::send(&state, &caller, &headers, change, |event| {
+        match &event.data {
+            Event::Placed { order } => {
+                let mut answer = json_answer(
+                    StatusCode::CREATED,
+                    &OrderView::from(order),
+                    Some(order.version),
+                );
+                answer.location = Some(format!("/api/v1/orders/{}", order.number.0));
+                Some(answer)
+            }
+            _ => None,
+        }
+    })
+    .await)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinesBody {
+    lines: Vec<LineBody>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// `PUT /orders/{number}` with `If-Match`: the customer replaces the lines
+/// (and note) of their pending order.
+async fn change_lines(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    caller.require_customer()?;
+    let number = number(&raw)?;
+    let expected = if_match(&headers)?;
+    let b: LinesBody = crate::json::parse(&headers, &body)?;
+    let change = Change {
+        route: format!("PUT /api/v1/orders/{}", number.0),
+        body: &body,
+        kind: CommandKind::Update,
+        data: UpdateOrder {
+            number,
+            lines: line_requests(b.lines),
+            note: b.note.filter(|n| !n.trim().is_empty()),
+            expected_version: Some(expected),
+        },
+    };
+    Ok(change::send(&state, &caller, &headers, change, order_answer).await)
+}
+
+/// The order after a change of lines, a status move or a cancel.
 fn order_answer(
     event: &chatorder_shared::envelope::Envelope<Event>,
 ) -> Option<crate::idempotency::Answer> {
     match &event.data {
-        Event::StatusChanged { order, .. } | Event::Cancelled { order, .. } => Some(json_answer(
+        Event::Updated { order }
+        | Event::StatusChanged { order, .. }
+        | Event::Cancelled { order, .. } => Some(json_answer(
             StatusCode::OK,
             &OrderView::from(order),
             Some(order.version),

@@ -345,7 +345,7 @@ pub fn definitions() -> Vec<CreateCommand> {
                 .max_length(500),
             ),
         CreateCommand::new("reply")
-            .description("Message the customer of an order (reaches them in Telegram)")
+            .description("Message the customer of an order (reaches them where they ordered)")
             .add_option(number_opt())
             .add_option(
                 CreateCommandOption::new(CommandOptionType::String, "text", "What to say")

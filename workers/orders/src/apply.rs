@@ -123,9 +123,9 @@ pub async fn apply_batch(
     batch: &[IncomingCommand],
     settings: &Settings,
     subjects: &Subjects,
-    api_owners: &HashSet<String>,
+    live_owners: &HashSet<String>,
 ) -> anyhow::Result<Applied> {
-    conn.transaction(async |conn| apply_in_tx(conn, batch, settings, subjects, api_owners).await)
+    conn.transaction(async |conn| apply_in_tx(conn, batch, settings, subjects, live_owners).await)
         .await
 }
 
@@ -134,7 +134,7 @@ async fn apply_in_tx(
     batch: &[IncomingCommand],
     settings: &Settings,
     subjects: &Subjects,
-    api_owners: &HashSet<String>,
+    live_owners: &HashSet<String>,
 ) -> anyhow::Result<Applied> {
     let now = now_micros();
 
@@ -221,7 +221,7 @@ async fn apply_in_tx(
             actor: &env.actor,
             role: cmd.role,
             is_owner: cmd.role == Role::Owner
-                && crate::owners::is_owner(settings, &env.actor, api_owners),
+                && crate::owners::is_owner(settings, &env.actor, live_owners),
             now,
             currency,
             new_order,

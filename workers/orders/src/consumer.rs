@@ -196,9 +196,9 @@ impl Consumer {
             .get()
             .await
             .context("getting a MySQL connection")?;
-        let api_owners = self
+        let live_owners = self
             .owners
-            .live_api_owners(
+            .live_owners(
                 cmds.iter().map(|c| &c.envelope.actor),
                 chatorder_shared::api_keys::Scope::Owner,
             )
@@ -208,7 +208,7 @@ impl Consumer {
             &cmds,
             &self.settings,
             &self.subjects,
-            &api_owners,
+            &live_owners,
         )
         .await
     }

@@ -9,8 +9,8 @@ use chatorder_shared::config::Settings;
 use chatorder_shared::domain::{Actor, OrderNumber, OrderStatus, Role};
 use chatorder_shared::events::{CatalogItem, OrderSnapshot};
 use chatorder_shared::queries::{
-    Catalog, CustomerOrders, GetOrder, ListCatalog, ListOrders, MAX_QUERY_LIMIT, OrderList,
-    OrderPage, PendingOrders, QueryRefusal, QueryReply,
+    Catalog, CustomerOrders, GetMessages, GetOrder, ListCatalog, ListOrders, MAX_QUERY_LIMIT,
+    MessageEntry, MessageList, OrderList, OrderPage, PendingOrders, QueryRefusal, QueryReply,
 };
 use chatorder_shared::subjects::{QueryKind, Subjects};
 use futures::StreamExt as _;
@@ -105,6 +105,7 @@ impl QueryService {
                 QueryKind::Customer => self.run_one(&msg.payload, |q| self.customer(q, role)).await,
                 QueryKind::Catalog => self.run_one(&msg.payload, |q| self.catalog(q)).await,
                 QueryKind::List => self.run_one(&msg.payload, |q| self.list(q, role)).await,
+                QueryKind::Messages => self.run_one(&msg.payload, |q| self.messages(q, role)).await,
             }
         }
         .instrument(span)
@@ -323,6 +324,41 @@ impl QueryService {
             OrderList {
                 orders,
                 next_before,
+            },
+            "database",
+        ))
+    }
+
+    /// The messages about one order, with the same access as [`Self::get`]:
+    /// a customer asking about someone else's order hears "not found".
+    async fn messages(&self, q: GetMessages, subject_role: Role) -> Answer<MessageList> {
+        let get = GetOrder {
+            actor: q.actor,
+            number: q.number,
+        };
+        let (order, _) = self.get(get, subject_role).await?;
+        let mut conn = self.db().await?;
+        let rows = read::order_messages(&mut conn, order.id)
+            .await
+            .map_err(db_error)?;
+        let messages = rows
+            .into_iter()
+            .filter_map(|(from, text, at)| {
+                let from = match from.as_str() {
+                    "customer" => Role::Customer,
+                    "owner" => Role::Owner,
+                    other => {
+                        tracing::warn!(from = other, "a message from an unknown role is skipped");
+                        return None;
+                    }
+                };
+                Some(MessageEntry { from, text, at })
+            })
+            .collect();
+        Ok((
+            MessageList {
+                number: order.number,
+                messages,
             },
             "database",
         ))

@@ -15,6 +15,11 @@ use crate::queries::QueryService;
 /// Runs one order-worker replica until `cancel`, then stops pulling,
 /// finishes and acknowledges the batch in hand, and returns.
 pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Result<()> {
+    // Boxed: the worker's state machine is large, and every caller awaits it.
+    Box::pin(run_boxed(settings, cancel)).await
+}
+
+async fn run_boxed(settings: Settings, cancel: CancellationToken) -> anyhow::Result<()> {
     crate::metrics::describe();
     // The backlog series an alert watches exist from the start, at zero.
     crate::metrics::consumer_lag(crate::consumer::DURABLE, 0, 0);

@@ -1,0 +1,163 @@
+//! Accounts: customers register and log in (a bearer token that expires
+//! and ends at log-out); anyone logged in reads their own account. Owner
+//! accounts for the web are made from the CLI, never here.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use bytes::Bytes;
+use chatorder_shared::domain::Role;
+use serde::Deserialize;
+
+use crate::accounts::{NewAccount, RegisterError};
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::change::{json_answer, problem_answer, respond};
+use crate::problem::Problem;
+use crate::views::{AccountView, LoginView};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/register", post(register))
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/me", get(me))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegisterBody {
+    email: String,
+    password: String,
+    name: String,
+    #[serde(default)]
+    phone: Option<String>,
+}
+
+/// `POST /auth/register`: a new customer account (201). With an
+/// Idempotency-Key a repeat gets the same answer instead of "taken".
+async fn register(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let b: RegisterBody = crate::json::parse(&headers, &body)?;
+    let new = NewAccount::parse(
+        &b.email,
+        &b.name,
+        b.phone.as_deref(),
+        Role::Customer,
+        &b.password,
+    )
+    .map_err(|e| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_account",
+            e.to_string(),
+        )
+    })?;
+    let caller = format!("register:{}", new.email.to_lowercase());
+    let answer = state
+        .idempotency
+        .once(&caller, "POST /api/v1/auth/register", &headers, &body, || async {
+            match state.accounts.register(new).await {
+                Ok(account) => Ok(json_answer(
+                    StatusCode::CREATED,
+                    &AccountView::from(&account),
+                    None,
+                )),
+                Err(RegisterError::EmailTaken) => Ok(problem_answer(&Problem::new(
+                    StatusCode::CONFLICT,
+                    "email_taken",
+                    "An account with this e-mail address exists. Log in (POST /api/v1/auth/login) \
+                     instead, or register with another address.",
+                ))),
+                Err(RegisterError::Store(e)) => {
+                    tracing::error!(error = %format!("{e:#}"), "cannot store an account");
+                    Err(Problem::unavailable(
+                        "Accounts cannot be made right now. Try again in a few seconds.",
+                    ))
+                }
+            }
+        })
+        .await?;
+    Ok(respond(answer))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    email: String,
+    password: String,
+}
+
+/// `POST /auth/login`: a new login token for a customer or a web owner.
+/// Each call makes a new login (an Idempotency-Key changes nothing).
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<LoginView>, Problem> {
+    let b: LoginBody = crate::json::parse(&headers, &body)?;
+    if b.password.chars().count() > NewAccount::MAX_PASSWORD {
+        return Err(bad_credentials());
+    }
+    let account = state
+        .accounts
+        .login(&b.email, &b.password)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %format!("{e:#}"), "cannot check a login");
+            Problem::unavailable(
+                "Logging in is not possible right now. Try again in a few seconds.",
+            )
+        })?
+        .ok_or_else(bad_credentials)?;
+    let (token, session) = state.sessions.create(&account.id).await.map_err(|e| {
+        tracing::error!(error = %format!("{e:#}"), "cannot store a login");
+        Problem::unavailable("Logging in is not possible right now. Try again in a few seconds.")
+    })?;
+    Ok(Json(LoginView {
+        token,
+        token_type: "Bearer",
+        expires_at: session.expires_at,
+        account: AccountView::from(&account),
+    }))
+}
+
+fn bad_credentials() -> Problem {
+    Problem::new(
+        StatusCode::UNAUTHORIZED,
+        "bad_credentials",
+        "The e-mail address or the password is wrong (or the account is disabled). Check both \
+         and try again.",
+    )
+}
+
+/// `POST /auth/logout`: ends the login whose token the request carries (204).
+async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
+    let Caller::Account { token, .. } = &caller else {
+        return Err(Problem::bad_request(
+            "not_a_login",
+            "This is an API key, not a login: revoke keys with chatorder api-key revoke.",
+        ));
+    };
+    state.sessions.revoke(token).await.map_err(|e| {
+        tracing::error!(error = %format!("{e:#}"), "cannot end a login");
+        Problem::unavailable("Logging out is not possible right now. Try again in a few seconds.")
+    })?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `GET /me`: the logged-in account.
+async fn me(caller: Caller) -> Result<Json<AccountView>, Problem> {
+    match &caller {
+        Caller::Account { account, .. } => Ok(Json(AccountView::from(account))),
+        Caller::Key(_) => Err(Problem::bad_request(
+            "not_a_login",
+            "This is an API key, not a login: /me is the logged-in account's.",
+        )),
+    }
+}
