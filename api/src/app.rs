@@ -149,6 +149,11 @@ pub fn router(state: AppState) -> Router {
     // metrics know the matched pattern; the last layer added is outermost.
     Router::new()
         .nest("/api/v1", api)
+        // The document at /api/v1/openapi.json and the page at /api/v1/docs/.
+        .merge(utoipa_swagger_ui::SwaggerUi::new(crate::openapi::PAGE).url(
+            crate::openapi::DOCUMENT,
+            <crate::openapi::ApiDoc as utoipa::OpenApi>::openapi(),
+        ))
         .fallback(not_found)
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

@@ -105,13 +105,14 @@ fn processing(id: Uuid) -> Answer {
         etag: None,
         location: None,
         content_type: "application/json".into(),
-        body: serde_json::json!({
-            "status": "processing",
-            "command_id": id,
-            "detail": "The shop has the change and is still applying it. GET the order to see it; \
-                       repeating the request with the same Idempotency-Key is safe."
+        body: serde_json::to_string(&crate::views::ProcessingView {
+            status: "processing".to_owned(),
+            command_id: id,
+            detail: "The shop has the change and is still applying it. GET the order to see it; \
+                     repeating the request with the same Idempotency-Key is safe."
+                .to_owned(),
         })
-        .to_string(),
+        .unwrap_or_default(),
     }
 }
 

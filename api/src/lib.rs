@@ -3,11 +3,14 @@
 pub mod accounts;
 pub mod app;
 pub mod auth;
+pub mod bodies;
 pub mod change;
 pub mod idempotency;
 pub mod json;
 pub mod keys;
 pub mod metrics;
+pub mod observe;
+pub mod openapi;
 pub mod outcomes;
 pub mod problem;
 pub mod ratelimit;
@@ -64,6 +67,16 @@ pub async fn serve(
     settings: Settings,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
+    serve_observed(listener, settings, cancel, None).await
+}
+
+/// [`serve`], telling `observer` of every answer (the contract tests).
+pub async fn serve_observed(
+    listener: TcpListener,
+    settings: Settings,
+    cancel: CancellationToken,
+    observer: Option<observe::Observer>,
+) -> anyhow::Result<()> {
     metrics::describe();
     let subjects = settings.subjects();
     let client = chatorder_bus::connect(&settings.nats, "chatorder-api").await?;
@@ -86,7 +99,13 @@ pub async fn serve(
     });
     let address = listener.local_addr().ok();
     tracing::info!(?address, "HTTP API listening");
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let mut router = router(state);
+    if let Some(observer) = observer {
+        router = router.layer(axum::middleware::from_fn(move |req, next| {
+            observe::observe(observer.clone(), req, next)
+        }));
+    }
+    let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move { cancel.cancelled().await })
         .await

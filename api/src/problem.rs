@@ -15,17 +15,19 @@ use serde::Serialize;
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// One error answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem: the docs section for `code`.
     #[serde(rename = "type")]
     pub kind: String,
     /// A short summary of the kind (the same for every instance).
+    #[schema(value_type = String)]
     pub title: &'static str,
     pub status: u16,
     /// What happened to this request, and what to do about it.
     pub detail: String,
     /// A stable identifier for programs, e.g. `not_found`.
+    #[schema(value_type = String)]
     pub code: &'static str,
     /// Seconds to wait before trying again (also sent as `Retry-After`).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -6,9 +6,10 @@ use chatorder_shared::domain::{Fulfilment, Money, OrderStatus, Platform};
 use chatorder_shared::events::{CatalogItem, OrderSnapshot};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// An amount of money: `{"amount_minor": 1275, "currency": "USD"}` is $12.75.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct MoneyView {
     pub amount_minor: i64,
     pub currency: String,
@@ -23,7 +24,7 @@ impl From<Money> for MoneyView {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct CatalogItemView {
     pub sku: String,
     pub name: String,
@@ -51,13 +52,13 @@ impl From<&CatalogItem> for CatalogItemView {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct CatalogView {
     pub items: Vec<CatalogItemView>,
 }
 
 /// An order as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct OrderView {
     pub id: uuid::Uuid,
     /// The short number customers and owners use (`1042` is `#1042`).
@@ -75,15 +76,16 @@ pub struct OrderView {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct CustomerView {
-    /// Where the customer ordered: `telegram` (or `system` for imported history).
+    /// Where the customer ordered: `telegram`, `web` (an account of this
+    /// API), or `system` for imported history.
     pub channel: Platform,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct LineView {
     pub sku: String,
     pub name: String,
@@ -92,7 +94,7 @@ pub struct LineView {
     pub line_total: MoneyView,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FulfilmentView {
     Pickup,
@@ -142,7 +144,7 @@ impl From<&OrderSnapshot> for OrderView {
 }
 
 /// A page of orders and the cursor of the next one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct OrderPageView {
     pub orders: Vec<OrderView>,
     /// Pass as `cursor` for the next (older) page; absent on the last page.
@@ -151,7 +153,7 @@ pub struct OrderPageView {
 }
 
 /// A message about an order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct MessageView {
     pub order_number: u64,
     /// `owner` or `customer`.
@@ -161,13 +163,13 @@ pub struct MessageView {
 }
 
 /// The messages about an order, oldest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct MessageListView {
     pub messages: Vec<MessageView>,
 }
 
 /// An account as its owner sees it (never its password hash).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct AccountView {
     pub id: String,
     pub email: String,
@@ -193,7 +195,7 @@ impl From<&chatorder_shared::accounts::Account> for AccountView {
 }
 
 /// A new login.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct LoginView {
     /// Send as `Authorization: Bearer <token>`.
     pub token: String,
@@ -203,7 +205,7 @@ pub struct LoginView {
 }
 
 /// An event as the event stream (and webhooks) deliver it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct EventView {
     /// Unique per event: repeats (at-least-once delivery) share it.
     pub id: uuid::Uuid,
@@ -277,4 +279,15 @@ impl EventView {
         }
         Some(view)
     }
+}
+
+/// A change the worker has not answered in time: it is queued and will be
+/// applied (202).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ProcessingView {
+    /// Always `processing`.
+    pub status: String,
+    /// The id the change was queued under (from the Idempotency-Key).
+    pub command_id: uuid::Uuid,
+    pub detail: String,
 }

@@ -5,6 +5,7 @@
 //! Each `check` function takes the raw fuzzer input and panics when an
 //! invariant breaks; a panic is what libFuzzer reports as a crash.
 
+pub mod api_bodies;
 pub mod catalogs;
 pub mod decode;
 pub mod parse;

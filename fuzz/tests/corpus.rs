@@ -42,3 +42,8 @@ fn decode_envelope_seeds() {
 fn telegram_update_seeds() {
     replay("telegram_update", chatorder_fuzz::telegram::check);
 }
+
+#[test]
+fn api_bodies_seeds() {
+    replay("api_bodies", chatorder_fuzz::api_bodies::check);
+}

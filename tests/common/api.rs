@@ -2,6 +2,7 @@
 //! the helpers its tests share (keys, accounts, JSON bodies).
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
 use chatorder_shared::api_keys::Scope;
 use tokio_util::sync::CancellationToken;
@@ -15,6 +16,10 @@ pub struct Api {
     pub base: String,
     pub http: reqwest::Client,
     cancel: CancellationToken,
+    /// Every answer of the test, checked against `document` at the end.
+    seen: Arc<Mutex<Vec<chatorder_api::observe::Observed>>>,
+    /// The OpenAPI document the API serves.
+    pub document: serde_json::Value,
 }
 
 impl Api {
@@ -22,15 +27,20 @@ impl Api {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let cancel = CancellationToken::new();
-        let mut serving = tokio::spawn(chatorder_api::serve(
+        let seen: Arc<Mutex<Vec<chatorder_api::observe::Observed>>> = Arc::default();
+        let record = seen.clone();
+        let mut serving = tokio::spawn(chatorder_api::serve_observed(
             listener,
             env.settings.clone(),
             cancel.clone(),
+            Some(Arc::new(move |o| record.lock().unwrap().push(o))),
         ));
-        let api = Self {
+        let mut api = Self {
             base: format!("http://{addr}/api/v1"),
             http: reqwest::Client::new(),
             cancel,
+            seen,
+            document: serde_json::Value::Null,
         };
         // Up when it answers; a server that stopped says why.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
@@ -39,6 +49,8 @@ impl Api {
                 ended = &mut serving => panic!("the API stopped at start: {ended:?}"),
                 answer = api.http.get(api.url("/health")).send() => {
                     if answer.is_ok() {
+                        let document = api.http.get(api.url("/openapi.json")).send().await.unwrap();
+                        api.document = json(document).await;
                         return api;
                     }
                 }
@@ -88,8 +100,20 @@ impl Api {
 }
 
 impl Drop for Api {
+    /// Stops the API, and fails the test if any answer it gave does not
+    /// match the served OpenAPI document.
     fn drop(&mut self) {
         self.cancel.cancel();
+        if std::thread::panicking() {
+            return;
+        }
+        let seen = self.seen.lock().unwrap();
+        let wrong = super::contract::violations(&self.document, &seen);
+        assert!(
+            wrong.is_empty(),
+            "answers that do not match the OpenAPI document:\n{}",
+            wrong.join("\n")
+        );
     }
 }
 

@@ -7,6 +7,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod api;
+pub mod contract;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

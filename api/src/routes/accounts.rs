@@ -9,11 +9,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use chatorder_shared::domain::Role;
-use serde::Deserialize;
 
 use crate::accounts::{NewAccount, RegisterError};
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::bodies::{LoginBody, RegisterBody};
 use crate::change::{json_answer, problem_answer, respond};
 use crate::problem::Problem;
 use crate::views::{AccountView, LoginView};
@@ -26,18 +26,22 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(me))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RegisterBody {
-    email: String,
-    password: String,
-    name: String,
-    #[serde(default)]
-    phone: Option<String>,
-}
-
 /// `POST /auth/register`: a new customer account (201). With an
 /// Idempotency-Key a repeat gets the same answer instead of "taken".
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts",
+    request_body = RegisterBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "A repeat with the same key and body gets the same answer")),
+    responses(
+        (status = 201, description = "The new customer account", body = AccountView),
+        (status = 400, response = crate::openapi::ProblemResponse),
+        (status = 409, response = crate::openapi::ProblemResponse),
+        (status = 413, response = crate::openapi::ProblemResponse),
+        (status = 415, response = crate::openapi::ProblemResponse),
+        (status = 422, response = crate::openapi::ProblemResponse),
+        (status = 429, response = crate::openapi::ProblemResponse),
+        (status = 500, response = crate::openapi::ProblemResponse),
+        (status = 503, response = crate::openapi::ProblemResponse)
+    ))]
 async fn register(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -86,15 +90,21 @@ async fn register(
     Ok(respond(answer))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LoginBody {
-    email: String,
-    password: String,
-}
-
 /// `POST /auth/login`: a new login token for a customer or a web owner.
 /// Each call makes a new login (an Idempotency-Key changes nothing).
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "A new login token", body = LoginView),
+        (status = 400, response = crate::openapi::ProblemResponse),
+        (status = 401, response = crate::openapi::ProblemResponse),
+        (status = 413, response = crate::openapi::ProblemResponse),
+        (status = 415, response = crate::openapi::ProblemResponse),
+        (status = 422, response = crate::openapi::ProblemResponse),
+        (status = 429, response = crate::openapi::ProblemResponse),
+        (status = 500, response = crate::openapi::ProblemResponse),
+        (status = 503, response = crate::openapi::ProblemResponse)
+    ))]
 async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -137,6 +147,16 @@ fn bad_credentials() -> Problem {
 }
 
 /// `POST /auth/logout`: ends the login whose token the request carries (204).
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The login is over"),
+        (status = 400, response = crate::openapi::ProblemResponse),
+        (status = 401, response = crate::openapi::ProblemResponse),
+        (status = 429, response = crate::openapi::ProblemResponse),
+        (status = 500, response = crate::openapi::ProblemResponse),
+        (status = 503, response = crate::openapi::ProblemResponse)
+    ))]
 async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
     let Caller::Account { token, .. } = &caller else {
         return Err(Problem::bad_request(
@@ -152,6 +172,16 @@ async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Respons
 }
 
 /// `GET /me`: the logged-in account.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The logged-in account", body = AccountView),
+        (status = 400, response = crate::openapi::ProblemResponse),
+        (status = 401, response = crate::openapi::ProblemResponse),
+        (status = 429, response = crate::openapi::ProblemResponse),
+        (status = 500, response = crate::openapi::ProblemResponse),
+        (status = 503, response = crate::openapi::ProblemResponse)
+    ))]
 async fn me(caller: Caller) -> Result<Json<AccountView>, Problem> {
     match &caller {
         Caller::Account { account, .. } => Ok(Json(AccountView::from(account))),

@@ -15,6 +15,13 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Every item, available or not (an unavailable one cannot be ordered).
+#[utoipa::path(get, path = "/api/v1/catalog", tag = "shop",
+    responses(
+        (status = 200, description = "Every item, with its price in minor units", body = CatalogView),
+        (status = 429, response = crate::openapi::ProblemResponse),
+        (status = 500, response = crate::openapi::ProblemResponse),
+        (status = 503, response = crate::openapi::ProblemResponse)
+    ))]
 async fn list(State(state): State<AppState>) -> Result<Json<CatalogView>, Problem> {
     let catalog: Catalog = state
         .queries

@@ -13,7 +13,7 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/health", get(health))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {
     /// `ok` when the order workers answer, else `degraded`.
     pub status: &'static str,
@@ -21,6 +21,11 @@ pub struct Health {
     pub orders: &'static str,
 }
 
+#[utoipa::path(get, path = "/api/v1/health", tag = "shop",
+    responses(
+        (status = 200, description = "Up, and the order workers answer", body = Health),
+        (status = 503, description = "Up, but the order workers do not answer", body = Health)
+    ))]
 async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let asked = state
         .queries

@@ -15,7 +15,7 @@ use chatorder_shared::api_keys::Scope;
 use chatorder_shared::commands::{
     CancelOrder, LineRequest, PlaceOrder, SendMessage, SetStatus, UpdateOrder,
 };
-use chatorder_shared::domain::{Fulfilment, OrderNumber, OrderStatus, Role, Sku};
+use chatorder_shared::domain::{Fulfilment, OrderNumber, OrderStatus, Role};
 use chatorder_shared::events::{Event, OrderSnapshot};
 use chatorder_shared::queries::{
     GetMessages, GetOrder, ListOrders, MAX_QUERY_LIMIT, MessageList, OrderList,
@@ -26,9 +26,10 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::bodies::{FulfilmentBody, LineBody, LinesBody, MessageBody, PlaceBody, StatusBody};
 use crate::change::{self, Change, etag, if_match, json_answer};
 use crate::problem::Problem;
-use crate::views::{MessageListView, MessageView, OrderPageView, OrderView};
+use crate::views::{MessageListView, MessageView, OrderPageView, OrderView, ProcessingView};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -53,6 +54,24 @@ struct ListParams {
     limit: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/orders", tag = "orders",
+    security(("bearer" = [])),
+    params(
+        ("status" = Option<String>, Query, description = "Comma-separated statuses, e.g. pending,accepted"),
+        ("placed_from" = Option<String>, Query, description = "RFC 3339: placed at or after"),
+        ("placed_before" = Option<String>, Query, description = "RFC 3339: placed before"),
+        ("cursor" = Option<String>, Query, description = "The previous page's next_cursor"),
+        ("limit" = Option<u32>, Query, description = "1 to 100, default 20")
+    ),
+    responses(
+        (status = 200, description = "A page of orders, newest first", body = OrderPageView),
+        (status = 400, response = crate::openapi::ProblemResponse),
+        (status = 401, response = crate::openapi::ProblemResponse),
+        (status = 403, response = crate::openapi::ProblemResponse),
+        (status = 429, response = crate::openapi::ProblemResponse),
+        (status = 500, response = crate::openapi::ProblemResponse),
+        (status = 503, response = crate::openapi::ProblemResponse)
+    ))]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -175,6 +194,18 @@ async fn get_order(
         .map_err(Problem::from)
 }
 
+#[utoipa::path(get, path = "/api/v1/orders/{number}", tag = "orders",
+    security(("bearer" = [])),
+    params(("number" = u64, Path, description = "The order number, e.g. 1042")),
+    responses(
+        (status = 200, description = "The order; its version is the ETag", body = OrderView),
+        (status = 401, response = crate::openapi::ProblemResponse),
+        (status = 403, response = crate::openapi::ProblemResponse),
+        (status = 404, response = crate::openapi::ProblemResponse),
+        (status = 429, response = crate::openapi::ProblemResponse),
+        (status = 500, response = crate::openapi::ProblemResponse),
+        (status = 503, response = crate::openapi::ProblemResponse)
+    ))]
 async fn one(
     State(state): State<AppState>,
     caller: Caller,
@@ -189,16 +220,33 @@ async fn one(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StatusBody {
-    status: OrderStatus,
-    #[serde(default)]
-    reason: Option<String>,
-}
-
 /// `POST /orders/{number}/status` with `If-Match`: the owner moves the
 /// order along the one lifecycle table (the same the Discord buttons draw).
+#[utoipa::path(post, path = "/api/v1/orders/{number}/status", tag = "orders",
+    security(("bearer" = [])),
+    params(
+        ("number" = u64, Path, description = "The order number"),
+        ("If-Match" = String, Header, description = "The order's ETag, e.g. \"3\""),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a repeat safe")
+    ),
+    request_body = StatusBody,
+    responses(
+        (status = 200, description = "The order after the move", body = OrderView),
+        (status = 202, description = "Queued; not applied yet", body = ProcessingView),
+        (status = 400, response = crate::openapi::ProblemResponse),
+        (status = 401, response = crate::openapi::ProblemResponse),
+        (status = 403, response = crate::openapi::ProblemResponse),
+        (status = 404, response = crate::openapi::ProblemResponse),
+        (status = 409, response = crate::openapi::ProblemResponse),
+        (status = 412, response = crate::openapi::ProblemResponse),
+        (status = 413, response = crate::openapi::ProblemResponse),
+        (status = 415, response = crate::openapi::ProblemResponse),
+        (status = 422, response = crate::openapi::ProblemResponse),
+        (status = 428, response = crate::openapi::ProblemResponse),
+        (status = 429, response = crate::openapi::ProblemResponse),
+        (status = 500, response = crate::openapi::ProblemResponse),
+        (status = 503, response = crate::openapi::ProblemResponse)
+    ))]
 async fn set_status(
     State(state): State<AppState>,
     caller: Caller,
@@ -232,6 +280,29 @@ struct CancelParams {
 /// `DELETE /orders/{number}?reason=…` with `If-Match`: cancels (never
 /// deletes). A customer cancels their own pending order; an owner says
 /// why, and the customer is told.
+#[utoipa::path(delete, path = "/api/v1/orders/{number}", tag = "orders",
+    security(("bearer" = [])),
+    params(
+        ("number" = u64, Path, description = "The order number"),
+        ("reason" = Option<String>, Query, description = "Why (an owner must say; the customer is told)"),
+        ("If-Match" = String, Header, description = "The order's ETag"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a repeat safe")
+    ),
+    responses(
+        (status = 200, description = "The cancelled order (never deleted)", body = OrderView),
+        (status = 202, description = "Queued; not applied yet", body = ProcessingView),
+        (status = 400, response = crate::openapi::ProblemResponse),
+        (status = 401, response = crate::openapi::ProblemResponse),
+        (status = 403, response = crate::openapi::ProblemResponse),
+        (status = 404, response = crate::openapi::ProblemResponse),
+        (status = 409, response = crate::openapi::ProblemResponse),
+        (status = 412, response = crate::openapi::ProblemResponse),
+        (status = 422, response = crate::openapi::ProblemResponse),
+        (status = 428, response = crate::openapi::ProblemResponse),
+        (status = 429, response = crate::openapi::ProblemResponse),
+        (status = 500, response = crate::openapi::ProblemResponse),
+        (status = 503, response = crate::openapi::ProblemResponse)
+    ))]
 async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
@@ -267,16 +338,32 @@ async fn cancel(
     Ok(change::send(&state, &caller, &headers, change, order_answer).await)
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MessageBody {
-    text: String,
-}
-
 /// `POST /orders/{number}/messages`: the shop writes to the customer, who
 /// reads it where they ordered (Telegram, or the web's event stream); a
 /// customer writes to the shop, whose owners read it in the order's
 /// Discord thread.
+#[utoipa::path(post, path = "/api/v1/orders/{number}/messages", tag = "orders",
+    security(("bearer" = [])),
+    params(
+        ("number" = u64, Path, description = "The order number"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a repeat safe")
+    ),
+    request_body = MessageBody,
+    responses(
+        (status = 201, description = "The message, on its way to the other side", body = MessageView),
+        (status = 202, description = "Queued; not applied yet", body = ProcessingView),
+        (status = 400, response = crate::openapi::ProblemResponse),
+        (status = 401, response = crate::openapi::ProblemResponse),
+        (status = 403, response = crate::openapi::ProblemResponse),
+        (status = 404, response = crate::openapi::ProblemResponse),
+        (status = 409, response = crate::openapi::ProblemResponse),
+        (status = 413, response = crate::openapi::ProblemResponse),
+        (status = 415, response = crate::openapi::ProblemResponse),
+        (status = 422, response = crate::openapi::ProblemResponse),
+        (status = 429, response = crate::openapi::ProblemResponse),
+        (status = 500, response = crate::openapi::ProblemResponse),
+        (status = 503, response = crate::openapi::ProblemResponse)
+    ))]
 async fn message(
     State(state): State<AppState>,
     caller: Caller,
@@ -318,6 +405,18 @@ async fn message(
 
 /// `GET /orders/{number}/messages`: the conversation about an order,
 /// oldest first.
+#[utoipa::path(get, path = "/api/v1/orders/{number}/messages", tag = "orders",
+    security(("bearer" = [])),
+    params(("number" = u64, Path, description = "The order number")),
+    responses(
+        (status = 200, description = "The conversation, oldest first", body = MessageListView),
+        (status = 401, response = crate::openapi::ProblemResponse),
+        (status = 403, response = crate::openapi::ProblemResponse),
+        (status = 404, response = crate::openapi::ProblemResponse),
+        (status = 429, response = crate::openapi::ProblemResponse),
+        (status = 500, response = crate::openapi::ProblemResponse),
+        (status = 503, response = crate::openapi::ProblemResponse)
+    ))]
 async fn messages(
     State(state): State<AppState>,
     caller: Caller,
@@ -350,35 +449,6 @@ async fn messages(
     }))
 }
 
-/// One line of a new or changed order: an item and how many. Prices come
-/// from the catalog, never from the client.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LineBody {
-    sku: Sku,
-    quantity: u32,
-}
-
-/// How the customer gets the order.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-enum FulfilmentBody {
-    Pickup,
-    Delivery { address: String },
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PlaceBody {
-    lines: Vec<LineBody>,
-    fulfilment: FulfilmentBody,
-    /// For the courier; the account's phone when absent.
-    #[serde(default)]
-    phone: Option<String>,
-    #[serde(default)]
-    note: Option<String>,
-}
-
 fn line_requests(lines: Vec<LineBody>) -> Vec<LineRequest> {
     lines
         .into_iter()
@@ -392,6 +462,25 @@ fn line_requests(lines: Vec<LineBody>) -> Vec<LineRequest> {
 /// `POST /orders` with an Idempotency-Key: a customer places an order
 /// (201, Location and ETag). The worker prices it from the catalog and
 /// checks every rule; a refusal is a problem with its code.
+#[utoipa::path(post, path = "/api/v1/orders", tag = "orders",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "A repeat with the same key and body gets the same order")),
+    request_body = PlaceBody,
+    responses(
+        (status = 201, description = "The order, priced by the catalog; Location and ETag set", body = OrderView),
+        (status = 202, description = "Queued; not applied yet", body = ProcessingView),
+        (status = 400, response = crate::openapi::ProblemResponse),
+        (status = 401, response = crate::openapi::ProblemResponse),
+        (status = 403, response = crate::openapi::ProblemResponse),
+        (status = 404, response = crate::openapi::ProblemResponse),
+        (status = 409, response = crate::openapi::ProblemResponse),
+        (status = 413, response = crate::openapi::ProblemResponse),
+        (status = 415, response = crate::openapi::ProblemResponse),
+        (status = 422, response = crate::openapi::ProblemResponse),
+        (status = 429, response = crate::openapi::ProblemResponse),
+        (status = 500, response = crate::openapi::ProblemResponse),
+        (status = 503, response = crate::openapi::ProblemResponse)
+    ))]
 async fn place(
     State(state): State<AppState>,
     caller: Caller,
@@ -446,16 +535,33 @@ async fn place(
     .await)
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LinesBody {
-    lines: Vec<LineBody>,
-    #[serde(default)]
-    note: Option<String>,
-}
-
 /// `PUT /orders/{number}` with `If-Match`: the customer replaces the lines
 /// (and note) of their pending order.
+#[utoipa::path(put, path = "/api/v1/orders/{number}", tag = "orders",
+    security(("bearer" = [])),
+    params(
+        ("number" = u64, Path, description = "The order number"),
+        ("If-Match" = String, Header, description = "The order's ETag"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a repeat safe")
+    ),
+    request_body = LinesBody,
+    responses(
+        (status = 200, description = "The order with its new lines", body = OrderView),
+        (status = 202, description = "Queued; not applied yet", body = ProcessingView),
+        (status = 400, response = crate::openapi::ProblemResponse),
+        (status = 401, response = crate::openapi::ProblemResponse),
+        (status = 403, response = crate::openapi::ProblemResponse),
+        (status = 404, response = crate::openapi::ProblemResponse),
+        (status = 409, response = crate::openapi::ProblemResponse),
+        (status = 412, response = crate::openapi::ProblemResponse),
+        (status = 413, response = crate::openapi::ProblemResponse),
+        (status = 415, response = crate::openapi::ProblemResponse),
+        (status = 422, response = crate::openapi::ProblemResponse),
+        (status = 428, response = crate::openapi::ProblemResponse),
+        (status = 429, response = crate::openapi::ProblemResponse),
+        (status = 500, response = crate::openapi::ProblemResponse),
+        (status = 503, response = crate::openapi::ProblemResponse)
+    ))]
 async fn change_lines(
     State(state): State<AppState>,
     caller: Caller,

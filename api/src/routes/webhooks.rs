@@ -10,10 +10,11 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use chatorder_shared::api_keys::Scope;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::bodies::CreateBody;
 use crate::change::{json_answer, respond};
 use crate::problem::Problem;
 use crate::webhooks::store::{self, MAX_WEBHOOKS, Webhook};
@@ -24,15 +25,8 @@ pub fn routes() -> Router<AppState> {
         .route("/webhooks/{id}", delete(remove))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateBody {
-    url: String,
-    events: Vec<String>,
-}
-
 /// A webhook as listed (never its secret).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WebhookView {
     pub id: String,
     pub url: String,
@@ -52,7 +46,7 @@ impl From<&Webhook> for WebhookView {
 }
 
 /// A new webhook, with its secret (this once).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct CreatedView {
     #[serde(flatten)]
     webhook: WebhookView,
@@ -60,7 +54,7 @@ struct CreatedView {
     secret: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct ListView {
     webhooks: Vec<WebhookView>,
 }
@@ -71,6 +65,23 @@ fn unavailable(e: &anyhow::Error) -> Problem {
 }
 
 /// `POST /webhooks` (201): `{"url": …, "events": [...]}`.
+#[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a repeat safe")),
+    request_body = CreateBody,
+    responses(
+        (status = 201, description = "The webhook and its signing secret (shown this once)", body = CreatedView),
+        (status = 400, response = crate::openapi::ProblemResponse),
+        (status = 401, response = crate::openapi::ProblemResponse),
+        (status = 403, response = crate::openapi::ProblemResponse),
+        (status = 409, response = crate::openapi::ProblemResponse),
+        (status = 413, response = crate::openapi::ProblemResponse),
+        (status = 415, response = crate::openapi::ProblemResponse),
+        (status = 422, response = crate::openapi::ProblemResponse),
+        (status = 429, response = crate::openapi::ProblemResponse),
+        (status = 500, response = crate::openapi::ProblemResponse),
+        (status = 503, response = crate::openapi::ProblemResponse)
+    ))]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -136,6 +147,16 @@ async fn register(
 }
 
 /// `GET /webhooks`.
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every webhook (never its secret)", body = ListView),
+        (status = 401, response = crate::openapi::ProblemResponse),
+        (status = 403, response = crate::openapi::ProblemResponse),
+        (status = 429, response = crate::openapi::ProblemResponse),
+        (status = 500, response = crate::openapi::ProblemResponse),
+        (status = 503, response = crate::openapi::ProblemResponse)
+    ))]
 async fn list(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
     caller.require(Scope::Webhooks)?;
     let hooks = state.webhooks.list().await.map_err(|e| unavailable(&e))?;
@@ -146,6 +167,18 @@ async fn list(State(state): State<AppState>, caller: Caller) -> Result<Response,
 }
 
 /// `DELETE /webhooks/{id}` (204): deliveries to it stop.
+#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The webhook id, e.g. wh_4zmxamxk6mvp")),
+    responses(
+        (status = 204, description = "Gone; deliveries to it stop"),
+        (status = 401, response = crate::openapi::ProblemResponse),
+        (status = 403, response = crate::openapi::ProblemResponse),
+        (status = 404, response = crate::openapi::ProblemResponse),
+        (status = 429, response = crate::openapi::ProblemResponse),
+        (status = 500, response = crate::openapi::ProblemResponse),
+        (status = 503, response = crate::openapi::ProblemResponse)
+    ))]
 async fn remove(
     State(state): State<AppState>,
     caller: Caller,

@@ -1,0 +1,85 @@
+//! Request bodies: what each change takes, read from JSON by
+//! [`crate::json::parse`] (unknown fields are refused, so a mistyped field
+//! is a 422, never silently ignored). Prices are not part of any of them:
+//! they come from the catalog. Public so the fuzz target can read bodies
+//! exactly as the routes do.
+
+use chatorder_shared::domain::{OrderStatus, Sku};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterBody {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    pub status: OrderStatus,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageBody {
+    pub text: String,
+}
+
+/// One line of a new or changed order: an item and how many. Prices come
+/// from the catalog, never from the client.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineBody {
+    /// An item's SKU from the catalog, e.g. `hawaiian_m`.
+    #[schema(value_type = String, example = "hawaiian_m")]
+    pub sku: Sku,
+    pub quantity: u32,
+}
+
+/// How the customer gets the order.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FulfilmentBody {
+    Pickup,
+    Delivery { address: String },
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceBody {
+    pub lines: Vec<LineBody>,
+    pub fulfilment: FulfilmentBody,
+    /// For the courier; the account's phone when absent.
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinesBody {
+    pub lines: Vec<LineBody>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBody {
+    pub url: String,
+    pub events: Vec<String>,
+}

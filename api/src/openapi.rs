@@ -1,0 +1,97 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and
+//! the views' types (utoipa), served at `/api/v1/openapi.json`, and the
+//! Swagger UI page at `/api/v1/docs/` with its assets built in (no CDN, so
+//! it works with no internet).
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+
+use crate::problem::PROBLEM_JSON;
+use crate::routes;
+use crate::views;
+
+/// Where the document and the docs page are served.
+pub const DOCUMENT: &str = "/api/v1/openapi.json";
+pub const PAGE: &str = "/api/v1/docs";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "chatorder HTTP API",
+        description = "Orders, accounts, events and webhooks of a chatorder shop. Errors are \
+                       application/problem+json with a stable `code`; changes take an \
+                       Idempotency-Key, and changes to an order an If-Match with its version. \
+                       docs/api.md in the repository explains the conventions."
+    ),
+    paths(
+        routes::health::health,
+        routes::catalog::list,
+        routes::accounts::register,
+        routes::accounts::login,
+        routes::accounts::logout,
+        routes::accounts::me,
+        routes::orders::list,
+        routes::orders::place,
+        routes::orders::one,
+        routes::orders::change_lines,
+        routes::orders::cancel,
+        routes::orders::set_status,
+        routes::orders::messages,
+        routes::orders::message,
+        routes::events::stream,
+        routes::webhooks::create,
+        routes::webhooks::list,
+        routes::webhooks::remove,
+    ),
+    components(
+        schemas(crate::problem::Problem, views::ProcessingView),
+        responses(ProblemResponse)
+    ),
+    modifiers(&Bearer),
+    tags(
+        (name = "shop", description = "Health and the public catalog"),
+        (name = "accounts", description = "Customers register and log in; owners for the web are made from the CLI"),
+        (name = "orders", description = "Orders: customers their own, owners and API keys every one"),
+        (name = "events", description = "The live event stream"),
+        (name = "webhooks", description = "Signed, at-least-once deliveries of events")
+    )
+)]
+pub struct ApiDoc;
+
+/// Every error answer: a problem (RFC 9457).
+pub struct ProblemResponse;
+
+impl<'s> utoipa::ToResponse<'s> for ProblemResponse {
+    fn response() -> (&'s str, RefOr<Response>) {
+        (
+            "Problem",
+            ResponseBuilder::new()
+                .description(
+                    "An error as application/problem+json: `code` is stable, `detail` says what \
+                     to do (docs/api.md lists the codes)",
+                )
+                .content(
+                    PROBLEM_JSON,
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+                .into(),
+        )
+    }
+}
+
+/// `Authorization: Bearer <API key or login token>`.
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
