@@ -64,7 +64,7 @@ fn load_baskets(path: &std::path::Path) -> anyhow::Result<Vec<Vec<LineRequest>>>
     Ok(baskets)
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }

@@ -50,6 +50,9 @@ enum BenchCmd {
     Orders(crate::bench::OrdersArgs),
     /// Simulated customers chatting with the bot through the stand-in.
     Telegram(crate::bench_telegram::TelegramArgs),
+    /// The HTTP API: concurrent clients reading orders and the catalog,
+    /// then orders posted at a steady rate.
+    Api(crate::bench_api::ApiArgs),
 }
 
 pub async fn run(cli: DevCli) -> anyhow::Result<()> {
@@ -81,6 +84,10 @@ pub async fn run(cli: DevCli) -> anyhow::Result<()> {
         DevCommand::Bench(BenchCmd::Telegram(args)) => {
             let settings = load_settings()?;
             Box::pin(crate::bench_telegram::run(settings, args)).await
+        }
+        DevCommand::Bench(BenchCmd::Api(args)) => {
+            let settings = load_settings()?;
+            Box::pin(crate::bench_api::run(settings, args)).await
         }
         DevCommand::Bench(BenchCmd::Orders(args)) => {
             let settings = load_settings()?;

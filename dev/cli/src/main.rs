@@ -2,6 +2,7 @@
 
 mod baskets;
 mod bench;
+mod bench_api;
 mod bench_telegram;
 mod chaos;
 mod cli;
