@@ -180,18 +180,76 @@ async fn keys_decide_who_gets_in_and_what_they_may_do() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     revoke(&env, &id).await;
-    let r = api
-        .http
-        .get(&order)
-        .bearer_auth(&owner)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::UNAUTHORIZED,
-        "a revoked key, at once"
+    // The API follows the key bucket (a watch, within moments); meanwhile
+    // the worker, which reads the bucket itself, refuses the key. A revoked
+    // key is never served.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let r = api
+            .http
+            .get(&order)
+            .bearer_auth(&owner)
+            .send()
+            .await
+            .unwrap();
+        match r.status() {
+            StatusCode::UNAUTHORIZED => break,
+            StatusCode::FORBIDDEN => {}
+            other => panic!("a revoked key was answered {other}"),
+        }
+        assert!(std::time::Instant::now() < deadline, "still not 401");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catalog_is_served_from_memory_until_it_changes() {
+    let mut env = TestEnv::new().await;
+    env.spawn_worker();
+    let api = Api::start(&env).await;
+    env.wait_queries_served().await;
+    let price = |catalog: &serde_json::Value| {
+        catalog["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["sku"] == "hawaiian_m")
+            .map(|i| i["price"]["amount_minor"].as_i64().unwrap())
+    };
+    let first = json(api.http.get(api.url("/catalog")).send().await.unwrap()).await;
+    assert_eq!(price(&first), Some(1325));
+    let again = json(api.http.get(api.url("/catalog")).send().await.unwrap()).await;
+    assert_eq!(again, first, "the same answer from memory");
+
+    let change = chatorder_shared::envelope::Envelope::new(
+        "catalog.change",
+        common::owner(),
+        chatorder_shared::commands::CatalogChange::Price {
+            sku: chatorder_shared::domain::Sku::parse("hawaiian_m").unwrap(),
+            price_minor: 1450,
+        },
     );
+    env.send(
+        chatorder_shared::domain::Role::Owner,
+        chatorder_shared::subjects::CommandKind::Catalog,
+        &change,
+        true,
+    )
+    .await;
+    env.wait_event("catalog.changed", |e| e.cause == Some(change.id))
+        .await;
+    // The change's event empties the kept catalog: the next reads show it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let now = json(api.http.get(api.url("/catalog")).send().await.unwrap()).await;
+        if price(&now) == Some(1450) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new price never showed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -128,6 +128,8 @@ pub enum RegisterError {
 #[derive(Clone)]
 pub struct Accounts {
     kv: kv::Store,
+    /// The bucket in memory (the API's hot path), when following it.
+    mirror: Option<chatorder_bus::kv::Mirror>,
     /// Password hashes computed at once (each takes ~19 MiB and a core
     /// for tens of milliseconds).
     hashing: Arc<Semaphore>,
@@ -143,8 +145,15 @@ impl Accounts {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         Ok(Self {
             kv,
+            mirror: None,
             hashing: Arc::new(Semaphore::new(cores)),
         })
+    }
+
+    /// Reads accounts by id from memory, following the bucket until `cancel`.
+    pub fn mirrored(mut self, cancel: tokio_util::sync::CancellationToken) -> Self {
+        self.mirror = Some(chatorder_bus::kv::Mirror::follow(self.kv.clone(), cancel));
+        self
     }
 
     /// Makes an account. The record is written first and the e-mail index
@@ -191,7 +200,11 @@ impl Accounts {
     }
 
     pub async fn by_id(&self, id: &str) -> anyhow::Result<Option<Account>> {
-        chatorder_bus::kv::get_json(&self.kv, &accounts::id_key(id))
+        let key = accounts::id_key(id);
+        if let Some(raw) = self.mirror.as_ref().and_then(|m| m.get(&key)) {
+            return Ok(serde_json::from_slice(&raw).ok());
+        }
+        chatorder_bus::kv::get_json(&self.kv, &key)
             .await
             .context("reading an account")
     }

@@ -51,6 +51,8 @@ pub struct Inner {
     pub sessions: Sessions,
     pub idempotency: Idempotency,
     pub rate_limit: RateLimit,
+    /// The public catalog, until it changes.
+    pub catalog_cache: Arc<crate::catalog_cache::CatalogCache>,
     pub webhooks: crate::webhooks::store::Webhooks,
     /// The webhooks the fan-out delivers to (kept by the supervisor).
     pub webhook_registry: crate::webhooks::supervisor::Registry,
@@ -70,21 +72,27 @@ impl AppState {
         let replicas = settings.nats.stream_replicas;
         let outcomes =
             Outcomes::listen(&client, subjects.events_wildcard(), cancel.clone()).await?;
+        let catalog_cache = crate::catalog_cache::CatalogCache::follow(&outcomes, cancel.clone());
         Ok(Self(Arc::new(Inner {
+            catalog_cache,
             settings: settings.api.clone(),
             owner_commands: Commands::new(js.clone(), subjects.clone(), Role::Owner),
             customer_commands: Commands::new(js.clone(), subjects.clone(), Role::Customer),
             outcomes,
-            keys: ApiKeys::open_bucket(&js, crate::keys_bucket(&subjects), replicas).await?,
+            keys: ApiKeys::open_bucket(&js, crate::keys_bucket(&subjects), replicas)
+                .await?
+                .mirrored(cancel.clone()),
             accounts: Accounts::open_bucket(&js, crate::accounts_bucket(&subjects), replicas)
-                .await?,
+                .await?
+                .mirrored(cancel.clone()),
             sessions: Sessions::open_bucket(
                 &js,
                 crate::sessions_bucket(&subjects),
                 Duration::from_secs(settings.api.session_ttl_secs),
                 replicas,
             )
-            .await?,
+            .await?
+            .mirrored(cancel.clone()),
             rate_limit: RateLimit::new(&settings.api, cancel),
             webhooks: crate::webhooks::store::Webhooks::open_bucket(
                 &js,

@@ -21,6 +21,8 @@ const ID_LEN: usize = 12;
 #[derive(Clone)]
 pub struct ApiKeys {
     kv: kv::Store,
+    /// The bucket in memory (the API's hot path), when following it.
+    mirror: Option<chatorder_bus::kv::Mirror>,
 }
 
 impl ApiKeys {
@@ -31,7 +33,13 @@ impl ApiKeys {
         replicas: usize,
     ) -> anyhow::Result<Self> {
         let kv = chatorder_bus::kv::bucket(js, bucket, Duration::ZERO, replicas).await?;
-        Ok(Self { kv })
+        Ok(Self { kv, mirror: None })
+    }
+
+    /// Reads keys from memory, following the bucket until `cancel`.
+    pub fn mirrored(mut self, cancel: tokio_util::sync::CancellationToken) -> Self {
+        self.mirror = Some(chatorder_bus::kv::Mirror::follow(self.kv.clone(), cancel));
+        self
     }
 
     /// Makes a key; returns it with the secret (print it once).
@@ -66,6 +74,9 @@ impl ApiKeys {
     }
 
     pub async fn get(&self, id: &str) -> anyhow::Result<Option<ApiKey>> {
+        if let Some(raw) = self.mirror.as_ref().and_then(|m| m.get(id)) {
+            return Ok(serde_json::from_slice(&raw).ok());
+        }
         chatorder_bus::kv::get_json(&self.kv, id)
             .await
             .context("reading an API key")

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod app;
 pub mod auth;
 pub mod bodies;
+pub mod catalog_cache;
 pub mod change;
 pub mod idempotency;
 pub mod json;

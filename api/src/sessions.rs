@@ -27,6 +27,8 @@ pub struct Session {
 pub struct Sessions {
     kv: kv::Store,
     ttl: Duration,
+    /// The bucket in memory (the API's hot path), when following it.
+    mirror: Option<chatorder_bus::kv::Mirror>,
 }
 
 impl Sessions {
@@ -38,7 +40,17 @@ impl Sessions {
         replicas: usize,
     ) -> anyhow::Result<Self> {
         let kv = chatorder_bus::kv::bucket(js, bucket, ttl, replicas).await?;
-        Ok(Self { kv, ttl })
+        Ok(Self {
+            kv,
+            ttl,
+            mirror: None,
+        })
+    }
+
+    /// Reads logins from memory, following the bucket until `cancel`.
+    pub fn mirrored(mut self, cancel: tokio_util::sync::CancellationToken) -> Self {
+        self.mirror = Some(chatorder_bus::kv::Mirror::follow(self.kv.clone(), cancel));
+        self
     }
 
     /// A new login for `account_id`: the token (give it once) and its record.
@@ -62,8 +74,15 @@ impl Sessions {
         if !is_token(token) {
             return Ok(None);
         }
-        let Some(raw) = self.kv.get(key(token)).await.context("reading a login")? else {
-            return Ok(None);
+        let key = key(token);
+        let held = self.mirror.as_ref().and_then(|m| m.get(&key));
+        let raw = match held {
+            Some(raw) => raw,
+            // Not held: unknown, or made a moment ago elsewhere.
+            None => match self.kv.get(&key).await.context("reading a login")? {
+                Some(raw) => raw,
+                None => return Ok(None),
+            },
         };
         let session: Option<Session> = serde_json::from_slice(&raw).ok();
         Ok(session.filter(|s| s.expires_at > Utc::now()))
@@ -72,7 +91,11 @@ impl Sessions {
     /// Ends the login `token` (nothing if it is not one).
     pub async fn revoke(&self, token: &str) -> anyhow::Result<()> {
         if is_token(token) {
-            self.kv.purge(key(token)).await.context("ending a login")?;
+            let key = key(token);
+            self.kv.purge(&key).await.context("ending a login")?;
+            if let Some(m) = &self.mirror {
+                m.forget(&key);
+            }
         }
         Ok(())
     }

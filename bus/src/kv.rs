@@ -74,3 +74,78 @@ pub async fn all_json<T: serde::de::DeserializeOwned>(store: &kv::Store) -> anyh
     }
     Ok(values)
 }
+
+/// A bucket's entries kept in memory and followed with a watch, so that a
+/// hot path (every API request checking its credential) reads memory
+/// instead of asking JetStream. A change made anywhere reaches every
+/// mirror within moments; [`Mirror::forget`] drops an entry at once here
+/// (a log-out on this replica). A key the mirror does not hold may be new:
+/// callers ask the bucket then ([`Mirror::get`] says `None`).
+#[derive(Clone)]
+pub struct Mirror {
+    entries: std::sync::Arc<std::sync::RwLock<std::collections::HashMap<String, bytes::Bytes>>>,
+}
+
+impl Mirror {
+    /// Starts following `store` until `cancel`; a watch that fails is
+    /// started again (from the bucket's current state).
+    pub fn follow(store: kv::Store, cancel: tokio_util::sync::CancellationToken) -> Self {
+        let mirror = Self {
+            entries: std::sync::Arc::default(),
+        };
+        let entries = mirror.entries.clone();
+        tokio::spawn(async move {
+            use futures::StreamExt as _;
+            loop {
+                match store.watch_with_history(">").await {
+                    Ok(mut watch) => loop {
+                        let entry = tokio::select! {
+                            () = cancel.cancelled() => return,
+                            entry = watch.next() => entry,
+                        };
+                        let Some(Ok(entry)) = entry else { break };
+                        let mut map = entries
+                            .write()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        match entry.operation {
+                            kv::Operation::Put => {
+                                map.insert(entry.key, entry.value);
+                            }
+                            kv::Operation::Delete | kv::Operation::Purge => {
+                                map.remove(&entry.key);
+                            }
+                        }
+                    },
+                    Err(e) => tracing::warn!(error = %e, "cannot watch a key-value bucket"),
+                }
+                // Start again from a clean slate: nothing stale stays.
+                entries
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .clear();
+                tokio::select! {
+                    () = cancel.cancelled() => return,
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        });
+        mirror
+    }
+
+    /// The value under `key` if the mirror holds it.
+    pub fn get(&self, key: &str) -> Option<bytes::Bytes> {
+        self.entries
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key)
+            .cloned()
+    }
+
+    /// Drops `key` here at once (its deletion will arrive by the watch too).
+    pub fn forget(&self, key: &str) {
+        self.entries
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(key);
+    }
+}

@@ -1,8 +1,11 @@
 //! `GET /api/v1/catalog`: the menu, public.
 
+use axum::Router;
 use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use bytes::Bytes;
 use chatorder_shared::queries::{Catalog, ListCatalog};
 use chatorder_shared::subjects::QueryKind;
 
@@ -14,7 +17,8 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/catalog", get(list))
 }
 
-/// Every item, available or not (an unavailable one cannot be ordered).
+/// Every item, available or not (an unavailable one cannot be ordered);
+/// from memory until the catalog changes.
 #[utoipa::path(get, path = "/api/v1/catalog", tag = "shop",
     responses(
         (status = 200, description = "Every item, with its price in minor units", body = CatalogView),
@@ -22,7 +26,11 @@ pub fn routes() -> Router<AppState> {
         (status = 500, response = crate::openapi::ProblemResponse),
         (status = 503, response = crate::openapi::ProblemResponse)
     ))]
-async fn list(State(state): State<AppState>) -> Result<Json<CatalogView>, Problem> {
+async fn list(State(state): State<AppState>) -> Result<Response, Problem> {
+    let (held, generation) = state.catalog_cache.get();
+    if let Some(body) = held {
+        return Ok(json_bytes(body));
+    }
     let catalog: Catalog = state
         .queries
         .ask(
@@ -31,7 +39,21 @@ async fn list(State(state): State<AppState>) -> Result<Json<CatalogView>, Proble
             state.query_timeout,
         )
         .await?;
-    Ok(Json(CatalogView {
+    let view = CatalogView {
         items: catalog.items.iter().map(CatalogItemView::from).collect(),
-    }))
+    };
+    let body = Bytes::from(serde_json::to_vec(&view).map_err(|_| Problem::internal())?);
+    state.catalog_cache.keep(body.clone(), generation);
+    Ok(json_bytes(body))
+}
+
+fn json_bytes(body: Bytes) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
