@@ -117,13 +117,12 @@ async fn a_customer_orders_in_plain_words_and_hears_every_step() {
 
     bot.standin.send_text(&ada, "/start");
     bot.said(&ada, "welcome").await;
-    env.settle().await;
-    assert_eq!(
-        env.count("SELECT COUNT(*) AS n FROM customers WHERE id = 'telegram:5512345' AND display_name = 'Ada'")
-            .await,
+    // The bot answers first and registers next: wait for the row.
+    env.wait_count(
+        "SELECT COUNT(*) AS n FROM customers WHERE id = 'telegram:5512345' AND display_name = 'Ada'",
         1,
-        "/start registers the customer"
-    );
+    )
+    .await;
     // Browse the menu and add by button: category → item → size.
     bot.standin.send_text(&ada, "/menu");
     let menu = bot.said(&ada, "pick a category").await;

@@ -151,6 +151,9 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::accounts::routes())
         .merge(routes::events::routes())
         .merge(routes::webhooks::routes())
+        .merge(routes::catalog_admin::routes())
+        .merge(routes::export::routes())
+        .merge(routes::reports::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     // Router::layer wraps each route after routing, so the span and the

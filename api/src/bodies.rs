@@ -83,3 +83,34 @@ pub struct CreateBody {
     pub url: String,
     pub events: Vec<String>,
 }
+
+/// A catalog item to add (or replace, by its SKU).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogItemBody {
+    /// 1-64 lower-case letters, digits, `_` or `-`.
+    #[schema(value_type = String, example = "garlic_bread")]
+    pub sku: Sku,
+    pub name: String,
+    /// `S`, `M`, `L`…; absent for items without sizes.
+    #[serde(default)]
+    pub size: Option<String>,
+    pub category: String,
+    /// In minor units of the shop's currency (450 is 4.50).
+    pub price_minor: i64,
+    /// Whether it can be ordered now (true when absent).
+    #[serde(default)]
+    pub available: Option<bool>,
+}
+
+/// One change to an item: exactly one of the two.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogPatchBody {
+    /// A new price, in minor units.
+    #[serde(default)]
+    pub price_minor: Option<i64>,
+    /// Put it back on (true) or take it off (false).
+    #[serde(default)]
+    pub available: Option<bool>,
+}

@@ -27,6 +27,8 @@ pub const PAGE: &str = "/api/v1/docs";
     paths(
         routes::health::health,
         routes::catalog::list,
+        routes::catalog_admin::upsert,
+        routes::catalog_admin::change_item,
         routes::accounts::register,
         routes::accounts::login,
         routes::accounts::logout,
@@ -39,6 +41,9 @@ pub const PAGE: &str = "/api/v1/docs";
         routes::orders::set_status,
         routes::orders::messages,
         routes::orders::message,
+        routes::export::export,
+        routes::reports::summary,
+        routes::reports::forecast,
         routes::events::stream,
         routes::webhooks::create,
         routes::webhooks::list,
@@ -50,14 +55,58 @@ pub const PAGE: &str = "/api/v1/docs";
     ),
     modifiers(&Bearer),
     tags(
-        (name = "shop", description = "Health and the public catalog"),
+        (name = "shop", description = "Health, the public catalog, and owners' changes to it"),
         (name = "accounts", description = "Customers register and log in; owners for the web are made from the CLI"),
         (name = "orders", description = "Orders: customers their own, owners and API keys every one"),
         (name = "events", description = "The live event stream"),
+        (name = "reports", description = "Owners' summary and forecast from the demand worker"),
         (name = "webhooks", description = "Signed, at-least-once deliveries of events")
     )
 )]
 pub struct ApiDoc;
+
+/// The error statuses an operation may answer, each a [`ProblemResponse`]
+/// (`responses(…, crate::openapi::ReadProblems)` in a handler's annotation).
+macro_rules! problem_set {
+    ($name:ident, $doc:literal, [$($code:literal),*]) => {
+        #[doc = $doc]
+        pub struct $name;
+
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> std::collections::BTreeMap<String, RefOr<Response>> {
+                [$($code),*]
+                    .into_iter()
+                    .map(|code: u16| {
+                        (code.to_string(), RefOr::Ref(Ref::from_response_name("Problem")))
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+problem_set!(
+    PublicProblems,
+    "Anyone's read: only the service's own troubles.",
+    [429, 500, 503]
+);
+problem_set!(
+    ReadProblems,
+    "A read with credentials: bad parameters, who you are, what you may see.",
+    [400, 401, 403, 404, 409, 429, 500, 503]
+);
+problem_set!(
+    ChangeProblems,
+    "A change: bodies, credentials, rules, versions and the worker's refusals.",
+    [
+        400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 429, 500, 503
+    ]
+);
+problem_set!(
+    AnonymousProblems,
+    "Registering and logging in: bodies, credentials and taken addresses.",
+    [400, 401, 409, 413, 415, 422, 429, 500, 503]
+);
 
 /// Every error answer: a problem (RFC 9457).
 pub struct ProblemResponse;

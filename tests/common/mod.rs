@@ -341,6 +341,21 @@ impl TestEnv {
     /// Waits until every command was handled and every event published:
     /// nothing pending or unacknowledged on the worker consumer, and an
     /// empty outbox.
+    /// Waits until `sql` (a `SELECT COUNT(*) AS n …`) counts `n`: for what
+    /// a bot does after it has answered (its command may still be on the
+    /// way when the answer arrives).
+    pub async fn wait_count(&self, sql: &str, n: i64) {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let now = self.count(sql).await;
+            if now == n {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{sql} counts {now}, not {n}");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
     pub async fn settle(&self) {
         let deadline = Instant::now() + TIMEOUT;
         let stream = self

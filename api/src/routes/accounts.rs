@@ -33,14 +33,7 @@ pub fn routes() -> Router<AppState> {
     params(("Idempotency-Key" = Option<String>, Header, description = "A repeat with the same key and body gets the same answer")),
     responses(
         (status = 201, description = "The new customer account", body = AccountView),
-        (status = 400, response = crate::openapi::ProblemResponse),
-        (status = 409, response = crate::openapi::ProblemResponse),
-        (status = 413, response = crate::openapi::ProblemResponse),
-        (status = 415, response = crate::openapi::ProblemResponse),
-        (status = 422, response = crate::openapi::ProblemResponse),
-        (status = 429, response = crate::openapi::ProblemResponse),
-        (status = 500, response = crate::openapi::ProblemResponse),
-        (status = 503, response = crate::openapi::ProblemResponse)
+        crate::openapi::AnonymousProblems
     ))]
 async fn register(
     State(state): State<AppState>,
@@ -96,14 +89,7 @@ async fn register(
     request_body = LoginBody,
     responses(
         (status = 200, description = "A new login token", body = LoginView),
-        (status = 400, response = crate::openapi::ProblemResponse),
-        (status = 401, response = crate::openapi::ProblemResponse),
-        (status = 413, response = crate::openapi::ProblemResponse),
-        (status = 415, response = crate::openapi::ProblemResponse),
-        (status = 422, response = crate::openapi::ProblemResponse),
-        (status = 429, response = crate::openapi::ProblemResponse),
-        (status = 500, response = crate::openapi::ProblemResponse),
-        (status = 503, response = crate::openapi::ProblemResponse)
+        crate::openapi::AnonymousProblems
     ))]
 async fn login(
     State(state): State<AppState>,
@@ -151,11 +137,7 @@ fn bad_credentials() -> Problem {
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The login is over"),
-        (status = 400, response = crate::openapi::ProblemResponse),
-        (status = 401, response = crate::openapi::ProblemResponse),
-        (status = 429, response = crate::openapi::ProblemResponse),
-        (status = 500, response = crate::openapi::ProblemResponse),
-        (status = 503, response = crate::openapi::ProblemResponse)
+        crate::openapi::ReadProblems
     ))]
 async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
     let Caller::Account { token, .. } = &caller else {
@@ -176,11 +158,7 @@ async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Respons
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The logged-in account", body = AccountView),
-        (status = 400, response = crate::openapi::ProblemResponse),
-        (status = 401, response = crate::openapi::ProblemResponse),
-        (status = 429, response = crate::openapi::ProblemResponse),
-        (status = 500, response = crate::openapi::ProblemResponse),
-        (status = 503, response = crate::openapi::ProblemResponse)
+        crate::openapi::ReadProblems
     ))]
 async fn me(caller: Caller) -> Result<Json<AccountView>, Problem> {
     match &caller {

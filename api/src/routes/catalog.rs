@@ -22,9 +22,7 @@ pub fn routes() -> Router<AppState> {
 #[utoipa::path(get, path = "/api/v1/catalog", tag = "shop",
     responses(
         (status = 200, description = "Every item, with its price in minor units", body = CatalogView),
-        (status = 429, response = crate::openapi::ProblemResponse),
-        (status = 500, response = crate::openapi::ProblemResponse),
-        (status = 503, response = crate::openapi::ProblemResponse)
+        crate::openapi::PublicProblems
     ))]
 async fn list(State(state): State<AppState>) -> Result<Response, Problem> {
     let (held, generation) = state.catalog_cache.get();

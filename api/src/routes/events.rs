@@ -32,11 +32,7 @@ pub fn routes() -> Router<AppState> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Server-Sent Events: `ready`, then one per event, named by its type, data an EventView", content_type = "text/event-stream", body = EventView),
-        (status = 401, response = crate::openapi::ProblemResponse),
-        (status = 403, response = crate::openapi::ProblemResponse),
-        (status = 429, response = crate::openapi::ProblemResponse),
-        (status = 500, response = crate::openapi::ProblemResponse),
-        (status = 503, response = crate::openapi::ProblemResponse)
+        crate::openapi::ReadProblems
     ))]
 async fn stream(
     State(state): State<AppState>,

@@ -65,12 +65,7 @@ struct ListParams {
     ),
     responses(
         (status = 200, description = "A page of orders, newest first", body = OrderPageView),
-        (status = 400, response = crate::openapi::ProblemResponse),
-        (status = 401, response = crate::openapi::ProblemResponse),
-        (status = 403, response = crate::openapi::ProblemResponse),
-        (status = 429, response = crate::openapi::ProblemResponse),
-        (status = 500, response = crate::openapi::ProblemResponse),
-        (status = 503, response = crate::openapi::ProblemResponse)
+        crate::openapi::ReadProblems
     ))]
 async fn list(
     State(state): State<AppState>,
@@ -199,12 +194,7 @@ async fn get_order(
     params(("number" = u64, Path, description = "The order number, e.g. 1042")),
     responses(
         (status = 200, description = "The order; its version is the ETag", body = OrderView),
-        (status = 401, response = crate::openapi::ProblemResponse),
-        (status = 403, response = crate::openapi::ProblemResponse),
-        (status = 404, response = crate::openapi::ProblemResponse),
-        (status = 429, response = crate::openapi::ProblemResponse),
-        (status = 500, response = crate::openapi::ProblemResponse),
-        (status = 503, response = crate::openapi::ProblemResponse)
+        crate::openapi::ReadProblems
     ))]
 async fn one(
     State(state): State<AppState>,
@@ -233,19 +223,7 @@ async fn one(
     responses(
         (status = 200, description = "The order after the move", body = OrderView),
         (status = 202, description = "Queued; not applied yet", body = ProcessingView),
-        (status = 400, response = crate::openapi::ProblemResponse),
-        (status = 401, response = crate::openapi::ProblemResponse),
-        (status = 403, response = crate::openapi::ProblemResponse),
-        (status = 404, response = crate::openapi::ProblemResponse),
-        (status = 409, response = crate::openapi::ProblemResponse),
-        (status = 412, response = crate::openapi::ProblemResponse),
-        (status = 413, response = crate::openapi::ProblemResponse),
-        (status = 415, response = crate::openapi::ProblemResponse),
-        (status = 422, response = crate::openapi::ProblemResponse),
-        (status = 428, response = crate::openapi::ProblemResponse),
-        (status = 429, response = crate::openapi::ProblemResponse),
-        (status = 500, response = crate::openapi::ProblemResponse),
-        (status = 503, response = crate::openapi::ProblemResponse)
+        crate::openapi::ChangeProblems
     ))]
 async fn set_status(
     State(state): State<AppState>,
@@ -291,17 +269,7 @@ struct CancelParams {
     responses(
         (status = 200, description = "The cancelled order (never deleted)", body = OrderView),
         (status = 202, description = "Queued; not applied yet", body = ProcessingView),
-        (status = 400, response = crate::openapi::ProblemResponse),
-        (status = 401, response = crate::openapi::ProblemResponse),
-        (status = 403, response = crate::openapi::ProblemResponse),
-        (status = 404, response = crate::openapi::ProblemResponse),
-        (status = 409, response = crate::openapi::ProblemResponse),
-        (status = 412, response = crate::openapi::ProblemResponse),
-        (status = 422, response = crate::openapi::ProblemResponse),
-        (status = 428, response = crate::openapi::ProblemResponse),
-        (status = 429, response = crate::openapi::ProblemResponse),
-        (status = 500, response = crate::openapi::ProblemResponse),
-        (status = 503, response = crate::openapi::ProblemResponse)
+        crate::openapi::ChangeProblems
     ))]
 async fn cancel(
     State(state): State<AppState>,
@@ -352,17 +320,7 @@ async fn cancel(
     responses(
         (status = 201, description = "The message, on its way to the other side", body = MessageView),
         (status = 202, description = "Queued; not applied yet", body = ProcessingView),
-        (status = 400, response = crate::openapi::ProblemResponse),
-        (status = 401, response = crate::openapi::ProblemResponse),
-        (status = 403, response = crate::openapi::ProblemResponse),
-        (status = 404, response = crate::openapi::ProblemResponse),
-        (status = 409, response = crate::openapi::ProblemResponse),
-        (status = 413, response = crate::openapi::ProblemResponse),
-        (status = 415, response = crate::openapi::ProblemResponse),
-        (status = 422, response = crate::openapi::ProblemResponse),
-        (status = 429, response = crate::openapi::ProblemResponse),
-        (status = 500, response = crate::openapi::ProblemResponse),
-        (status = 503, response = crate::openapi::ProblemResponse)
+        crate::openapi::ChangeProblems
     ))]
 async fn message(
     State(state): State<AppState>,
@@ -410,12 +368,7 @@ async fn message(
     params(("number" = u64, Path, description = "The order number")),
     responses(
         (status = 200, description = "The conversation, oldest first", body = MessageListView),
-        (status = 401, response = crate::openapi::ProblemResponse),
-        (status = 403, response = crate::openapi::ProblemResponse),
-        (status = 404, response = crate::openapi::ProblemResponse),
-        (status = 429, response = crate::openapi::ProblemResponse),
-        (status = 500, response = crate::openapi::ProblemResponse),
-        (status = 503, response = crate::openapi::ProblemResponse)
+        crate::openapi::ReadProblems
     ))]
 async fn messages(
     State(state): State<AppState>,
@@ -469,17 +422,7 @@ fn line_requests(lines: Vec<LineBody>) -> Vec<LineRequest> {
     responses(
         (status = 201, description = "The order, priced by the catalog; Location and ETag set", body = OrderView),
         (status = 202, description = "Queued; not applied yet", body = ProcessingView),
-        (status = 400, response = crate::openapi::ProblemResponse),
-        (status = 401, response = crate::openapi::ProblemResponse),
-        (status = 403, response = crate::openapi::ProblemResponse),
-        (status = 404, response = crate::openapi::ProblemResponse),
-        (status = 409, response = crate::openapi::ProblemResponse),
-        (status = 413, response = crate::openapi::ProblemResponse),
-        (status = 415, response = crate::openapi::ProblemResponse),
-        (status = 422, response = crate::openapi::ProblemResponse),
-        (status = 429, response = crate::openapi::ProblemResponse),
-        (status = 500, response = crate::openapi::ProblemResponse),
-        (status = 503, response = crate::openapi::ProblemResponse)
+        crate::openapi::ChangeProblems
     ))]
 async fn place(
     State(state): State<AppState>,
@@ -548,19 +491,7 @@ async fn place(
     responses(
         (status = 200, description = "The order with its new lines", body = OrderView),
         (status = 202, description = "Queued; not applied yet", body = ProcessingView),
-        (status = 400, response = crate::openapi::ProblemResponse),
-        (status = 401, response = crate::openapi::ProblemResponse),
-        (status = 403, response = crate::openapi::ProblemResponse),
-        (status = 404, response = crate::openapi::ProblemResponse),
-        (status = 409, response = crate::openapi::ProblemResponse),
-        (status = 412, response = crate::openapi::ProblemResponse),
-        (status = 413, response = crate::openapi::ProblemResponse),
-        (status = 415, response = crate::openapi::ProblemResponse),
-        (status = 422, response = crate::openapi::ProblemResponse),
-        (status = 428, response = crate::openapi::ProblemResponse),
-        (status = 429, response = crate::openapi::ProblemResponse),
-        (status = 500, response = crate::openapi::ProblemResponse),
-        (status = 503, response = crate::openapi::ProblemResponse)
+        crate::openapi::ChangeProblems
     ))]
 async fn change_lines(
     State(state): State<AppState>,

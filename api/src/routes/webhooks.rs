@@ -71,16 +71,7 @@ fn unavailable(e: &anyhow::Error) -> Problem {
     request_body = CreateBody,
     responses(
         (status = 201, description = "The webhook and its signing secret (shown this once)", body = CreatedView),
-        (status = 400, response = crate::openapi::ProblemResponse),
-        (status = 401, response = crate::openapi::ProblemResponse),
-        (status = 403, response = crate::openapi::ProblemResponse),
-        (status = 409, response = crate::openapi::ProblemResponse),
-        (status = 413, response = crate::openapi::ProblemResponse),
-        (status = 415, response = crate::openapi::ProblemResponse),
-        (status = 422, response = crate::openapi::ProblemResponse),
-        (status = 429, response = crate::openapi::ProblemResponse),
-        (status = 500, response = crate::openapi::ProblemResponse),
-        (status = 503, response = crate::openapi::ProblemResponse)
+        crate::openapi::ChangeProblems
     ))]
 async fn create(
     State(state): State<AppState>,
@@ -151,11 +142,7 @@ async fn register(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Every webhook (never its secret)", body = ListView),
-        (status = 401, response = crate::openapi::ProblemResponse),
-        (status = 403, response = crate::openapi::ProblemResponse),
-        (status = 429, response = crate::openapi::ProblemResponse),
-        (status = 500, response = crate::openapi::ProblemResponse),
-        (status = 503, response = crate::openapi::ProblemResponse)
+        crate::openapi::ReadProblems
     ))]
 async fn list(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
     caller.require(Scope::Webhooks)?;
@@ -172,12 +159,7 @@ async fn list(State(state): State<AppState>, caller: Caller) -> Result<Response,
     params(("id" = String, Path, description = "The webhook id, e.g. wh_4zmxamxk6mvp")),
     responses(
         (status = 204, description = "Gone; deliveries to it stop"),
-        (status = 401, response = crate::openapi::ProblemResponse),
-        (status = 403, response = crate::openapi::ProblemResponse),
-        (status = 404, response = crate::openapi::ProblemResponse),
-        (status = 429, response = crate::openapi::ProblemResponse),
-        (status = 500, response = crate::openapi::ProblemResponse),
-        (status = 503, response = crate::openapi::ProblemResponse)
+        crate::openapi::ReadProblems
     ))]
 async fn remove(
     State(state): State<AppState>,
