@@ -29,9 +29,15 @@ impl Api {
         let cancel = CancellationToken::new();
         let seen: Arc<Mutex<Vec<chatorder_api::observe::Observed>>> = Arc::default();
         let record = seen.clone();
+        // Tests run side by side on 2 cores: a worker may take more than the
+        // default 5 s to apply a change, and a 202 "still processing" is not
+        // what any test here is about.
+        let mut settings = env.settings.clone();
+        settings.api.command_wait_ms = settings.api.command_wait_ms.max(30_000);
+        settings.api.request_timeout_ms = settings.api.request_timeout_ms.max(60_000);
         let mut serving = tokio::spawn(chatorder_api::serve_observed(
             listener,
-            env.settings.clone(),
+            settings,
             cancel.clone(),
             Some(Arc::new(move |o| record.lock().unwrap().push(o))),
         ));
