@@ -793,3 +793,131 @@ async fn an_http_order_reaches_the_discord_board_and_the_shop_answers_on_the_cus
     cancel.cancel();
     let _ = bot.await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_web_apps_cookie_login_is_httponly_and_changes_need_its_csrf_token() {
+    let mut env = TestEnv::new().await;
+    let api = started(&mut env).await;
+    let registered = api
+        .register("cy@example.com", "Cy", "a long password")
+        .await;
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let login = |proto: &'static str| {
+        api.http
+            .post(api.url("/auth/login"))
+            .header("x-forwarded-proto", proto)
+            .json_body(
+                &json!({"email": "cy@example.com", "password": "a long password", "cookie": true}),
+            )
+            .send()
+    };
+    let answer = login("http").await.unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    let set = answer.headers()["set-cookie"].to_str().unwrap().to_owned();
+    for part in [
+        "chatorder_session=cot_",
+        "HttpOnly",
+        "SameSite=Lax",
+        "Path=/",
+    ] {
+        assert!(set.contains(part), "{set}");
+    }
+    assert!(!set.contains("Secure"), "plain HTTP: {set}");
+    let body = json(answer).await;
+    assert!(
+        body.get("token").is_none(),
+        "the page never holds the token: {body}"
+    );
+    let csrf = body["csrf_token"].as_str().unwrap().to_owned();
+    let cookie = set.split(';').next().unwrap().to_owned();
+    // Behind a TLS proxy the cookie is Secure.
+    let secure = login("https").await.unwrap();
+    assert!(
+        secure.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Secure")
+    );
+
+    // Reads need only the cookie; the CSRF token can be fetched again.
+    let me = api
+        .http
+        .get(api.url("/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+    assert_eq!(json(me).await["email"], "cy@example.com");
+    let again = json(
+        api.http
+            .get(api.url("/auth/csrf"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(again["csrf_token"], csrf.as_str());
+
+    // A change with the cookie alone (what another site's form could make
+    // the browser send) is refused, and nothing is placed.
+    let order =
+        json!({"lines": [{"sku": "hawaiian_m", "quantity": 1}], "fulfilment": {"type": "pickup"}});
+    let forged = api
+        .http
+        .post(api.url("/orders"))
+        .header("cookie", &cookie)
+        .json_body(&order)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(json(forged).await["code"], "csrf");
+    let wrong = api
+        .http
+        .post(api.url("/orders"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", "0".repeat(64))
+        .json_body(&order)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 0);
+    let placed = api
+        .http
+        .post(api.url("/orders"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .json_body(&order)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(placed.status(), StatusCode::CREATED);
+
+    // Log-out ends the login and clears the cookie.
+    let out = api
+        .http
+        .post(api.url("/auth/logout"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    assert!(
+        out.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    let ended = api
+        .http
+        .get(api.url("/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), StatusCode::UNAUTHORIZED);
+}

@@ -39,6 +39,7 @@ async fn the_document_is_openapi_3_1_with_every_operation() {
         [
             "DELETE /api/v1/orders/{number}",
             "DELETE /api/v1/webhooks/{id}",
+            "GET /api/v1/auth/csrf",
             "GET /api/v1/catalog",
             "GET /api/v1/events",
             "GET /api/v1/health",

@@ -28,8 +28,13 @@ use crate::ratelimit::Counted;
 pub enum Caller {
     /// An integration with an API key.
     Key(ApiKey),
-    /// A logged-in account (customer or web owner), with its login token.
-    Account { account: Account, token: String },
+    /// A logged-in account (customer or web owner), with its login token
+    /// and whether it came in the web app's cookie.
+    Account {
+        account: Account,
+        token: String,
+        cookie: bool,
+    },
 }
 
 impl Caller {
@@ -139,11 +144,24 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let found = match bearer(parts) {
-            None => Err(unauthorized(
+        let found = match (bearer(parts), crate::cookies::session(&parts.headers)) {
+            (Some(token), _) => identify(state, token).await,
+            (None, Some(token)) => match identify(state, token).await {
+                Ok(Caller::Account { account, token, .. }) => {
+                    check_csrf(parts, &token).map_err(|p| p.into_response())?;
+                    Ok(Caller::Account {
+                        account,
+                        token,
+                        cookie: true,
+                    })
+                }
+                Ok(Caller::Key(_)) | Err(_) => Err(unauthorized(
+                    "This login has ended (logged out or expired). Log in again.",
+                )),
+            },
+            (None, None) => Err(unauthorized(
                 "Send your API key or login token as `Authorization: Bearer <token>`.",
             )),
-            Some(token) => identify(state, token).await,
         };
         match found {
             Ok(caller) => {
@@ -163,6 +181,25 @@ impl FromRequestParts<AppState> for Caller {
                 Err(refusal)
             }
         }
+    }
+}
+
+/// A change made with the login cookie must carry its CSRF token: a page
+/// of another site can make the browser send the cookie, never the header.
+fn check_csrf(parts: &Parts, token: &str) -> Result<(), Box<Problem>> {
+    let safe = matches!(
+        parts.method,
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    if safe || crate::cookies::csrf_ok(&parts.headers, token) {
+        Ok(())
+    } else {
+        Err(Box::new(Problem::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "csrf",
+            "A change made with the login cookie needs the header X-CSRF-Token (from the \
+             log-in answer or GET /api/v1/auth/csrf).",
+        )))
     }
 }
 
@@ -186,6 +223,7 @@ async fn identify(state: &AppState, token: &str) -> Result<Caller, Response> {
         return Ok(Caller::Account {
             account,
             token: token.to_owned(),
+            cookie: false,
         });
     }
     match state.keys.verify(token).await {

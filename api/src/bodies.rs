@@ -22,6 +22,10 @@ pub struct RegisterBody {
 pub struct LoginBody {
     pub email: String,
     pub password: String,
+    /// `true` for the web app at the same origin: the login goes into an
+    /// `HttpOnly` cookie instead of the answer, with a CSRF token for changes.
+    #[serde(default)]
+    pub cookie: bool,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

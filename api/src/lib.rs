@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bodies;
 pub mod catalog_cache;
 pub mod change;
+pub mod cookies;
 pub mod idempotency;
 pub mod json;
 pub mod keys;

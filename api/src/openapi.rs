@@ -32,6 +32,7 @@ pub const PAGE: &str = "/api/v1/docs";
         routes::accounts::register,
         routes::accounts::login,
         routes::accounts::logout,
+        routes::accounts::csrf,
         routes::accounts::me,
         routes::orders::list,
         routes::orders::place,

@@ -197,9 +197,15 @@ impl From<&chatorder_shared::accounts::Account> for AccountView {
 /// A new login.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct LoginView {
-    /// Send as `Authorization: Bearer <token>`.
-    pub token: String,
+    /// Send as `Authorization: Bearer <token>` (absent for a cookie login:
+    /// the browser holds it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[schema(value_type = String)]
     pub token_type: &'static str,
+    /// For a cookie login: send as `X-CSRF-Token` with every change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
     pub expires_at: DateTime<Utc>,
     pub account: AccountView,
 }
@@ -290,4 +296,10 @@ pub struct ProcessingView {
     /// The id the change was queued under (from the Idempotency-Key).
     pub command_id: uuid::Uuid,
     pub detail: String,
+}
+
+/// The CSRF token of the login cookie.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CsrfView {
+    pub csrf_token: String,
 }

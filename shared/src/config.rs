@@ -148,6 +148,10 @@ pub struct ApiSettings {
     /// How long a customer's or web owner's login lasts (a bearer token
     /// that stops working after it, or at log-out).
     pub session_ttl_secs: u64,
+    /// Mark the web app's login cookie `Secure` always (set it when a TLS
+    /// proxy fronts the API; a request with `X-Forwarded-Proto: https`
+    /// gets it anyway).
+    pub secure_cookies: bool,
     /// Requests per second each caller (an API key, a login, or an address
     /// for calls without either) may make on average; more get 429 with
     /// Retry-After. 0 turns the limit off.

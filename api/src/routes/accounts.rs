@@ -3,7 +3,7 @@
 //! accounts for the web are made from the CLI, never here.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -16,13 +16,14 @@ use crate::auth::Caller;
 use crate::bodies::{LoginBody, RegisterBody};
 use crate::change::{json_answer, problem_answer, respond};
 use crate::problem::Problem;
-use crate::views::{AccountView, LoginView};
+use crate::views::{AccountView, CsrfView, LoginView};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/auth/register", post(register))
         .route("/auth/login", post(login))
         .route("/auth/logout", post(logout))
+        .route("/auth/csrf", get(csrf))
         .route("/me", get(me))
 }
 
@@ -95,7 +96,7 @@ async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<LoginView>, Problem> {
+) -> Result<Response, Problem> {
     let b: LoginBody = crate::json::parse(&headers, &body)?;
     if b.password.chars().count() > NewAccount::MAX_PASSWORD {
         return Err(bad_credentials());
@@ -115,12 +116,30 @@ async fn login(
         tracing::error!(error = %format!("{e:#}"), "cannot store a login");
         Problem::unavailable("Logging in is not possible right now. Try again in a few seconds.")
     })?;
-    Ok(Json(LoginView {
-        token,
-        token_type: "Bearer",
+    let account = AccountView::from(&account);
+    if !b.cookie {
+        return Ok(Json(LoginView {
+            token: Some(token),
+            token_type: "Bearer",
+            csrf_token: None,
+            expires_at: session.expires_at,
+            account,
+        })
+        .into_response());
+    }
+    let mut response = Json(LoginView {
+        token: None,
+        token_type: "Cookie",
+        csrf_token: Some(crate::cookies::csrf_token(&token)),
         expires_at: session.expires_at,
-        account: AccountView::from(&account),
-    }))
+        account,
+    })
+    .into_response();
+    let secure = crate::cookies::secure(&headers, state.settings.secure_cookies);
+    if let Some(cookie) = crate::cookies::set(&token, state.settings.session_ttl_secs, secure) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
 }
 
 fn bad_credentials() -> Problem {
@@ -139,8 +158,12 @@ fn bad_credentials() -> Problem {
         (status = 204, description = "The login is over"),
         crate::openapi::ReadProblems
     ))]
-async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
-    let Caller::Account { token, .. } = &caller else {
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Caller,
+) -> Result<Response, Problem> {
+    let Caller::Account { token, cookie, .. } = &caller else {
         return Err(Problem::bad_request(
             "not_a_login",
             "This is an API key, not a login: revoke keys with chatorder api-key revoke.",
@@ -150,7 +173,37 @@ async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Respons
         tracing::error!(error = %format!("{e:#}"), "cannot end a login");
         Problem::unavailable("Logging out is not possible right now. Try again in a few seconds.")
     })?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if *cookie {
+        let secure = crate::cookies::secure(&headers, state.settings.secure_cookies);
+        if let Some(clear) = crate::cookies::clear(secure) {
+            response.headers_mut().insert(header::SET_COOKIE, clear);
+        }
+    }
+    Ok(response)
+}
+
+#[utoipa::path(get, path = "/api/v1/auth/csrf", tag = "accounts",
+    responses(
+        (status = 200, description = "The CSRF token of the login cookie", body = CsrfView),
+        crate::openapi::ReadProblems
+    ))]
+/// `GET /auth/csrf`: the CSRF token of the web app's login cookie (after a
+/// page reload, when the page no longer has the one from log-in).
+async fn csrf(caller: Caller) -> Result<Json<CsrfView>, Problem> {
+    match &caller {
+        Caller::Account {
+            token,
+            cookie: true,
+            ..
+        } => Ok(Json(CsrfView {
+            csrf_token: crate::cookies::csrf_token(token),
+        })),
+        _ => Err(Problem::bad_request(
+            "not_a_login",
+            "Only a cookie login has a CSRF token; a bearer token needs none.",
+        )),
+    }
 }
 
 /// `GET /me`: the logged-in account.
