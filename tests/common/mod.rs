@@ -124,9 +124,11 @@ impl TestEnv {
         self.workers.push(w);
     }
 
-    /// Waits until some worker answers queries (a condition, polled).
+    /// Waits until some worker answers queries (a condition, polled). A
+    /// worker starts with the schema of a fresh database, which can take a
+    /// while when every core is busy with other tests: two minutes.
     pub async fn wait_queries_served(&self) {
-        let deadline = Instant::now() + TIMEOUT;
+        let deadline = Instant::now() + 4 * TIMEOUT;
         let subject = self.subjects.query(QueryKind::Catalog);
         while self
             .client
@@ -134,6 +136,10 @@ impl TestEnv {
             .await
             .is_err()
         {
+            assert!(
+                !self.workers.iter().any(|w| w.handle.is_finished()),
+                "an order worker stopped before it answered (its error is above)"
+            );
             assert!(Instant::now() < deadline, "no worker answers queries");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -162,7 +168,13 @@ impl TestEnv {
     pub fn start_worker(&self, settings: Settings) -> Worker {
         let cancel = CancellationToken::new();
         let c = cancel.clone();
-        let handle = tokio::spawn(async move { chatorder_orders::worker::run(settings, c).await });
+        let handle = tokio::spawn(async move {
+            let ended = chatorder_orders::worker::run(settings, c).await;
+            if let Err(e) = &ended {
+                eprintln!("the order worker stopped: {e:#}");
+            }
+            ended
+        });
         Worker { cancel, handle }
     }
 
