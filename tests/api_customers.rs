@@ -656,6 +656,7 @@ async fn an_http_order_reaches_the_discord_board_and_the_shop_answers_on_the_cus
         .wait_ready(Duration::from_secs(60))
         .await
         .expect("the bot connects");
+    env.wait_discord_listening().await;
 
     let ana = api.customer("Ana").await;
     let bob = api.customer("Bob").await;

@@ -72,6 +72,7 @@ async fn start_bot(env: &TestEnv, standin: &StandIn) -> Bot {
     }
     // Commands are registered before the gateway connects.
     assert!(!standin.commands().is_empty(), "slash commands registered");
+    env.wait_discord_listening().await;
     Bot { cancel, handle }
 }
 

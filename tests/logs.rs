@@ -85,6 +85,7 @@ async fn tokens_phones_and_addresses_never_reach_the_logs() {
         .wait_ready(WAIT)
         .await
         .expect("the owner bot connects");
+    env.wait_discord_listening().await;
 
     // A delivery order with a shared phone number and an address.
     let ada = User::new(4242, "Ada");

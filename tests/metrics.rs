@@ -67,6 +67,7 @@ async fn the_worker_serves_documented_metrics() {
         .wait_ready(std::time::Duration::from_secs(30))
         .await
         .expect("the owner bot connects");
+    env.wait_discord_listening().await;
     let id = env.place(&customer("1"), &[("hawaiian_m", 1)]).await;
     env.wait_placed(id).await;
     let bad = env.place(&customer("1"), &[("no_such_pizza", 1)]).await;

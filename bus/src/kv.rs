@@ -18,27 +18,36 @@ pub async fn bucket(
     if let Ok(store) = js.get_key_value(&name).await {
         return Ok(store);
     }
-    js.get_or_create_stream(jetstream::stream::Config {
-        name: format!("KV_{name}"),
-        subjects: vec![format!("$KV.{name}.>")],
-        max_messages_per_subject: 1,
-        max_age,
-        storage: jetstream::stream::StorageType::File,
-        num_replicas: replicas.max(1),
-        allow_rollup: true,
-        deny_delete: true,
-        allow_direct: true,
-        discard: jetstream::stream::DiscardPolicy::New,
-        // NATS refuses a duplicate window longer than the maximum age.
-        duplicate_window: if max_age.is_zero() {
-            Duration::from_secs(120)
-        } else {
-            max_age.min(Duration::from_secs(120))
-        },
-        ..Default::default()
-    })
-    .await
-    .with_context(|| format!("creating the key-value bucket {name}"))?;
+    let made = js
+        .get_or_create_stream(jetstream::stream::Config {
+            name: format!("KV_{name}"),
+            subjects: vec![format!("$KV.{name}.>")],
+            max_messages_per_subject: 1,
+            max_age,
+            storage: jetstream::stream::StorageType::File,
+            num_replicas: replicas.max(1),
+            allow_rollup: true,
+            deny_delete: true,
+            allow_direct: true,
+            discard: jetstream::stream::DiscardPolicy::New,
+            // NATS refuses a duplicate window longer than the maximum age.
+            duplicate_window: if max_age.is_zero() {
+                Duration::from_secs(120)
+            } else {
+                max_age.min(Duration::from_secs(120))
+            },
+            ..Default::default()
+        })
+        .await;
+    if let Err(e) = made {
+        // Two processes starting together (the API and the order worker
+        // both open ACCOUNTS) race to make it: the loser is told the
+        // subjects overlap, and the bucket is there now.
+        if let Ok(store) = js.get_key_value(&name).await {
+            return Ok(store);
+        }
+        return Err(e).with_context(|| format!("creating the key-value bucket {name}"));
+    }
     js.get_key_value(&name)
         .await
         .with_context(|| format!("opening the key-value bucket {name}"))

@@ -148,6 +148,22 @@ impl TestEnv {
     /// Waits until the Telegram bot's durable event consumer exists, so no
     /// notification of an order placed from now on is missed.
     pub async fn wait_telegram_listening(&self) {
+        self.wait_events_consumer(chatorder_telegram::notify::DURABLE, "the Telegram bot")
+            .await;
+    }
+
+    /// Waits until the Discord board's durable event consumer exists: it
+    /// starts with new events, so an order placed before would never get
+    /// its card.
+    pub async fn wait_discord_listening(&self) {
+        self.wait_events_consumer(
+            chatorder_discord::feeds::EVENTS_DURABLE,
+            "the Discord board",
+        )
+        .await;
+    }
+
+    async fn wait_events_consumer(&self, durable: &str, who: &str) {
         let deadline = Instant::now() + Duration::from_secs(60);
         let stream = self
             .js
@@ -155,11 +171,11 @@ impl TestEnv {
             .await
             .unwrap();
         while stream
-            .get_consumer::<jetstream::consumer::pull::Config>(chatorder_telegram::notify::DURABLE)
+            .get_consumer::<jetstream::consumer::pull::Config>(durable)
             .await
             .is_err()
         {
-            assert!(Instant::now() < deadline, "the Telegram bot never listened");
+            assert!(Instant::now() < deadline, "{who} never listened");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
