@@ -57,10 +57,12 @@ pub enum InvalidWebhook {
     UnknownEvent(String),
 }
 
-/// Checks a URL and event list; returns them tidied (events sorted, once each).
+/// Checks a URL and event list; returns them tidied: the URL in its
+/// normal form (what is stored and called: `https:0/x` is
+/// `https://0.0.0.0/x`), the events sorted, once each.
 pub fn validate(url: &str, events: &[String]) -> Result<(String, Vec<String>), InvalidWebhook> {
-    let url = url.trim();
-    let parsed = reqwest::Url::parse(url).map_err(|_| InvalidWebhook::Url)?;
+    let parsed = reqwest::Url::parse(url.trim()).map_err(|_| InvalidWebhook::Url)?;
+    let url = parsed.as_str();
     if url.len() > 2000
         || !matches!(parsed.scheme(), "http" | "https")
         || parsed.host_str().is_none_or(str::is_empty)
@@ -184,6 +186,10 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(url, "https://till.example/hooks");
+        // Stored and called in its normal form (the fuzzer found this one).
+        let (odd, _) =
+            validate("https:0/till.example/hooks", &events(&["order.placed"])).expect("valid");
+        assert_eq!(odd, "https://0.0.0.0/till.example/hooks");
         assert_eq!(evs, ["order.cancelled", "order.placed"]);
         for bad in [
             "",
