@@ -201,10 +201,7 @@ impl Accounts {
 
     pub async fn by_id(&self, id: &str) -> anyhow::Result<Option<Account>> {
         let key = accounts::id_key(id);
-        if let Some(raw) = self.mirror.as_ref().and_then(|m| m.get(&key)) {
-            return Ok(serde_json::from_slice(&raw).ok());
-        }
-        chatorder_bus::kv::get_json(&self.kv, &key)
+        chatorder_bus::kv::get_json_mirrored(&self.kv, self.mirror.as_ref(), &key)
             .await
             .context("reading an account")
     }

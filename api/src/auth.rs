@@ -84,6 +84,16 @@ impl Caller {
         }
     }
 
+    /// For a change to an order both sides make (cancel, message): a
+    /// customer acts on their own (the worker checks whose it is); anyone
+    /// else needs the `owner` scope.
+    pub fn require_own_or_owner(&self) -> Result<(), Problem> {
+        match self.role() {
+            Role::Customer => Ok(()),
+            Role::Owner => self.require(Scope::Owner),
+        }
+    }
+
     /// Refuses (403) anyone but a logged-in customer: placing and changing
     /// an order is done by the customer it belongs to.
     pub fn require_customer(&self) -> Result<&Account, Problem> {

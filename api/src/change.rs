@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::idempotency::{self, Answer, Seen};
+use crate::idempotency::Answer;
 use crate::problem::{PROBLEM_JSON, Problem};
 
 /// What a change is: its command, and how its outcome reads.
@@ -52,18 +52,27 @@ async fn send_inner<T: Serialize>(
     render: impl FnOnce(&Envelope<Event>) -> Option<Answer>,
 ) -> Result<Answer, Problem> {
     let actor = caller.actor();
-    let key = idempotency::key(headers)?;
-    let id = idempotency::command_id(&actor.key(), &change.route, key.as_deref());
-    let fingerprint = idempotency::fingerprint(&change.route, change.body);
-    if key.is_some()
-        && let Seen::Answered(answer) = state.idempotency.begin(id, &fingerprint).await?
-    {
-        return Ok(answer);
-    }
+    state
+        .idempotency
+        .once(&actor.key(), &change.route, headers, change.body, |id| {
+            apply(state, &actor, id, change.kind, change.data, render)
+        })
+        .await
+}
+
+/// Sends the command `id` and waits for its outcome (202 if it is late).
+async fn apply<T: Serialize>(
+    state: &AppState,
+    actor: &chatorder_shared::domain::Actor,
+    id: Uuid,
+    kind: CommandKind,
+    data: T,
+    render: impl FnOnce(&Envelope<Event>) -> Option<Answer>,
+) -> Result<Answer, Problem> {
     let pending = state.outcomes.expect(id);
     state
         .commands(actor.role)
-        .send(change.kind, &actor, id, change.data)
+        .send(kind, actor, id, data)
         .await
         .map_err(|e| {
             tracing::warn!(error = %e, "a command was not stored");
@@ -72,17 +81,10 @@ async fn send_inner<T: Serialize>(
             )
         })?;
     let wait = Duration::from_millis(state.settings.command_wait_ms);
-    let Some(event) = pending.wait(wait).await else {
-        return Ok(processing(id));
-    };
-    let answer = outcome(&event, render);
-    if key.is_some() {
-        state
-            .idempotency
-            .finish(id, &fingerprint, answer.clone())
-            .await;
-    }
-    Ok(answer)
+    Ok(match pending.wait(wait).await {
+        Some(event) => outcome(&event, render),
+        None => processing(id),
+    })
 }
 
 fn outcome(

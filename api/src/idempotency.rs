@@ -145,17 +145,17 @@ impl Idempotency {
         }
     }
 
-    /// Does a change that is not a command (an account, a webhook) once
-    /// per `Idempotency-Key` of `caller` on `route`: a repeat gets the kept
-    /// answer; otherwise `work` runs and its answer is kept. An `Err` is
-    /// not final (try again) and is not kept.
+    /// Does a change once per `Idempotency-Key` of `caller` on `route`: a
+    /// repeat gets the kept answer; otherwise `work` runs with the change's
+    /// id (its command id, for a command) and its answer is kept. An `Err`
+    /// and a 202 ("still processing") are not final and are not kept.
     pub async fn once<Fut>(
         &self,
         caller: &str,
         route: &str,
         headers: &HeaderMap,
         body: &[u8],
-        work: impl FnOnce() -> Fut,
+        work: impl FnOnce(Uuid) -> Fut,
     ) -> Result<Answer, Problem>
     where
         Fut: Future<Output = Result<Answer, Problem>>,
@@ -168,8 +168,8 @@ impl Idempotency {
         {
             return Ok(answer);
         }
-        let answer = work().await?;
-        if key.is_some() {
+        let answer = work(id).await?;
+        if key.is_some() && answer.status != StatusCode::ACCEPTED.as_u16() {
             self.finish(id, &fingerprint, answer.clone()).await;
         }
         Ok(answer)

@@ -74,10 +74,7 @@ impl ApiKeys {
     }
 
     pub async fn get(&self, id: &str) -> anyhow::Result<Option<ApiKey>> {
-        if let Some(raw) = self.mirror.as_ref().and_then(|m| m.get(id)) {
-            return Ok(serde_json::from_slice(&raw).ok());
-        }
-        chatorder_bus::kv::get_json(&self.kv, id)
+        chatorder_bus::kv::get_json_mirrored(&self.kv, self.mirror.as_ref(), id)
             .await
             .context("reading an API key")
     }

@@ -74,17 +74,10 @@ impl Sessions {
         if !is_token(token) {
             return Ok(None);
         }
-        let key = key(token);
-        let held = self.mirror.as_ref().and_then(|m| m.get(&key));
-        let raw = match held {
-            Some(raw) => raw,
-            // Not held: unknown, or made a moment ago elsewhere.
-            None => match self.kv.get(&key).await.context("reading a login")? {
-                Some(raw) => raw,
-                None => return Ok(None),
-            },
-        };
-        let session: Option<Session> = serde_json::from_slice(&raw).ok();
+        let session: Option<Session> =
+            chatorder_bus::kv::get_json_mirrored(&self.kv, self.mirror.as_ref(), &key(token))
+                .await
+                .context("reading a login")?;
         Ok(session.filter(|s| s.expires_at > Utc::now()))
     }
 

@@ -65,6 +65,19 @@ pub async fn get_json<T: serde::de::DeserializeOwned>(
     Ok(serde_json::from_slice(&raw).ok())
 }
 
+/// [`get_json`], from `mirror` when it holds the key (a key it does not
+/// hold may be new: the bucket is asked then).
+pub async fn get_json_mirrored<T: serde::de::DeserializeOwned>(
+    store: &kv::Store,
+    mirror: Option<&Mirror>,
+    key: &str,
+) -> anyhow::Result<Option<T>> {
+    if let Some(raw) = mirror.and_then(|m| m.get(key)) {
+        return Ok(serde_json::from_slice(&raw).ok());
+    }
+    get_json(store, key).await
+}
+
 /// Every value in the bucket that reads as a `T`.
 pub async fn all_json<T: serde::de::DeserializeOwned>(store: &kv::Store) -> anyhow::Result<Vec<T>> {
     use futures::TryStreamExt as _;

@@ -59,7 +59,7 @@ async fn register(
     let caller = format!("register:{}", new.email.to_lowercase());
     let answer = state
         .idempotency
-        .once(&caller, "POST /api/v1/auth/register", &headers, &body, || async {
+        .once(&caller, "POST /api/v1/auth/register", &headers, &body, |_| async {
             match state.accounts.register(new).await {
                 Ok(account) => Ok(json_answer(
                     StatusCode::CREATED,

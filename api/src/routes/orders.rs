@@ -15,7 +15,7 @@ use chatorder_shared::api_keys::Scope;
 use chatorder_shared::commands::{
     CancelOrder, LineRequest, PlaceOrder, SendMessage, SetStatus, UpdateOrder,
 };
-use chatorder_shared::domain::{Fulfilment, OrderNumber, OrderStatus, Role};
+use chatorder_shared::domain::{Fulfilment, OrderNumber, OrderStatus};
 use chatorder_shared::events::{Event, OrderSnapshot};
 use chatorder_shared::queries::{
     GetMessages, GetOrder, ListOrders, MAX_QUERY_LIMIT, MessageList, OrderList,
@@ -278,9 +278,7 @@ async fn cancel(
     headers: HeaderMap,
     params: Result<Query<CancelParams>, QueryRejection>,
 ) -> Result<Response, Problem> {
-    if caller.role() == Role::Owner {
-        caller.require(Scope::Owner)?;
-    }
+    caller.require_own_or_owner()?;
     let number = number(&raw)?;
     let expected = if_match(&headers)?;
     let reason = match params {
@@ -329,9 +327,7 @@ async fn message(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    if caller.role() == Role::Owner {
-        caller.require(Scope::Owner)?;
-    }
+    caller.require_own_or_owner()?;
     let number = number(&raw)?;
     let b: MessageBody = crate::json::parse(&headers, &body)?;
     let change = Change {

@@ -91,7 +91,7 @@ async fn create(
     let actor = caller.actor().key();
     let answer = state
         .idempotency
-        .once(&actor, "POST /api/v1/webhooks", &headers, &body, || {
+        .once(&actor, "POST /api/v1/webhooks", &headers, &body, |_| {
             register(&state, url, events, actor.clone())
         })
         .await?;
