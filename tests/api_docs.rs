@@ -7,9 +7,6 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use common::TestEnv;
 use common::api::{Api, json};
 use reqwest::StatusCode;
@@ -47,7 +44,9 @@ async fn the_document_is_openapi_3_1_with_every_operation() {
             "GET /api/v1/orders",
             "GET /api/v1/orders/export",
             "GET /api/v1/orders/{number}",
+            "GET /api/v1/orders/{number}/history",
             "GET /api/v1/orders/{number}/messages",
+            "GET /api/v1/reports/dashboard",
             "GET /api/v1/reports/forecast",
             "GET /api/v1/reports/summary",
             "GET /api/v1/webhooks",
@@ -71,38 +70,19 @@ async fn the_document_is_openapi_3_1_with_every_operation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_docs_page_draws_every_operation_with_no_internet() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    assert!(
-        PathBuf::from(&chromium).is_file()
-            && root
-                .join("tests/playground/node_modules/playwright-core")
-                .is_dir(),
-        "the docs page test needs Debian's chromium and playwright-core: run \
-         scripts/playground-test.sh --prepare (scripts/test.sh does it for you)"
-    );
+    common::browser::require_browser();
     let mut env = TestEnv::new().await;
     env.spawn_worker();
     let api = Api::start(&env).await;
     let page = api.http.get(api.url("/docs/")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let artifacts = std::env::temp_dir().join(format!("chatorder-apidocs-{}", std::process::id()));
-    let (script, base, out) = (
-        root.join("tests/playground/apidocs.mjs"),
-        api.base.clone(),
-        artifacts.clone(),
-    );
-    let run = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg(script)
-            .arg(base)
-            .arg(out)
-            .env("CHROMIUM", chromium)
-            .output()
-            .expect("node runs (Debian's nodejs)")
-    })
-    .await
-    .unwrap();
+    let run = common::browser::run_script(
+        "apidocs.mjs",
+        vec![api.base.clone(), artifacts.display().to_string()],
+        Vec::new(),
+    )
+    .await;
     let stdout = String::from_utf8_lossy(&run.stdout);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(

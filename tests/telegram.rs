@@ -485,3 +485,48 @@ async fn a_flooding_customer_is_slowed_and_nobody_else_waits_for_them() {
     bot.stop().await;
     env.stop_workers().await;
 }
+
+/// A notification receipt is final only after the send: a bot stopped
+/// between marking an event and sending it (a SIGKILL, a send cut short)
+/// must not leave a receipt that stops the next bot from sending it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receipt_is_final_only_after_the_send() {
+    use chatorder_telegram::store::{Delivery, Store};
+    let env = TestEnv::new().await;
+    let redis = secrecy::ExposeSecret::expose_secret(&env.settings.redis.url).to_owned();
+    let prefix = env.settings.redis.prefix.clone();
+    let store = || Store::new(&redis, &prefix, Duration::from_secs(3600));
+    let mark = Duration::from_millis(800);
+
+    // The first bot marks the event and stops before sending it.
+    let first = store();
+    assert_eq!(first.begin_delivery_for("e1", mark).await, Delivery::New);
+    assert_eq!(
+        first.begin_delivery_for("e1", mark).await,
+        Delivery::Underway,
+        "the same bot does not send an event twice at once"
+    );
+    // A restarted bot holds off while the mark lasts, then sends.
+    let second = store();
+    assert_eq!(
+        second.begin_delivery_for("e1", mark).await,
+        Delivery::Underway
+    );
+    tokio::time::sleep(mark + Duration::from_millis(400)).await;
+    assert_eq!(
+        second.begin_delivery_for("e1", mark).await,
+        Delivery::New,
+        "a send cut short is made again once its mark lapses"
+    );
+    second.delivered("e1").await;
+    // Once sent, nobody sends it again, even long after the mark's lifetime.
+    tokio::time::sleep(mark + Duration::from_millis(400)).await;
+    assert_eq!(store().begin_delivery_for("e1", mark).await, Delivery::Sent);
+    assert_eq!(first.begin_delivery_for("e1", mark).await, Delivery::Sent);
+    assert_eq!(second.begin_delivery_for("e1", mark).await, Delivery::Sent);
+
+    // A failed send is forgotten, so the retry (by any bot) sends it.
+    assert_eq!(first.begin_delivery_for("e2", mark).await, Delivery::New);
+    first.forget_delivery("e2").await;
+    assert_eq!(store().begin_delivery_for("e2", mark).await, Delivery::New);
+}

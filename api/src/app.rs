@@ -58,6 +58,8 @@ pub struct Inner {
     pub webhook_registry: crate::webhooks::supervisor::Registry,
     /// How long a query to the workers may take.
     pub query_timeout: Duration,
+    /// The shop's name, for the web app's pages.
+    pub shop_name: String,
 }
 
 impl AppState {
@@ -110,6 +112,7 @@ impl AppState {
             subjects,
             queries: Queries::new(client),
             query_timeout: Duration::from_secs(5),
+            shop_name: settings.shop.name.clone(),
         })))
     }
 }
@@ -170,6 +173,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             limit_anonymous,
         ))
+        // The web app's pages and files, from memory (not rate-limited).
+        .merge(crate::web::routes())
         .with_state(state)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body))
@@ -184,13 +189,15 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Counts calls without credentials against the client's address (calls
-/// with them are counted by [`crate::auth::Caller`], by who they are).
+/// with them, a bearer token or the web app's login cookie, are counted by
+/// [`crate::auth::Caller`], by who they are, or by address if refused).
 async fn limit_anonymous(
     axum::extract::State(state): axum::extract::State<AppState>,
     req: Request,
     next: Next,
 ) -> Response {
     if !req.headers().contains_key(header::AUTHORIZATION)
+        && !logged_in_with_cookie(&state, req.headers()).await
         && let Some(ConnectInfo(address)) = req.extensions().get::<ConnectInfo<SocketAddr>>()
         && let Err(refused) = state
             .rate_limit
@@ -199,6 +206,16 @@ async fn limit_anonymous(
         return refused.into_response();
     }
     next.run(req).await
+}
+
+/// Whether the request carries the web app's cookie of a live login (read
+/// from the in-memory mirror): the page's calls count against the account,
+/// not against an address a whole household or office may share.
+async fn logged_in_with_cookie(state: &AppState, headers: &axum::http::HeaderMap) -> bool {
+    match crate::cookies::session(headers) {
+        Some(token) => matches!(state.sessions.verify(token).await, Ok(Some(_))),
+        None => false,
+    }
 }
 
 /// One span per request, named by its route pattern, with its request id.

@@ -84,6 +84,17 @@ impl Caller {
         }
     }
 
+    /// [`Caller::require`] for the shop's own figures (reports, the
+    /// dashboard): never a customer's, even to read.
+    pub fn require_shop(&self, scope: Scope) -> Result<(), Problem> {
+        if self.role() == Role::Customer {
+            return Err(Problem::forbidden(
+                "The shop's figures are for its owners; you are logged in as a customer.",
+            ));
+        }
+        self.require(scope)
+    }
+
     /// For a change to an order both sides make (cancel, message): a
     /// customer acts on their own (the worker checks whose it is); anyone
     /// else needs the `owner` scope.

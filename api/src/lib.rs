@@ -21,6 +21,7 @@ pub mod routes;
 pub mod secrets;
 pub mod sessions;
 pub mod views;
+pub mod web;
 pub mod webhooks;
 
 use anyhow::Context as _;

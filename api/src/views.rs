@@ -2,8 +2,9 @@
 //! the HTTP contract changes only when we mean it to. Money is integer
 //! minor units with its currency; times are RFC 3339 UTC.
 
-use chatorder_shared::domain::{Fulfilment, Money, OrderStatus, Platform};
+use chatorder_shared::domain::{Fulfilment, Money, OrderStatus, Platform, Role};
 use chatorder_shared::events::{CatalogItem, OrderSnapshot};
+use chatorder_shared::lifecycle;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -74,6 +75,11 @@ pub struct OrderView {
     pub note: Option<String>,
     pub placed_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The statuses the shop may move it to next, in lifecycle order (the
+    /// owner's buttons; the same table the order worker enforces).
+    pub next_moves: Vec<OrderStatus>,
+    /// Whether its customer may still cancel it.
+    pub customer_may_cancel: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -139,6 +145,14 @@ impl From<&OrderSnapshot> for OrderView {
             note: o.note.clone(),
             placed_at: o.placed_at,
             updated_at: o.updated_at,
+            next_moves: lifecycle::owner_moves(o.status, o.fulfilment.is_delivery()),
+            customer_may_cancel: lifecycle::check_transition(
+                o.status,
+                OrderStatus::Cancelled,
+                Role::Customer,
+                o.fulfilment.is_delivery(),
+            )
+            .is_ok(),
         }
     }
 }
@@ -166,6 +180,33 @@ pub struct MessageView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct MessageListView {
     pub messages: Vec<MessageView>,
+}
+
+/// One status change of an order: who moved it, from what to what, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct StatusChangeView {
+    /// Absent on the first entry (the order placed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<OrderStatus>,
+    pub to: OrderStatus,
+    /// `owner` (the shop) or `customer`.
+    pub by: chatorder_shared::domain::Role,
+    /// Where it was done: `telegram`, `discord`, `web`, `api` or `system`.
+    pub via: String,
+    /// The actor's id there (a Discord user id, an account or key id);
+    /// shown to the shop only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// An order's status history, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct HistoryView {
+    pub order_number: u64,
+    pub history: Vec<StatusChangeView>,
 }
 
 /// An account as its owner sees it (never its password hash).

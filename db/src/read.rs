@@ -10,7 +10,7 @@ use diesel_async::RunQueryDsl;
 
 use crate::models::{CatalogRow, LineRow, OrderRow};
 use crate::pool::Conn;
-use crate::schema::{catalog_items, order_lines, order_messages, orders};
+use crate::schema::{catalog_items, order_lines, order_messages, order_status_history, orders};
 
 /// Attaches lines to order rows, keeping the rows' order.
 async fn with_lines(conn: &mut Conn, rows: Vec<OrderRow>) -> anyhow::Result<Vec<OrderSnapshot>> {
@@ -205,6 +205,58 @@ pub async fn order_messages(
     Ok(rows
         .into_iter()
         .map(|(from, body, at)| (from, body, at.and_utc()))
+        .collect())
+}
+
+/// One row of an order's status history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryRow {
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor_role: String,
+    pub actor_id: String,
+    pub reason: Option<String>,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// An order's status changes, oldest first.
+pub async fn order_history(
+    conn: &mut Conn,
+    order_id: uuid::Uuid,
+) -> anyhow::Result<Vec<HistoryRow>> {
+    type Row = (
+        Option<String>,
+        String,
+        String,
+        String,
+        Option<String>,
+        chrono::NaiveDateTime,
+    );
+    let rows: Vec<Row> = order_status_history::table
+        .filter(order_status_history::order_id.eq(order_id.to_string()))
+        .order(order_status_history::id)
+        .select((
+            order_status_history::from_status,
+            order_status_history::to_status,
+            order_status_history::actor_role,
+            order_status_history::actor_id,
+            order_status_history::reason,
+            order_status_history::at,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(from_status, to_status, actor_role, actor_id, reason, at)| HistoryRow {
+                from_status,
+                to_status,
+                actor_role,
+                actor_id,
+                reason,
+                at: at.and_utc(),
+            },
+        )
         .collect())
 }
 

@@ -222,6 +222,10 @@ pub enum Fulfilment {
 }
 
 impl Fulfilment {
+    pub fn is_delivery(&self) -> bool {
+        matches!(self, Self::Delivery { .. })
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Pickup => "pickup",

@@ -110,6 +110,110 @@ pub struct OwnerReport {
     pub generated_at: DateTime<Utc>,
 }
 
+/// `demand.query.dashboard`: today's figures and forecast, as numbers, for
+/// the owners' dashboard (its charts draw them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardRequest {}
+
+/// The answer to [`DashboardRequest`]. Hours are the shop's local hours.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Dashboard {
+    /// Today in the shop's time zone.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub day: NaiveDate,
+    /// The shop's time zone (IANA name).
+    pub time_zone: String,
+    /// The shop's currency (ISO 4217); money is in its minor units.
+    pub currency: String,
+    /// What made today's forecast (`model`, `seasonal_naive`, `mean_28d`);
+    /// absent when nothing has sold yet to forecast from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predictor: Option<String>,
+    /// Every hour of the day, 0 to 23: what sold, and what was expected.
+    pub hours: Vec<HourFigures>,
+    /// Today's prep list: items expected to sell, busiest first.
+    pub prep: Vec<PrepItem>,
+    pub yesterday: DayFigures,
+    /// How each settled day's forecast did, over the last 28 days, oldest
+    /// first.
+    pub accuracy: Vec<AccuracyDay>,
+    pub generated_at: DateTime<Utc>,
+}
+
+/// One local hour of today.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HourFigures {
+    pub hour: u8,
+    /// Units of items sold in orders placed in this hour (not rejected or
+    /// cancelled).
+    pub actual_units: u32,
+    /// Orders placed in this hour (not rejected or cancelled).
+    pub actual_orders: u32,
+    /// The forecast of units for this hour, if there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<Range>,
+}
+
+/// An expected value with its 80% interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Range {
+    pub mean: f64,
+    /// 10th percentile.
+    pub p10: u32,
+    /// 90th percentile.
+    pub p90: u32,
+}
+
+/// One line of the prep list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PrepItem {
+    pub sku: String,
+    pub name: String,
+    pub mean: f64,
+    pub p10: u32,
+    pub p90: u32,
+    /// Units sold so far today.
+    pub sold: u32,
+}
+
+/// A past day's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DayFigures {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub day: NaiveDate,
+    /// Orders placed (not rejected or cancelled).
+    pub orders: i64,
+    pub revenue_minor: i64,
+    /// Best sellers first.
+    pub top_items: Vec<TopItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TopItem {
+    pub name: String,
+    pub units: i64,
+}
+
+/// How one day's forecast did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccuracyDay {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub day: NaiveDate,
+    pub predictor: String,
+    pub forecast_units: f64,
+    pub actual_units: i64,
+    /// Item-day weighted absolute percentage error: 0.25 is 25% of units.
+    pub item_day_wape: f64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

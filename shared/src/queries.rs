@@ -64,7 +64,8 @@ pub struct ListOrders {
 }
 
 /// `orders.query.messages` / `orders.query.owner.messages`: the messages
-/// about one order, oldest first. A customer sees only their own order's.
+/// about one order and its status history, oldest first. A customer sees
+/// only their own order's.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GetMessages {
@@ -80,11 +81,34 @@ pub struct MessageEntry {
     pub at: DateTime<Utc>,
 }
 
+/// One status change of an order: who moved it, from what to what, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    /// None for the first entry (the order placed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<OrderStatus>,
+    pub to: OrderStatus,
+    pub by: Role,
+    /// Where the change came from: `telegram`, `discord`, `web`, `api`,
+    /// `system`.
+    pub via: String,
+    /// The actor's id on that platform; only an owner is told it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
 /// The answer to [`GetMessages`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageList {
     pub number: OrderNumber,
     pub messages: Vec<MessageEntry>,
+    /// The order's status changes, oldest first (workers before 2026-12-04
+    /// sent none).
+    #[serde(default)]
+    pub history: Vec<StatusChange>,
 }
 
 /// A page of [`ListOrders`].

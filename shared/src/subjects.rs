@@ -182,6 +182,8 @@ pub enum DemandQuery {
     Summary,
     /// `demand.query.forecast`: the latest forecast.
     Forecast,
+    /// `demand.query.dashboard`: today's figures as numbers.
+    Dashboard,
 }
 
 impl DemandQuery {
@@ -189,6 +191,7 @@ impl DemandQuery {
         match self {
             Self::Summary => "summary",
             Self::Forecast => "forecast",
+            Self::Dashboard => "dashboard",
         }
     }
 }

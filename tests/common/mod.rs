@@ -7,6 +7,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod api;
+pub mod browser;
 pub mod contract;
 
 use std::path::Path;
@@ -409,6 +410,12 @@ impl TestEnv {
             // Polling a condition, not waiting blind.
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
+    }
+
+    /// Runs one SQL statement in the test's database.
+    pub async fn exec(&self, sql: &str) {
+        let mut conn = self.db().await;
+        diesel::sql_query(sql).execute(&mut conn).await.unwrap();
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

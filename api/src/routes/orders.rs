@@ -29,7 +29,10 @@ use crate::auth::Caller;
 use crate::bodies::{FulfilmentBody, LineBody, LinesBody, MessageBody, PlaceBody, StatusBody};
 use crate::change::{self, Change, etag, if_match, json_answer};
 use crate::problem::Problem;
-use crate::views::{MessageListView, MessageView, OrderPageView, OrderView, ProcessingView};
+use crate::views::{
+    HistoryView, MessageListView, MessageView, OrderPageView, OrderView, ProcessingView,
+    StatusChangeView,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -40,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/orders/{number}/status", post(set_status))
         .route("/orders/{number}/messages", get(messages).post(message))
+        .route("/orders/{number}/history", get(history))
 }
 
 /// The query string of `GET /orders`; read as text so that every mistake
@@ -371,19 +375,7 @@ async fn messages(
     caller: Caller,
     Path(raw): Path<String>,
 ) -> Result<Json<MessageListView>, Problem> {
-    caller.require(Scope::Read)?;
-    let number = number(&raw)?;
-    let list: MessageList = state
-        .queries
-        .ask(
-            state.query_subject(caller.role(), QueryKind::Messages),
-            &GetMessages {
-                actor: caller.actor(),
-                number,
-            },
-            state.query_timeout,
-        )
-        .await?;
+    let list = story(&state, &caller, &raw).await?;
     Ok(Json(MessageListView {
         messages: list
             .messages
@@ -396,6 +388,57 @@ async fn messages(
             })
             .collect(),
     }))
+}
+
+/// `GET /orders/{number}/history`: who moved the order, from what to what,
+/// when; oldest first.
+#[utoipa::path(get, path = "/api/v1/orders/{number}/history", tag = "orders",
+    security(("bearer" = [])),
+    params(("number" = u64, Path, description = "The order number")),
+    responses(
+        (status = 200, description = "The status changes, oldest first", body = HistoryView),
+        crate::openapi::ReadProblems
+    ))]
+async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<HistoryView>, Problem> {
+    let list = story(&state, &caller, &raw).await?;
+    Ok(Json(HistoryView {
+        order_number: list.number.0,
+        history: list
+            .history
+            .into_iter()
+            .map(|c| StatusChangeView {
+                from: c.from,
+                to: c.to,
+                by: c.by,
+                via: c.via,
+                by_id: c.by_id,
+                reason: c.reason,
+                at: c.at,
+            })
+            .collect(),
+    }))
+}
+
+/// An order's messages and status history (one query answers both), with
+/// the same access as the order itself.
+async fn story(state: &AppState, caller: &Caller, raw: &str) -> Result<MessageList, Problem> {
+    caller.require(Scope::Read)?;
+    let number = number(raw)?;
+    Ok(state
+        .queries
+        .ask(
+            state.query_subject(caller.role(), QueryKind::Messages),
+            &GetMessages {
+                actor: caller.actor(),
+                number,
+            },
+            state.query_timeout,
+        )
+        .await?)
 }
 
 fn line_requests(lines: Vec<LineBody>) -> Vec<LineRequest> {

@@ -1,6 +1,7 @@
 //! Owners' reports from the demand worker: a day's summary (today or
 //! yesterday) and the forecast for a day (tomorrow by default), each as
-//! the titled text the morning post carries. Needs `read` (or a web owner).
+//! the titled text the morning post carries; and the dashboard's figures as
+//! numbers. Needs `read` (or a web owner); never a customer.
 
 use std::time::Duration;
 
@@ -9,7 +10,9 @@ use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use chatorder_shared::api_keys::Scope;
-use chatorder_shared::owners::{ForecastRequest, OwnerReport, SummaryDay, SummaryRequest};
+use chatorder_shared::owners::{
+    Dashboard, DashboardRequest, ForecastRequest, OwnerReport, SummaryDay, SummaryRequest,
+};
 use chatorder_shared::subjects::DemandQuery;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -25,6 +28,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/reports/summary", get(summary))
         .route("/reports/forecast", get(forecast))
+        .route("/reports/dashboard", get(dashboard))
 }
 
 /// A report as the owners' channel shows it.
@@ -58,7 +62,7 @@ async fn summary(
     caller: Caller,
     params: Result<Query<SummaryParams>, QueryRejection>,
 ) -> Result<Json<ReportView>, Problem> {
-    caller.require(Scope::Read)?;
+    caller.require_shop(Scope::Read)?;
     let Ok(Query(p)) = params else {
         return Err(bad_day("`day` is today or yesterday."));
     };
@@ -82,7 +86,7 @@ async fn forecast(
     caller: Caller,
     params: Result<Query<ForecastParams>, QueryRejection>,
 ) -> Result<Json<ReportView>, Problem> {
-    caller.require(Scope::Read)?;
+    caller.require_shop(Scope::Read)?;
     let Ok(Query(p)) = params else {
         return Err(bad_day("`day` is a date such as 2026-12-05."));
     };
@@ -100,12 +104,33 @@ fn bad_day(detail: &str) -> Problem {
     Problem::bad_request("bad_day", detail)
 }
 
-async fn ask<Q: Serialize>(
+/// `GET /reports/dashboard`: today's sales per hour against the forecast
+/// with its 80% range, the prep list, yesterday's best sellers and the
+/// forecast's error over the last 28 days, as numbers (the dashboard draws
+/// them).
+#[utoipa::path(get, path = "/api/v1/reports/dashboard", tag = "reports",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Today's figures", body = Dashboard),
+        crate::openapi::ReadProblems
+    ))]
+async fn dashboard(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Dashboard>, Problem> {
+    caller.require_shop(Scope::Read)?;
+    Ok(Json(
+        demand(&state, DemandQuery::Dashboard, &DashboardRequest {}).await?,
+    ))
+}
+
+/// Asks the demand worker; its silence is a 503 that says what to start.
+async fn demand<Q: Serialize, T: serde::de::DeserializeOwned>(
     state: &AppState,
     kind: DemandQuery,
     q: &Q,
-) -> Result<Json<ReportView>, Problem> {
-    let report: OwnerReport = state
+) -> Result<T, Problem> {
+    state
         .queries
         .ask(state.subjects.demand_query(kind), q, DEMAND_TIMEOUT)
         .await
@@ -116,7 +141,15 @@ async fn ask<Q: Serialize>(
                  running?). Try again shortly.",
             ),
             other => Problem::from(other),
-        })?;
+        })
+}
+
+async fn ask<Q: Serialize>(
+    state: &AppState,
+    kind: DemandQuery,
+    q: &Q,
+) -> Result<Json<ReportView>, Problem> {
+    let report: OwnerReport = demand(state, kind, q).await?;
     Ok(Json(ReportView {
         title: report.title,
         body: report.body,

@@ -25,6 +25,7 @@ pub fn demand_not_running(kind: DemandQuery) -> String {
     match kind {
         DemandQuery::Forecast => "No forecast yet: the demand worker isn't running. Start it with `chatorder worker demand`.".to_owned(),
         DemandQuery::Summary => "No summary yet: summaries come from the demand worker, which isn't running. Start it with `chatorder worker demand`.".to_owned(),
+        DemandQuery::Dashboard => "No figures yet: they come from the demand worker, which isn't running. Start it with `chatorder worker demand`.".to_owned(),
     }
 }
 

@@ -3,7 +3,10 @@
 //!
 //! A durable consumer (`telegram-bot`) on `ORDERS_EVT` survives restarts; a
 //! receipt per event id in Redis keeps a redelivered event from being sent
-//! twice.
+//! twice. The receipt becomes final only after the send: a bot stopped in
+//! between leaves a short-lived "sending" mark, and the event, redelivered,
+//! is sent once that mark lapses ([`crate::store::Delivery`]). A bot that is
+//! stopping sends nothing new: the rest of its batch goes back to the stream.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +20,7 @@ use teloxide::prelude::*;
 use tokio_util::sync::CancellationToken;
 
 use crate::bot::{App, TgBot};
+use crate::store::Delivery;
 use crate::texts as t;
 
 pub const DURABLE: &str = "telegram-bot";
@@ -78,6 +82,9 @@ pub async fn consumer(app: &App) -> anyhow::Result<jetstream::consumer::PullCons
     .await
 }
 
+/// When to look again at an event whose send is under way elsewhere.
+const UNDERWAY_RETRY: Duration = Duration::from_secs(5);
+
 /// Most events handled at once; one customer's are still sent in order.
 const BATCH: usize = 256;
 
@@ -97,26 +104,43 @@ pub async fn run(
         },
         |msg| decode_event(&msg.payload),
         |env| notification(env).map(|(chat, _)| chat),
-        |env| deliver(&app, &bot, env),
+        |env| deliver(&app, &bot, env, &cancel),
         &cancel,
     )
     .await
 }
 
 /// Sends one event's notification (once).
-async fn deliver(app: &App, bot: &TgBot, env: Envelope<Event>) -> Settle {
+async fn deliver(
+    app: &App,
+    bot: &TgBot,
+    env: Envelope<Event>,
+    cancel: &CancellationToken,
+) -> Settle {
     if matches!(env.data, Event::CatalogChanged { .. }) {
         app.catalog_changed().await;
     }
     let Some((chat, text)) = notification(&env) else {
         return Settle::Ack;
     };
+    if cancel.is_cancelled() {
+        // Stopping: the next bot sends it, without a mark to wait for.
+        return Settle::Retry(Duration::from_secs(1));
+    }
     let id = env.id.to_string();
-    if !app.store.first_delivery(&id).await {
-        crate::metrics::notification("duplicate");
-        return Settle::Ack;
+    match app.store.begin_delivery(&id).await {
+        Delivery::New => {}
+        Delivery::Sent => {
+            crate::metrics::notification("duplicate");
+            return Settle::Ack;
+        }
+        Delivery::Underway => {
+            crate::metrics::notification("underway");
+            return Settle::Retry(UNDERWAY_RETRY);
+        }
     }
     let Err(e) = bot.send(ChatId(chat), text, None).await else {
+        app.store.delivered(&id).await;
         crate::metrics::notification("sent");
         return Settle::Ack;
     };

@@ -28,9 +28,17 @@ pub struct Store {
 
 #[derive(Default)]
 struct Receipts {
-    sent: HashMap<String, Instant>,
+    /// Events this process is sending or has sent, with since when.
+    known: HashMap<String, (Stage, Instant)>,
+    /// Sent events whose final receipt Redis does not have yet.
     unwritten: HashSet<String>,
     checks_since_prune: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Sending,
+    Sent,
 }
 
 impl Receipts {
@@ -38,9 +46,23 @@ impl Receipts {
         self.checks_since_prune += 1;
         if self.checks_since_prune >= PRUNE_EVERY {
             self.checks_since_prune = 0;
-            self.sent.retain(|_, at| at.elapsed() < RECEIPTS_IN_MEMORY);
+            self.known
+                .retain(|_, (_, at)| at.elapsed() < RECEIPTS_IN_MEMORY);
         }
     }
+}
+
+/// Where an event's notification stands when a consumer receives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Nobody has sent it: send it now, then call [`Store::delivered`].
+    New,
+    /// It was sent: acknowledge it without sending.
+    Sent,
+    /// A send began and has not finished (here, or in a bot that stopped
+    /// mid-send): try again later. The mark lapses after
+    /// [`SENDING_MARK`], so a send cut short is made again, never lost.
+    Underway,
 }
 
 #[derive(Default)]
@@ -57,6 +79,14 @@ const PRUNE_EVERY: u32 = 1024;
 /// How long Redis keeps a notification receipt, and memory does.
 const RECEIPT_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 const RECEIPTS_IN_MEMORY: Duration = Duration::from_secs(3600);
+/// How long a begun send holds off other deliveries of the same event.
+/// Longer than any send takes (rate limiter included); short enough that a
+/// send cut short by a stopped bot is made again within a minute or so.
+pub const SENDING_MARK: Duration = Duration::from_secs(60);
+/// Redis values of a receipt: a send under way, and a send made. Receipts
+/// written before the two stages existed hold "1" and count as made.
+const MARK_SENDING: &str = "sending";
+const MARK_SENT: &str = "sent";
 
 impl Store {
     pub fn new(url: &str, prefix: &str, session_ttl: Duration) -> Self {
@@ -220,38 +250,91 @@ impl Store {
             .is_ok()
     }
 
-    /// Records that an event is being delivered; false if it already was.
-    /// Receipts are kept in memory for an hour and in Redis for a week; a
-    /// receipt Redis could not take is written once it is back, so a
-    /// restarted bot does not send the notification again.
-    pub async fn first_delivery(&self, event_id: &str) -> bool {
+    /// Marks an event's notification as being sent, unless it was sent or
+    /// a send is under way ([`Delivery`]). Receipts are kept in memory for an
+    /// hour and in Redis for a week. The mark is final only once
+    /// [`Store::delivered`] is called after the send: a bot stopped between
+    /// the two leaves a mark that lapses after [`SENDING_MARK`], and the
+    /// redelivered event is sent then.
+    pub async fn begin_delivery(&self, event_id: &str) -> Delivery {
+        self.begin_delivery_for(event_id, SENDING_MARK).await
+    }
+
+    /// [`Store::begin_delivery`] with a chosen mark lifetime (tests).
+    pub async fn begin_delivery_for(&self, event_id: &str, mark: Duration) -> Delivery {
         if let Ok(mut r) = self.receipts.lock() {
             r.prune();
-            if r.sent.contains_key(event_id) {
-                return false;
+            match r.known.get(event_id) {
+                Some((Stage::Sent, _)) => return Delivery::Sent,
+                Some((Stage::Sending, at)) if at.elapsed() < mark => return Delivery::Underway,
+                _ => {}
             }
-            r.sent.insert(event_id.to_owned(), Instant::now());
+            r.known
+                .insert(event_id.to_owned(), (Stage::Sending, Instant::now()));
         }
         let Some(mut conn) = self.conn().await else {
-            self.receipt_unwritten(event_id, true);
-            return true;
+            // Redis is away: memory alone guards this process's sends.
+            return Delivery::New;
         };
-        let r: Result<Option<String>, _> = redis::cmd("SET")
-            .arg(self.receipt_key(event_id))
-            .arg(1)
+        let key = self.receipt_key(event_id);
+        let set: Result<Option<String>, _> = redis::cmd("SET")
+            .arg(&key)
+            .arg(MARK_SENDING)
             .arg("NX")
-            .arg("EX")
-            .arg(RECEIPT_TTL.as_secs())
+            .arg("PX")
+            .arg(u64::try_from(mark.as_millis()).unwrap_or(u64::MAX).max(1))
             .query_async(&mut conn)
             .await;
-        match r {
-            Ok(None) => false,
-            Ok(Some(_)) => true,
-            Err(_) => {
-                self.receipt_unwritten(event_id, true);
-                true
+        let found = match set {
+            Ok(Some(_)) | Err(_) => return Delivery::New,
+            Ok(None) => redis::cmd("GET")
+                .arg(&key)
+                .query_async::<Option<String>>(&mut conn)
+                .await
+                .ok()
+                .flatten(),
+        };
+        let stage = match found.as_deref() {
+            Some(MARK_SENDING) | None => Delivery::Underway,
+            Some(_) => Delivery::Sent,
+        };
+        if let Ok(mut r) = self.receipts.lock() {
+            if stage == Delivery::Sent {
+                r.known
+                    .insert(event_id.to_owned(), (Stage::Sent, Instant::now()));
+            } else {
+                // Another bot's mark: ask Redis again next time.
+                r.known.remove(event_id);
             }
         }
+        stage
+    }
+
+    /// Makes the receipt final after a successful send. A receipt Redis
+    /// could not take is written once it is back, so a restarted bot does
+    /// not send the notification again.
+    pub async fn delivered(&self, event_id: &str) {
+        if let Ok(mut r) = self.receipts.lock() {
+            r.known
+                .insert(event_id.to_owned(), (Stage::Sent, Instant::now()));
+        }
+        if !self.write_receipt(event_id).await {
+            self.receipt_unwritten(event_id, true);
+        }
+    }
+
+    async fn write_receipt(&self, event_id: &str) -> bool {
+        let Some(mut conn) = self.conn().await else {
+            return false;
+        };
+        redis::cmd("SET")
+            .arg(self.receipt_key(event_id))
+            .arg(MARK_SENT)
+            .arg("EX")
+            .arg(RECEIPT_TTL.as_secs())
+            .query_async::<()>(&mut conn)
+            .await
+            .is_ok()
     }
 
     fn receipt_key(&self, event_id: &str) -> String {
@@ -268,10 +351,10 @@ impl Store {
         }
     }
 
-    /// Undoes [`Store::first_delivery`] after a failed send, so a retry sends.
+    /// Undoes [`Store::begin_delivery`] after a failed send, so a retry sends.
     pub async fn forget_delivery(&self, event_id: &str) {
         if let Ok(mut r) = self.receipts.lock() {
-            r.sent.remove(event_id);
+            r.known.remove(event_id);
             r.unwritten.remove(event_id);
         }
         let Some(mut conn) = self.conn().await else {
@@ -291,17 +374,7 @@ impl Store {
             .map(|r| r.unwritten.iter().cloned().collect())
             .unwrap_or_default();
         for id in ids {
-            let Some(mut conn) = self.conn().await else {
-                return false;
-            };
-            let r: Result<(), _> = redis::cmd("SET")
-                .arg(self.receipt_key(&id))
-                .arg(1)
-                .arg("EX")
-                .arg(RECEIPT_TTL.as_secs())
-                .query_async(&mut conn)
-                .await;
-            if r.is_err() {
+            if !self.write_receipt(&id).await {
                 return false;
             }
             self.receipt_unwritten(&id, false);

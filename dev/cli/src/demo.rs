@@ -25,6 +25,7 @@ use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
 use crate::bench::{percentiles, scratch_named};
+
 use crate::bench_telegram::{button, exchange, start_system};
 
 #[derive(Debug, clap::Args)]
@@ -174,6 +175,13 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         Ok(listener) => {
             if let Ok(addr) = listener.local_addr() {
                 println!("  HTTP API: http://{addr}/api/v1 (try /api/v1/catalog)");
+                println!("  web shop: http://{addr}/ (order as a customer: make an account there)");
+                match crate::standins::web_owner(&settings).await {
+                    Ok((email, password)) => println!(
+                        "  owner dashboard: http://{addr}/owner/ (log in as {email}, password {password})"
+                    ),
+                    Err(e) => println!("  (no owner login for the dashboard: {e:#})"),
+                }
             }
             tokio::spawn(chatorder_api::serve(
                 listener,

@@ -71,10 +71,47 @@ pub async fn run(
             format!("metrics on http://{}/metrics", settings.metrics.listen)
         }
     );
+    let web = settings.api.listen;
+    match web_owner(&settings).await {
+        Ok((email, password)) => eprintln!(
+            "chatorder-dev: web shop: http://{web}/ · owner dashboard: http://{web}/owner/ (log in as {email}, password {password})"
+        ),
+        Err(e) => eprintln!("chatorder-dev: web shop: http://{web}/ (no owner login: {e:#})"),
+    }
     // The stand-ins live as long as the components.
     let result = chatorder::cli::run_all(settings, cancel).await;
     drop((telegram, discord));
     result
+}
+
+/// A web owner account for this run, with a fresh password
+/// (printed once, as `chatorder account create-owner` does).
+pub async fn web_owner(settings: &Settings) -> anyhow::Result<(String, String)> {
+    let client = chatorder_bus::connect(&settings.nats, "chatorder-dev-owner").await?;
+    let js = async_nats::jetstream::new(client);
+    let accounts = chatorder_api::accounts::Accounts::open_bucket(
+        &js,
+        chatorder_api::accounts_bucket(&settings.subjects()),
+        settings.nats.stream_replicas,
+    )
+    .await?;
+    let password = chatorder_api::secrets::random_token();
+    let email = format!(
+        "owner-{}@demo.chatorder.local",
+        chatorder_api::secrets::readable_id(6)
+    );
+    let new = chatorder_api::accounts::NewAccount::parse(
+        &email,
+        "Demo owner",
+        None,
+        chatorder_shared::domain::Role::Owner,
+        &password,
+    )?;
+    accounts
+        .register(new)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((email, password))
 }
 
 /// Without a Telegram token, starts the local stand-in and points the bot

@@ -2,6 +2,8 @@
 
 pub mod core;
 
+pub mod dashboard;
+
 pub mod metrics;
 pub mod past_sales;
 pub mod schedule;

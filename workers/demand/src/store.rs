@@ -258,6 +258,60 @@ pub async fn settle_day(
     Ok(Some(wape))
 }
 
+/// When each order placed between `from` and `to` (UTC) that counts as
+/// sold was placed.
+pub async fn sold_orders_placed(
+    conn: &mut Conn,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> anyhow::Result<Vec<DateTime<Utc>>> {
+    let rows: Vec<NaiveDateTime> = orders::table
+        .filter(orders::status.eq_any(OrderStatus::sold()))
+        .filter(orders::placed_at.ge(from.naive_utc()))
+        .filter(orders::placed_at.lt(to.naive_utc()))
+        .select(orders::placed_at)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|at| at.and_utc()).collect())
+}
+
+/// How the forecasts of the settled days from `from` to before `to` did,
+/// oldest first.
+pub async fn accuracy_between(
+    conn: &mut Conn,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> anyhow::Result<Vec<chatorder_shared::owners::AccuracyDay>> {
+    use forecast_accuracy as a;
+    let rows: Vec<(NaiveDate, String, f64, i64, f64)> = a::table
+        .filter(a::day.ge(from))
+        .filter(a::day.lt(to))
+        .order(a::day)
+        .select((
+            a::day,
+            a::predictor,
+            a::forecast_units,
+            a::actual_units,
+            a::item_day_wape,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(day, predictor, forecast_units, actual_units, item_day_wape)| {
+                chatorder_shared::owners::AccuracyDay {
+                    day,
+                    predictor,
+                    forecast_units,
+                    actual_units,
+                    item_day_wape,
+                }
+            },
+        )
+        .collect())
+}
+
 /// A day's trading figures for the owners' summary.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DayStats {

@@ -180,6 +180,7 @@ mod tests {
             predictor: Predictor::Model,
             interval: "poisson".into(),
             store: Estimate::poisson(20.0),
+            store_hours: Vec::new(),
             items: vec![
                 item("thai_ckn_l", &[(12, 6.0), (18, 8.0)]),
                 item("hawaiian_m", &[(12, 2.0), (19, 4.0)]),

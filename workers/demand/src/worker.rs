@@ -12,7 +12,8 @@ use async_nats::jetstream::{self, message::PublishMessage};
 use chatorder_db::pool::DbPool;
 use chatorder_shared::config::{Settings, TrainingProfile};
 use chatorder_shared::owners::{
-    ForecastRequest, OwnerPost, OwnerReport, PostKind, SummaryDay, SummaryRequest,
+    Dashboard, DashboardRequest, DayFigures, ForecastRequest, OwnerPost, OwnerReport, PostKind,
+    SummaryDay, SummaryRequest, TopItem,
 };
 use chatorder_shared::queries::{QueryRefusal, QueryReply};
 use chatorder_shared::subjects::{DemandQuery, Subjects};
@@ -51,6 +52,15 @@ pub struct Demand {
     js: jetstream::Context,
     subjects: Subjects,
     serving: RwLock<Serving>,
+    /// Today's forecast for the dashboard, by day and model run.
+    today: tokio::sync::Mutex<Option<TodayForecast>>,
+}
+
+/// A forecast kept for the dashboard while its day and model last.
+struct TodayForecast {
+    day: NaiveDate,
+    run_id: Option<i64>,
+    forecast: Option<Arc<DayForecast>>,
 }
 
 impl Demand {
@@ -70,6 +80,7 @@ impl Demand {
                 run_id: None,
                 note: "Forecasts use the 28-day average until a model is trained.".into(),
             }),
+            today: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -370,6 +381,69 @@ impl Demand {
         }))
     }
 
+    /// Today's forecast (made from the sales before today), computed once
+    /// per day and model run.
+    async fn todays_forecast(&self, day: NaiveDate) -> anyhow::Result<Option<Arc<DayForecast>>> {
+        let run_id = self.serving.read().await.run_id;
+        let mut kept = self.today.lock().await;
+        if let Some(k) = kept.as_ref()
+            && k.day == day
+            && k.run_id == run_id
+        {
+            return Ok(k.forecast.clone());
+        }
+        let forecast = self.forecast_and_store(day).await?.map(Arc::new);
+        *kept = Some(TodayForecast {
+            day,
+            run_id,
+            forecast: forecast.clone(),
+        });
+        Ok(forecast)
+    }
+
+    /// Today's figures and forecast as numbers, for the dashboard's charts.
+    async fn answer_dashboard(&self, _req: DashboardRequest) -> anyhow::Result<Dashboard> {
+        let now = Utc::now();
+        let today = self.today(now);
+        let yesterday = today - Days::new(1);
+        let forecast = self.todays_forecast(today).await?;
+        let (from, to) = self.day_bounds(today);
+        let (y_from, y_to) = self.day_bounds(yesterday);
+        let mut conn = self.pool.get().await.context("MySQL connection")?;
+        let lines: Vec<_> = store::sold_since(&mut conn, from)
+            .await?
+            .into_iter()
+            .filter(|l| l.1 < to)
+            .collect();
+        let orders = store::sold_orders_placed(&mut conn, from, to).await?;
+        let names = store::item_names(&mut conn).await?;
+        let stats = store::day_stats(&mut conn, y_from, y_to).await?;
+        let accuracy = store::accuracy_between(&mut conn, today - Days::new(28), today).await?;
+        Ok(Dashboard {
+            day: today,
+            time_zone: self.tz.name().to_owned(),
+            currency: self.settings.shop.currency.to_string(),
+            predictor: forecast.as_ref().map(|f| f.predictor.name().to_owned()),
+            hours: crate::dashboard::hours(self.tz, &lines, &orders, forecast.as_deref()),
+            prep: forecast
+                .as_deref()
+                .map(|f| crate::dashboard::prep(f, &names, &lines))
+                .unwrap_or_default(),
+            yesterday: DayFigures {
+                day: yesterday,
+                orders: stats.orders - stats.cancelled - stats.rejected,
+                revenue_minor: stats.revenue_minor,
+                top_items: stats
+                    .top_items
+                    .into_iter()
+                    .map(|(name, units)| TopItem { name, units })
+                    .collect(),
+            },
+            accuracy,
+            generated_at: now,
+        })
+    }
+
     /// One `demand.query.*` answer, or why there is none (the owner bot
     /// words it).
     async fn answer(&self, kind: DemandQuery, payload: &[u8]) -> Result<OwnerReport, QueryRefusal> {
@@ -386,6 +460,11 @@ impl Demand {
                     serde_json::from_slice::<ForecastRequest>(payload).map_err(bad_request)?;
                 self.answer_forecast(req).await
             }
+            DemandQuery::Dashboard => {
+                return Err(QueryRefusal::BadRequest {
+                    detail: "the dashboard is answered as numbers, not as a report".to_owned(),
+                });
+            }
         };
         match answered {
             Ok(Some(report)) => Ok(report),
@@ -395,6 +474,21 @@ impl Demand {
                 Err(QueryRefusal::Unavailable)
             }
         }
+    }
+}
+
+impl Demand {
+    /// The `demand.query.dashboard` answer, or why there is none.
+    async fn dashboard(&self, payload: &[u8]) -> Result<Dashboard, QueryRefusal> {
+        let req = serde_json::from_slice::<DashboardRequest>(payload).map_err(|e| {
+            QueryRefusal::BadRequest {
+                detail: e.to_string(),
+            }
+        })?;
+        self.answer_dashboard(req).await.map_err(|e| {
+            tracing::warn!(error = %format!("{e:#}"), "dashboard query failed");
+            QueryRefusal::Unavailable
+        })
     }
 }
 
@@ -420,19 +514,30 @@ async fn serve_queries(
             QUEUE_GROUP.into(),
         )
         .await?;
+    let mut dashboard = client
+        .queue_subscribe(
+            d.subjects.demand_query(DemandQuery::Dashboard),
+            QUEUE_GROUP.into(),
+        )
+        .await?;
     loop {
         let (msg, kind) = tokio::select! {
             () = cancel.cancelled() => return Ok(()),
             Some(m) = summary.next() => (m, DemandQuery::Summary),
             Some(m) = forecast.next() => (m, DemandQuery::Forecast),
+            Some(m) = dashboard.next() => (m, DemandQuery::Dashboard),
         };
         let Some(reply_to) = msg.reply.clone() else {
             continue;
         };
         let (d, client) = (d.clone(), client.clone());
         tokio::spawn(async move {
-            let reply = QueryReply::from(d.answer(kind, &msg.payload).await);
-            let body = serde_json::to_vec(&reply).unwrap_or_default();
+            let body = if kind == DemandQuery::Dashboard {
+                serde_json::to_vec(&QueryReply::from(d.dashboard(&msg.payload).await))
+            } else {
+                serde_json::to_vec(&QueryReply::from(d.answer(kind, &msg.payload).await))
+            }
+            .unwrap_or_default();
             if let Err(e) = client.publish(reply_to, body.into()).await {
                 tracing::warn!(error = %e, "could not answer a demand query");
             }

@@ -11,6 +11,7 @@ use chatorder_shared::events::{CatalogItem, OrderSnapshot};
 use chatorder_shared::queries::{
     Catalog, CustomerOrders, GetMessages, GetOrder, ListCatalog, ListOrders, MAX_QUERY_LIMIT,
     MessageEntry, MessageList, OrderList, OrderPage, PendingOrders, QueryRefusal, QueryReply,
+    StatusChange,
 };
 use chatorder_shared::subjects::{QueryKind, Subjects};
 use futures::StreamExt as _;
@@ -329,7 +330,8 @@ impl QueryService {
         ))
     }
 
-    /// The messages about one order, with the same access as [`Self::get`]:
+    /// The messages about one order and its history, with the same access
+    /// as [`Self::get`]:
     /// a customer asking about someone else's order hears "not found".
     async fn messages(&self, q: GetMessages, subject_role: Role) -> Answer<MessageList> {
         let get = GetOrder {
@@ -355,10 +357,17 @@ impl QueryService {
                 Some(MessageEntry { from, text, at })
             })
             .collect();
+        let history = read::order_history(&mut conn, order.id)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .filter_map(|row| status_change(row, subject_role == Role::Owner))
+            .collect();
         Ok((
             MessageList {
                 number: order.number,
                 messages,
+                history,
             },
             "database",
         ))
@@ -389,4 +398,40 @@ fn db_error(e: anyhow::Error) -> QueryRefusal {
 
 fn reply_json<T: Serialize>(r: Result<T, QueryRefusal>) -> Vec<u8> {
     serde_json::to_vec(&QueryReply::from(r)).unwrap_or_default()
+}
+
+/// A history row as the asker sees it: the actor's id only for an owner.
+fn status_change(row: read::HistoryRow, for_owner: bool) -> Option<StatusChange> {
+    let unknown = |what: &str, value: &str| {
+        tracing::warn!(
+            what,
+            value,
+            "a history row this worker cannot read is skipped"
+        );
+    };
+    let Some(to) = OrderStatus::parse(&row.to_status) else {
+        unknown("status", &row.to_status);
+        return None;
+    };
+    let by = match row.actor_role.as_str() {
+        "customer" => Role::Customer,
+        "owner" => Role::Owner,
+        other => {
+            unknown("role", other);
+            return None;
+        }
+    };
+    let (via, id) = row
+        .actor_id
+        .split_once(':')
+        .unwrap_or(("unknown", row.actor_id.as_str()));
+    Some(StatusChange {
+        from: row.from_status.as_deref().and_then(OrderStatus::parse),
+        to,
+        by,
+        via: via.to_owned(),
+        by_id: for_owner.then(|| id.to_owned()),
+        reason: row.reason,
+        at: row.at,
+    })
 }

@@ -45,6 +45,11 @@ pub struct DayForecast {
     /// `poisson` or `negative binomial`: the distribution behind the median and interval.
     pub interval: String,
     pub store: Estimate,
+    /// The shop's hours with a positive expected value, in order (every
+    /// item together). The interval uses the store-day dispersion, an
+    /// approximation: the hourly store total is not scored on its own yet.
+    #[serde(default)]
+    pub store_hours: Vec<HourForecast>,
     /// Every item of the sales table, busiest first.
     pub items: Vec<ItemForecast>,
 }
@@ -114,6 +119,14 @@ pub fn day_forecast(
             "negative binomial".to_owned()
         },
         store: Estimate::negative_binomial(grid.store_day(), alpha.store_day),
+        store_hours: (0..crate::core::sales::HOURS)
+            .map(|hour| (hour, grid.cells.iter().map(|row| row[hour]).sum::<f64>()))
+            .filter(|(_, m)| *m > 0.0)
+            .map(|(hour, m)| HourForecast {
+                hour,
+                units: Estimate::negative_binomial(m, alpha.store_day),
+            })
+            .collect(),
         items,
     }
 }
@@ -137,6 +150,16 @@ mod tests {
         assert_eq!(f.items[0].hours.len(), 2);
         assert_eq!(f.items[1].hours.len(), 0, "no zero hours listed");
         assert_eq!(f.store.mean, 1.0);
+        let hours: Vec<(usize, f64)> = f
+            .store_hours
+            .iter()
+            .map(|h| (h.hour, h.units.mean))
+            .collect();
+        assert_eq!(
+            hours,
+            vec![(12, 0.5), (13, 0.5)],
+            "the shop's hours sum the items'"
+        );
         assert!(f.store.covers(2.0) && !f.store.covers(3.0));
     }
 
