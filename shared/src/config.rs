@@ -393,7 +393,7 @@ mod tests {
     #[test]
     fn defaults_load_and_secrets_are_redacted() {
         let s = Settings::load_from(&dir()).expect("defaults load");
-        assert_eq!(s.nats.url, "nats://127.0.0.1:4222");
+        assert_eq!(s.nats.url, "nats://127.0.0.1:4223");
         let printed = format!("{s:?}");
         assert!(
             !printed.contains("mysql://"),

