@@ -5,16 +5,19 @@
 //! publishes to JetStream passes there too) and hands each event to the
 //! requests waiting for its cause. A request registers before it publishes,
 //! so it cannot miss a fast answer; several requests may wait for the same
-//! cause (the same `Idempotency-Key` sent five times at once). Nothing here
-//! is durable: a request that misses its event (the API restarted, NATS
-//! reconnected) falls back to asking the worker.
+//! cause (the same `Idempotency-Key` sent five times at once). The last
+//! [`RECENT`] outcomes are kept for [`RECENT_FOR`]: a repeat that registers
+//! after its command's event went by (JetStream drops the repeated command,
+//! so no second event comes) is answered from them. Nothing here is
+//! durable: a request that misses its event (the API restarted, NATS
+//! reconnected) answers 202, and the client GETs the order.
 //!
 //! Every event also goes to a broadcast feed, which the event streams
 //! (`GET /events`) read.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chatorder_shared::envelope::Envelope;
 use chatorder_shared::events::{Event, decode_event};
@@ -23,14 +26,47 @@ use tokio::sync::{broadcast, oneshot};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-type Waiters = HashMap<Uuid, Vec<(u64, oneshot::Sender<Arc<Envelope<Event>>>)>>;
+type Sender = oneshot::Sender<Arc<Envelope<Event>>>;
+
+/// Requests waiting by cause, and the latest outcomes by cause.
+#[derive(Default)]
+struct Table {
+    waiters: HashMap<Uuid, Vec<(u64, Sender)>>,
+    recent: HashMap<Uuid, (Arc<Envelope<Event>>, Instant)>,
+    order: VecDeque<Uuid>,
+}
+
+/// Outcomes remembered for late repeats, at most.
+pub const RECENT: usize = 10_000;
+/// And for at most (longer than any command wait).
+pub const RECENT_FOR: Duration = Duration::from_secs(120);
+
+impl Table {
+    fn remember(&mut self, cause: Uuid, event: Arc<Envelope<Event>>) {
+        let now = Instant::now();
+        if self.recent.insert(cause, (event, now)).is_none() {
+            self.order.push_back(cause);
+        }
+        while self.order.len() > RECENT
+            || self
+                .order
+                .front()
+                .and_then(|c| self.recent.get(c))
+                .is_some_and(|(_, at)| now.duration_since(*at) > RECENT_FOR)
+        {
+            if let Some(old) = self.order.pop_front() {
+                self.recent.remove(&old);
+            }
+        }
+    }
+}
 
 /// Events a slow event stream may fall behind by before it is told so.
 const FEED_DEPTH: usize = 1024;
 
 /// The table of requests waiting for events, by cause, and the feed.
 pub struct Outcomes {
-    waiters: Mutex<Waiters>,
+    table: Mutex<Table>,
     next: std::sync::atomic::AtomicU64,
     feed: broadcast::Sender<Arc<Envelope<Event>>>,
 }
@@ -38,7 +74,7 @@ pub struct Outcomes {
 impl Default for Outcomes {
     fn default() -> Self {
         Self {
-            waiters: Mutex::default(),
+            table: Mutex::default(),
             next: std::sync::atomic::AtomicU64::default(),
             feed: broadcast::channel(FEED_DEPTH).0,
         }
@@ -79,7 +115,16 @@ impl Outcomes {
     pub fn expect(self: &Arc<Self>, cause: Uuid) -> Pending {
         let (tx, rx) = oneshot::channel();
         let ticket = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.lock().entry(cause).or_default().push((ticket, tx));
+        {
+            let mut table = self.lock();
+            match table.recent.get(&cause) {
+                // Its event went by already (a late repeat).
+                Some((event, at)) if at.elapsed() <= RECENT_FOR => {
+                    let _ = tx.send(event.clone());
+                }
+                _ => table.waiters.entry(cause).or_default().push((ticket, tx)),
+            }
+        }
         Pending {
             outcomes: self.clone(),
             cause,
@@ -99,21 +144,23 @@ impl Outcomes {
         // No stream open is fine.
         let _ = self.feed.send(event.clone());
         let Some(cause) = event.cause else { return };
-        let Some(waiting) = self.lock().remove(&cause) else {
-            return;
+        let waiting = {
+            let mut table = self.lock();
+            table.remember(cause, event.clone());
+            table.waiters.remove(&cause)
         };
-        for (_, tx) in waiting {
+        for (_, tx) in waiting.into_iter().flatten() {
             let _ = tx.send(event.clone());
         }
     }
 
     /// How many causes are waited for (for tests: nothing leaks).
     pub fn waiting(&self) -> usize {
-        self.lock().len()
+        self.lock().waiters.len()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Waiters> {
-        self.waiters.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> std::sync::MutexGuard<'_, Table> {
+        self.table.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -135,11 +182,11 @@ impl Pending {
 
 impl Drop for Pending {
     fn drop(&mut self) {
-        let mut waiters = self.outcomes.lock();
-        if let Some(list) = waiters.get_mut(&self.cause) {
+        let mut table = self.outcomes.lock();
+        if let Some(list) = table.waiters.get_mut(&self.cause) {
             list.retain(|(t, _)| *t != self.ticket);
             if list.is_empty() {
-                waiters.remove(&self.cause);
+                table.waiters.remove(&self.cause);
             }
         }
     }
@@ -189,6 +236,39 @@ mod tests {
         }
         assert!(other.wait(Duration::from_millis(10)).await.is_none());
         assert_eq!(outcomes.waiting(), 0, "timed-out and served waits are gone");
+    }
+
+    #[tokio::test]
+    async fn a_repeat_that_comes_after_its_event_gets_it_at_once() {
+        let outcomes = Arc::new(Outcomes::default());
+        let cause = Uuid::now_v7();
+        let first = outcomes.expect(cause);
+        outcomes.deliver(rejected(cause));
+        assert!(first.wait(Duration::from_secs(1)).await.is_some());
+        // The repeated command is dropped by JetStream: no second event.
+        let late = outcomes.expect(cause);
+        let got = late.wait(Duration::from_millis(10)).await;
+        assert_eq!(got.and_then(|e| e.cause), Some(cause));
+        assert_eq!(outcomes.waiting(), 0);
+        assert!(
+            outcomes
+                .expect(Uuid::now_v7())
+                .wait(Duration::from_millis(10))
+                .await
+                .is_none(),
+            "another cause is not answered by it"
+        );
+    }
+
+    #[test]
+    fn old_outcomes_are_forgotten() {
+        let outcomes = Outcomes::default();
+        for _ in 0..RECENT + 5 {
+            outcomes.deliver(rejected(Uuid::now_v7()));
+        }
+        let table = outcomes.lock();
+        assert_eq!(table.recent.len(), RECENT);
+        assert_eq!(table.order.len(), RECENT);
     }
 
     #[tokio::test]

@@ -25,6 +25,8 @@ pub async fn ensure_streams(
             max_age,
             duplicate_window: Duration::from_secs(120),
             num_replicas: settings.stream_replicas,
+            // Atomic batch publish (NATS 2.12+; crate::batch).
+            allow_atomic_publish: true,
             ..Default::default()
         };
     let streams = [

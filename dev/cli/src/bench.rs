@@ -22,6 +22,9 @@ use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use chatorder_bus::batch::Outgoing;
+use chatorder_kit::nats::{OwnNats, Sync};
+
 #[derive(Debug, clap::Args)]
 pub struct OrdersArgs {
     /// Orders placed as fast as possible (the throughput phase).
@@ -43,6 +46,33 @@ pub struct OrdersArgs {
     /// instead of starting one in this process on a scratch database.
     #[arg(long)]
     external: bool,
+    /// Which NATS: `both` runs everything twice on NATS servers of its own,
+    /// with the default sync and with fsync on every write; `always` or
+    /// `default` one of them; `configured` the one in `nats.url` (as
+    /// `--external` does).
+    #[arg(long, value_enum, default_value_t = NatsChoice::Both)]
+    nats: NatsChoice,
+    /// Commands per atomic batch in the throughput phase (the steady phase
+    /// publishes one by one, as customers do); 0 publishes one by one.
+    #[arg(long, default_value_t = 500)]
+    batch: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NatsChoice {
+    Both,
+    Always,
+    Default,
+    Configured,
+}
+
+/// What one run on one NATS measured.
+struct RunFigures {
+    ok: bool,
+    throughput: f64,
+    steady_p99: Option<f64>,
+    single_publishes: f64,
+    batch_publishes: f64,
 }
 
 /// Baskets (lines per order) from the order data, by order id.
@@ -77,10 +107,81 @@ struct Phase {
     count: usize,
     /// 0 = as fast as possible.
     rate: u32,
+    /// Commands per atomic batch; 0 = one by one.
+    batch: usize,
 }
 
-pub async fn orders(mut settings: Settings, args: OrdersArgs) -> anyhow::Result<()> {
+pub async fn orders(settings: Settings, args: OrdersArgs) -> anyhow::Result<()> {
     let baskets = load_baskets(&args.data)?;
+    let modes: Vec<Option<Sync>> = match (args.external, args.nats) {
+        (true, _) | (_, NatsChoice::Configured) => vec![None],
+        (false, NatsChoice::Both) => vec![Some(Sync::Default), Some(Sync::Always)],
+        (false, NatsChoice::Always) => vec![Some(Sync::Always)],
+        (false, NatsChoice::Default) => vec![Some(Sync::Default)],
+    };
+    println!(
+        "chatorder bench orders: {} baskets from {}, {} customers, throughput phase in atomic batches of {}",
+        baskets.len(),
+        args.data.display(),
+        args.customers,
+        if args.batch > 0 {
+            args.batch.to_string()
+        } else {
+            "1 (one by one)".into()
+        }
+    );
+    let insert_rate = {
+        let mut probe = settings.clone();
+        if !args.external {
+            scratch(&mut probe).await?;
+        }
+        raw_insert_rate(&probe).await?
+    };
+    let mut ok = true;
+    let mut figures = Vec::new();
+    for mode in modes {
+        let own = mode.map(OwnNats::start).transpose()?;
+        let mut s = settings.clone();
+        let label = match (&own, mode) {
+            (Some(nats), Some(sync)) => {
+                s.nats.url = nats.url();
+                format!("NATS of its own, {}", sync.label())
+            }
+            _ => format!(
+                "NATS at {}",
+                chatorder_shared::config::redact_url(&s.nats.url)
+            ),
+        };
+        println!("{label}:");
+        let r = run_on(s, &args, &baskets).await?;
+        ok &= r.ok;
+        figures.push((mode, r));
+    }
+    println!("  mariadb single-row autocommit inserts (1 connection, 3 s): {insert_rate:.0}/s");
+    println!("summary:");
+    for (mode, r) in &figures {
+        println!(
+            "  {:<14} {:>7.0} orders/s{}; ceilings: acked single publishes {:.0}/s, atomic batches of 500 {:.0} msgs/s; orders/s = {:.1}× the single-publish ceiling",
+            mode.map_or("configured", Sync::label),
+            r.throughput,
+            r.steady_p99
+                .map(|p| format!(", steady p99 {p:.1} ms"))
+                .unwrap_or_default(),
+            r.single_publishes,
+            r.batch_publishes,
+            r.throughput / r.single_publishes.max(1e-9),
+        );
+    }
+    anyhow::ensure!(ok, "some orders were not confirmed; see above");
+    Ok(())
+}
+
+/// The whole benchmark on the NATS of `settings`.
+async fn run_on(
+    mut settings: Settings,
+    args: &OrdersArgs,
+    baskets: &[Vec<LineRequest>],
+) -> anyhow::Result<RunFigures> {
     let cancel = CancellationToken::new();
     let mut worker = None;
     if !args.external {
@@ -95,6 +196,7 @@ pub async fn orders(mut settings: Settings, args: OrdersArgs) -> anyhow::Result<
         .with_context(|| format!("connecting to NATS at {}", settings.nats.url))?;
     let js = jetstream::new(client.clone());
     chatorder_bus::ensure_streams(&js, &subjects, &settings.nats).await?;
+    let (single_publishes, batch_publishes) = raw_publish_rates(&js, &subjects).await?;
     if !args.external {
         let s = settings.clone();
         let c = cancel.clone();
@@ -103,26 +205,20 @@ pub async fn orders(mut settings: Settings, args: OrdersArgs) -> anyhow::Result<
         }));
     }
 
-    let insert_rate = raw_insert_rate(&settings).await?;
-
     let mut phases = vec![Phase {
         name: "throughput",
         count: args.count,
         rate: 0,
+        batch: args.batch,
     }];
     if args.steady_rate > 0 && args.steady_seconds > 0 {
         phases.push(Phase {
             name: "steady",
             count: (args.steady_rate * args.steady_seconds) as usize,
             rate: args.steady_rate,
+            batch: 0,
         });
     }
-    println!(
-        "chatorder bench orders: {} baskets from {}, {} customers",
-        baskets.len(),
-        args.data.display(),
-        args.customers
-    );
     println!(
         "  worker: {}",
         if args.external {
@@ -133,19 +229,26 @@ pub async fn orders(mut settings: Settings, args: OrdersArgs) -> anyhow::Result<
     );
     let mut offset = 0;
     let mut ok = true;
+    let mut throughput = 0.0;
+    let mut steady_p99 = None;
     for phase in &phases {
         let r = run_phase(
             &client,
             &js,
             &subjects,
-            &baskets,
+            baskets,
             args.customers.max(1),
             phase,
             offset,
         )
         .await?;
         offset += phase.count;
-        ok &= r;
+        ok &= r.all_confirmed;
+        if phase.rate == 0 {
+            throughput = r.per_second;
+        } else {
+            steady_p99 = Some(r.p99);
+        }
     }
     if !args.external {
         #[derive(diesel::QueryableByName)]
@@ -161,13 +264,80 @@ pub async fn orders(mut settings: Settings, args: OrdersArgs) -> anyhow::Result<
         println!("  orders in MySQL: {stored} (placed {offset})");
         ok &= usize::try_from(stored).is_ok_and(|s| s == offset);
     }
-    println!("  mariadb single-row autocommit inserts (1 connection, 3 s): {insert_rate:.0}/s");
+    println!(
+        "  raw NATS ceilings on this server: acked single publishes (256 in flight) {single_publishes:.0}/s; atomic batches of 500: {batch_publishes:.0} msgs/s"
+    );
     cancel.cancel();
     if let Some(w) = worker {
         let _ = w.await;
     }
-    anyhow::ensure!(ok, "some orders were not confirmed; see above");
-    Ok(())
+    Ok(RunFigures {
+        ok,
+        throughput,
+        steady_p99,
+        single_publishes,
+        batch_publishes,
+    })
+}
+
+/// The server's raw publish rates on a scratch stream: acked single
+/// publishes with 256 in flight, and atomic batches of 500 (5,000 messages
+/// of about an order's size each).
+async fn raw_publish_rates(
+    js: &jetstream::Context,
+    subjects: &Subjects,
+) -> anyhow::Result<(f64, f64)> {
+    let name = subjects.stream("BENCH_RAW");
+    let subject = format!("{}bench.raw", subjects.prefix());
+    js.create_or_update_stream(jetstream::stream::Config {
+        name: name.clone(),
+        subjects: vec![subject.clone()],
+        allow_atomic_publish: true,
+        ..Default::default()
+    })
+    .await
+    .context("creating the scratch stream BENCH_RAW")?;
+    let payload: bytes::Bytes = vec![b'x'; 600].into();
+    let n = 5_000usize;
+    let started = Instant::now();
+    let mut acks = std::collections::VecDeque::new();
+    for i in 0..n {
+        let msg = PublishMessage::build()
+            .payload(payload.clone())
+            .message_id(format!("single-{i}"));
+        acks.push_back(js.send_publish(subject.clone(), msg).await?.into_future());
+        while acks.len() >= 256 {
+            if let Some(a) = acks.pop_front() {
+                a.await?;
+            }
+        }
+    }
+    while let Some(a) = acks.pop_front() {
+        a.await?;
+    }
+    let singles = n as f64 / started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
+        let batch: Vec<Outgoing> = chunk
+            .iter()
+            .map(|i| Outgoing {
+                subject: subject.clone(),
+                msg_id: format!("batch-{i}"),
+                payload: payload.clone(),
+            })
+            .collect();
+        chatorder_bus::batch::publish_atomic(js, &batch).await?;
+    }
+    let batches = n as f64 / started.elapsed().as_secs_f64();
+    let _ = js.delete_stream(&name).await;
+    Ok((singles, batches))
+}
+
+/// What one phase measured.
+struct PhaseFigures {
+    all_confirmed: bool,
+    per_second: f64,
+    p99: f64,
 }
 
 async fn run_phase(
@@ -178,7 +348,8 @@ async fn run_phase(
     customers: usize,
     phase: &Phase,
     offset: usize,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<PhaseFigures> {
+    let batch = phase.batch;
     // Listen before publishing so no event is missed.
     let mut placed = client.subscribe(subjects.event(EventKind::Placed)).await?;
     let mut rejected = client
@@ -197,6 +368,8 @@ async fn run_phase(
         let rate = phase.rate;
         tokio::spawn(async move {
             let mut acks = std::collections::VecDeque::new();
+            let mut pending: Vec<Outgoing> = Vec::with_capacity(batch);
+            let mut pending_ids: Vec<Uuid> = Vec::with_capacity(batch);
             for i in 0..count {
                 if rate > 0 {
                     let due = started + Duration::from_secs_f64(i as f64 / f64::from(rate));
@@ -217,6 +390,26 @@ async fn run_phase(
                     phone: None,
                 };
                 let env = Envelope::new(CommandKind::Place.envelope_type(), actor, cmd);
+                if batch > 0 {
+                    pending.push(Outgoing {
+                        subject: subject.clone(),
+                        msg_id: env.id.to_string(),
+                        payload: env.to_json().into(),
+                    });
+                    pending_ids.push(env.id);
+                    if pending.len() >= batch || i + 1 == count {
+                        let at = Instant::now();
+                        sent.lock()
+                            .await
+                            .extend(pending_ids.drain(..).map(|id| (id, at)));
+                        if let Err(e) = chatorder_bus::batch::publish_atomic(&js, &pending).await {
+                            tracing::warn!(error = %e, "publishing the batch one by one");
+                            chatorder_bus::batch::publish_each(&js, &pending).await;
+                        }
+                        pending.clear();
+                    }
+                    continue;
+                }
                 sent.lock().await.insert(env.id, Instant::now());
                 let msg = PublishMessage::build()
                     .payload(env.to_json().into())
@@ -283,7 +476,11 @@ async fn run_phase(
             " (offered as fast as possible)".into()
         },
     );
-    Ok(done == phase.count)
+    Ok(PhaseFigures {
+        all_confirmed: done == phase.count,
+        per_second: done as f64 / elapsed.max(1e-9),
+        p99: percentile(&latencies, 99.0),
+    })
 }
 
 /// Points `settings` at a fresh scratch database (`chatorder_bench`, emptied

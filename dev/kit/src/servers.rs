@@ -79,7 +79,7 @@ fn find(names: &[&str]) -> anyhow::Result<PathBuf> {
         })
 }
 
-fn wait_port(port: u16, what: Which) -> anyhow::Result<()> {
+pub(crate) fn wait_port(port: u16, what: Which) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(60);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         if Instant::now() >= deadline {
@@ -168,10 +168,10 @@ impl OwnServers {
                 let conf = dir.join("nats.conf");
                 std::fs::write(
                     &conf,
-                    format!(
-                        "listen: 127.0.0.1:{}\njetstream {{\n  store_dir: \"{}\"\n  sync_interval: always\n}}\n",
+                    crate::nats::config(
                         self.nats_port,
-                        dir.join("nats").display()
+                        &dir.join("nats"),
+                        crate::nats::Sync::Always,
                     ),
                 )
                 .context("writing our own NATS's configuration")?;

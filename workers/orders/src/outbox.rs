@@ -7,7 +7,8 @@
 
 use std::time::Duration;
 
-use async_nats::jetstream::{self, message::PublishMessage};
+use async_nats::jetstream;
+use chatorder_bus::batch::Outgoing;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection as _, RunQueryDsl};
 use tokio_util::sync::CancellationToken;
@@ -19,31 +20,31 @@ use chatorder_db::read;
 use chatorder_db::schema::outbox;
 
 /// Publishes rows and waits for JetStream to store them. Returns the event
-/// ids that were stored; the rest stay in the outbox for the relay.
+/// ids that were stored; the rest stay in the outbox for the relay. Many
+/// rows (a full batch of commands, the relay catching up) go in atomic
+/// batches, one fsync each ([`chatorder_bus::batch`]).
 pub async fn publish(js: &jetstream::Context, rows: &[OutboxRow]) -> Vec<String> {
-    let mut pending = Vec::with_capacity(rows.len());
-    for row in rows {
-        let msg = PublishMessage::build()
-            .payload(row.payload.clone().into())
-            .message_id(&row.event_id);
-        match js.send_publish(row.subject.clone(), msg).await {
-            Ok(ack) => pending.push((row.event_id.clone(), ack)),
-            Err(e) => {
-                tracing::warn!(event.id = %row.event_id, error = %e, "event publish failed; the relay will retry")
-            }
-        }
-    }
-    let mut stored = Vec::with_capacity(pending.len());
-    for (id, ack) in pending {
-        match ack.await {
-            Ok(_) => stored.push(id),
-            Err(e) => {
-                tracing::warn!(event.id = %id, error = %e, "event not acknowledged; the relay will retry")
-            }
-        }
-    }
+    let messages: Vec<Outgoing> = rows
+        .iter()
+        .map(|row| Outgoing {
+            subject: row.subject.clone(),
+            msg_id: row.event_id.clone(),
+            payload: row.payload.clone().into(),
+        })
+        .collect();
+    let stored: Vec<String> = chatorder_bus::batch::publish_all(js, &messages)
+        .await
+        .into_iter()
+        .zip(rows)
+        .filter(|(ok, _)| *ok)
+        .map(|(_, row)| row.event_id.clone())
+        .collect();
     let failed = rows.len() - stored.len();
     if failed > 0 {
+        tracing::warn!(
+            events = failed,
+            "events not acknowledged; the relay will retry"
+        );
         m::publish_errors(failed);
     }
     stored

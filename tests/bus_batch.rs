@@ -1,0 +1,87 @@
+//! Atomic batch publish against the project's real NATS (2.12+, fsync
+//! always): every message stored once, a batch holding messages stored
+//! before still stores the new ones exactly once, and the events stream
+//! allows batches.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use chatorder_bus::batch::{self, Outgoing};
+use chatorder_shared::subjects::EventKind;
+use common::TestEnv;
+
+fn events(env: &TestEnv, ids: std::ops::Range<usize>) -> Vec<Outgoing> {
+    ids.map(|i| Outgoing {
+        subject: env.subjects.event(EventKind::Placed),
+        msg_id: format!("batch-test-{i}"),
+        payload: format!("{{\"n\":{i}}}").into(),
+    })
+    .collect()
+}
+
+async fn stored(env: &TestEnv) -> u64 {
+    env.js
+        .get_stream(env.subjects.events_stream())
+        .await
+        .unwrap()
+        .info()
+        .await
+        .unwrap()
+        .state
+        .messages
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_store_every_message_once_even_when_some_were_stored_before() {
+    let env = TestEnv::new().await;
+    let info = env
+        .js
+        .get_stream(env.subjects.events_stream())
+        .await
+        .unwrap()
+        .info()
+        .await
+        .unwrap()
+        .config
+        .clone();
+    assert!(
+        info.allow_atomic_publish,
+        "the events stream allows batches"
+    );
+
+    // 1,200 messages: a full batch of 1,000 and one of 200.
+    let first = events(&env, 0..1200);
+    let ok = batch::publish_all(&env.js, &first).await;
+    assert!(ok.iter().all(|s| *s), "every message acknowledged");
+    assert_eq!(stored(&env).await, 1200);
+
+    // The same again: JetStream refuses the batches (their ids were seen),
+    // they are published one by one, and nothing is stored twice.
+    let ok = batch::publish_all(&env.js, &first).await;
+    assert!(ok.iter().all(|s| *s), "a repeat is acknowledged as stored");
+    assert_eq!(stored(&env).await, 1200, "no message stored twice");
+
+    // Half old, half new: only the new ones are added.
+    let mixed = events(&env, 1100..1300);
+    let ok = batch::publish_all(&env.js, &mixed).await;
+    assert!(ok.iter().all(|s| *s));
+    assert_eq!(stored(&env).await, 1300);
+
+    // A batch on its own is all or nothing and acknowledged once.
+    batch::publish_atomic(&env.js, &events(&env, 2000..2100))
+        .await
+        .unwrap();
+    assert_eq!(stored(&env).await, 1400);
+    let again = batch::publish_atomic(&env.js, &events(&env, 2050..2150)).await;
+    assert!(
+        again.is_err(),
+        "a batch holding a stored id is refused whole"
+    );
+    assert_eq!(stored(&env).await, 1400, "and stores nothing");
+
+    // A few messages go one by one (no batch's fixed cost).
+    let ok = batch::publish_all(&env.js, &events(&env, 3000..3005)).await;
+    assert_eq!(ok, vec![true; 5]);
+    assert_eq!(stored(&env).await, 1405);
+}
