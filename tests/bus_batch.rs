@@ -52,19 +52,19 @@ async fn batches_store_every_message_once_even_when_some_were_stored_before() {
 
     // 1,200 messages: a full batch of 1,000 and one of 200.
     let first = events(&env, 0..1200);
-    let ok = batch::publish_all(&env.js, &first).await;
+    let ok = batch::publish_all(&env.js, &first, batch::BATCH_FROM).await;
     assert!(ok.iter().all(|s| *s), "every message acknowledged");
     assert_eq!(stored(&env).await, 1200);
 
     // The same again: JetStream refuses the batches (their ids were seen),
     // they are published one by one, and nothing is stored twice.
-    let ok = batch::publish_all(&env.js, &first).await;
+    let ok = batch::publish_all(&env.js, &first, batch::BATCH_FROM).await;
     assert!(ok.iter().all(|s| *s), "a repeat is acknowledged as stored");
     assert_eq!(stored(&env).await, 1200, "no message stored twice");
 
     // Half old, half new: only the new ones are added.
     let mixed = events(&env, 1100..1300);
-    let ok = batch::publish_all(&env.js, &mixed).await;
+    let ok = batch::publish_all(&env.js, &mixed, batch::BATCH_FROM).await;
     assert!(ok.iter().all(|s| *s));
     assert_eq!(stored(&env).await, 1300);
 
@@ -81,7 +81,11 @@ async fn batches_store_every_message_once_even_when_some_were_stored_before() {
     assert_eq!(stored(&env).await, 1400, "and stores nothing");
 
     // A few messages go one by one (no batch's fixed cost).
-    let ok = batch::publish_all(&env.js, &events(&env, 3000..3005)).await;
+    let ok = batch::publish_all(&env.js, &events(&env, 3000..3005), batch::BATCH_FROM).await;
     assert_eq!(ok, vec![true; 5]);
     assert_eq!(stored(&env).await, 1405);
+    // Batches off: many messages one by one, each stored once.
+    let ok = batch::publish_all(&env.js, &events(&env, 3000..3100), 0).await;
+    assert!(ok.iter().all(|s| *s));
+    assert_eq!(stored(&env).await, 1500);
 }

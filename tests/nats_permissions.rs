@@ -89,6 +89,7 @@ fn nats_settings(url: String) -> NatsSettings {
         credentials_file: None,
         events_max_age_days: 1,
         stream_replicas: 1,
+        atomic_batch_from: chatorder_bus::batch::BATCH_FROM,
     }
 }
 

@@ -23,8 +23,9 @@ use bytes::Bytes;
 /// Most messages in one batch (the server's default limit).
 pub const MAX_BATCH: usize = 1000;
 
-/// Fewer messages than this are published one by one: a batch's fixed cost
-/// is about the time of 15–20 single fsyncs.
+/// Fewer messages than this are published one by one by default: a
+/// batch's fixed cost is about the time of 15–20 single fsyncs
+/// (`nats.atomic_batch_from`).
 pub const BATCH_FROM: usize = 24;
 
 /// One message to publish.
@@ -96,11 +97,11 @@ pub async fn publish_atomic(
 }
 
 /// Publishes every message at least once and answers, for each, whether
-/// JetStream stored it (or had it already). Many messages go in atomic
-/// batches of up to [`MAX_BATCH`]; a batch that fails is published one by
-/// one instead; few messages go one by one, pipelined.
-pub async fn publish_all(js: &jetstream::Context, messages: &[Outgoing]) -> Vec<bool> {
-    if messages.len() < BATCH_FROM {
+/// JetStream stored it (or had it already). `from` messages or more go in
+/// atomic batches of up to [`MAX_BATCH`] (0: never); a batch that fails is
+/// published one by one instead; fewer go one by one, pipelined.
+pub async fn publish_all(js: &jetstream::Context, messages: &[Outgoing], from: usize) -> Vec<bool> {
+    if from == 0 || messages.len() < from {
         return publish_each(js, messages).await;
     }
     let mut stored = Vec::with_capacity(messages.len());

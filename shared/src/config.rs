@@ -46,6 +46,16 @@ pub struct NatsSettings {
     pub events_max_age_days: u32,
     /// Replicas of each stream (1 on a single server, 3 on a cluster).
     pub stream_replicas: usize,
+    /// Publish this many events or more as atomic batches (one fsync per
+    /// batch; NATS 2.12+); fewer, one by one. 0 never batches: right when
+    /// JetStream does not fsync every write, where single publishes are
+    /// faster (docs/performance.md).
+    #[serde(default = "default_atomic_batch_from")]
+    pub atomic_batch_from: usize,
+}
+
+fn default_atomic_batch_from() -> usize {
+    24
 }
 
 impl std::fmt::Debug for NatsSettings {
@@ -56,6 +66,7 @@ impl std::fmt::Debug for NatsSettings {
             .field("credentials_file", &self.credentials_file)
             .field("events_max_age_days", &self.events_max_age_days)
             .field("stream_replicas", &self.stream_replicas)
+            .field("atomic_batch_from", &self.atomic_batch_from)
             .finish()
     }
 }

@@ -145,7 +145,19 @@ pub async fn orders(settings: Settings, args: OrdersArgs) -> anyhow::Result<()> 
         let label = match (&own, mode) {
             (Some(nats), Some(sync)) => {
                 s.nats.url = nats.url();
-                format!("NATS of its own, {}", sync.label())
+                // Batches pay only when every write is fsynced.
+                if sync == Sync::Default {
+                    s.nats.atomic_batch_from = 0;
+                }
+                format!(
+                    "NATS of its own, {} (the worker publishes events {})",
+                    sync.label(),
+                    if s.nats.atomic_batch_from == 0 {
+                        "one by one".to_owned()
+                    } else {
+                        format!("in atomic batches from {}", s.nats.atomic_batch_from)
+                    }
+                )
             }
             _ => format!(
                 "NATS at {}",

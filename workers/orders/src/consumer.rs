@@ -215,7 +215,12 @@ impl Consumer {
 
     /// After commit: publish, acknowledge, tidy the outbox, refresh the cache.
     async fn finish(&self, items: Vec<Item>, applied: apply::Applied, started: Instant) {
-        let stored = outbox::publish(&self.js, &applied.outbox).await;
+        let stored = outbox::publish(
+            &self.js,
+            &applied.outbox,
+            self.settings.nats.atomic_batch_from,
+        )
+        .await;
         m::published("inline", stored.len());
         let now = chrono::Utc::now();
         for (item, outcome) in items.iter().zip(&applied.outcomes) {

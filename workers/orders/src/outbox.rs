@@ -23,7 +23,11 @@ use chatorder_db::schema::outbox;
 /// ids that were stored; the rest stay in the outbox for the relay. Many
 /// rows (a full batch of commands, the relay catching up) go in atomic
 /// batches, one fsync each ([`chatorder_bus::batch`]).
-pub async fn publish(js: &jetstream::Context, rows: &[OutboxRow]) -> Vec<String> {
+pub async fn publish(
+    js: &jetstream::Context,
+    rows: &[OutboxRow],
+    batch_from: usize,
+) -> Vec<String> {
     let messages: Vec<Outgoing> = rows
         .iter()
         .map(|row| Outgoing {
@@ -32,7 +36,7 @@ pub async fn publish(js: &jetstream::Context, rows: &[OutboxRow]) -> Vec<String>
             payload: row.payload.clone().into(),
         })
         .collect();
-    let stored: Vec<String> = chatorder_bus::batch::publish_all(js, &messages)
+    let stored: Vec<String> = chatorder_bus::batch::publish_all(js, &messages, batch_from)
         .await
         .into_iter()
         .zip(rows)
@@ -67,6 +71,7 @@ pub async fn relay_once(
     js: &jetstream::Context,
     grace: Duration,
     limit: i64,
+    batch_from: usize,
 ) -> anyhow::Result<usize> {
     let cutoff = chrono::Utc::now().naive_utc() - chrono::Duration::from_std(grace)?;
     conn.transaction(async |conn| {
@@ -82,7 +87,7 @@ pub async fn relay_once(
         if rows.is_empty() {
             return Ok(0);
         }
-        let stored = publish(js, &rows).await;
+        let stored = publish(js, &rows, batch_from).await;
         delete(conn, &stored).await?;
         m::published("relay", stored.len());
         Ok(stored.len())
@@ -97,6 +102,7 @@ pub async fn relay_loop(
     js: jetstream::Context,
     poll: Duration,
     grace: Duration,
+    batch_from: usize,
     cancel: CancellationToken,
 ) {
     let mut tick = tokio::time::interval(poll);
@@ -114,7 +120,7 @@ pub async fn relay_loop(
             }
         };
         loop {
-            match relay_once(&mut conn, &js, grace, 500).await {
+            match relay_once(&mut conn, &js, grace, 500, batch_from).await {
                 Ok(500) => continue,
                 Ok(n) => {
                     if n > 0 {

@@ -64,6 +64,7 @@ async fn run_boxed(settings: Settings, cancel: CancellationToken) -> anyhow::Res
         js,
         Duration::from_millis(settings.worker.outbox_poll_ms),
         Duration::from_millis(settings.worker.outbox_grace_ms),
+        settings.nats.atomic_batch_from,
         cancel.clone(),
     ));
     let query_task = tokio::spawn(queries.run(cancel.clone()));
