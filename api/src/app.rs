@@ -174,7 +174,7 @@ pub fn router(state: AppState) -> Router {
             limit_anonymous,
         ))
         // The web app's pages and files, from memory (not rate-limited).
-        .merge(crate::web::routes())
+        .merge(crate::web::routes(&state.shop_name))
         .with_state(state)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body))
@@ -189,15 +189,18 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Counts calls without credentials against the client's address (calls
-/// with them, a bearer token or the web app's login cookie, are counted by
-/// [`crate::auth::Caller`], by who they are, or by address if refused).
+/// with them, a bearer token or the web app's cookie of a live login, are
+/// counted by [`crate::auth::Caller`], by who they are, or by address if
+/// refused: a household or office shares one address).
 async fn limit_anonymous(
     axum::extract::State(state): axum::extract::State<AppState>,
     req: Request,
     next: Next,
 ) -> Response {
     if !req.headers().contains_key(header::AUTHORIZATION)
-        && !logged_in_with_cookie(&state, req.headers()).await
+        && crate::auth::cookie_account(&state, req.headers())
+            .await
+            .is_none()
         && let Some(ConnectInfo(address)) = req.extensions().get::<ConnectInfo<SocketAddr>>()
         && let Err(refused) = state
             .rate_limit
@@ -206,16 +209,6 @@ async fn limit_anonymous(
         return refused.into_response();
     }
     next.run(req).await
-}
-
-/// Whether the request carries the web app's cookie of a live login (read
-/// from the in-memory mirror): the page's calls count against the account,
-/// not against an address a whole household or office may share.
-async fn logged_in_with_cookie(state: &AppState, headers: &axum::http::HeaderMap) -> bool {
-    match crate::cookies::session(headers) {
-        Some(token) => matches!(state.sessions.verify(token).await, Ok(Some(_))),
-        None => false,
-    }
 }
 
 /// One span per request, named by its route pattern, with its request id.

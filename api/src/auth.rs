@@ -224,6 +224,16 @@ fn check_csrf(parts: &Parts, token: &str) -> Result<(), Box<Problem>> {
     }
 }
 
+/// The live account whose login the request's cookie carries, if any (read
+/// from the in-memory mirrors; no CSRF check: for reading, not changing).
+pub async fn cookie_account(state: &AppState, headers: &axum::http::HeaderMap) -> Option<Account> {
+    let token = crate::cookies::session(headers)?;
+    match identify(state, token).await {
+        Ok(Caller::Account { account, .. }) => Some(account),
+        _ => None,
+    }
+}
+
 async fn identify(state: &AppState, token: &str) -> Result<Caller, Response> {
     if crate::sessions::is_token(token) {
         let session = state

@@ -8,7 +8,10 @@
 //! customer's session gets the same 404 as any unknown URL, and a visitor
 //! without a login is sent to log in.
 
+use std::sync::Arc;
+
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -26,25 +29,35 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
                    connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; \
                    form-action 'self'; frame-ancestors 'none'";
 
-pub fn routes() -> Router<AppState> {
+/// The pages with the shop's name filled in, once.
+struct Pages {
+    shop: Bytes,
+    owner: Bytes,
+}
+
+pub fn routes(shop_name: &str) -> Router<AppState> {
+    let pages = Arc::new(Pages {
+        shop: page(&assets::SHOP_PAGE, shop_name),
+        owner: page(&assets::OWNER_PAGE, shop_name),
+    });
+    let owner = pages.clone();
     Router::new()
-        .route("/", get(shop_page))
+        .route("/", get(move || async move { html(pages.shop.clone()) }))
         .route("/assets/{file}", get(public_asset))
         .route("/owner", get(|| async { Redirect::permanent("/owner/") }))
-        .route("/owner/", get(owner_page))
+        .route(
+            "/owner/",
+            get(
+                move |State(state): State<AppState>, headers: HeaderMap| async move {
+                    match who(&state, &headers).await {
+                        Some(Role::Owner) => html(owner.owner.clone()),
+                        Some(Role::Customer) => not_found(),
+                        None => Redirect::to("/#/login?owner").into_response(),
+                    }
+                },
+            ),
+        )
         .route("/owner/assets/{file}", get(owner_asset))
-}
-
-async fn shop_page(State(state): State<AppState>) -> Response {
-    page(&assets::SHOP_PAGE, &state.shop_name)
-}
-
-async fn owner_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match who(&state, &headers).await {
-        Some(Role::Owner) => page(&assets::OWNER_PAGE, &state.shop_name),
-        Some(Role::Customer) => not_found(),
-        None => Redirect::to("/#/login?owner").into_response(),
-    }
 }
 
 async fn public_asset(Path(file): Path<String>) -> Response {
@@ -70,33 +83,40 @@ async fn owner_asset(
 
 /// The role of the live login in the request's cookie, if any.
 async fn who(state: &AppState, headers: &HeaderMap) -> Option<Role> {
-    let token = crate::cookies::session(headers)?;
-    let session = state.sessions.verify(token).await.ok()??;
-    let account = state.accounts.by_id(&session.account_id).await.ok()??;
-    account.is_live().then_some(account.role)
+    crate::auth::cookie_account(state, headers)
+        .await
+        .map(|a| a.role)
 }
 
 /// An HTML page with the shop's name filled in (as text).
-fn page(asset: &Asset, shop: &str) -> Response {
-    let html = std::str::from_utf8(asset.body)
+fn page(asset: &Asset, shop: &str) -> Bytes {
+    std::str::from_utf8(asset.body)
         .unwrap_or_default()
-        .replace("{{shop}}", &escape_html(shop));
-    with_headers(StatusCode::OK, asset.content_type, html.into_bytes())
+        .replace("{{shop}}", &escape_html(shop))
+        .into()
+}
+
+fn html(body: Bytes) -> Response {
+    with_headers(StatusCode::OK, assets::SHOP_PAGE.content_type, body)
 }
 
 fn serve(asset: &Asset) -> Response {
-    with_headers(StatusCode::OK, asset.content_type, asset.body.to_vec())
+    with_headers(
+        StatusCode::OK,
+        asset.content_type,
+        Bytes::from_static(asset.body),
+    )
 }
 
 fn not_found() -> Response {
     with_headers(
         StatusCode::NOT_FOUND,
-        "text/html; charset=utf-8",
-        assets::NOT_FOUND.body.to_vec(),
+        assets::NOT_FOUND.content_type,
+        Bytes::from_static(assets::NOT_FOUND.body),
     )
 }
 
-fn with_headers(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response {
+fn with_headers(status: StatusCode, content_type: &'static str, body: Bytes) -> Response {
     let mut response = (status, body).into_response();
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
