@@ -10,7 +10,7 @@ pub mod queries;
 pub mod streams;
 
 pub use commands::{Commands, SendError};
-pub use connect::connect;
+pub use connect::{connect, server_addrs};
 pub use consumer::{durable, hand_back, next_batch, pull};
 pub use feed::{FeedOptions, Settle, run_keyed};
 pub use queries::{Queries, QueryError};
