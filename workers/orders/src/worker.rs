@@ -19,6 +19,50 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
     Box::pin(run_boxed(settings, cancel)).await
 }
 
+/// How long a starting worker waits for a MySQL that does not answer (one
+/// restarting, say) before it gives up with the reason.
+const MYSQL_PATIENCE: Duration = Duration::from_secs(90);
+
+/// Waits until MySQL answers: at once if it does, up to [`MYSQL_PATIENCE`]
+/// while it is unreachable (a replica started during an outage waits it
+/// out rather than exiting). A refusal that waiting cannot cure (wrong
+/// user, password or database) fails at once. False if cancelled meanwhile.
+async fn mysql_ready(
+    pool: &chatorder_db::pool::DbPool,
+    settings: &Settings,
+    cancel: &CancellationToken,
+) -> anyhow::Result<bool> {
+    let started = std::time::Instant::now();
+    let mut warned = false;
+    loop {
+        let err = match pool.get().await {
+            Ok(_) => return Ok(true),
+            Err(e) => e.to_string(),
+        };
+        let hopeless = ["Access denied", "Unknown database"]
+            .iter()
+            .any(|m| err.contains(m));
+        if hopeless || started.elapsed() >= MYSQL_PATIENCE {
+            return Err(anyhow::anyhow!("{err}")).with_context(|| {
+                format!(
+                    "could not connect to MySQL at {}. Is MariaDB running? Locally: scripts/services.sh",
+                    chatorder_db::pool::redact_url(secrecy::ExposeSecret::expose_secret(
+                        &settings.database.url
+                    ))
+                )
+            });
+        }
+        if !warned {
+            tracing::warn!(error = %err, "MySQL does not answer; waiting for it before taking orders");
+            warned = true;
+        }
+        tokio::select! {
+            () = cancel.cancelled() => return Ok(false),
+            () = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+    }
+}
+
 async fn run_boxed(settings: Settings, cancel: CancellationToken) -> anyhow::Result<()> {
     crate::metrics::describe();
     // The backlog series an alert watches exist from the start, at zero.
@@ -29,13 +73,9 @@ async fn run_boxed(settings: Settings, cancel: CancellationToken) -> anyhow::Res
         chatorder_db::prepare(&settings).await?;
     }
     let pool = chatorder_db::pool::pool(&settings.database.url, settings.database.pool_size)?;
-    // Fail early, with the reason, if MySQL is not there.
-    drop(pool.get().await.map_err(|e| anyhow::anyhow!("{e}")).with_context(|| {
-        format!(
-            "could not connect to MySQL at {}. Is MariaDB running? Locally: scripts/services.sh",
-            chatorder_db::pool::redact_url(secrecy::ExposeSecret::expose_secret(&settings.database.url))
-        )
-    })?);
+    if !mysql_ready(&pool, &settings, &cancel).await? {
+        return Ok(());
+    }
     let client = chatorder_bus::connect(&settings.nats, "chatorder-orders-worker").await?;
     let js = async_nats::jetstream::new(client.clone());
     chatorder_bus::ensure_streams(&js, &subjects, &settings.nats).await?;
