@@ -1,6 +1,8 @@
 //! The customer bot end to end: the real teloxide client against the local
 //! Telegram stand-in, the order worker, NATS, MariaDB and Redis.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::time::Duration;
@@ -31,6 +33,10 @@ async fn start_bot_with(
     let standin = TelegramStandIn::start().await.expect("stand-in starts");
     let mut settings = env.settings.clone();
     tweak(&mut settings);
+    run_on(standin, settings)
+}
+
+fn run_on(standin: TelegramStandIn, mut settings: chatorder_shared::config::Settings) -> Bot {
     settings.telegram.token = Some(TOKEN.to_owned().into());
     settings.telegram.api_url = standin.api_url();
     let cancel = CancellationToken::new();
@@ -86,6 +92,23 @@ impl Bot {
             m.message_id > ask.message_id && m.text.contains("Please check")
         })
         .await
+    }
+
+    /// Stops the bot, runs `meanwhile`, and starts it again on the same
+    /// stand-in (the chats stay).
+    async fn restart<F: std::future::Future<Output = ()>>(
+        self,
+        env: &TestEnv,
+        meanwhile: impl FnOnce() -> F,
+    ) -> Bot {
+        self.cancel.cancel();
+        tokio::time::timeout(WAIT, self.handle)
+            .await
+            .expect("bot stops in time")
+            .expect("no panic")
+            .expect("bot stops cleanly");
+        meanwhile().await;
+        run_on(self.standin, env.settings.clone())
     }
 
     async fn stop(self) {
@@ -248,8 +271,7 @@ async fn refusals_reach_the_customer_and_carts_survive_a_restart() {
         "{}",
         summary.text
     );
-    bot.stop().await;
-    let bot = start_bot(&env).await;
+    let bot = bot.restart(&env, || async {}).await;
     bot.standin
         .press_button(&ada, summary.message_id, &Bot::button(&summary, "ok:"));
     bot.said(&ada, "received").await;
@@ -491,42 +513,210 @@ async fn a_flooding_customer_is_slowed_and_nobody_else_waits_for_them() {
 /// must not leave a receipt that stops the next bot from sending it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receipt_is_final_only_after_the_send() {
-    use chatorder_telegram::store::{Delivery, Store};
+    use chatorder_telegram::receipts::{BUCKET, Delivery, Mark, Receipts, sending_marks};
     let env = TestEnv::new().await;
-    let redis = secrecy::ExposeSecret::expose_secret(&env.settings.redis.url).to_owned();
-    let prefix = env.settings.redis.prefix.clone();
-    let store = || Store::new(&redis, &prefix, Duration::from_secs(3600));
+    let bucket = env.subjects.stream(BUCKET);
+    let open = || Receipts::open(&env.js, bucket.clone(), 1);
     let mark = Duration::from_millis(800);
+    let text = "Order #7 is ready for pickup!\nSee you soon.";
 
-    // The first bot marks the event and stops before sending it.
-    let first = store();
-    assert_eq!(first.begin_delivery_for("e1", mark).await, Delivery::New);
+    // The first bot marks the event and dies before recording the send.
+    let first = open().await.unwrap();
+    assert_eq!(first.begin_for("e1", 7, text, mark).await, Delivery::New);
     assert_eq!(
-        first.begin_delivery_for("e1", mark).await,
+        first.begin_for("e1", 7, text, mark).await,
         Delivery::Underway,
         "the same bot does not send an event twice at once"
     );
+    // Its mark is in NATS, saying whom it was for and what.
+    let store = env.js.get_key_value(&bucket).await.unwrap();
+    let marks = sending_marks(&store).await.unwrap();
+    assert!(
+        matches!(
+            marks.as_slice(),
+            [Mark::Sending { chat: 7, about, .. }] if about == "Order #7 is ready for pickup!"
+        ),
+        "{marks:?}"
+    );
     // A restarted bot holds off while the mark lasts, then sends.
-    let second = store();
+    let second = open().await.unwrap();
     assert_eq!(
-        second.begin_delivery_for("e1", mark).await,
+        second.begin_for("e1", 7, text, mark).await,
         Delivery::Underway
     );
     tokio::time::sleep(mark + Duration::from_millis(400)).await;
     assert_eq!(
-        second.begin_delivery_for("e1", mark).await,
+        second.begin_for("e1", 7, text, mark).await,
         Delivery::New,
         "a send cut short is made again once its mark lapses"
     );
+    // Only one bot takes a lapsed mark over.
+    assert_eq!(
+        open().await.unwrap().begin_for("e1", 7, text, mark).await,
+        Delivery::Underway
+    );
     second.delivered("e1").await;
+    assert!(sending_marks(&store).await.unwrap().is_empty());
     // Once sent, nobody sends it again, even long after the mark's lifetime.
     tokio::time::sleep(mark + Duration::from_millis(400)).await;
-    assert_eq!(store().begin_delivery_for("e1", mark).await, Delivery::Sent);
-    assert_eq!(first.begin_delivery_for("e1", mark).await, Delivery::Sent);
-    assert_eq!(second.begin_delivery_for("e1", mark).await, Delivery::Sent);
+    assert_eq!(
+        open().await.unwrap().begin_for("e1", 7, text, mark).await,
+        Delivery::Sent
+    );
+    assert_eq!(first.begin_for("e1", 7, text, mark).await, Delivery::Sent);
+    assert_eq!(second.begin_for("e1", 7, text, mark).await, Delivery::Sent);
 
     // A failed send is forgotten, so the retry (by any bot) sends it.
-    assert_eq!(first.begin_delivery_for("e2", mark).await, Delivery::New);
-    first.forget_delivery("e2").await;
-    assert_eq!(store().begin_delivery_for("e2", mark).await, Delivery::New);
+    assert_eq!(first.begin_for("e2", 7, text, mark).await, Delivery::New);
+    first.forget("e2").await;
+    assert_eq!(
+        open().await.unwrap().begin_for("e2", 7, text, mark).await,
+        Delivery::New
+    );
+}
+
+/// The receipts are in NATS: a bot restarted after Redis lost every key of
+/// the deployment does not tell a customer twice when an event it already
+/// notified comes again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_double_notification_after_redis_loses_its_data() {
+    use chatorder_shared::events::{Event, decode_event};
+    let mut env = TestEnv::new().await;
+    env.spawn_worker();
+    env.wait_queries_served().await;
+    let bot = start_bot(&env).await;
+    let ada = User::new(5_512_777, "Ada");
+    bot.standin.send_text(&ada, "2 small hawaiian");
+    bot.said(&ada, "Added to your cart").await;
+    let summary = bot.checkout_pickup(&ada, 0).await;
+    bot.standin
+        .press_button(&ada, summary.message_id, &Bot::button(&summary, "ok:"));
+    let received = bot.said(&ada, "received").await;
+    let number = order_number(&received);
+
+    // Redis loses everything of this deployment while the bot is down.
+    let bot = bot
+        .restart(&env, || async {
+            let redis = secrecy::ExposeSecret::expose_secret(&env.settings.redis.url).to_owned();
+            let client = redis::Client::open(redis).unwrap();
+            let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg(format!("{}*", env.settings.redis.prefix))
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            assert!(!keys.is_empty(), "the bot had kept something in Redis");
+            let _: () = redis::cmd("DEL")
+                .arg(keys)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+        })
+        .await;
+
+    // The "placed" event comes again (as a redelivery would), then news.
+    let placed = read_stream(&env.js, &env.subjects.events_stream())
+        .await
+        .into_iter()
+        .find(|m| {
+            decode_event(&m.payload).is_ok_and(
+                |e| matches!(e.data, Event::Placed { ref order } if order.number.0 == number),
+            )
+        })
+        .expect("the placed event is in the stream");
+    env.js
+        .publish(placed.subject.to_string(), placed.payload.clone())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    env.set_status(OrderNumber(number), OrderStatus::Accepted)
+        .await;
+    bot.said(&ada, "accepted").await;
+    let told = bot
+        .standin
+        .messages(ada.id)
+        .iter()
+        .filter(|m| m.text.starts_with(&format!("Order #{number} received!")))
+        .count();
+    assert_eq!(told, 1, "the customer was told \"received\" {told} times");
+    bot.stop().await;
+    env.stop_workers().await;
+}
+
+/// A bot killed after Telegram forgot its updates and before it handled
+/// them (or before it said it had): the next bot handles what the inbox
+/// kept, and an update it had already taken in changes nothing again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_killed_mid_handling_loses_no_message_and_applies_none_twice() {
+    use chatorder_telegram::inbox::{BUCKET, Inbox};
+    let mut env = TestEnv::new().await;
+    env.spawn_worker();
+    env.wait_queries_served().await;
+    let bot = start_bot(&env).await;
+    let ada = User::new(5_512_888, "Ada");
+    let first = bot.standin.send_text(&ada, "2 small hawaiian");
+    bot.said(&ada, "Added to your cart").await;
+
+    // What a bot killed mid-batch leaves in the inbox: the update it had
+    // handled, and one Telegram had already forgotten.
+    let bot = bot
+        .restart(&env, || async {
+            Inbox::open(&env.js, env.subjects.stream(BUCKET), 1)
+                .await
+                .unwrap();
+            let kv = env
+                .js
+                .get_key_value(env.subjects.stream(BUCKET))
+                .await
+                .unwrap();
+            let message = |id: i64, text: &str| {
+                serde_json::json!({
+                    "update_id": id,
+                    "message": {
+                        "message_id": 900_000 + id, "date": 1_764_800_000,
+                        "chat": { "id": ada.id, "type": "private", "first_name": "Ada" },
+                        "from": { "id": ada.id, "is_bot": false, "first_name": "Ada" },
+                        "text": text
+                    }
+                })
+            };
+            for (id, text) in [(first, "2 small hawaiian"), (9_000, "1 large pepperoni")] {
+                kv.put(id.to_string(), message(id, text).to_string().into())
+                    .await
+                    .unwrap();
+            }
+        })
+        .await;
+    let added = bot
+        .expect(&ada, "the forgotten message handled", |m| {
+            m.text.contains("The Pepperoni Pizza (L)")
+        })
+        .await;
+    bot.standin.send_text(&ada, "/cart");
+    let cart = bot
+        .expect(&ada, "the cart", |m| {
+            m.message_id > added.message_id && m.text.contains("Hawaiian")
+        })
+        .await;
+    assert!(
+        cart.text.contains("2 × The Hawaiian Pizza (S)")
+            && cart.text.contains("1 × The Pepperoni Pizza (L)"),
+        "the handled update was applied again, or the other not at all: {}",
+        cart.text
+    );
+    // Both are done: a later start finds the inbox empty.
+    let inbox = Inbox::open(&env.js, env.subjects.stream(BUCKET), 1)
+        .await
+        .unwrap();
+    let until = std::time::Instant::now() + WAIT;
+    while !inbox.left().await.unwrap().is_empty() {
+        assert!(
+            std::time::Instant::now() < until,
+            "the inbox keeps handled updates"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bot.stop().await;
+    env.stop_workers().await;
 }

@@ -498,6 +498,15 @@ impl Drop for TestEnv {
             // The Discord bot's key-value buckets.
             format!("KV_{}", self.subjects.stream("DISCORD_BOARD")),
             format!("KV_{}", self.subjects.stream("DISCORD_SEEN")),
+            // The Telegram bot's notification receipts and inbox.
+            format!(
+                "KV_{}",
+                self.subjects.stream(chatorder_telegram::receipts::BUCKET)
+            ),
+            format!(
+                "KV_{}",
+                self.subjects.stream(chatorder_telegram::inbox::BUCKET)
+            ),
         ];
         let _ = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()

@@ -19,7 +19,9 @@ use tokio::sync::RwLock;
 use uuid::Uuid;
 
 use crate::conversation::{self, Action, Input, Keyboard, Reply, Session, Shop};
+use crate::inbox::Inbox;
 use crate::parse::Matcher;
+use crate::receipts::Receipts;
 use crate::store::Store;
 use crate::texts as t;
 use crate::workers::{Unanswered, Workers};
@@ -40,12 +42,21 @@ pub struct App {
     pub settings: Arc<Settings>,
     pub workers: Workers,
     pub store: Store,
+    pub receipts: Receipts,
+    /// Updates taken and not yet handled ([`crate::inbox`]).
+    pub inbox: Arc<Inbox>,
     catalog: RwLock<Option<Arc<CachedCatalog>>>,
     flood: crate::flood::FloodGate,
 }
 
 impl App {
-    pub fn new(settings: Arc<Settings>, workers: Workers, store: Store) -> Self {
+    pub fn new(
+        settings: Arc<Settings>,
+        workers: Workers,
+        store: Store,
+        receipts: Receipts,
+        inbox: Arc<Inbox>,
+    ) -> Self {
         let flood = crate::flood::FloodGate::new(
             settings.telegram.flood_burst,
             settings.telegram.flood_per_second,
@@ -54,6 +65,8 @@ impl App {
             settings,
             workers,
             store,
+            receipts,
+            inbox,
             catalog: RwLock::new(None),
             flood,
         }
@@ -106,7 +119,13 @@ pub fn schema()
         .branch(Update::filter_callback_query().endpoint(on_callback))
 }
 
-async fn on_message(bot: TgBot, msg: Message, app: Arc<App>) -> HandlerResult {
+async fn on_message(bot: TgBot, msg: Message, app: Arc<App>, update: Update) -> HandlerResult {
+    let handled = message(&bot, msg, &app, update.id.0).await;
+    app.inbox.done(update.id.0).await;
+    handled
+}
+
+async fn message(bot: &TgBot, msg: Message, app: &App, update: u32) -> HandlerResult {
     let Some(user) = msg.from.clone() else {
         return Ok(());
     };
@@ -125,10 +144,16 @@ async fn on_message(bot: TgBot, msg: Message, app: Arc<App>) -> HandlerResult {
     } else {
         Input::Other
     };
-    step(&bot, &app, &user, msg.chat.id, None, input).await
+    step(bot, app, &user, msg.chat.id, None, (update, input)).await
 }
 
-async fn on_callback(bot: TgBot, q: CallbackQuery, app: Arc<App>) -> HandlerResult {
+async fn on_callback(bot: TgBot, q: CallbackQuery, app: Arc<App>, update: Update) -> HandlerResult {
+    let handled = callback(&bot, q, &app, update.id.0).await;
+    app.inbox.done(update.id.0).await;
+    handled
+}
+
+async fn callback(bot: &TgBot, q: CallbackQuery, app: &App, update: u32) -> HandlerResult {
     // Always answer, or the customer's client keeps spinning.
     if let Err(e) = bot.answer(q.id.clone()).await {
         crate::metrics::api_error("answer");
@@ -144,7 +169,15 @@ async fn on_callback(bot: TgBot, q: CallbackQuery, app: Arc<App>) -> HandlerResu
     }
     let message_id = q.message.as_ref().map(|m| m.id());
     let data = q.data.clone().unwrap_or_default();
-    step(&bot, &app, &q.from, chat, message_id, Input::Button(data)).await
+    step(
+        bot,
+        app,
+        &q.from,
+        chat,
+        message_id,
+        (update, Input::Button(data)),
+    )
+    .await
 }
 
 #[tracing::instrument(skip_all, fields(chat = chat.0))]
@@ -154,7 +187,7 @@ async fn step(
     user: &teloxide::types::User,
     chat: ChatId,
     pressed: Option<MessageId>,
-    input: Input,
+    (update, input): (u32, Input),
 ) -> HandlerResult {
     if let crate::flood::Verdict::Wait { wait, notify } =
         app.flood.check(user_key(user), std::time::Instant::now())
@@ -187,6 +220,13 @@ async fn step(
     };
     let key = user_key(user);
     let mut session = app.store.load(key).await;
+    if !session.take_update(update) {
+        // Telegram sent it again: a bot killed after handling it, before
+        // confirming it. Its effect is in the session already.
+        crate::metrics::update("repeat", started.elapsed().as_secs_f64());
+        tracing::info!(update, "an update handled before came again; ignored");
+        return Ok(());
+    }
     let turn = conversation::handle(&mut session, input, &shop, &user.first_name);
     deliver(bot, chat, pressed, turn.replies).await;
     for action in turn.actions {

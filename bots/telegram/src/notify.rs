@@ -2,11 +2,12 @@
 //! status change, every shop reply, every refused command, once.
 //!
 //! A durable consumer (`telegram-bot`) on `ORDERS_EVT` survives restarts; a
-//! receipt per event id in Redis keeps a redelivered event from being sent
-//! twice. The receipt becomes final only after the send: a bot stopped in
-//! between leaves a short-lived "sending" mark, and the event, redelivered,
-//! is sent once that mark lapses ([`crate::store::Delivery`]). A bot that is
-//! stopping sends nothing new: the rest of its batch goes back to the stream.
+//! receipt per event id in a JetStream key-value bucket keeps a redelivered
+//! event from being sent twice ([`crate::receipts`]). The receipt becomes
+//! final only after the send: a bot killed in between leaves a "sending"
+//! mark, and the event, redelivered, is sent once that mark lapses. A bot
+//! that is stopping sends nothing new: the rest of its batch goes back to
+//! the stream.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +21,7 @@ use teloxide::prelude::*;
 use tokio_util::sync::CancellationToken;
 
 use crate::bot::{App, TgBot};
-use crate::store::Delivery;
+use crate::receipts::Delivery;
 use crate::texts as t;
 
 pub const DURABLE: &str = "telegram-bot";
@@ -128,7 +129,7 @@ async fn deliver(
         return Settle::Retry(Duration::from_secs(1));
     }
     let id = env.id.to_string();
-    match app.store.begin_delivery(&id).await {
+    match app.receipts.begin(&id, chat, &text).await {
         Delivery::New => {}
         Delivery::Sent => {
             crate::metrics::notification("duplicate");
@@ -140,7 +141,7 @@ async fn deliver(
         }
     }
     let Err(e) = bot.send(ChatId(chat), text, None).await else {
-        app.store.delivered(&id).await;
+        app.receipts.delivered(&id).await;
         crate::metrics::notification("sent");
         return Settle::Ack;
     };
@@ -161,7 +162,7 @@ async fn deliver(
         other => {
             crate::metrics::notification("retry");
             tracing::warn!(error = %other, chat, "notification failed; will retry");
-            app.store.forget_delivery(&id).await;
+            app.receipts.forget(&id).await;
             Settle::Retry(Duration::from_secs(2))
         }
     }

@@ -10,6 +10,8 @@ use teloxide::prelude::*;
 use tokio_util::sync::CancellationToken;
 
 use crate::bot::{App, TgBot};
+use crate::inbox::{Inbox, Poller};
+use crate::receipts::Receipts;
 use crate::store::Store;
 use crate::workers::Workers;
 
@@ -40,10 +42,33 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
         &settings.redis.prefix,
         Duration::from_secs(settings.telegram.session_ttl_hours * 3600),
     );
+    let receipts = Receipts::open(
+        &js,
+        subjects.stream(crate::receipts::BUCKET),
+        settings.nats.stream_replicas,
+    )
+    .await?;
+    let inbox = Arc::new(
+        Inbox::open(
+            &js,
+            subjects.stream(crate::inbox::BUCKET),
+            settings.nats.stream_replicas,
+        )
+        .await?,
+    );
+    let left = inbox.left().await?;
+    if !left.is_empty() {
+        tracing::info!(
+            updates = left.len(),
+            "handling the updates the last run took and did not finish"
+        );
+    }
     let app = Arc::new(App::new(
         settings.clone(),
         Workers::new(client, subjects),
         store,
+        receipts,
+        inbox.clone(),
     ));
     let plain = Bot::new(token).set_api_url(api_url);
     let bot = TgBot::new(plain.clone(), settings.telegram.rate_limit);
@@ -62,6 +87,8 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
         cancel.clone(),
     ));
     // Polling is not rate-limited; replies go through `bot` (a dependency).
+    // Each update is kept in the inbox before Telegram hears it was taken.
+    let listener = Poller::new(plain.clone(), inbox, left);
     let mut dispatcher = Dispatcher::builder(plain, crate::bot::schema())
         .dependencies(dptree::deps![app.clone(), bot])
         .build();
@@ -82,7 +109,8 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
             }
         })
     };
-    // Sessions written while Redis was away reach it once it is back.
+    // Sessions written while Redis was away reach it once it is back, and
+    // receipts written while NATS was away reach the bucket.
     let flusher = {
         let (app, cancel) = (app.clone(), cancel.clone());
         tokio::spawn(async move {
@@ -95,10 +123,20 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
                 if app.store.unwritten() > 0 {
                     app.store.flush().await;
                 }
+                if app.receipts.unwritten() > 0 {
+                    app.receipts.flush().await;
+                }
             }
         })
     };
-    dispatcher.dispatch().await;
+    dispatcher
+        .dispatch_with_listener(
+            listener,
+            teloxide::error_handlers::LoggingErrorHandler::with_custom_text(
+                "An error from the update listener",
+            ),
+        )
+        .await;
     cancel.cancel();
     let _ = stopper.await;
     let _ = flusher.await;
@@ -113,7 +151,14 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
     if written.is_err() {
         tracing::warn!(
             sessions = app.store.unwritten(),
-            "Redis is away: customers' latest carts and notification receipts are lost with this process"
+            "Redis is away: customers' latest carts are lost with this process"
+        );
+    }
+    if app.receipts.flush().await > 0 {
+        tracing::warn!(
+            receipts = app.receipts.unwritten(),
+            "NATS is away: receipts of notifications sent while it was away are lost with this process; \
+             those notifications may be sent again"
         );
     }
     let result = match notifier.await {

@@ -17,6 +17,29 @@ pub struct Session {
     /// A pending order loaded into the cart to be changed (`/edit`).
     #[serde(default)]
     pub editing: Option<OrderNumber>,
+    /// The last Telegram updates this session took in (ids, newest last,
+    /// at most [`RECENT_UPDATES`]): an update seen again (a bot killed
+    /// after handling it, before telling Telegram it had it) is not applied
+    /// twice. Ids, not order: Telegram may start its ids afresh.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent_updates: Vec<u32>,
+}
+
+/// How many update ids a session remembers.
+pub const RECENT_UPDATES: usize = 16;
+
+impl Session {
+    /// Notes that update `id` is being taken in; false if it was before.
+    pub fn take_update(&mut self, id: u32) -> bool {
+        if self.recent_updates.contains(&id) {
+            return false;
+        }
+        if self.recent_updates.len() >= RECENT_UPDATES {
+            self.recent_updates.remove(0);
+        }
+        self.recent_updates.push(id);
+        true
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,4 +79,28 @@ pub enum Stage {
         checkout: Uuid,
         number: OrderNumber,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_update_is_taken_in_once_and_memory_stays_small() {
+        let mut s = Session::default();
+        assert!(s.take_update(7));
+        assert!(s.take_update(3), "ids may come in any order");
+        assert!(!s.take_update(7));
+        assert!(!s.take_update(3));
+        for id in 100..100 + u32::try_from(RECENT_UPDATES).unwrap_or(16) {
+            assert!(s.take_update(id));
+        }
+        assert_eq!(s.recent_updates.len(), RECENT_UPDATES);
+        assert!(s.take_update(7), "the oldest ids are forgotten");
+        // A session written before this field existed reads as new.
+        let old = serde_json::from_str::<Session>(
+            r#"{"cart":[],"stage":{"stage":"browsing"},"phone":null,"last_checkout":null}"#,
+        );
+        assert!(old.is_ok_and(|s| s.recent_updates.is_empty()));
+    }
 }
