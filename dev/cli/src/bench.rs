@@ -48,8 +48,9 @@ pub struct OrdersArgs {
     external: bool,
     /// Which NATS: `both` runs everything twice on NATS servers of its own,
     /// with the default sync and with fsync on every write; `always` or
-    /// `default` one of them; `configured` the one in `nats.url` (as
-    /// `--external` does).
+    /// `default` one of them; `cluster` fsync always on one server and on
+    /// a 3-node cluster of its own with 3 replicas of every stream;
+    /// `configured` the one in `nats.url` (as `--external` does).
     #[arg(long, value_enum, default_value_t = NatsChoice::Both)]
     nats: NatsChoice,
     /// Commands per atomic batch in the throughput phase (the steady phase
@@ -63,7 +64,25 @@ pub enum NatsChoice {
     Both,
     Always,
     Default,
+    Cluster,
     Configured,
+}
+
+/// One NATS of its own to run on: its sync policy and how many nodes.
+#[derive(Debug, Clone, Copy)]
+struct OwnMode {
+    sync: Sync,
+    nodes: usize,
+}
+
+impl OwnMode {
+    fn label(self) -> String {
+        if self.nodes == 1 {
+            self.sync.label().to_owned()
+        } else {
+            format!("{}, {} nodes", self.sync.label(), self.nodes)
+        }
+    }
 }
 
 /// What one run on one NATS measured.
@@ -113,11 +132,19 @@ struct Phase {
 
 pub async fn orders(settings: Settings, args: OrdersArgs) -> anyhow::Result<()> {
     let baskets = load_baskets(&args.data)?;
-    let modes: Vec<Option<Sync>> = match (args.external, args.nats) {
+    let one = |sync| Some(OwnMode { sync, nodes: 1 });
+    let modes: Vec<Option<OwnMode>> = match (args.external, args.nats) {
         (true, _) | (_, NatsChoice::Configured) => vec![None],
-        (false, NatsChoice::Both) => vec![Some(Sync::Default), Some(Sync::Always)],
-        (false, NatsChoice::Always) => vec![Some(Sync::Always)],
-        (false, NatsChoice::Default) => vec![Some(Sync::Default)],
+        (false, NatsChoice::Both) => vec![one(Sync::Default), one(Sync::Always)],
+        (false, NatsChoice::Always) => vec![one(Sync::Always)],
+        (false, NatsChoice::Default) => vec![one(Sync::Default)],
+        (false, NatsChoice::Cluster) => vec![
+            one(Sync::Always),
+            Some(OwnMode {
+                sync: Sync::Always,
+                nodes: 3,
+            }),
+        ],
     };
     println!(
         "chatorder bench orders: {} baskets from {}, {} customers, throughput phase in atomic batches of {}",
@@ -140,18 +167,26 @@ pub async fn orders(settings: Settings, args: OrdersArgs) -> anyhow::Result<()> 
     let mut ok = true;
     let mut figures = Vec::new();
     for mode in modes {
-        let own = mode.map(OwnNats::start).transpose()?;
+        let own = mode
+            .map(|m| OwnNats::cluster(m.sync, m.nodes))
+            .transpose()?;
         let mut s = settings.clone();
         let label = match (&own, mode) {
-            (Some(nats), Some(sync)) => {
+            (Some(nats), Some(OwnMode { sync, nodes })) => {
                 s.nats.url = nats.url();
+                s.nats.stream_replicas = nodes;
                 // Batches pay only when every write is fsynced.
                 if sync == Sync::Default {
                     s.nats.atomic_batch_from = 0;
                 }
                 format!(
-                    "NATS of its own, {} (the worker publishes events {})",
+                    "NATS of its own, {}{} (the worker publishes events {})",
                     sync.label(),
+                    if nodes > 1 {
+                        format!(", a cluster of {nodes} with {nodes} replicas")
+                    } else {
+                        String::new()
+                    },
                     if s.nats.atomic_batch_from == 0 {
                         "one by one".to_owned()
                     } else {
@@ -173,8 +208,8 @@ pub async fn orders(settings: Settings, args: OrdersArgs) -> anyhow::Result<()> 
     println!("summary:");
     for (mode, r) in &figures {
         println!(
-            "  {:<14} {:>7.0} orders/s{}; ceilings: acked single publishes {:.0}/s, atomic batches of 500 {:.0} msgs/s; orders/s = {:.1}× the single-publish ceiling",
-            mode.map_or("configured", Sync::label),
+            "  {:<24} {:>7.0} orders/s{}; ceilings: acked single publishes {:.0}/s, atomic batches of 500 {:.0} msgs/s; orders/s = {:.1}× the single-publish ceiling",
+            mode.map_or_else(|| "configured".to_owned(), OwnMode::label),
             r.throughput,
             r.steady_p99
                 .map(|p| format!(", steady p99 {p:.1} ms"))
@@ -182,6 +217,15 @@ pub async fn orders(settings: Settings, args: OrdersArgs) -> anyhow::Result<()> 
             r.single_publishes,
             r.batch_publishes,
             r.throughput / r.single_publishes.max(1e-9),
+        );
+    }
+    if let [(Some(single), a), (Some(cluster), b)] = figures.as_slice()
+        && single.nodes == 1
+        && cluster.nodes > 1
+    {
+        println!(
+            "  the cluster runs at {:.0}% of one server's orders/s",
+            100.0 * b.throughput / a.throughput.max(1e-9)
         );
     }
     anyhow::ensure!(ok, "some orders were not confirmed; see above");
@@ -203,7 +247,7 @@ async fn run_on(
     let client = async_nats::ConnectOptions::new()
         .name("chatorder-bench")
         .subscription_capacity(1 << 20)
-        .connect(&settings.nats.url)
+        .connect(chatorder_bus::server_addrs(&settings.nats.url)?.as_slice())
         .await
         .with_context(|| format!("connecting to NATS at {}", settings.nats.url))?;
     let js = jetstream::new(client.clone());

@@ -29,53 +29,132 @@ impl Sync {
 
 /// The configuration file of a NATS of ours listening on `port`.
 pub fn config(port: u16, store: &Path, sync: Sync) -> String {
+    node_config(port, store, sync, None)
+}
+
+/// A node's place in a cluster of ours: its name, the port its routes
+/// listen on, and the other nodes' route ports.
+pub struct Route<'a> {
+    pub name: &'a str,
+    pub listen: u16,
+    pub peers: &'a [u16],
+}
+
+/// [`config`] for one node of a cluster (routes to its peers, a server
+/// name, which JetStream's replication needs), or of a single server.
+pub fn node_config(port: u16, store: &Path, sync: Sync, route: Option<&Route<'_>>) -> String {
     let sync = match sync {
         Sync::Always => "\n  sync_interval: always",
         Sync::Default => "",
     };
-    format!(
+    let mut conf = String::new();
+    if let Some(r) = route {
+        conf.push_str(&format!("server_name: {}\n", r.name));
+    }
+    conf.push_str(&format!(
         "listen: 127.0.0.1:{port}\njetstream {{\n  store_dir: \"{}\"{sync}\n}}\n",
         store.display()
-    )
+    ));
+    if let Some(r) = route {
+        let routes: Vec<String> = r
+            .peers
+            .iter()
+            .map(|p| format!("nats-route://127.0.0.1:{p}"))
+            .collect();
+        conf.push_str(&format!(
+            "cluster {{\n  name: chatorder\n  listen: 127.0.0.1:{}\n  routes: [{}]\n}}\n",
+            r.listen,
+            routes.join(", ")
+        ));
+    }
+    conf
 }
 
-/// A running nats-server of ours; stopped and its directory removed when
-/// dropped.
+/// A running nats-server of ours, or a cluster of them; stopped and its
+/// directory removed when dropped.
 pub struct OwnNats {
-    pub port: u16,
+    ports: Vec<u16>,
     dir: PathBuf,
-    child: Child,
+    children: Vec<Child>,
 }
 
 impl OwnNats {
     pub fn start(sync: Sync) -> anyhow::Result<Self> {
+        Self::cluster(sync, 1)
+    }
+
+    /// `nodes` servers routed to each other on loopback (one is a plain
+    /// server), each with its own store directory.
+    pub fn cluster(sync: Sync, nodes: usize) -> anyhow::Result<Self> {
+        anyhow::ensure!(nodes >= 1, "a NATS of ours needs at least one node");
         let dir = std::env::temp_dir().join(format!("chatorder-nats-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        let port = free_port()?;
-        let conf = dir.join("nats.conf");
-        std::fs::write(&conf, config(port, &dir.join("store"), sync))
+        let ports = (0..nodes)
+            .map(|_| free_port())
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let routes = (0..nodes)
+            .map(|_| free_port())
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut nats = Self {
+            ports: ports.clone(),
+            dir,
+            children: Vec::new(),
+        };
+        for k in 0..nodes {
+            let name = format!("n{k}");
+            let peers: Vec<u16> = (0..nodes).filter(|&j| j != k).map(|j| routes[j]).collect();
+            let route = Route {
+                name: &name,
+                listen: routes[k],
+                peers: &peers,
+            };
+            let conf = nats.dir.join(format!("{name}.conf"));
+            std::fs::write(
+                &conf,
+                node_config(
+                    ports[k],
+                    &nats.dir.join(&name),
+                    sync,
+                    (nodes > 1).then_some(&route),
+                ),
+            )
             .context("writing our own NATS's configuration")?;
-        let child = Command::new(nats_server_bin()?)
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting our own NATS")?;
-        let nats = Self { port, dir, child };
-        wait_port(port, Which::Nats)?;
+            nats.children.push(
+                Command::new(nats_server_bin()?)
+                    .arg("-c")
+                    .arg(&conf)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .context("starting our own NATS")?,
+            );
+        }
+        for &port in &ports {
+            wait_port(port, Which::Nats)?;
+        }
         Ok(nats)
     }
 
+    /// Every node's URL, comma-separated.
     pub fn url(&self) -> String {
-        format!("nats://127.0.0.1:{}", self.port)
+        self.ports
+            .iter()
+            .map(|p| format!("nats://127.0.0.1:{p}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    pub fn nodes(&self) -> usize {
+        self.ports.len()
     }
 }
 
 impl Drop for OwnNats {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -32,14 +32,22 @@ impl std::fmt::Display for Which {
 
 pub struct OwnServers {
     pub dir: PathBuf,
-    pub nats_port: u16,
+    /// One NATS node, or the nodes of a cluster of ours.
+    nats: Vec<NatsNode>,
     pub db_port: u16,
     pub redis_port: u16,
-    nats: Option<Child>,
     db: Option<Child>,
     redis: Option<Child>,
     /// Keep the data directory when dropped (to look at logs after a failure).
     pub keep: bool,
+}
+
+/// One nats-server of ours: its client port, its route port (in a
+/// cluster) and its process.
+struct NatsNode {
+    port: u16,
+    route_port: u16,
+    child: Option<Child>,
 }
 
 /// A port nothing listens on right now.
@@ -109,6 +117,14 @@ impl OwnServers {
     }
 
     pub fn start_in(dir: PathBuf) -> anyhow::Result<Self> {
+        Self::start_with_nats_nodes(dir, 1)
+    }
+
+    /// [`OwnServers::start_in`] with a NATS cluster of `nodes` nodes
+    /// (routes between them on loopback, each its own store directory):
+    /// with 3, streams can have 3 replicas and survive losing a node.
+    pub fn start_with_nats_nodes(dir: PathBuf, nodes: usize) -> anyhow::Result<Self> {
+        anyhow::ensure!(nodes >= 1, "a NATS of ours needs at least one node");
         std::fs::create_dir_all(dir.join("nats"))
             .with_context(|| format!("creating {}", dir.display()))?;
         let install = Command::new(find(&["mariadb-install-db", "mysql_install_db"])?)
@@ -124,12 +140,20 @@ impl OwnServers {
         if !install.success() {
             bail!("mariadb-install-db failed for {}", dir.display());
         }
+        let nats = (0..nodes)
+            .map(|_| {
+                Ok(NatsNode {
+                    port: free_port()?,
+                    route_port: free_port()?,
+                    child: None,
+                })
+            })
+            .collect::<anyhow::Result<_>>()?;
         let mut s = Self {
             dir,
-            nats_port: free_port()?,
+            nats,
             db_port: free_port()?,
             redis_port: free_port()?,
-            nats: None,
             db: None,
             redis: None,
             keep: false,
@@ -140,8 +164,76 @@ impl OwnServers {
         Ok(s)
     }
 
+    /// Every node's URL, comma-separated (clients fail over between them).
     pub fn nats_url(&self) -> String {
-        format!("nats://127.0.0.1:{}", self.nats_port)
+        self.nats
+            .iter()
+            .map(|n| format!("nats://127.0.0.1:{}", n.port))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// How many NATS nodes there are.
+    pub fn nats_nodes(&self) -> usize {
+        self.nats.len()
+    }
+
+    /// The server name of NATS node `k` (as JetStream names a leader).
+    pub fn nats_node_name(k: usize) -> String {
+        format!("n{k}")
+    }
+
+    /// SIGKILL one NATS node.
+    pub fn kill_nats_node(&mut self, k: usize) {
+        if let Some(mut c) = self.nats.get_mut(k).and_then(|n| n.child.take()) {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts NATS node `k` if it is not running, and waits until it listens.
+    pub fn up_nats_node(&mut self, k: usize) -> anyhow::Result<()> {
+        let Some(node) = self.nats.get(k) else {
+            bail!("there is no NATS node {k}");
+        };
+        if node.child.is_some() {
+            return Ok(());
+        }
+        let store = self.dir.join("nats").join(Self::nats_node_name(k));
+        let name = Self::nats_node_name(k);
+        let peers: Vec<u16> = self
+            .nats
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != k)
+            .map(|(_, n)| n.route_port)
+            .collect();
+        let route = crate::nats::Route {
+            name: &name,
+            listen: node.route_port,
+            peers: &peers,
+        };
+        // JetStream fsyncs every write, as in a deployment.
+        let conf_text = crate::nats::node_config(
+            node.port,
+            &store,
+            crate::nats::Sync::Always,
+            (self.nats.len() > 1).then_some(&route),
+        );
+        let conf = self.dir.join(format!("nats-{name}.conf"));
+        std::fs::write(&conf, conf_text).context("writing our own NATS's configuration")?;
+        let log = std::fs::File::create(self.dir.join(format!("nats-{name}.log")))
+            .context("creating our own NATS's log file")?;
+        let child = Command::new(nats_server_bin()?)
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .context("starting our own NATS")?;
+        let port = node.port;
+        self.nats[k].child = Some(child);
+        wait_port(port, Which::Nats)
     }
 
     pub fn db_url(&self, database: &str) -> String {
@@ -152,33 +244,18 @@ impl OwnServers {
         format!("redis://127.0.0.1:{}/0", self.redis_port)
     }
 
-    fn slot(&mut self, w: Which) -> &mut Option<Child> {
+    /// The process of MariaDB or Redis (NATS has a list of nodes).
+    fn slot(&mut self, w: Which) -> Option<&mut Option<Child>> {
         match w {
-            Which::Nats => &mut self.nats,
-            Which::Mariadb => &mut self.db,
-            Which::Redis => &mut self.redis,
+            Which::Mariadb => Some(&mut self.db),
+            Which::Redis => Some(&mut self.redis),
+            Which::Nats => None,
         }
     }
 
     fn command(&self, w: Which) -> anyhow::Result<(Command, u16)> {
         let dir = &self.dir;
         Ok(match w {
-            Which::Nats => {
-                // JetStream fsyncs every write, as in a deployment.
-                let conf = dir.join("nats.conf");
-                std::fs::write(
-                    &conf,
-                    crate::nats::config(
-                        self.nats_port,
-                        &dir.join("nats"),
-                        crate::nats::Sync::Always,
-                    ),
-                )
-                .context("writing our own NATS's configuration")?;
-                let mut c = Command::new(nats_server_bin()?);
-                c.arg("-c").arg(conf);
-                (c, self.nats_port)
-            }
             Which::Mariadb => {
                 let mut c = Command::new(find(&["mariadbd", "mysqld"])?);
                 c.arg("--no-defaults")
@@ -196,6 +273,7 @@ impl OwnServers {
                     ]);
                 (c, self.db_port)
             }
+            Which::Nats => bail!("NATS is started node by node (up_nats_node)"),
             Which::Redis => {
                 let mut c = Command::new(find(&["redis-server"])?);
                 c.args([
@@ -217,9 +295,16 @@ impl OwnServers {
         })
     }
 
-    /// Starts `w` if it is not running, and waits until it listens.
+    /// Starts `w` (every node of NATS) if it is not running, and waits
+    /// until it listens.
     pub fn up(&mut self, w: Which) -> anyhow::Result<()> {
-        if self.slot(w).is_some() {
+        if w == Which::Nats {
+            for k in 0..self.nats.len() {
+                self.up_nats_node(k)?;
+            }
+            return Ok(());
+        }
+        if self.slot(w).is_none_or(|c| c.is_some()) {
             return Ok(());
         }
         let (mut cmd, port) = self.command(w)?;
@@ -228,13 +313,21 @@ impl OwnServers {
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("starting our own {w}"))?;
-        *self.slot(w) = Some(child);
+        if let Some(slot) = self.slot(w) {
+            *slot = Some(child);
+        }
         wait_port(port, w)
     }
 
     /// SIGKILL: no goodbye, as a crash or an OOM kill.
     pub fn kill(&mut self, w: Which) {
-        if let Some(mut c) = self.slot(w).take() {
+        if w == Which::Nats {
+            for k in 0..self.nats.len() {
+                self.kill_nats_node(k);
+            }
+            return;
+        }
+        if let Some(mut c) = self.slot(w).and_then(Option::take) {
             let _ = c.kill();
             let _ = c.wait();
         }
@@ -242,12 +335,20 @@ impl OwnServers {
 
     /// SIGTERM, and waits for it to exit: an operator's stop.
     pub fn stop(&mut self, w: Which) {
-        if let Some(mut c) = self.slot(w).take() {
+        let children: Vec<Child> = if w == Which::Nats {
+            self.nats
+                .iter_mut()
+                .filter_map(|n| n.child.take())
+                .collect()
+        } else {
+            self.slot(w).and_then(Option::take).into_iter().collect()
+        };
+        'each: for mut c in children {
             signal(c.id(), "TERM");
             let deadline = Instant::now() + Duration::from_secs(30);
             while Instant::now() < deadline {
                 if matches!(c.try_wait(), Ok(Some(_))) {
-                    return;
+                    continue 'each;
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
@@ -256,16 +357,30 @@ impl OwnServers {
         }
     }
 
+    fn pids(&mut self, w: Which) -> Vec<u32> {
+        if w == Which::Nats {
+            self.nats
+                .iter()
+                .filter_map(|n| n.child.as_ref().map(Child::id))
+                .collect()
+        } else {
+            self.slot(w)
+                .and_then(|c| c.as_ref().map(Child::id))
+                .into_iter()
+                .collect()
+        }
+    }
+
     /// Freezes `w` (SIGSTOP): connections stay open, nothing answers.
     pub fn freeze(&mut self, w: Which) {
-        if let Some(c) = self.slot(w).as_ref() {
-            signal(c.id(), "STOP");
+        for pid in self.pids(w) {
+            signal(pid, "STOP");
         }
     }
 
     pub fn thaw(&mut self, w: Which) {
-        if let Some(c) = self.slot(w).as_ref() {
-            signal(c.id(), "CONT");
+        for pid in self.pids(w) {
+            signal(pid, "CONT");
         }
     }
 }
