@@ -58,6 +58,11 @@ pub struct ChaosArgs {
     /// when every check passes; it is always kept when one fails.
     #[arg(long)]
     keep: bool,
+    /// Run on a 3-node NATS cluster with 3 replicas of every stream and
+    /// bucket: one node is SIGKILLed and restarted, then the node leading
+    /// the command stream (instead of restarting the one NATS).
+    #[arg(long)]
+    cluster: bool,
 }
 
 const OWNER_ID: u64 = 900_300;
@@ -68,26 +73,49 @@ const FIRST_CUSTOMER: i64 = 3_000_000;
 enum Fault {
     KillWorker(usize),
     KillAllWorkers,
+    /// The one NATS: SIGKILL, start again after 1 s.
     RestartNats,
+    /// One node of the cluster: SIGKILL, start again after 5 s.
+    KillNatsNode(usize),
+    /// The cluster node leading the command stream: SIGKILL, start again
+    /// after 5 s.
+    KillCommandLeader,
     MariadbDown,
     RedisDown,
     RestartTelegramBot,
+    KillTelegramBot,
     RestartDiscordBot,
+    KillDiscordBot,
     Malformed,
 }
 
-const PLAN: [(f64, Fault); 10] = [
-    (0.06, Fault::KillWorker(0)),
-    (0.14, Fault::RestartNats),
-    (0.24, Fault::KillWorker(1)),
-    (0.32, Fault::MariadbDown),
-    (0.44, Fault::KillAllWorkers),
-    (0.50, Fault::Malformed),
-    (0.56, Fault::RedisDown),
-    (0.66, Fault::RestartTelegramBot),
-    (0.76, Fault::RestartDiscordBot),
-    (0.86, Fault::KillWorker(0)),
-];
+/// The faults of a run, on one NATS or on a cluster of three.
+fn plan(cluster: bool) -> Vec<(f64, Fault)> {
+    let nats: &[(f64, Fault)] = if cluster {
+        &[
+            (0.12, Fault::KillNatsNode(2)),
+            (0.18, Fault::KillCommandLeader),
+        ]
+    } else {
+        &[(0.14, Fault::RestartNats)]
+    };
+    let mut plan = vec![
+        (0.06, Fault::KillWorker(0)),
+        (0.24, Fault::KillWorker(1)),
+        (0.32, Fault::MariadbDown),
+        (0.44, Fault::KillAllWorkers),
+        (0.50, Fault::Malformed),
+        (0.56, Fault::RedisDown),
+        (0.62, Fault::RestartTelegramBot),
+        (0.68, Fault::KillTelegramBot),
+        (0.75, Fault::RestartDiscordBot),
+        (0.81, Fault::KillDiscordBot),
+        (0.88, Fault::KillWorker(0)),
+    ];
+    plan.extend_from_slice(nats);
+    plan.sort_by(|a, b| a.0.total_cmp(&b.0));
+    plan
+}
 
 /// A fault as it happened: what, and from when to when (since the start).
 struct Window {
@@ -137,11 +165,19 @@ pub async fn run(settings: Settings, args: ChaosArgs) -> anyhow::Result<()> {
         run_dir.display()
     );
 
-    let mut own = tokio::task::block_in_place(|| OwnServers::start_in(run_dir.join("servers")))?;
+    let nodes = if args.cluster { 3 } else { 1 };
+    let mut own = tokio::task::block_in_place(|| {
+        OwnServers::start_with_nats_nodes(run_dir.join("servers"), nodes)
+    })?;
     own.keep = true;
     println!(
-        "  own servers: NATS {}, MariaDB {}, Redis {}",
+        "  own servers: NATS {} ({}), MariaDB {}, Redis {}",
         own.nats_url(),
+        if args.cluster {
+            "a cluster of 3, every stream and bucket with 3 replicas"
+        } else {
+            "one node"
+        },
         own.db_url(""),
         own.redis_url()
     );
@@ -157,10 +193,12 @@ pub async fn run(settings: Settings, args: ChaosArgs) -> anyhow::Result<()> {
     let mut settings = settings;
     settings.nats.url = own.nats_url();
     settings.nats.prefix = String::new();
+    settings.nats.stream_replicas = nodes;
     settings.database.url = own.db_url("chatorder_chaos").into();
     settings.redis.url = own.redis_url().into();
     settings.catalog.seed_file = std::path::absolute(&settings.catalog.seed_file)?;
     chatorder_db::prepare(&settings).await?;
+    streams_ready(&settings).await?;
     let config_dir = write_config(&run_dir, &settings, &standin, &discord)?;
 
     let mut conn = chatorder_db::pool::connect(&settings.database.url).await?;
@@ -242,10 +280,11 @@ pub async fn run(settings: Settings, args: ChaosArgs) -> anyhow::Result<()> {
     let js = jetstream::new(nats);
     let mut windows = Vec::new();
     let mut malformed = Vec::new();
+    let mut cut_short = Vec::new();
     let mut crashes = Vec::new();
     let total = intents.len();
     let mut progress = tokio::time::interval(Duration::from_secs(5));
-    for (share, fault) in PLAN {
+    for (share, fault) in plan(args.cluster) {
         loop {
             tokio::select! {
                 _ = progress.tick() => print_progress(&crowd.tally, total, started),
@@ -268,6 +307,7 @@ pub async fn run(settings: Settings, args: ChaosArgs) -> anyhow::Result<()> {
                 discord: &discord,
             },
             &mut malformed,
+            &mut cut_short,
         )
         .await?;
         let to = started.elapsed();
@@ -348,6 +388,7 @@ pub async fn run(settings: Settings, args: ChaosArgs) -> anyhow::Result<()> {
         outbox,
         dead: &dead,
         malformed: &malformed,
+        cut_short: &cut_short,
     });
     for p in procs.all() {
         p.stop().await;
@@ -398,7 +439,11 @@ fn write_config(
     std::fs::copy(source.join("default.toml"), dir.join("default.toml"))
         .with_context(|| format!("copying {}/default.toml", source.display()))?;
     let overlay = serde_json::json!({
-        "nats": { "url": settings.nats.url, "prefix": "" },
+        "nats": {
+            "url": settings.nats.url,
+            "prefix": "",
+            "stream_replicas": settings.nats.stream_replicas,
+        },
         "database": {
             "url": settings.database.url.expose_secret(),
             "migrate_on_start": false,
@@ -422,6 +467,77 @@ fn write_config(
     });
     std::fs::write(dir.join("chaos.toml"), toml::to_string(&overlay)?)?;
     Ok(dir)
+}
+
+/// Waits until JetStream takes the streams (a new cluster elects its
+/// leaders first), so no component starts before it can.
+async fn streams_ready(settings: &Settings) -> anyhow::Result<()> {
+    let until = Instant::now() + Duration::from_secs(60);
+    loop {
+        let tried = async {
+            let client = chatorder_bus::connect(&settings.nats, "chatorder-chaos").await?;
+            let js = jetstream::new(client);
+            chatorder_bus::ensure_streams(&js, &settings.subjects(), &settings.nats).await
+        }
+        .await;
+        match tried {
+            Ok(()) => return Ok(()),
+            Err(e) if Instant::now() >= until => {
+                return Err(e.context("JetStream did not take the streams within 60 s"));
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+        }
+    }
+}
+
+/// The cluster node that leads the command stream now (asked again for up
+/// to 60 s: a cluster that just lost a node may not answer at once).
+async fn command_leader(js: &jetstream::Context, settings: &Settings) -> anyhow::Result<usize> {
+    let name = settings.subjects().commands_stream();
+    let until = Instant::now() + Duration::from_secs(60);
+    let leader = loop {
+        let asked = async {
+            let mut stream = js.get_stream(&name).await?;
+            let info = stream.info().await?;
+            info.cluster
+                .as_ref()
+                .and_then(|c| c.leader.clone())
+                .with_context(|| format!("{name} has no leader now"))
+        }
+        .await;
+        match asked {
+            Ok(leader) => break leader,
+            Err(e) if Instant::now() >= until => {
+                return Err(e.context(format!("finding the leader of {name}")));
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+        }
+    };
+    (0..3)
+        .find(|&k| OwnServers::nats_node_name(k) == leader)
+        .with_context(|| format!("{name} is led by `{leader}`, not a node of ours"))
+}
+
+/// The Telegram bot's "sending" marks: after a SIGKILL, the notifications
+/// whose send it had begun and not finished (Telegram may or may not have
+/// them; they will be sent again).
+async fn sending_marks(
+    js: &jetstream::Context,
+    settings: &Settings,
+) -> anyhow::Result<Vec<(i64, String)>> {
+    use chatorder_telegram::receipts::{BUCKET, Mark, sending_marks};
+    let store = js
+        .get_key_value(settings.subjects().stream(BUCKET))
+        .await
+        .context("opening the Telegram bot's receipts")?;
+    Ok(sending_marks(&store)
+        .await?
+        .into_iter()
+        .filter_map(|m| match m {
+            Mark::Sending { chat, about, .. } => Some((chat, about)),
+            Mark::Sent => None,
+        })
+        .collect())
 }
 
 /// Waits until the Telegram bot answers /menu (so the order workers answer
@@ -481,6 +597,7 @@ async fn inject(
     fault: Fault,
     stage: &mut Stage<'_>,
     malformed: &mut Vec<Vec<u8>>,
+    cut_short: &mut Vec<(i64, String)>,
 ) -> anyhow::Result<String> {
     let Stage {
         own,
@@ -514,6 +631,25 @@ async fn inject(
             tokio::task::block_in_place(|| own.up(Which::Nats))?;
             "SIGKILL NATS, restarted after 1 s".to_owned()
         }
+        Fault::KillNatsNode(k) => {
+            own.kill_nats_node(k);
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            tokio::task::block_in_place(|| own.up_nats_node(k))?;
+            format!(
+                "SIGKILL NATS node {}, restarted after 5 s",
+                OwnServers::nats_node_name(k)
+            )
+        }
+        Fault::KillCommandLeader => {
+            let k = command_leader(js, settings).await?;
+            own.kill_nats_node(k);
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            tokio::task::block_in_place(|| own.up_nats_node(k))?;
+            format!(
+                "SIGKILL the command stream's leader (NATS node {}), restarted after 5 s",
+                OwnServers::nats_node_name(k)
+            )
+        }
         Fault::MariadbDown => {
             own.kill(Which::Mariadb);
             tokio::time::sleep(Duration::from_secs(10)).await;
@@ -531,6 +667,25 @@ async fn inject(
             procs.telegram.start()?;
             wait_bot_ready(standin).await?;
             "Telegram bot restarted (SIGTERM, start, answers again)".to_owned()
+        }
+        Fault::KillTelegramBot => {
+            procs.telegram.kill().await;
+            let marks = sending_marks(js, settings).await?;
+            let n = marks.len();
+            cut_short.extend(marks);
+            procs.telegram.start()?;
+            wait_bot_ready(standin).await?;
+            format!("SIGKILL the Telegram bot ({n} sends cut short), restarted")
+        }
+        Fault::KillDiscordBot => {
+            let sessions = discord.sessions();
+            procs.discord.kill().await;
+            procs.discord.start()?;
+            discord
+                .wait_sessions(sessions + 1, Duration::from_secs(60))
+                .await
+                .context("the SIGKILLed Discord bot did not connect again")?;
+            "SIGKILL the Discord bot, restarted".to_owned()
         }
         Fault::RestartDiscordBot => {
             let sessions = discord.sessions();
@@ -694,6 +849,9 @@ fn report(r: &ReportInput<'_>) -> bool {
                 format!(", {} violations", c.violations.len())
             }
         );
+        if !c.note.is_empty() {
+            println!("          {}", c.note);
+        }
         for v in c.violations.iter().take(5) {
             println!("          {v}");
         }
