@@ -11,7 +11,7 @@
 //! Training settings can be overridden for experiments: `--backend flex`,
 //! `--loss poisson|mse_log1p`, `--epochs N`, `--batch N`, `--hidden N`, `--embedding N`,
 //! `--lr X`, `--patience N`, `--members N`, `--drop feature,feature`, `--valid-days N`, `--closed-weeks N`, `--seed N`,
-//! `--point median|mean`, `--tz Europe/London`.
+//! `--point median|mean`, `--pooled W` (weight of the pooled forecast), `--tz Europe/London`.
 
 use std::path::PathBuf;
 
@@ -57,6 +57,7 @@ fn main() -> anyhow::Result<()> {
             "--drop" => cfg.drop_features = value.split(',').map(str::to_owned).collect(),
             "--seed" => cfg.seed = value.parse().map_err(|e| bad(&e))?,
             "--point" => cfg.point = value.parse().map_err(|e| bad(&e))?,
+            "--pooled" => cfg.pooled_weight = value.parse().map_err(|e| bad(&e))?,
             _ => bail!("unknown flag {flag}"),
         }
     }

@@ -25,7 +25,9 @@ use crate::core::sales::{HOURS, Sales};
 use crate::core::scoring::ByPredictor;
 
 /// Bumped whenever the network or the meaning of its output changes.
-pub const MODEL_VERSION: u32 = 1;
+/// 2: the means blend the networks with the pooled forecast (`pooled_weight`),
+/// and the sidecar holds calibrated interval widths.
+pub const MODEL_VERSION: u32 = 2;
 
 /// How training went.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -476,11 +478,16 @@ impl DemandModel {
         }
         if rows.len() > 0 {
             let loss = self.meta.config.loss;
+            let w = self.meta.config.pooled_weight.clamp(0.0, 1.0);
+            let pooled = (w > 0.0).then(|| history.pooled(date));
             for (m, (item, h)) in means(&self.net, loss, &rows, &self.device)?
                 .into_iter()
                 .zip(at)
             {
-                grid.cells[item][h] = m;
+                grid.cells[item][h] = match &pooled {
+                    Some(p) => w * p[item][h] + (1.0 - w) * m,
+                    None => m,
+                };
             }
         }
         Ok(grid)
