@@ -1,12 +1,13 @@
 //! Forecasting one day: per item and hour an expected number of units, the
-//! most likely number (the median) and a 10th–90th percentile interval, and
-//! the same for each item's day and the shop's day, from the model or a baseline.
+//! most likely number (the median) and an 80% interval, and the same for each
+//! item's day and the shop's day, from the model or a baseline.
 //!
 //! Every figure comes from a predictive distribution per cell
 //! ([`crate::core::distributions`]): a negative binomial with the predicted
-//! mean and the model's dispersion per level, fitted on its validation days;
-//! Poisson for the baselines. `evaluate` reports how often actual sales fell
-//! inside the intervals, the check on the dispersion.
+//! mean and the model's dispersion per level, fitted on its validation days,
+//! and intervals whose width is calibrated there to hold 80% of actuals;
+//! Poisson and the 10th–90th percentiles for the baselines. `evaluate`
+//! reports how often actual sales fell inside the intervals.
 
 use anyhow::Context as _;
 use chrono::NaiveDate;

@@ -202,16 +202,19 @@ pub fn oracle_scores(sales: &Sales, from: NaiveDate, to: NaiveDate) -> (Levels<f
     (wape(&means), wape(&medians))
 }
 
-const LEVELS: [(&str, fn(&Levels<Wapes>) -> &Wapes, fn(&Levels<f64>) -> f64); 3] = [
+/// One level's WAPEs, and its coverage.
+type PickWapes = fn(&Levels<Wapes>) -> &Wapes;
+type PickCoverage = fn(&Levels<f64>) -> f64;
+/// A table's row group: its label, the WAPEs per level and the coverage (if shown).
+type Rows<'a> = (String, &'a Levels<Wapes>, Option<&'a Levels<f64>>);
+
+const LEVELS: [(&str, PickWapes, PickCoverage); 3] = [
     ("item-day", |l| &l.item_day, |c| c.item_day),
     ("item-hour", |l| &l.item_hour, |c| c.item_hour),
     ("store-day", |l| &l.store_day, |c| c.store_day),
 ];
 
-fn table(
-    f: &mut fmt::Formatter<'_>,
-    rows: &[(String, &Levels<Wapes>, Option<&Levels<f64>>)],
-) -> fmt::Result {
+fn table(f: &mut fmt::Formatter<'_>, rows: &[Rows<'_>]) -> fmt::Result {
     writeln!(
         f,
         "{:<9} {:<10} {:>6} {:>6} {:>6} {:>6} {:>7} {:>7}",
