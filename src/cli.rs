@@ -42,14 +42,21 @@ pub enum Command {
     },
     /// Backtest the demand model on a history file: train on everything
     /// before `--test-from`, forecast each later day one day ahead, and print
-    /// WAPE and MASE for the model and both baselines.
+    /// WAPE and MASE for the model and both baselines; with `--backtest`, the
+    /// same for each of several months (rolling origin) beside the oracle.
     Evaluate {
         /// Order lines (`id,date,time,name,size,type,price`, plain or .gz).
         #[arg(long, default_value = "data/pizzaplace-2015-01-to-10.csv.gz")]
         history: PathBuf,
-        /// First day of the test period (YYYY-MM-DD).
+        /// First day of the test period (YYYY-MM-DD); with --backtest, a day
+        /// of the first test month (default: the last six months of the data).
+        #[arg(long, required_unless_present = "backtest")]
+        test_from: Option<chrono::NaiveDate>,
+        /// Rolling-origin backtest: every month from --test-from to the end
+        /// of the data, each by a model trained only on the days before it,
+        /// scored against both baselines and the oracle (docs/demand-model.md).
         #[arg(long)]
-        test_from: chrono::NaiveDate,
+        backtest: bool,
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,
@@ -308,12 +315,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Evaluate {
             history,
             test_from,
+            backtest,
             json,
         } => {
             let settings = load_settings()?;
             let tz = settings.shop.time_zone;
             let orders = chatorder_db::past_sales::read(&history, tz)?;
             let cfg = chatorder_demand::TrainConfig::default();
+            if backtest {
+                let report = tokio::task::spawn_blocking(move || {
+                    chatorder_demand::backtest_orders(&orders, tz, test_from, &cfg)
+                })
+                .await
+                .context("backtest task")??;
+                if json {
+                    println!("{}", serde_json::to_string(&report)?);
+                } else {
+                    print!("{report}");
+                }
+                return Ok(());
+            }
+            let test_from = test_from.context("--test-from is required without --backtest")?;
             let report = tokio::task::spawn_blocking(move || {
                 chatorder_demand::evaluate_orders(&orders, tz, test_from, &cfg)
             })

@@ -3,27 +3,36 @@
 //! ```text
 //! cargo run --release -p chatorder-demand --example evaluate -- \
 //!     --history data/pizzaplace-2015-01-to-10.csv.gz --test-from 2015-10-01 [--json]
+//! cargo run --release -p chatorder-demand --example evaluate -- \
+//!     --history data/pizzaplace-2015-01-to-10.csv.gz --backtest [--test-from 2015-05-01]
 //! ```
+//! `--backtest`: the rolling-origin backtest of every month from the one
+//! holding `--test-from` (default: the last six) to the end of the data.
 //! Training settings can be overridden for experiments: `--backend flex`,
 //! `--loss poisson|mse_log1p`, `--epochs N`, `--batch N`, `--hidden N`, `--embedding N`,
 //! `--lr X`, `--patience N`, `--members N`, `--drop feature,feature`, `--valid-days N`, `--closed-weeks N`, `--seed N`,
-//! `--point median|mean`, `--tz Europe/London`.
+//! `--point median|mean`, `--pooled W` (weight of the pooled forecast), `--tz Europe/London`.
 
 use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
-use chatorder_demand::{TrainConfig, evaluate_orders};
+use chatorder_demand::{TrainConfig, backtest_orders, evaluate_orders};
 
 fn main() -> anyhow::Result<()> {
     let mut history: Option<PathBuf> = None;
     let mut test_from = None;
     let mut json = false;
+    let mut backtest = false;
     let mut tz = chrono_tz::Europe::London;
     let mut cfg = TrainConfig::default();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         if flag == "--json" {
             json = true;
+            continue;
+        }
+        if flag == "--backtest" {
+            backtest = true;
             continue;
         }
         let value = args
@@ -48,13 +57,23 @@ fn main() -> anyhow::Result<()> {
             "--drop" => cfg.drop_features = value.split(',').map(str::to_owned).collect(),
             "--seed" => cfg.seed = value.parse().map_err(|e| bad(&e))?,
             "--point" => cfg.point = value.parse().map_err(|e| bad(&e))?,
+            "--pooled" => cfg.pooled_weight = value.parse().map_err(|e| bad(&e))?,
             _ => bail!("unknown flag {flag}"),
         }
     }
     let history =
         history.context("usage: evaluate --history <csv[.gz]> --test-from YYYY-MM-DD [--json]")?;
-    let test_from = test_from.context("--test-from YYYY-MM-DD is required")?;
     let orders = chatorder_db::past_sales::read(&history, tz)?;
+    if backtest {
+        let report = backtest_orders(&orders, tz, test_from, &cfg)?;
+        if json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            print!("{report}");
+        }
+        return Ok(());
+    }
+    let test_from = test_from.context("--test-from YYYY-MM-DD is required")?;
     let report = evaluate_orders(&orders, tz, test_from, &cfg)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);

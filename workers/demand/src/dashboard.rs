@@ -110,7 +110,14 @@ mod tests {
         grid.cells[0][12] = 2.0;
         grid.cells[1][12] = 1.0;
         grid.cells[1][18] = 4.0;
-        let f = day_forecast(Predictor::Model, &POISSON, &sales, &grid, d("2026-07-02"));
+        let f = day_forecast(
+            Predictor::Model,
+            &POISSON,
+            &crate::core::distributions::NOMINAL,
+            &sales,
+            &grid,
+            d("2026-07-02"),
+        );
         // London is UTC+1 in July: 11:30 UTC is the shop's 12 o'clock.
         let lines = vec![
             ("a".to_owned(), at("2026-07-02T11:30:00Z"), 2),

@@ -20,6 +20,7 @@ pub use crate::core::model::{DemandModel, ModelMeta};
 pub use crate::core::net::{Backend, Loss};
 pub use crate::core::predictor::Predictor;
 pub use crate::core::promotion::{Decision, decide};
+pub use crate::core::rolling::{Rolling, last_months, rolling};
 pub use crate::core::sales::Sales;
 pub use crate::core::scoring::{ByPredictor, PointForecast, Score};
-pub use past_sales::evaluate_orders;
+pub use past_sales::{backtest_orders, evaluate_orders};

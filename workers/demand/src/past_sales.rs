@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 
 use crate::core::config::TrainConfig;
 use crate::core::evaluate::{Report, evaluate};
+use crate::core::rolling::{Rolling, last_months, rolling};
 use crate::core::sales::{Sales, SalesError};
 
 /// The sales table of past orders, each order's time read in the shop's time zone.
@@ -29,4 +30,17 @@ pub fn evaluate_orders(
     cfg: &TrainConfig,
 ) -> anyhow::Result<Report> {
     evaluate(&sales_from_orders(orders, tz)?, test_from, cfg)
+}
+
+/// [`rolling`] on past orders: the test months from the one holding `first`
+/// (by default the last six months of the data) to the end of the data.
+pub fn backtest_orders(
+    orders: &[PastOrder],
+    tz: Tz,
+    first: Option<NaiveDate>,
+    cfg: &TrainConfig,
+) -> anyhow::Result<Rolling> {
+    let sales = sales_from_orders(orders, tz)?;
+    let first = first.unwrap_or_else(|| last_months(&sales, 6));
+    rolling(&sales, first, cfg)
 }

@@ -114,6 +114,16 @@ pub async fn latest_run(conn: &mut Conn) -> anyhow::Result<Option<ModelRun>> {
         .optional()?)
 }
 
+/// Where the model of run `id` was saved, if the run exists.
+pub async fn run_model_path(conn: &mut Conn, id: i64) -> anyhow::Result<Option<String>> {
+    Ok(model_runs::table
+        .filter(model_runs::id.eq(id))
+        .select(model_runs::model_path)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// One forecast hour as written.
 #[derive(Insertable)]
 #[diesel(table_name = demand_forecasts)]
@@ -180,6 +190,9 @@ pub struct StoredItemDay {
     pub predictor: String,
     #[diesel(sql_type = Nullable<BigInt>)]
     pub actual: Option<i64>,
+    /// The model run that made the forecast (none for a baseline before any run).
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub model_run_id: Option<i64>,
 }
 
 pub async fn stored_forecast(
@@ -188,7 +201,7 @@ pub async fn stored_forecast(
 ) -> anyhow::Result<Vec<StoredItemDay>> {
     Ok(diesel::sql_query(
         "SELECT sku, SUM(mean) AS mean, MAX(predictor) AS predictor, \
-         CAST(SUM(actual) AS SIGNED) AS actual \
+         CAST(SUM(actual) AS SIGNED) AS actual, MAX(model_run_id) AS model_run_id \
          FROM demand_forecasts WHERE day = ? GROUP BY sku ORDER BY mean DESC",
     )
     .bind::<Date, _>(day)

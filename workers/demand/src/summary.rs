@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chatorder_shared::domain::{Currency, Money};
 use chrono::NaiveDate;
 
+use crate::core::distributions::{Dispersion, Estimate, Widths};
 use crate::core::forecast::DayForecast;
 use crate::store::DayStats;
 
@@ -16,6 +17,53 @@ pub struct Past {
     pub stats: DayStats,
     /// `(forecast units, units sold, item-day WAPE)` if there was a forecast.
     pub forecast_vs_actual: Option<(f64, f64, f64)>,
+    /// How the day's likely ranges held, if its forecast and their spread are known.
+    pub ranges_held: Option<RangesHeld>,
+}
+
+/// Items forecast at least this many units are on the prep list (with a range).
+pub const PREP_LIST_MIN: f64 = 0.5;
+
+/// How a day's likely ranges (the 80% intervals owners read) held.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RangesHeld {
+    /// Items on the prep list whose sales fell inside their range.
+    pub items_inside: usize,
+    /// Items on the prep list.
+    pub items: usize,
+    /// The shop's range and what it sold.
+    pub store: Estimate,
+    pub store_sold: f64,
+}
+
+/// The ranges a day's forecast showed, rebuilt from each item's expected units
+/// and the spread of the predictor that made it (`alpha`, `width`: what
+/// `forecast_day` used), against what sold. `items` is `(expected, sold)` per
+/// item; `store_sold` every unit the shop sold that day. `None` with nothing
+/// forecast.
+pub fn ranges_held(
+    items: &[(f64, f64)],
+    store_sold: f64,
+    alpha: &Dispersion,
+    width: &Widths,
+) -> Option<RangesHeld> {
+    if items.is_empty() {
+        return None;
+    }
+    let on_list = items.iter().filter(|(mean, _)| *mean >= PREP_LIST_MIN);
+    let (mut inside, mut listed) = (0, 0);
+    for &(mean, sold) in on_list {
+        listed += 1;
+        let range = Estimate::negative_binomial_within(mean, alpha.item_day, width.item_day);
+        inside += usize::from(range.covers(sold));
+    }
+    let store_mean = items.iter().map(|(mean, _)| mean).sum();
+    Some(RangesHeld {
+        items_inside: inside,
+        items: listed,
+        store: Estimate::negative_binomial_within(store_mean, alpha.store_day, width.store_day),
+        store_sold,
+    })
 }
 
 fn minutes(seconds: Option<f64>) -> String {
@@ -60,6 +108,27 @@ pub fn past_lines(p: &Past, currency: Currency) -> Vec<String> {
         )),
         None => out.push("Forecast vs actual: there was no forecast for that day.".to_owned()),
     }
+    if let Some(r) = &p.ranges_held {
+        let store = if r.store.covers(r.store_sold) {
+            "inside"
+        } else {
+            "outside"
+        };
+        let items = if r.items > 0 {
+            format!(
+                "{} of {} items on the prep list sold within their likely range ({:.0}%; they are meant to hold about 80%)",
+                r.items_inside,
+                r.items,
+                r.items_inside as f64 / r.items as f64 * 100.0
+            )
+        } else {
+            "no item was on the prep list".to_owned()
+        };
+        out.push(format!(
+            "Ranges: {items}; the shop's {:.0} items were {store} its range of {}–{}.",
+            r.store_sold, r.store.p10, r.store.p90
+        ));
+    }
     out
 }
 
@@ -102,7 +171,7 @@ pub fn forecast_lines(
     let prep: Vec<String> = f
         .items
         .iter()
-        .filter(|i| i.day.mean >= 0.5)
+        .filter(|i| i.day.mean >= PREP_LIST_MIN)
         .map(|i| {
             format!(
                 "• {} — {:.0} (likely {}–{})",
@@ -156,7 +225,7 @@ pub fn morning(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::distributions::Estimate;
+    use crate::core::distributions::{NOMINAL, POISSON};
     use crate::core::forecast::{HourForecast, ItemForecast};
     use crate::core::predictor::Predictor;
 
@@ -207,6 +276,12 @@ mod tests {
                 top_items: vec![("The Thai Chicken Pizza".into(), 12)],
             },
             forecast_vs_actual: Some((50.0, 46.0, 0.21)),
+            ranges_held: ranges_held(
+                &[(6.0, 4.0), (14.0, 25.0), (0.2, 1.0)],
+                46.0,
+                &POISSON,
+                &NOMINAL,
+            ),
         };
         let usd = Currency::parse("USD").expect("usd");
         let (title, body) = morning(
@@ -227,6 +302,8 @@ mod tests {
             "to complete: 32 min",
             "Top items: The Thai Chicken Pizza ×12",
             "46 sold (item-level error 21%)",
+            "Ranges: 1 of 2 items on the prep list sold within their likely range (50%",
+            "the shop's 46 items were outside its range of 15–26.",
             "about 10 orders (20 items",
             "Peak hours: 12:00 (~8 items), 18:00 (~8 items), 19:00 (~4 items)",
             "• The Thai Chicken Pizza (L) — 14",
@@ -247,6 +324,7 @@ mod tests {
             date: NaiveDate::from_ymd_opt(2026, 11, 22).expect("date"),
             stats: DayStats::default(),
             forecast_vs_actual: None,
+            ranges_held: None,
         };
         let (_, body) = morning(
             "Pizza",
@@ -258,6 +336,32 @@ mod tests {
             "",
         );
         assert!(body.contains("there was no forecast for that day"));
+        assert!(!body.contains("Ranges:"), "no forecast, no ranges");
         assert!(body.contains("No forecast yet"));
+    }
+
+    #[test]
+    fn ranges_are_rebuilt_with_the_spread_that_made_them() {
+        // Poisson(6): 10–90% is 3..=9; Poisson(14): 9..=19. A narrower
+        // calibrated width (0.5: the 25th–75th percentile) makes 6 → 4..=8.
+        let items = [(6.0, 9.0), (14.0, 9.0), (0.2, 3.0)];
+        let nominal = ranges_held(&items, 21.0, &POISSON, &NOMINAL).expect("a forecast");
+        assert_eq!(
+            (nominal.items_inside, nominal.items),
+            (2, 2),
+            "0.2 is not listed"
+        );
+        assert_eq!(nominal.store.mean, 20.2);
+        assert!(nominal.store.covers(21.0));
+        let narrow = Widths {
+            item_day: 0.5,
+            ..NOMINAL
+        };
+        let calibrated = ranges_held(&items, 21.0, &POISSON, &narrow).expect("a forecast");
+        assert_eq!(
+            calibrated.items_inside, 0,
+            "9 is above 4..=8 and below 11..=16"
+        );
+        assert_eq!(ranges_held(&[], 3.0, &POISSON, &NOMINAL), None);
     }
 }

@@ -24,8 +24,9 @@ use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
 
 use crate::core::config::TrainConfig;
+use crate::core::distributions::{Dispersion, NOMINAL, POISSON, Widths};
 use crate::core::forecast::{DayForecast, forecast_day};
-use crate::core::model::DemandModel;
+use crate::core::model::{DemandModel, ModelMeta, meta_path};
 use crate::core::predictor::Predictor;
 use crate::core::promotion::decide;
 use crate::core::sales::{Sales, SalesError};
@@ -34,6 +35,35 @@ use crate::store::{self, ModelRun};
 use crate::summary;
 
 pub const QUEUE_GROUP: &str = "demand-workers";
+
+/// The spread (dispersion and interval widths) of the predictor behind a
+/// stored forecast, as `forecast_day` used it: the baselines' Poisson and
+/// nominal 80%, or what the model's sidecar holds. `None` when the model's
+/// files are gone (the ranges are then left out of the summary).
+async fn spread_of(
+    conn: &mut chatorder_db::pool::Conn,
+    first: Option<&store::StoredItemDay>,
+) -> anyhow::Result<Option<(Dispersion, Widths)>> {
+    let Some(item) = first else {
+        return Ok(None);
+    };
+    if item.predictor != Predictor::Model.name() {
+        return Ok(Some((POISSON, NOMINAL)));
+    }
+    let Some(id) = item.model_run_id else {
+        return Ok(None);
+    };
+    let Some(path) = store::run_model_path(conn, id).await? else {
+        return Ok(None);
+    };
+    let sidecar = meta_path(&PathBuf::from(path));
+    let Ok(text) = std::fs::read_to_string(&sidecar) else {
+        return Ok(None);
+    };
+    let meta: ModelMeta = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not model metadata", sidecar.display()))?;
+    Ok(Some((meta.dispersion, meta.interval_width)))
+}
 
 /// What serves forecasts now.
 #[derive(Clone)]
@@ -236,8 +266,12 @@ impl Demand {
         Ok(Some(f))
     }
 
-    /// Records what sold on `day` against its forecast.
-    async fn settle(&self, day: NaiveDate) -> anyhow::Result<Option<(f64, f64, f64)>> {
+    /// Records what sold on `day` against its forecast: `(forecast units,
+    /// units sold, item-day WAPE)` and how its likely ranges held.
+    async fn settle(
+        &self,
+        day: NaiveDate,
+    ) -> anyhow::Result<(Option<(f64, f64, f64)>, Option<summary::RangesHeld>)> {
         let (from, to) = self.day_bounds(day);
         let mut conn = self.pool.get().await.context("MySQL connection")?;
         let rows = store::sold_since(&mut conn, from).await?;
@@ -250,13 +284,27 @@ impl Demand {
         let actual: Vec<(String, usize, u32)> =
             by.into_iter().map(|((s, h), u)| (s, h, u)).collect();
         let Some(wape) = store::settle_day(&mut conn, day, &actual).await? else {
-            return Ok(None);
+            return Ok((None, None));
         };
         crate::metrics::accuracy(wape);
         let items = store::stored_forecast(&mut conn, day).await?;
         let forecast: f64 = items.iter().map(|i| i.mean).sum();
         let sold: f64 = actual.iter().map(|a| f64::from(a.2)).sum();
-        Ok(Some((forecast, sold, wape)))
+        let held = match spread_of(&mut conn, items.first()).await {
+            Ok(Some((alpha, width))) => {
+                let pairs: Vec<(f64, f64)> = items
+                    .iter()
+                    .map(|i| (i.mean, i.actual.unwrap_or(0) as f64))
+                    .collect();
+                summary::ranges_held(&pairs, sold, &alpha, &width)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, %day, "the spread behind the day's ranges is unknown");
+                None
+            }
+        };
+        Ok((Some((forecast, sold, wape)), held))
     }
 
     async fn past(&self, day: NaiveDate) -> anyhow::Result<summary::Past> {
@@ -265,10 +313,12 @@ impl Demand {
             let mut conn = self.pool.get().await.context("MySQL connection")?;
             store::day_stats(&mut conn, from, to).await?
         };
+        let (forecast_vs_actual, ranges_held) = self.settle(day).await?;
         Ok(summary::Past {
             date: day,
             stats,
-            forecast_vs_actual: self.settle(day).await?,
+            forecast_vs_actual,
+            ranges_held,
         })
     }
 

@@ -5,7 +5,7 @@
 use chrono::{Days, NaiveDate};
 
 use crate::core::baselines;
-use crate::core::distributions::{Dispersion, POISSON};
+use crate::core::distributions::{Dispersion, POISSON, Widths};
 use crate::core::grid::Grid;
 use crate::core::levels::Levels;
 use crate::core::predictor::Predictor;
@@ -24,8 +24,8 @@ pub struct Backtest {
     pub means: Levels<ByPredictor>,
     /// Every predictor scored on its medians (the baselines' Poisson ones).
     pub medians: Levels<ByPredictor>,
-    /// Share of actuals inside the forecaster's 10–90% intervals (item-hour
-    /// counts only its `hours`).
+    /// Share of actuals inside the forecaster's intervals (item-hour counts
+    /// only its `hours`).
     pub coverage: Levels<f64>,
     pub days: usize,
 }
@@ -36,6 +36,8 @@ pub struct Contender<F> {
     pub means: F,
     /// The spread of its predictive distributions.
     pub dispersion: Dispersion,
+    /// The central probability of its intervals per level.
+    pub width: Widths,
     /// The hours it forecasts (item-hour coverage counts only these).
     pub hours: Vec<usize>,
     /// Which figure of its distributions its headline scores are of.
@@ -67,7 +69,13 @@ pub fn backtest<E>(
             mean.add_day(&actual, &forecast, Point::Mean);
             median.add_day(&actual, &forecast, Point::Median(dispersion));
             if *p == Predictor::Model {
-                coverage.add_day(&actual, &forecast, &contender.hours, &alpha);
+                coverage.add_day(
+                    &actual,
+                    &forecast,
+                    &contender.hours,
+                    &alpha,
+                    &contender.width,
+                );
             }
         }
         days += 1;
@@ -131,6 +139,7 @@ mod tests {
         Contender {
             means,
             dispersion: POISSON,
+            width: crate::core::distributions::NOMINAL,
             hours: vec![12, 18],
             point,
         }

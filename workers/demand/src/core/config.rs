@@ -37,6 +37,11 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Which figure of its forecast distribution the model is scored on.
     pub point: PointForecast,
+    /// Weight of the pooled forecast ([`crate::core::features::History::pooled`]:
+    /// item share × shop level × shop weekday factor) in the model's means,
+    /// the networks' average getting the rest (0: the networks alone). 0.5
+    /// was chosen on the mean of the rolling backtests (docs/demand-model.md).
+    pub pooled_weight: f64,
 }
 
 impl Default for TrainConfig {
@@ -57,6 +62,7 @@ impl Default for TrainConfig {
             members: 5,
             seed: 42,
             point: PointForecast::Median,
+            pooled_weight: 0.5,
         }
     }
 }

@@ -21,6 +21,23 @@ pub const UPPER: f64 = 0.9;
 /// mean + α·mean²); zero everywhere is Poisson.
 pub type Dispersion = Levels<f64>;
 
+/// The central probability of each level's intervals: 0.8 is the 10th to
+/// the 90th percentile. A model calibrates its own on its validation days
+/// ([`calibrate_width`]); counts are whole numbers, so a nominal 80% interval
+/// of a small count holds far more than 80% of them.
+pub type Widths = Levels<f64>;
+
+/// The nominal 10–90% interval at every level: the baselines', and a model's
+/// from before the widths were calibrated.
+pub const NOMINAL: Widths = Levels {
+    item_day: UPPER - LOWER,
+    item_hour: UPPER - LOWER,
+    store_day: UPPER - LOWER,
+};
+
+/// The share of actuals that calibrated intervals aim to hold.
+pub const TARGET_COVERAGE: f64 = UPPER - LOWER;
+
 /// Poisson at every level: what the baselines use, and a model whose
 /// validation days could not be fitted.
 pub const POISSON: Dispersion = Levels {
@@ -95,11 +112,19 @@ impl Estimate {
     /// Quantiles of a negative binomial with this mean and dispersion α
     /// (variance mean + α·mean²; α = 0 is Poisson).
     pub fn negative_binomial(mean: f64, alpha: f64) -> Self {
+        Self::negative_binomial_within(mean, alpha, UPPER - LOWER)
+    }
+
+    /// Like [`Estimate::negative_binomial`] with a central interval of
+    /// probability `width` (0.8: the 10th to the 90th percentile). `p10` and
+    /// `p90` then hold its ends, whatever percentiles they are.
+    pub fn negative_binomial_within(mean: f64, alpha: f64, width: f64) -> Self {
+        let (lower, upper) = interval_quantiles(width);
         Self {
             mean,
-            p10: count_quantile(mean, alpha, LOWER),
+            p10: count_quantile(mean, alpha, lower),
             p50: count_quantile(mean, alpha, 0.5),
-            p90: count_quantile(mean, alpha, UPPER),
+            p90: count_quantile(mean, alpha, upper),
         }
     }
 
@@ -124,6 +149,106 @@ pub fn fit_dispersion<E>(
         date = date + Days::new(1);
     }
     Ok(moments.dispersion())
+}
+
+/// The spread per level of a forecaster's errors on `from..=to`, where
+/// `means(date)` is its forecast of `date` from the sales before it: first
+/// the dispersion α by moments ([`fit_dispersion`]), then, with that α, the
+/// width of the item-day and store-day intervals calibrated to hold
+/// [`TARGET_COVERAGE`] of those days' actuals ([`calibrate_width`]).
+///
+/// Item-hour intervals keep the nominal width: most item-hours sell nothing
+/// and a forecast of 0 holds them at any width, so no width brings their
+/// coverage near 80%. Owners see item-day and store-day ranges.
+pub fn fit_spread<E>(
+    sales: &Sales,
+    from: NaiveDate,
+    to: NaiveDate,
+    mut means: impl FnMut(NaiveDate) -> Result<Grid, E>,
+) -> Result<(Dispersion, Widths), E> {
+    let mut moments = Levels::<MomentSums>::default();
+    let mut pairs: Levels<Vec<(f64, f64)>> = Levels::default();
+    let mut date = from;
+    while date <= to {
+        let (actual, mean) = (Grid::actual(sales, date), means(date)?);
+        moments.add_day(&actual, &mean);
+        visit_levels(&actual, &mean, &[], |level, a, m| {
+            pairs.get_mut(level).push((a, m));
+        });
+        date = date + Days::new(1);
+    }
+    let alpha = moments.dispersion();
+    let widths = Levels {
+        item_day: calibrate_width(&pairs.item_day, alpha.item_day, TARGET_COVERAGE),
+        item_hour: NOMINAL.item_hour,
+        store_day: calibrate_width(&pairs.store_day, alpha.store_day, TARGET_COVERAGE),
+    };
+    Ok((alpha, widths))
+}
+
+/// The lower and upper quantile of a central interval of probability `width`.
+pub fn interval_quantiles(width: f64) -> (f64, f64) {
+    let w = if width.is_finite() {
+        width.clamp(0.0, 1.0)
+    } else {
+        UPPER - LOWER
+    };
+    ((1.0 - w) / 2.0, (1.0 + w) / 2.0)
+}
+
+/// Whether the central interval of probability `width` of a negative
+/// binomial with this mean and `alpha` holds `actual`.
+pub fn interval_covers(actual: f64, mean: f64, alpha: f64, width: f64) -> bool {
+    let (lower, upper) = interval_quantiles(width);
+    f64::from(count_quantile(mean, alpha, lower)) <= actual
+        && actual <= f64::from(count_quantile(mean, alpha, upper))
+}
+
+/// The share of `(actual, mean)` pairs whose interval of probability `width` holds the actual.
+pub fn coverage_at(pairs: &[(f64, f64)], alpha: f64, width: f64) -> f64 {
+    let inside = pairs
+        .iter()
+        .filter(|&&(a, m)| interval_covers(a, m, alpha, width))
+        .count();
+    inside as f64 / pairs.len().max(1) as f64
+}
+
+/// The interval probability at which the intervals of the `(actual, mean)`
+/// pairs (negative binomials with dispersion `alpha`) hold the share of
+/// actuals closest to `target`.
+///
+/// Counts are whole numbers, so the nominal 10–90% interval of a small
+/// count holds far more than 80% of them (for a Poisson(1.4) it is 0..=3,
+/// which holds 95%); widths are searched in [0.02, 0.98], where coverage
+/// only grows with the width. With no pairs the nominal 0.8 is kept.
+pub fn calibrate_width(pairs: &[(f64, f64)], alpha: f64, target: f64) -> f64 {
+    const MIN: f64 = 0.02;
+    const MAX: f64 = 0.98;
+    if pairs.is_empty() {
+        return UPPER - LOWER;
+    }
+    let cover = |w: f64| coverage_at(pairs, alpha, w);
+    if cover(MIN) >= target {
+        return MIN;
+    }
+    if cover(MAX) < target {
+        return MAX;
+    }
+    // cover(lo) < target <= cover(hi)
+    let (mut lo, mut hi) = (MIN, MAX);
+    for _ in 0..30 {
+        let mid = (lo + hi) / 2.0;
+        if cover(mid) >= target {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    if (cover(lo) - target).abs() < (cover(hi) - target).abs() {
+        lo
+    } else {
+        hi
+    }
 }
 
 /// The smallest `k` with P(X ≤ k) ≥ `q` for X negative binomial with this
@@ -261,5 +386,88 @@ mod tests {
         // Only the days asked for: the 9 of 2 January alone.
         let one = fit_dispersion(&sales, d("2015-01-02"), d("2015-01-02"), flat).expect("fits");
         assert!((one.item_day - 21.0 / 16.0).abs() < 1e-12, "{one:?}");
+    }
+
+    /// Actuals that follow a Poisson(`mean`) exactly in proportion: `n`
+    /// pairs whose actuals are the distribution's quantiles at (k + 0.5) / n.
+    fn poisson_pairs(mean: f64, n: usize) -> Vec<(f64, f64)> {
+        (0..n)
+            .map(|k| {
+                let q = (k as f64 + 0.5) / n as f64;
+                (f64::from(poisson_quantile(mean, q)), mean)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn nominal_intervals_of_small_counts_hold_far_more_than_80_percent() {
+        // Poisson(1.4): 0..=3 holds P(≤3) = 0.946.
+        let pairs = poisson_pairs(1.4, 1000);
+        let nominal = coverage_at(&pairs, 0.0, 0.8);
+        assert!((nominal - 0.946).abs() < 0.002, "{nominal}");
+        let (lower, upper) = interval_quantiles(0.8);
+        assert!((lower - LOWER).abs() < 1e-12 && (upper - UPPER).abs() < 1e-12);
+    }
+
+    #[test]
+    fn calibrated_widths_hold_the_target_share_on_the_pairs_they_were_fitted_on() {
+        // A mix of means, as item-days are: the coverage can get near 80%.
+        let mut pairs = Vec::new();
+        for mean in [0.3, 0.8, 1.4, 2.5, 4.0, 7.0] {
+            pairs.extend(poisson_pairs(mean, 400));
+        }
+        let w = calibrate_width(&pairs, 0.0, 0.8);
+        let c = coverage_at(&pairs, 0.0, w);
+        assert!((0.78..=0.82).contains(&c), "width {w} holds {c}");
+        assert!(w < 0.8, "narrower than nominal: {w}");
+        // Too much spread assumed (α = 1 on Poisson data) makes it narrower
+        // still; actuals more spread than Poisson make it wider.
+        let wide_alpha = calibrate_width(&pairs, 1.0, 0.8);
+        assert!(wide_alpha < w, "{wide_alpha} vs {w}");
+        let c = coverage_at(&pairs, 1.0, wide_alpha);
+        assert!((0.78..=0.82).contains(&c), "{c}");
+        let spread: Vec<(f64, f64)> = pairs.iter().map(|&(a, m)| (3.0 * a, m)).collect();
+        assert!(calibrate_width(&spread, 0.0, 0.8) > w);
+    }
+
+    #[test]
+    fn calibration_stays_inside_its_bounds() {
+        // Every actual far above its forecast: no width holds 80%.
+        let far: Vec<(f64, f64)> = (0..50).map(|_| (100.0, 1.0)).collect();
+        assert_eq!(calibrate_width(&far, 0.0, 0.8), 0.98);
+        // Every actual exactly the median of a large count: the narrowest width does.
+        let exact: Vec<(f64, f64)> = (0..50).map(|_| (1000.0, 1000.0)).collect();
+        assert_eq!(calibrate_width(&exact, 0.0, 0.8), 0.02);
+        assert_eq!(calibrate_width(&[], 0.0, 0.8), 0.8);
+    }
+
+    #[test]
+    fn the_spread_is_fitted_and_calibrated_on_the_days_asked_for() {
+        let d = |s: &str| s.parse::<NaiveDate>().expect("valid");
+        // 20 days of one item at noon, selling 0..=9 in turn: a flat forecast
+        // of 4.5 has 10 store-days in 0..=9 per cycle.
+        let records: Vec<_> = (0..20u32)
+            .map(|k| ("a", d("2015-01-01") + Days::new(u64::from(k)), 12, k % 10))
+            .collect();
+        let sales = Sales::from_local(records).expect("non-empty");
+        let flat = |_| {
+            let mut g = Grid::zeros(1);
+            g.cells[0][12] = 4.5;
+            Ok::<_, ()>(g)
+        };
+        let (alpha, width) =
+            fit_spread(&sales, d("2015-01-01"), d("2015-01-20"), flat).expect("fits");
+        assert!(alpha.store_day > 0.0, "more spread than Poisson: {alpha:?}");
+        assert_eq!(
+            width.item_hour, NOMINAL.item_hour,
+            "item-hours are not calibrated"
+        );
+        let days: Vec<(f64, f64)> = (0..20).map(|k| (f64::from(k % 10), 4.5)).collect();
+        let held = coverage_at(&days, alpha.store_day, width.store_day);
+        assert!(
+            (held - 0.8).abs() < 0.051,
+            "{held} at width {}",
+            width.store_day
+        );
     }
 }

@@ -35,7 +35,7 @@ pub struct Details {
     pub test_from: NaiveDate,
     pub test_to: NaiveDate,
     pub test_days: usize,
-    /// Share of actuals inside the model's 10–90% intervals, per level.
+    /// Share of actuals inside the model's 80% intervals, per level.
     pub coverage: Levels<f64>,
     /// The model's dispersion per level (0: Poisson), fitted on its validation days.
     pub dispersion: Dispersion,
@@ -124,7 +124,7 @@ impl fmt::Display for Report {
             let best = by.seasonal_naive.wape.min(by.mean_28d.wape);
             writeln!(
                 f,
-                "{:<10} model vs better baseline: {:+.1}% WAPE; 10-90% interval coverage {:.0}%",
+                "{:<10} model vs better baseline: {:+.1}% WAPE; 80% interval coverage {:.0}%",
                 "",
                 (by.model.wape / best - 1.0) * 100.0,
                 cover * 100.0

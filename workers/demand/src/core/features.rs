@@ -242,6 +242,48 @@ impl<'a> History<'a> {
         (!days.is_empty()).then(|| f64::from(total) / days.len() as f64)
     }
 
+    /// The pooled forecast of `date`: each item-hour's share of the shop's
+    /// units over the last 91 days, times the shop's mean per open day over
+    /// the last 56 days, times the shop's weekday factor (its mean on `date`'s
+    /// weekday over all open days of history against its mean over all open
+    /// days). One weekly pattern and one level for the whole shop, with an
+    /// item's own hours only in its share: it pools what single items are
+    /// too sparse to show. Zeros with no open day in the windows.
+    pub fn pooled(&self, date: NaiveDate) -> Vec<[f64; HOURS]> {
+        let t = self.pos(date);
+        let items = self.sales.items().len();
+        let mut out = vec![[0.0; HOURS]; items];
+        let w91 = self.window(t, 91);
+        let units91 = f64::from(self.store[w91.1] - self.store[w91.0]);
+        let (Some(level), true) = (self.mean(&self.store, self.window(t, 56)), units91 > 0.0)
+        else {
+            return out;
+        };
+        let all = self.window(t, t.max(0));
+        let day = weekday(date);
+        let (mut same, mut same_days) = (0.0, 0.0);
+        for d in all.0..all.1 {
+            let u = self.sales.store_day_at(d);
+            if u > 0 && weekday(self.sales.date_at(d)) == day {
+                same += f64::from(u);
+                same_days += 1.0;
+            }
+        }
+        let factor = match self.mean(&self.store, all) {
+            Some(m) if same_days > 0.0 && m > 0.0 => same / same_days / m,
+            _ => 1.0,
+        };
+        let n = self.days + 1;
+        for (item, row) in out.iter_mut().enumerate() {
+            for (h, cell) in row.iter_mut().enumerate() {
+                let p = &self.item_hour[(item * HOURS + h) * n..];
+                let share = f64::from(p[w91.1] - p[w91.0]) / units91;
+                *cell = share * level * factor;
+            }
+        }
+        out
+    }
+
     /// Whether the shop sold nothing on the same weekday in each of the last
     /// `weeks` weeks, all inside history: a weekly closing day the shop has
     /// kept recently, so `date` is forecast closed. `weeks == 0` never closes.
@@ -423,6 +465,30 @@ mod tests {
         let r = h.row(Some(0), date("2015-01-20"), 12);
         assert_eq!(r.values[col("mean7_h")], r.values[col("mean28_h")]);
         assert_eq!(r.values[col("mean28_h")], ln1p(15.0 / 5.0));
+    }
+
+    #[test]
+    fn the_pooled_forecast_is_share_times_level_times_weekday_factor() {
+        let s = hand_made();
+        let h = History::new(&s);
+        // 9 Jan (Fri): open days 1, 2, 3, 5, 8 sold 2, 4, 1, 7, 3 = 17 units,
+        // 3.4 a day. Fridays: only 2 Jan (4), so the factor is 4 / 3.4.
+        // `a` at noon sold 2 + 4 + 6 + 3 = 15 of the 17.
+        let g = h.pooled(date("2015-01-09"));
+        let expected = 15.0 / 17.0 * 3.4 * (4.0 / 3.4);
+        assert!((g[0][12] - expected).abs() < 1e-9, "{}", g[0][12]);
+        let day: f64 = g.iter().flatten().sum();
+        assert!(
+            (day - 4.0).abs() < 1e-9,
+            "the shop's day is level × factor: {day}"
+        );
+        // Nothing before the first day.
+        assert!(
+            h.pooled(date("2015-01-01"))
+                .iter()
+                .flatten()
+                .all(|&x| x == 0.0)
+        );
     }
 
     #[test]

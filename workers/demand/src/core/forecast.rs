@@ -1,19 +1,20 @@
 //! Forecasting one day: per item and hour an expected number of units, the
-//! most likely number (the median) and a 10th–90th percentile interval, and
-//! the same for each item's day and the shop's day, from the model or a baseline.
+//! most likely number (the median) and an 80% interval, and the same for each
+//! item's day and the shop's day, from the model or a baseline.
 //!
 //! Every figure comes from a predictive distribution per cell
 //! ([`crate::core::distributions`]): a negative binomial with the predicted
-//! mean and the model's dispersion per level, fitted on its validation days;
-//! Poisson for the baselines. `evaluate` reports how often actual sales fell
-//! inside the intervals, the check on the dispersion.
+//! mean and the model's dispersion per level, fitted on its validation days,
+//! and intervals whose width is calibrated there to hold 80% of actuals;
+//! Poisson and the 10th–90th percentiles for the baselines. `evaluate`
+//! reports how often actual sales fell inside the intervals.
 
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::core::baselines;
-use crate::core::distributions::{Dispersion, Estimate, POISSON};
+use crate::core::distributions::{Dispersion, Estimate, NOMINAL, POISSON, Widths};
 use crate::core::features::History;
 use crate::core::grid::Grid;
 use crate::core::model::DemandModel;
@@ -62,7 +63,7 @@ pub fn forecast_day(
     sales: &Sales,
     date: NaiveDate,
 ) -> anyhow::Result<DayForecast> {
-    let (grid, alpha) = match predictor {
+    let (grid, alpha, width) = match predictor {
         Predictor::Model => {
             let model = model.context(
                 "the model was chosen to forecast but none is trained or loaded: retrain, or serve a baseline",
@@ -70,18 +71,21 @@ pub fn forecast_day(
             (
                 model.predict(&History::new(sales), date)?,
                 model.meta().dispersion,
+                model.meta().interval_width,
             )
         }
-        Predictor::SeasonalNaive => (baselines::seasonal_naive(sales, date), POISSON),
-        Predictor::Mean28 => (baselines::mean_28d(sales, date), POISSON),
+        Predictor::SeasonalNaive => (baselines::seasonal_naive(sales, date), POISSON, NOMINAL),
+        Predictor::Mean28 => (baselines::mean_28d(sales, date), POISSON, NOMINAL),
     };
-    Ok(day_forecast(predictor, &alpha, sales, &grid, date))
+    Ok(day_forecast(predictor, &alpha, &width, sales, &grid, date))
 }
 
-/// Turns a grid of hourly means into a [`DayForecast`] with distributions of dispersion `alpha`.
+/// Turns a grid of hourly means into a [`DayForecast`] with distributions of
+/// dispersion `alpha` and intervals of central probability `width`.
 pub fn day_forecast(
     predictor: Predictor,
     alpha: &Dispersion,
+    width: &Widths,
     sales: &Sales,
     grid: &Grid,
     date: NaiveDate,
@@ -92,14 +96,18 @@ pub fn day_forecast(
         .zip(&grid.cells)
         .map(|(sku, row)| ItemForecast {
             sku: sku.clone(),
-            day: Estimate::negative_binomial(row.iter().sum(), alpha.item_day),
+            day: Estimate::negative_binomial_within(
+                row.iter().sum(),
+                alpha.item_day,
+                width.item_day,
+            ),
             hours: row
                 .iter()
                 .enumerate()
                 .filter(|(_, m)| **m > 0.0)
                 .map(|(hour, &m)| HourForecast {
                     hour,
-                    units: Estimate::negative_binomial(m, alpha.item_hour),
+                    units: Estimate::negative_binomial_within(m, alpha.item_hour, width.item_hour),
                 })
                 .collect(),
         })
@@ -118,13 +126,17 @@ pub fn day_forecast(
         } else {
             "negative binomial".to_owned()
         },
-        store: Estimate::negative_binomial(grid.store_day(), alpha.store_day),
+        store: Estimate::negative_binomial_within(
+            grid.store_day(),
+            alpha.store_day,
+            width.store_day,
+        ),
         store_hours: (0..crate::core::sales::HOURS)
             .map(|hour| (hour, grid.cells.iter().map(|row| row[hour]).sum::<f64>()))
             .filter(|(_, m)| *m > 0.0)
             .map(|(hour, m)| HourForecast {
                 hour,
-                units: Estimate::negative_binomial(m, alpha.store_day),
+                units: Estimate::negative_binomial_within(m, alpha.store_day, width.store_day),
             })
             .collect(),
         items,
@@ -144,7 +156,14 @@ mod tests {
         let mut grid = Grid::zeros(2);
         grid.cells[1][12] = 0.5;
         grid.cells[1][13] = 0.5;
-        let f = day_forecast(Predictor::Model, &POISSON, &sales, &grid, d("2015-01-02"));
+        let f = day_forecast(
+            Predictor::Model,
+            &POISSON,
+            &NOMINAL,
+            &sales,
+            &grid,
+            d("2015-01-02"),
+        );
         assert_eq!(f.items[0].sku, "b", "busiest first");
         assert_eq!(f.items[0].day, Estimate::poisson(1.0));
         assert_eq!(f.items[0].hours.len(), 2);

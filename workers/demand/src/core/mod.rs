@@ -9,11 +9,13 @@
 //! - `sales`, `grid`, `levels`: the sales table, one day's hourly cells, and the
 //!   three levels (item-day, item-hour, store-day) figures are given at;
 //! - `distributions`: negative binomial quantiles and the fit of their spread;
-//! - `baselines`, `scoring`, `backtest`: the two baselines, WAPE/MASE and
-//!   interval coverage, and scoring a forecaster against the baselines day by day;
+//! - `baselines`, `oracle`, `scoring`, `backtest`: the two baselines, the
+//!   oracle's noise floor, WAPE/MASE and interval coverage, and scoring a
+//!   forecaster against the baselines day by day;
 //! - `features`, `net`, `config`, `model`: the trained model;
-//! - `forecast`, `promotion`, `evaluate`: a day's forecast from any predictor,
-//!   whether the model may serve, and the backtest report.
+//! - `forecast`, `promotion`, `evaluate`, `rolling`: a day's forecast from any
+//!   predictor, whether the model may serve, the backtest report of one test
+//!   range, and rolling-origin backtests over several months.
 
 pub mod choice;
 pub mod predictor;
@@ -26,6 +28,7 @@ pub mod distributions;
 
 pub mod backtest;
 pub mod baselines;
+pub mod oracle;
 pub mod scoring;
 
 pub mod config;
@@ -36,6 +39,7 @@ pub mod net;
 pub mod evaluate;
 pub mod forecast;
 pub mod promotion;
+pub mod rolling;
 
 #[cfg(test)]
 mod leakage_tests;

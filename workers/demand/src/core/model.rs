@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::backtest::{Backtest, Contender, backtest};
 use crate::core::baselines;
 use crate::core::config::TrainConfig;
-use crate::core::distributions::{Dispersion, fit_dispersion};
+use crate::core::distributions::{Dispersion, NOMINAL, Widths, fit_spread};
 use crate::core::features::{
     FEATURE_NAMES, FEATURE_SET, FEATURE_SET_VERSION, History, NUM_FEATURES,
 };
@@ -25,7 +25,9 @@ use crate::core::sales::{HOURS, Sales};
 use crate::core::scoring::ByPredictor;
 
 /// Bumped whenever the network or the meaning of its output changes.
-pub const MODEL_VERSION: u32 = 1;
+/// 2: the means blend the networks with the pooled forecast (`pooled_weight`),
+/// and the sidecar holds calibrated interval widths.
+pub const MODEL_VERSION: u32 = 2;
 
 /// How training went.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,6 +72,16 @@ pub struct ModelMeta {
     /// before it was fitted.
     #[serde(default)]
     pub dispersion: Dispersion,
+    /// The central probability of the model's intervals per level, calibrated
+    /// on the validation days so that they hold 80% of actuals there
+    /// ([`crate::core::distributions::fit_spread`]); the nominal 0.8 in
+    /// sidecars from before the calibration.
+    #[serde(default = "nominal_widths")]
+    pub interval_width: Widths,
+}
+
+fn nominal_widths() -> Widths {
+    NOMINAL
 }
 
 /// A trained model, ready to forecast.
@@ -389,14 +401,18 @@ impl DemandModel {
                 // filled in just below, once the model can forecast
                 validation: Levels::default(),
                 dispersion: Levels::default(),
+                interval_width: NOMINAL,
             },
         };
-        // First the spread of its errors on the validation days, then its
-        // scores there with intervals and medians of that spread.
+        // First the spread of its errors on the validation days and the
+        // width of intervals that hold 80% of them, then its scores there
+        // with intervals and medians of that spread.
         let last = sales.last_date();
-        model.meta.dispersion = fit_dispersion(sales, valid_from, last, |date| {
+        let (dispersion, width) = fit_spread(sales, valid_from, last, |date| {
             model.predict(&history, date)
         })?;
+        model.meta.dispersion = dispersion;
+        model.meta.interval_width = width;
         model.meta.validation = model.backtest(sales, valid_from, last)?.scores;
         Ok(model)
     }
@@ -413,6 +429,7 @@ impl DemandModel {
         let contender = Contender {
             means: |date| self.predict(&history, date),
             dispersion: self.meta.dispersion,
+            width: self.meta.interval_width,
             hours: self.meta.hours.clone(),
             point: self.meta.config.point,
         };
@@ -461,11 +478,16 @@ impl DemandModel {
         }
         if rows.len() > 0 {
             let loss = self.meta.config.loss;
+            let w = self.meta.config.pooled_weight.clamp(0.0, 1.0);
+            let pooled = (w > 0.0).then(|| history.pooled(date));
             for (m, (item, h)) in means(&self.net, loss, &rows, &self.device)?
                 .into_iter()
                 .zip(at)
             {
-                grid.cells[item][h] = m;
+                grid.cells[item][h] = match &pooled {
+                    Some(p) => w * p[item][h] + (1.0 - w) * m,
+                    None => m,
+                };
             }
         }
         Ok(grid)

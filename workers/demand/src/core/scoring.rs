@@ -16,7 +16,7 @@ use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::core::choice::{self, UnknownName};
-use crate::core::distributions::{Dispersion, Estimate, count_quantile};
+use crate::core::distributions::{Dispersion, Estimate, Widths, count_quantile};
 use crate::core::grid::Grid;
 use crate::core::levels::{ALL_HOURS, Level, Levels, visit_levels};
 use crate::core::predictor::Predictor;
@@ -197,8 +197,9 @@ pub fn naive_scales(sales: &Sales, until: NaiveDate) -> Levels<f64> {
     acc.mae()
 }
 
-/// Counts, per level, the actuals inside the 10–90% intervals of negative
-/// binomials with the forecast means and dispersion `alpha`.
+/// Counts, per level, the actuals inside the intervals of negative binomials
+/// with the forecast means, dispersion `alpha` and interval widths `width`
+/// (0.8: the 10th to the 90th percentile).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Coverage {
     inside: Levels<usize>,
@@ -207,10 +208,18 @@ pub struct Coverage {
 
 impl Coverage {
     /// Adds one day: each item's `hours`, each item's day and the shop's day.
-    pub fn add_day(&mut self, actual: &Grid, forecast: &Grid, hours: &[usize], alpha: &Dispersion) {
+    pub fn add_day(
+        &mut self,
+        actual: &Grid,
+        forecast: &Grid,
+        hours: &[usize],
+        alpha: &Dispersion,
+        width: &Widths,
+    ) {
         visit_levels(actual, forecast, hours, |level, a, mean| {
             *self.cells.get_mut(level) += 1;
-            let estimate = Estimate::negative_binomial(mean, *alpha.get(level));
+            let estimate =
+                Estimate::negative_binomial_within(mean, *alpha.get(level), *width.get(level));
             *self.inside.get_mut(level) += usize::from(estimate.covers(a));
         });
     }
@@ -229,6 +238,7 @@ impl Coverage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::distributions::NOMINAL;
 
     #[test]
     fn wape_and_mase_on_hand_made_numbers() {
@@ -326,6 +336,25 @@ mod tests {
     }
 
     #[test]
+    fn coverage_counts_actuals_inside_intervals_of_the_given_width() {
+        // Poisson(2) at width 0.2 is the 40th–60th percentile: P(≤1) = 0.406,
+        // P(≤2) = 0.677, so the interval is 2..=2. The actual 3 falls outside
+        // it, though inside the nominal 0..=4.
+        let forecast = grid(&[(0, 12, 2.0)], 1);
+        let actual = grid(&[(0, 12, 3.0)], 1);
+        let narrow = Levels {
+            item_hour: 0.2,
+            ..NOMINAL
+        };
+        let mut c = Coverage::default();
+        c.add_day(&actual, &forecast, &[12], &Levels::default(), &narrow);
+        assert_eq!(c.shares().item_hour, 0.0);
+        let mut c = Coverage::default();
+        c.add_day(&actual, &forecast, &[12], &Levels::default(), &NOMINAL);
+        assert_eq!(c.shares().item_hour, 1.0);
+    }
+
+    #[test]
     fn coverage_counts_actuals_inside_the_intervals_per_level() {
         // Poisson(2): the 10–90% interval is 0..=4. Item 0 sells 3 at 12:00
         // (inside) and 6 at 13:00 (outside); the day's 9 against a mean of 4
@@ -333,7 +362,7 @@ mod tests {
         let forecast = grid(&[(0, 12, 2.0), (0, 13, 2.0)], 1);
         let actual = grid(&[(0, 12, 3.0), (0, 13, 6.0)], 1);
         let mut c = Coverage::default();
-        c.add_day(&actual, &forecast, &[12, 13], &Levels::default());
+        c.add_day(&actual, &forecast, &[12, 13], &Levels::default(), &NOMINAL);
         let s = c.shares();
         assert_eq!((s.item_hour, s.item_day, s.store_day), (0.5, 0.0, 0.0));
     }
