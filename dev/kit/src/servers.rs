@@ -127,18 +127,35 @@ impl OwnServers {
         anyhow::ensure!(nodes >= 1, "a NATS of ours needs at least one node");
         std::fs::create_dir_all(dir.join("nats"))
             .with_context(|| format!("creating {}", dir.display()))?;
-        let install = Command::new(find(&["mariadb-install-db", "mysql_install_db"])?)
-            .arg("--no-defaults")
-            .arg(format!("--datadir={}", dir.join("db").display()))
-            .arg("--user=root")
-            .arg("--auth-root-authentication-method=normal")
-            .arg("--skip-test-db")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .context("running mariadb-install-db")?;
-        if !install.success() {
-            bail!("mariadb-install-db failed for {}", dir.display());
+        // Two runs installing at the same moment have been seen to fail
+        // once: try again on a clean directory before giving up.
+        let log = dir.join("mariadb-install-db.log");
+        let mut installed = false;
+        for _ in 0..3 {
+            let _ = std::fs::remove_dir_all(dir.join("db"));
+            let out = std::fs::File::create(&log).context("creating the install log")?;
+            let install = Command::new(find(&["mariadb-install-db", "mysql_install_db"])?)
+                .arg("--no-defaults")
+                .arg(format!("--datadir={}", dir.join("db").display()))
+                .arg("--user=root")
+                .arg("--auth-root-authentication-method=normal")
+                .arg("--skip-test-db")
+                .stdout(Stdio::null())
+                .stderr(out)
+                .status()
+                .context("running mariadb-install-db")?;
+            if install.success() {
+                installed = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        if !installed {
+            bail!(
+                "mariadb-install-db failed for {} (its output: {})",
+                dir.display(),
+                log.display()
+            );
         }
         let nats = (0..nodes)
             .map(|_| {

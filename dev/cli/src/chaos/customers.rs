@@ -134,28 +134,48 @@ pub struct Crowd {
 
 impl Crowd {
     /// Acts, then waits for the bot's next message in the chat (after
-    /// `after`) that satisfies `want`; records the wait.
+    /// `after`) that satisfies `want`; records the wait. An answer that the
+    /// shop can't be reached (the bot could not ask the order workers) is
+    /// met as a person would: after a pause, the same again.
     async fn exchange(
         &self,
         user: &User,
         step: &'static str,
         after: i64,
-        act: impl FnOnce(),
+        act: impl Fn(),
         want: impl Fn(&BotMessage) -> bool,
     ) -> anyhow::Result<BotMessage> {
         let t0 = Instant::now();
-        act();
-        let msg = self
-            .standin
-            .wait_for(user.id, PATIENCE, |m| m.message_id > after && want(m))
-            .await
-            .with_context(|| {
-                format!(
-                    "customer {} waited {} s for an answer to {step}",
-                    user.id,
-                    PATIENCE.as_secs()
-                )
-            })?;
+        let mut after = after;
+        let mut tries = 0;
+        let msg = loop {
+            tries += 1;
+            act();
+            let msg = self
+                .standin
+                .wait_for(user.id, PATIENCE, |m| {
+                    m.message_id > after && (want(m) || unreachable(m))
+                })
+                .await
+                .with_context(|| {
+                    format!(
+                        "customer {} waited {} s for an answer to {step}",
+                        user.id,
+                        PATIENCE.as_secs()
+                    )
+                })?;
+            if want(&msg) {
+                break msg;
+            }
+            anyhow::ensure!(
+                tries < MAX_CONFIRMS,
+                "customer {} tried {step} {tries} times and the shop stayed unreachable",
+                user.id
+            );
+            self.tally.retried_confirms.fetch_add(1, Ordering::Relaxed);
+            after = msg.message_id;
+            tokio::time::sleep(RETRY_PAUSE).await;
+        };
         self.waits.lock().await.push(Wait {
             at: t0 - self.started,
             ms: t0.elapsed().as_secs_f64() * 1000.0,
@@ -242,10 +262,7 @@ impl Crowd {
                     || {
                         s.press_button(user, summary.message_id, &ok);
                     },
-                    |m| {
-                        received_number(&m.text).is_some()
-                            || m.text.contains("can't reach the shop")
-                    },
+                    |m| received_number(&m.text).is_some() || unreachable(m),
                 )
                 .await?;
             after = answer.message_id;
@@ -282,4 +299,9 @@ pub fn received_number(text: &str) -> Option<u64> {
     tail.starts_with("received!")
         .then(|| n.parse().ok())
         .flatten()
+}
+
+/// The bot's answer when it could not ask the order workers.
+fn unreachable(m: &BotMessage) -> bool {
+    m.text.contains("can't reach the shop")
 }
