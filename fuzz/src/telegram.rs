@@ -187,6 +187,7 @@ impl ArbSession {
             phone: self.phone.as_deref().map(|p| p.chars().take(32).collect()),
             last_checkout: self.last_checkout.map(checkout_id),
             editing,
+            recent_updates: Vec::new(),
         }
     }
 }
