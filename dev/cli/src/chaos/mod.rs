@@ -366,7 +366,13 @@ pub async fn run(settings: Settings, args: ChaosArgs) -> anyhow::Result<()> {
                     .any(|m| m.text.starts_with(&format!("Order #{n} is complete.")))
             })
             .count();
-        if (completed as usize >= received && told_complete >= received && outbox == 0)
+        // A send a SIGKILL cut short is made again once its mark lapses
+        // (a minute), after later news of the same order: wait for it too.
+        let underway = sending_marks(&js, &settings).await.map_or(1, |m| m.len());
+        if (completed as usize >= received
+            && told_complete >= received
+            && outbox == 0
+            && underway == 0)
             || Instant::now() >= settle
         {
             break;
