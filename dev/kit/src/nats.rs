@@ -70,6 +70,46 @@ pub fn node_config(port: u16, store: &Path, sync: Sync, route: Option<&Route<'_>
     conf
 }
 
+/// The server name of cluster node `k` (as JetStream names a leader).
+pub fn node_name(k: usize) -> String {
+    format!("n{k}")
+}
+
+/// Writes node `k`'s configuration to `conf` (its client port `ports[k]`,
+/// routes to the others' `routes` when there are several, its store in
+/// `store`) and starts it, without waiting for it to listen.
+pub(crate) fn spawn_node(
+    conf: &Path,
+    store: &Path,
+    k: usize,
+    (ports, routes): (&[u16], &[u16]),
+    sync: Sync,
+    stderr: Stdio,
+) -> anyhow::Result<Child> {
+    let name = node_name(k);
+    let peers: Vec<u16> = (0..routes.len())
+        .filter(|&j| j != k)
+        .map(|j| routes[j])
+        .collect();
+    let route = Route {
+        name: &name,
+        listen: routes[k],
+        peers: &peers,
+    };
+    std::fs::write(
+        conf,
+        node_config(ports[k], store, sync, (ports.len() > 1).then_some(&route)),
+    )
+    .context("writing our own NATS's configuration")?;
+    Command::new(nats_server_bin()?)
+        .arg("-c")
+        .arg(conf)
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .context("starting our own NATS")
+}
+
 /// A running nats-server of ours, or a cluster of them; stopped and its
 /// directory removed when dropped.
 pub struct OwnNats {
@@ -101,33 +141,15 @@ impl OwnNats {
             children: Vec::new(),
         };
         for k in 0..nodes {
-            let name = format!("n{k}");
-            let peers: Vec<u16> = (0..nodes).filter(|&j| j != k).map(|j| routes[j]).collect();
-            let route = Route {
-                name: &name,
-                listen: routes[k],
-                peers: &peers,
-            };
-            let conf = nats.dir.join(format!("{name}.conf"));
-            std::fs::write(
-                &conf,
-                node_config(
-                    ports[k],
-                    &nats.dir.join(&name),
-                    sync,
-                    (nodes > 1).then_some(&route),
-                ),
-            )
-            .context("writing our own NATS's configuration")?;
-            nats.children.push(
-                Command::new(nats_server_bin()?)
-                    .arg("-c")
-                    .arg(&conf)
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .spawn()
-                    .context("starting our own NATS")?,
-            );
+            let name = node_name(k);
+            nats.children.push(spawn_node(
+                &nats.dir.join(format!("{name}.conf")),
+                &nats.dir.join(&name),
+                k,
+                (&ports, &routes),
+                sync,
+                Stdio::null(),
+            )?);
         }
         for &port in &ports {
             wait_port(port, Which::Nats)?;

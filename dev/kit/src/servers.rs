@@ -197,7 +197,7 @@ impl OwnServers {
 
     /// The server name of NATS node `k` (as JetStream names a leader).
     pub fn nats_node_name(k: usize) -> String {
-        format!("n{k}")
+        crate::nats::node_name(k)
     }
 
     /// SIGKILL one NATS node.
@@ -216,38 +216,20 @@ impl OwnServers {
         if node.child.is_some() {
             return Ok(());
         }
-        let store = self.dir.join("nats").join(Self::nats_node_name(k));
         let name = Self::nats_node_name(k);
-        let peers: Vec<u16> = self
-            .nats
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != k)
-            .map(|(_, n)| n.route_port)
-            .collect();
-        let route = crate::nats::Route {
-            name: &name,
-            listen: node.route_port,
-            peers: &peers,
-        };
-        // JetStream fsyncs every write, as in a deployment.
-        let conf_text = crate::nats::node_config(
-            node.port,
-            &store,
-            crate::nats::Sync::Always,
-            (self.nats.len() > 1).then_some(&route),
-        );
-        let conf = self.dir.join(format!("nats-{name}.conf"));
-        std::fs::write(&conf, conf_text).context("writing our own NATS's configuration")?;
         let log = std::fs::File::create(self.dir.join(format!("nats-{name}.log")))
             .context("creating our own NATS's log file")?;
-        let child = Command::new(nats_server_bin()?)
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .context("starting our own NATS")?;
+        let ports: Vec<u16> = self.nats.iter().map(|n| n.port).collect();
+        let routes: Vec<u16> = self.nats.iter().map(|n| n.route_port).collect();
+        // JetStream fsyncs every write, as in a deployment.
+        let child = crate::nats::spawn_node(
+            &self.dir.join(format!("nats-{name}.conf")),
+            &self.dir.join("nats").join(&name),
+            k,
+            (&ports, &routes),
+            crate::nats::Sync::Always,
+            log.into(),
+        )?;
         let port = node.port;
         self.nats[k].child = Some(child);
         wait_port(port, Which::Nats)

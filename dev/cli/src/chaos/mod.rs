@@ -479,77 +479,77 @@ fn write_config(
     Ok(dir)
 }
 
-/// Waits until JetStream takes the streams (a new cluster elects its
-/// leaders first), so no component starts before it can.
-async fn streams_ready(settings: &Settings) -> anyhow::Result<()> {
+/// Asks `ask` until it answers, every 500 ms for up to 60 s (a cluster
+/// that just started or lost a node may not answer at once); the last
+/// error, with `what`, if it never does.
+async fn within_a_minute<T, F: std::future::Future<Output = anyhow::Result<T>>>(
+    what: &str,
+    mut ask: impl FnMut() -> F,
+) -> anyhow::Result<T> {
     let until = Instant::now() + Duration::from_secs(60);
     loop {
-        let tried = async {
-            let client = chatorder_bus::connect(&settings.nats, "chatorder-chaos").await?;
-            let js = jetstream::new(client);
-            chatorder_bus::ensure_streams(&js, &settings.subjects(), &settings.nats).await
-        }
-        .await;
-        match tried {
-            Ok(()) => return Ok(()),
+        match ask().await {
+            Ok(v) => return Ok(v),
             Err(e) if Instant::now() >= until => {
-                return Err(e.context("JetStream did not take the streams within 60 s"));
+                return Err(e.context(format!("{what} (tried for 60 s)")));
             }
             Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
         }
     }
 }
 
-/// Waits (up to 60 s) until the durable consumer `name` of the events
-/// stream exists.
+/// Waits until JetStream takes the streams (a new cluster elects its
+/// leaders first), so no component starts before it can.
+async fn streams_ready(settings: &Settings) -> anyhow::Result<()> {
+    within_a_minute("JetStream did not take the streams", || async {
+        let client = chatorder_bus::connect(&settings.nats, "chatorder-chaos").await?;
+        let js = jetstream::new(client);
+        chatorder_bus::ensure_streams(&js, &settings.subjects(), &settings.nats).await
+    })
+    .await
+}
+
+/// Waits until the durable consumer `name` of the events stream exists.
 async fn consumer_ready(settings: &Settings, name: &str) -> anyhow::Result<()> {
     let client = chatorder_bus::connect(&settings.nats, "chatorder-chaos").await?;
     let js = jetstream::new(client);
     let stream_name = settings.subjects().events_stream();
-    let until = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(stream) = js.get_stream(&stream_name).await
-            && stream
+    within_a_minute(
+        &format!("the consumer {name} on {stream_name} did not appear"),
+        || async {
+            js.get_stream(&stream_name)
+                .await?
                 .get_consumer::<jetstream::consumer::pull::Config>(name)
                 .await
-                .is_ok()
-        {
-            return Ok(());
-        }
-        anyhow::ensure!(
-            Instant::now() < until,
-            "the consumer {name} on {stream_name} did not appear within 60 s"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(())
+        },
+    )
+    .await
 }
 
-/// The cluster node that leads the command stream now (asked again for up
-/// to 60 s: a cluster that just lost a node may not answer at once).
+/// The cluster node that leads the command stream now.
 async fn command_leader(js: &jetstream::Context, settings: &Settings) -> anyhow::Result<usize> {
     let name = settings.subjects().commands_stream();
-    let until = Instant::now() + Duration::from_secs(60);
-    let leader = loop {
-        let asked = async {
-            let mut stream = js.get_stream(&name).await?;
-            let info = stream.info().await?;
-            info.cluster
-                .as_ref()
-                .and_then(|c| c.leader.clone())
-                .with_context(|| format!("{name} has no leader now"))
-        }
-        .await;
-        match asked {
-            Ok(leader) => break leader,
-            Err(e) if Instant::now() >= until => {
-                return Err(e.context(format!("finding the leader of {name}")));
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
-        }
-    };
+    let leader = within_a_minute(&format!("finding the leader of {name}"), || async {
+        let mut stream = js.get_stream(&name).await?;
+        let info = stream.info().await?;
+        info.cluster
+            .as_ref()
+            .and_then(|c| c.leader.clone())
+            .with_context(|| format!("{name} has no leader now"))
+    })
+    .await?;
     (0..3)
         .find(|&k| OwnServers::nats_node_name(k) == leader)
         .with_context(|| format!("{name} is led by `{leader}`, not a node of ours"))
+}
+
+/// SIGKILL NATS node `k`, and start it again after 5 s.
+async fn bounce_nats_node(own: &mut OwnServers, k: usize) -> anyhow::Result<()> {
+    own.kill_nats_node(k);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    tokio::task::block_in_place(|| own.up_nats_node(k))
 }
 
 /// The Telegram bot's "sending" marks: after a SIGKILL, the notifications
@@ -666,9 +666,7 @@ async fn inject(
             "SIGKILL NATS, restarted after 1 s".to_owned()
         }
         Fault::KillNatsNode(k) => {
-            own.kill_nats_node(k);
-            tokio::time::sleep(Duration::from_secs(5)).await;
-            tokio::task::block_in_place(|| own.up_nats_node(k))?;
+            bounce_nats_node(own, k).await?;
             format!(
                 "SIGKILL NATS node {}, restarted after 5 s",
                 OwnServers::nats_node_name(k)
@@ -676,9 +674,7 @@ async fn inject(
         }
         Fault::KillCommandLeader => {
             let k = command_leader(js, settings).await?;
-            own.kill_nats_node(k);
-            tokio::time::sleep(Duration::from_secs(5)).await;
-            tokio::task::block_in_place(|| own.up_nats_node(k))?;
+            bounce_nats_node(own, k).await?;
             format!(
                 "SIGKILL the command stream's leader (NATS node {}), restarted after 5 s",
                 OwnServers::nats_node_name(k)
