@@ -515,6 +515,88 @@ async fn a_restarted_bot_edits_its_old_cards_and_posts_nothing_twice() {
     bot.stop().await;
 }
 
+/// A card can fall behind its order: a bot killed between posting the card
+/// and keeping its board entry, or an edit that was lost. The next event
+/// brings a card whose entry was lost up to date, and a press the worker
+/// refuses shows a card left behind as the order is now.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_left_behind_its_order_catches_up() {
+    let env = env().await;
+    let standin = StandIn::start().await.unwrap();
+    let bot = start_bot(&env, &standin).await;
+    let (number, card) = place_and_see(&env, &standin, "5550031").await;
+    bot.stop().await;
+
+    // The board forgets every card (as if the entry was never kept) and
+    // the order is accepted meanwhile. The restarted bot posts for the
+    // "accepted" event with the same nonce, and Discord hands back the old
+    // card: it must show "Accepted", not offer Accept again.
+    let bucket = env.settings.subjects().stream("DISCORD_BOARD");
+    env.js.delete_stream(format!("KV_{bucket}")).await.unwrap();
+    env.set_status(number, OrderStatus::Accepted).await;
+    env.settle().await;
+    let bot = start_bot(&env, &standin).await;
+    let accepted = until("the old card brought up to Accepted", || {
+        standin
+            .message(card.channel_id, card.id)
+            .filter(|m| m.text().contains("· Accepted"))
+    })
+    .await;
+    assert!(
+        labels(&accepted).contains(&"Preparing".to_owned())
+            && !labels(&accepted).contains(&"Accept".to_owned()),
+        "{:?}",
+        labels(&accepted)
+    );
+
+    // Now the board believes it has shown a far later version, so the
+    // "preparing" event changes nothing on the card.
+    let store = env.js.get_key_value(&bucket).await.unwrap();
+    let key = format!("order.{}", number.0);
+    let mut entry: serde_json::Value =
+        serde_json::from_slice(&store.get(&key).await.unwrap().unwrap()).unwrap();
+    entry["version"] = json!(999);
+    store
+        .put(&key, serde_json::to_vec(&entry).unwrap().into())
+        .await
+        .unwrap();
+    let click = press(&standin, &owner_user(), &accepted, "Preparing").await;
+    standin.response(click, WAIT).await.unwrap();
+    let waited = Instant::now();
+    while status_in_mysql(&env, number).await != "preparing" {
+        assert!(waited.elapsed() < WAIT, "the order moves to preparing");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let behind = standin.message(card.channel_id, card.id).unwrap();
+    assert!(
+        behind.text().contains("· Accepted"),
+        "the card is behind the order: {}",
+        behind.text()
+    );
+    // The owner presses the stale button again: refused, and the card is
+    // shown afresh with the move that is possible now.
+    let again = press(&standin, &owner_user(), &behind, "Preparing").await;
+    standin.response(again, WAIT).await.unwrap();
+    let healed = until("the card shown afresh", || {
+        standin
+            .message(card.channel_id, card.id)
+            .filter(|m| m.text().contains("· Preparing"))
+    })
+    .await;
+    assert!(
+        !labels(&healed).contains(&"Preparing".to_owned()),
+        "{:?}",
+        labels(&healed)
+    );
+    let cards = standin
+        .messages(StandIn::CHANNEL_ID)
+        .iter()
+        .filter(|m| m.text().contains(&format!("Order {number} ")))
+        .count();
+    assert_eq!(cards, 1, "one card, edited in place");
+    bot.stop().await;
+}
+
 async fn publish_post(env: &TestEnv, post: &OwnerPost, msg_id: &str) {
     use async_nats::jetstream::message::PublishMessage;
     env.js

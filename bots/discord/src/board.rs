@@ -99,7 +99,15 @@ impl Board {
         // A few rounds in case another replica writes the same entry.
         for _ in 0..5 {
             let Some(found) = self.workers.board.entry(&key).await? else {
-                let entry = self.post(order, &board).await?;
+                let mut entry = self.post(order, &board).await?;
+                if order.version > 1 {
+                    // No entry, yet not the order's first event: an earlier
+                    // post may have reached Discord without its entry being
+                    // kept (a SIGKILL, a store that timed out), and Discord
+                    // answers a repeated nonce with that earlier card. Show
+                    // this version on it, or the card keeps old buttons.
+                    entry = self.edit(entry, order, &board).await?;
+                }
                 match self
                     .workers
                     .board
@@ -117,35 +125,13 @@ impl Board {
             if found.operation != kv::Operation::Put {
                 anyhow::bail!("board entry {key} was deleted; leaving it alone");
             }
-            let mut entry: Entry = serde_json::from_slice(&found.value)
+            let entry: Entry = serde_json::from_slice(&found.value)
                 .with_context(|| format!("board entry {key} is unreadable"))?;
             if entry.version >= order.version {
                 crate::metrics::board("stale");
                 return Ok(());
             }
-            let edit = EditMessage::new()
-                .content("")
-                .embed(embed(&board.card))
-                .components(rows(&board.rows))
-                .allowed_mentions(no_mentions());
-            let (channel, message) = (
-                ChannelId::new(entry.channel_id),
-                MessageId::new(entry.message_id),
-            );
-            match retrying(|| channel.edit_message(&self.http, message, edit.clone())).await {
-                Ok(_) => crate::metrics::board("edited"),
-                Err(e) if is_not_found(&e) => {
-                    // Someone deleted the card: post it again.
-                    tracing::info!(order = %order.number, "board message was deleted; posting it again");
-                    let fresh = self.post(order, &board).await?;
-                    entry.channel_id = fresh.channel_id;
-                    entry.message_id = fresh.message_id;
-                }
-                Err(e) => {
-                    crate::metrics::api_error("edit");
-                    return Err(e).context("editing a board message");
-                }
-            }
+            let mut entry = self.edit(entry, order, &board).await?;
             entry.version = order.version;
             match self
                 .workers
@@ -159,6 +145,40 @@ impl Board {
             }
         }
         anyhow::bail!("board entry {key} kept changing under us")
+    }
+
+    /// Shows `board` on the card `entry` points at; a card someone deleted
+    /// is posted again. Returns the entry, moved to the new card if so.
+    async fn edit(
+        &self,
+        mut entry: Entry,
+        order: &OrderSnapshot,
+        board: &render::BoardMessage,
+    ) -> anyhow::Result<Entry> {
+        let edit = EditMessage::new()
+            .content("")
+            .embed(embed(&board.card))
+            .components(rows(&board.rows))
+            .allowed_mentions(no_mentions());
+        let (channel, message) = (
+            ChannelId::new(entry.channel_id),
+            MessageId::new(entry.message_id),
+        );
+        match retrying(|| channel.edit_message(&self.http, message, edit.clone())).await {
+            Ok(_) => crate::metrics::board("edited"),
+            Err(e) if is_not_found(&e) => {
+                // Someone deleted the card: post it again.
+                tracing::info!(order = %order.number, "board message was deleted; posting it again");
+                let fresh = self.post(order, board).await?;
+                entry.channel_id = fresh.channel_id;
+                entry.message_id = fresh.message_id;
+            }
+            Err(e) => {
+                crate::metrics::api_error("edit");
+                return Err(e).context("editing a board message");
+            }
+        }
+        Ok(entry)
     }
 
     async fn post(

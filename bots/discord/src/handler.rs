@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chatorder_shared::commands::{CatalogChange, CatalogItemInput, SendMessage, SetStatus};
 use chatorder_shared::config::Settings;
-use chatorder_shared::domain::{Actor, OrderStatus, Platform, Role};
+use chatorder_shared::domain::{Actor, OrderNumber, OrderStatus, Platform, Role};
 use chatorder_shared::events::OrderSnapshot;
 use chatorder_shared::owners::{ForecastRequest, SummaryRequest};
 use chatorder_shared::queries::{Catalog, GetOrder, ListCatalog, OrderPage, PendingOrders};
@@ -16,8 +16,9 @@ use chatorder_shared::subjects::{CommandKind, DemandQuery, QueryKind};
 use serenity::all::{
     ActionRowComponent, CommandInteraction, ComponentInteraction, Context, CreateActionRow,
     CreateInputText, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, CreateModal, EditInteractionResponse, EventHandler, Http,
-    InputTextStyle, Interaction, Member, ModalInteraction, Ready, User,
+    CreateInteractionResponseMessage, CreateModal, EditInteractionResponse, EditMessage,
+    EventHandler, Http, InputTextStyle, Interaction, Member, Message, ModalInteraction, Ready,
+    User,
 };
 
 use crate::commands::{self, OwnerCommand};
@@ -372,14 +373,24 @@ impl App {
                     reason: None,
                     expected_version: None,
                 };
-                self.act_and_follow_up(http, &c.token, &actor, data).await;
+                self.act_and_follow_up(http, &c.token, &actor, data, Some(&c.message))
+                    .await;
             }
         }
     }
 
     /// Moves an order for a button or form, telling the owner only if the
-    /// worker refused (the board shows success by itself).
-    async fn act_and_follow_up(&self, http: &Http, token: &str, actor: &Actor, data: SetStatus) {
+    /// worker refused (the board shows success by itself). A refusal means
+    /// the card pressed may be behind the order: it is shown afresh.
+    async fn act_and_follow_up(
+        &self,
+        http: &Http,
+        token: &str,
+        actor: &Actor,
+        data: SetStatus,
+        card: Option<&Message>,
+    ) {
+        let number = data.number;
         let env_id = uuid::Uuid::now_v7();
         let waiting = self.verdicts.expect(env_id);
         let note = match self
@@ -396,6 +407,11 @@ impl App {
                 _ => None,
             },
         };
+        if note.is_some()
+            && let Some(card) = card
+        {
+            self.refresh_card(http, actor, number, card).await;
+        }
         if let Some(note) = note {
             let follow = CreateInteractionResponseFollowup::new()
                 .content(render::clip(&note, limits::CONTENT))
@@ -404,6 +420,43 @@ impl App {
             if let Err(e) = http.create_followup_message(token, &follow, vec![]).await {
                 api_failed("followup", &e);
             }
+        }
+    }
+
+    /// Shows the order as it is now on `card`, if the card's title says
+    /// otherwise (a card left behind by a lost edit keeps offering a move
+    /// the worker refuses; this heals it). Best effort: the board's own
+    /// events show the order too.
+    async fn refresh_card(&self, http: &Http, actor: &Actor, number: OrderNumber, card: &Message) {
+        let q = GetOrder {
+            actor: actor.clone(),
+            number,
+        };
+        let order = match self
+            .workers
+            .query::<_, OrderSnapshot>(QueryKind::Get, &q)
+            .await
+        {
+            Ok(order) => order,
+            Err(why) => {
+                tracing::info!(order = %number, error = %why, "could not read the order to refresh its card");
+                return;
+            }
+        };
+        let board = render::board_message(&order, None);
+        let shown = card.embeds.first().and_then(|e| e.title.as_deref());
+        if shown == Some(board.card.title.as_str()) {
+            return;
+        }
+        tracing::info!(order = %number, shown = ?shown, now = %board.card.title, "a refused press came from a card behind the order; showing it afresh");
+        let edit = EditMessage::new()
+            .content("")
+            .embed(embed(&board.card))
+            .components(rows(&board.rows))
+            .allowed_mentions(no_mentions());
+        match card.channel_id.edit_message(http, card.id, edit).await {
+            Ok(_) => crate::metrics::board("refreshed"),
+            Err(e) => api_failed("edit", &e),
         }
     }
 
@@ -458,7 +511,8 @@ impl App {
             reason,
             expected_version: None,
         };
-        self.act_and_follow_up(http, &m.token, &actor, data).await;
+        self.act_and_follow_up(http, &m.token, &actor, data, m.message.as_deref())
+            .await;
     }
 }
 

@@ -85,6 +85,7 @@ enum Fault {
     RestartTelegramBot,
     KillTelegramBot,
     RestartDiscordBot,
+    KillDiscordBot,
     Malformed,
 }
 
@@ -107,7 +108,8 @@ fn plan(cluster: bool) -> Vec<(f64, Fault)> {
         (0.56, Fault::RedisDown),
         (0.62, Fault::RestartTelegramBot),
         (0.68, Fault::KillTelegramBot),
-        (0.76, Fault::RestartDiscordBot),
+        (0.75, Fault::RestartDiscordBot),
+        (0.81, Fault::KillDiscordBot),
         (0.88, Fault::KillWorker(0)),
     ];
     plan.extend_from_slice(nats);
@@ -706,6 +708,16 @@ async fn inject(
             procs.telegram.start()?;
             wait_bot_ready(standin).await?;
             format!("SIGKILL the Telegram bot ({n} sends cut short), restarted")
+        }
+        Fault::KillDiscordBot => {
+            let sessions = discord.sessions();
+            procs.discord.kill().await;
+            procs.discord.start()?;
+            discord
+                .wait_sessions(sessions + 1, Duration::from_secs(60))
+                .await
+                .context("the SIGKILLed Discord bot did not connect again")?;
+            "SIGKILL the Discord bot, restarted".to_owned()
         }
         Fault::RestartDiscordBot => {
             let sessions = discord.sessions();
