@@ -709,25 +709,24 @@ async fn inject(
             wait_bot_ready(standin).await?;
             format!("SIGKILL the Telegram bot ({n} sends cut short), restarted")
         }
-        Fault::KillDiscordBot => {
+        Fault::KillDiscordBot | Fault::RestartDiscordBot => {
+            let killed = matches!(fault, Fault::KillDiscordBot);
             let sessions = discord.sessions();
-            procs.discord.kill().await;
+            if killed {
+                procs.discord.kill().await;
+            } else {
+                procs.discord.stop().await;
+            }
             procs.discord.start()?;
             discord
                 .wait_sessions(sessions + 1, Duration::from_secs(60))
                 .await
-                .context("the SIGKILLed Discord bot did not connect again")?;
-            "SIGKILL the Discord bot, restarted".to_owned()
-        }
-        Fault::RestartDiscordBot => {
-            let sessions = discord.sessions();
-            procs.discord.stop().await;
-            procs.discord.start()?;
-            discord
-                .wait_sessions(sessions + 1, Duration::from_secs(60))
-                .await
-                .context("the restarted Discord bot did not connect again")?;
-            "Discord bot restarted (SIGTERM, start, connected again)".to_owned()
+                .context("the Discord bot did not connect again")?;
+            if killed {
+                "SIGKILL the Discord bot, restarted".to_owned()
+            } else {
+                "Discord bot restarted (SIGTERM, start, connected again)".to_owned()
+            }
         }
         Fault::Malformed => {
             let subjects = settings.subjects();
