@@ -9,8 +9,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use chatorder_discord_standin::{StandIn, StoredMessage, User as DUser};
-use chatorder_shared::domain::{OrderNumber, OrderStatus, Role};
-use chatorder_shared::events::Event;
+use chatorder_shared::api_keys::Scope;
+use chatorder_shared::domain::{Actor, Fulfilment, OrderNumber, OrderStatus, Role};
+use chatorder_shared::envelope::Envelope;
+use chatorder_shared::events::{Event, OrderSnapshot};
 use chatorder_shared::owners::{OwnerPost, PostKind};
 use chatorder_shared::refusal::{Refusal, TextField};
 use chatorder_shared::subjects::CommandKind;
@@ -702,5 +704,284 @@ async fn slash_commands_page_cancel_with_a_reason_and_change_the_catalog() {
     let none = standin.response_final(f, WAIT).await.unwrap();
     let none = none.content.unwrap_or_default();
     assert!(none.contains("No forecast yet"), "{none}");
+    bot.stop().await;
+}
+
+/// Places an order for `who` (any name) with a note, and returns it as placed.
+async fn place_as(
+    env: &TestEnv,
+    who: &Actor,
+    lines: &[(&str, u32)],
+    fulfilment: Fulfilment,
+    note: Option<&str>,
+) -> OrderSnapshot {
+    let mut cmd = place_cmd(lines);
+    cmd.fulfilment = fulfilment;
+    cmd.note = note.map(str::to_owned);
+    let placed = Envelope::new("order.place", who.clone(), cmd);
+    env.send(Role::Customer, CommandKind::Place, &placed, true)
+        .await;
+    env.wait_placed(placed.id).await
+}
+
+/// The shop's day an order was placed on.
+fn shop_day(env: &TestEnv, order: &OrderSnapshot) -> chrono::NaiveDate {
+    order
+        .placed_at
+        .with_timezone(&env.settings.shop.time_zone)
+        .date_naive()
+}
+
+fn utc(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_attaches_the_days_orders_as_the_http_api_writes_them() {
+    let env = env().await;
+    let standin = StandIn::start().await.unwrap();
+    let bot = start_bot(&env, &standin).await;
+    let api = common::api::Api::start(&env).await;
+    let (_, reader) = common::api::Api::key(&env, &[Scope::Read]).await;
+
+    // A name and a note with a comma, quotes and a line break; an address
+    // with a comma; a note a spreadsheet would run as a formula.
+    let tricky_name = "O'Hara, \"Bo\"\nJr";
+    let tricky_note = "ring twice, then say \"pizza\"\nback door";
+    let mut bo = customer("5550901");
+    bo.name = Some(tricky_name.to_owned());
+    let first = place_as(
+        &env,
+        &bo,
+        &[("hawaiian_m", 2), ("hawaiian_s", 1)],
+        Fulfilment::Delivery {
+            address: "1 Main St, Flat 2".to_owned(),
+        },
+        Some(tricky_note),
+    )
+    .await;
+    let second = place_as(
+        &env,
+        &customer("5550902"),
+        &[("hawaiian_m", 1)],
+        Fulfilment::Pickup,
+        Some("=1+1"),
+    )
+    .await;
+    env.set_status(second.number, OrderStatus::Accepted).await;
+    let second = match env
+        .wait_event("the second order accepted", |e| {
+            matches!(&e.data, Event::StatusChanged { order, .. } if order.number == second.number)
+        })
+        .await
+        .data
+    {
+        Event::StatusChanged { order, .. } => order,
+        _ => unreachable!(),
+    };
+    let third = place_as(
+        &env,
+        &customer("5550903"),
+        &[("hawaiian_s", 3)],
+        Fulfilment::Pickup,
+        None,
+    )
+    .await;
+
+    let (from, to) = (shop_day(&env, &first), shop_day(&env, &third));
+    let slash = standin
+        .slash(
+            &owner_user(),
+            "export",
+            json!([{"name":"from","type":3,"value":from.to_string()},{"name":"to","type":3,"value":to.to_string()}]),
+        )
+        .await
+        .unwrap();
+    let reply = standin.response_final(slash, WAIT).await.unwrap();
+    assert!(
+        reply.ephemeral,
+        "customers' names stay with the owner who asked"
+    );
+    let content = reply.content.clone().unwrap_or_default();
+    assert!(content.starts_with("**3 orders** placed "), "{content}");
+    assert!(content.contains("Europe/London"), "{content}");
+    assert_eq!(reply.attachments.len(), 1, "{reply:?}");
+    let file = &reply.attachments[0];
+    let name = if from == to {
+        format!("orders-{from}.csv")
+    } else {
+        format!("orders-{from}-to-{to}.csv")
+    };
+    assert_eq!(file.filename, name);
+    assert_eq!(file.content_type.as_deref(), Some("text/csv"));
+
+    // Read it back as a spreadsheet import would: every row, every column.
+    let mut csv = csv::Reader::from_reader(file.bytes.as_slice());
+    let header: Vec<String> = csv.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(header, chatorder_shared::export::COLUMNS);
+    let rows: Vec<Vec<String>> = csv
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    let expected: Vec<Vec<String>> = [
+        [
+            third.number.0.to_string(),
+            utc(third.placed_at),
+            utc(third.updated_at),
+            "pending".into(),
+            "telegram".into(),
+            "Customer 5550903".into(),
+            "pickup".into(),
+            String::new(),
+            "hawaiian_s x 3".into(),
+            "3".into(),
+            "3150".into(),
+            "USD".into(),
+            String::new(),
+            "0".into(),
+            "on_pickup".into(),
+        ],
+        [
+            second.number.0.to_string(),
+            utc(second.placed_at),
+            utc(second.updated_at),
+            "accepted".into(),
+            "telegram".into(),
+            "Customer 5550902".into(),
+            "pickup".into(),
+            String::new(),
+            "hawaiian_m x 1".into(),
+            "1".into(),
+            "1325".into(),
+            "USD".into(),
+            "'=1+1".into(),
+            "0".into(),
+            "on_pickup".into(),
+        ],
+        [
+            first.number.0.to_string(),
+            utc(first.placed_at),
+            utc(first.updated_at),
+            "pending".into(),
+            "telegram".into(),
+            tricky_name.into(),
+            "delivery".into(),
+            "1 Main St, Flat 2".into(),
+            "hawaiian_m x 2; hawaiian_s x 1".into(),
+            "3".into(),
+            "3700".into(),
+            "USD".into(),
+            tricky_note.into(),
+            "0".into(),
+            "on_delivery".into(),
+        ],
+    ]
+    .into_iter()
+    .map(Vec::from)
+    .collect();
+    assert_eq!(rows, expected, "newest first");
+
+    // The same file the HTTP API offers for the same period, byte for byte.
+    let days = chatorder_discord::export::Days {
+        first: from,
+        last: to,
+    };
+    let period = chatorder_discord::export::period(days, env.settings.shop.time_zone).unwrap();
+    let from_api = api
+        .http
+        .get(api.url("/orders/export"))
+        .query(&[
+            ("placed_from", period.from().to_rfc3339()),
+            ("placed_before", period.before().to_rfc3339()),
+        ])
+        .bearer_auth(&reader)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&from_api),
+        file.text(),
+        "the HTTP API's file"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_refuses_bad_days_and_strangers_and_says_when_a_day_is_empty() {
+    let env = env().await;
+    let standin = StandIn::start().await.unwrap();
+    let bot = start_bot(&env, &standin).await;
+    place_as(
+        &env,
+        &customer("5550911"),
+        &[("hawaiian_m", 1)],
+        Fulfilment::Pickup,
+        None,
+    )
+    .await;
+    let export = |user: DUser, args: serde_json::Value| {
+        let standin = &standin;
+        async move {
+            let id = standin.slash(&user, "export", args).await.unwrap();
+            standin.response_final(id, WAIT).await.unwrap()
+        }
+    };
+    let day = |name: &str, value: &str| json!({"name": name, "type": 3, "value": value});
+
+    // Someone who is not an owner gets no file, whatever they ask.
+    let refused = export(stranger(), json!([])).await;
+    assert!(refused.ephemeral && refused.attachments.is_empty());
+    assert!(
+        refused
+            .content
+            .unwrap_or_default()
+            .contains("Only the shop's owners"),
+    );
+
+    let said = |reply: chatorder_discord_standin::InteractionReply| {
+        assert!(reply.ephemeral, "{reply:?}");
+        assert!(reply.attachments.is_empty(), "no file: {reply:?}");
+        reply.content.unwrap_or_default()
+    };
+    let not_a_day = said(export(owner_user(), json!([day("from", "31/12/2026")])).await);
+    assert_eq!(
+        not_a_day,
+        "`31/12/2026` is not a day; write it like 2026-12-04, or `today` or `yesterday`."
+    );
+    let impossible = said(export(owner_user(), json!([day("from", "2026-02-30")])).await);
+    assert!(impossible.contains("is not a day"), "{impossible}");
+    let backwards = said(
+        export(
+            owner_user(),
+            json!([day("from", "2026-12-04"), day("to", "2026-12-01")]),
+        )
+        .await,
+    );
+    assert_eq!(
+        backwards,
+        "`from` (Fri 4 Dec 2026) comes after `to` (Tue 1 Dec 2026): put the earlier day first."
+    );
+    let future = said(export(owner_user(), json!([day("from", "2999-01-01")])).await);
+    assert!(future.contains("hasn't come yet"), "{future}");
+    let too_long = said(
+        export(
+            owner_user(),
+            json!([day("from", "2020-01-01"), day("to", "2022-01-01")]),
+        )
+        .await,
+    );
+    assert_eq!(
+        too_long,
+        "That is 732 days; export at most 366 days at a time."
+    );
+    // A day without orders: a sentence, not an empty file.
+    let empty = said(export(owner_user(), json!([day("from", "2020-01-01")])).await);
+    assert_eq!(
+        empty,
+        "No orders were placed on Wed 1 Jan 2020 (shop time, Europe/London), so there is no file."
+    );
     bot.stop().await;
 }

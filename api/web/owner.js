@@ -324,7 +324,7 @@ function drawExport() {
     h("form", { class: "stack", onsubmit: (e) => e.preventDefault() },
       h("div", {}, h("label", { for: "from", text: "From" }), from),
       h("div", {}, h("label", { for: "to", text: "To (included)" }), to),
-      h("p", { class: "hint", text: "A CSV file for a spreadsheet: number, times, customer's first name, lines, total, status." }),
+      h("p", { class: "hint", text: "A CSV file for a spreadsheet: number, times (UTC), customer's first name, lines, total, discount, payment, status; the same file as Discord's /export." }),
       link));
 }
 

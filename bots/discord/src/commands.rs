@@ -1,6 +1,7 @@
 //! The slash commands: their definitions for Discord, and parsing of what an
 //! owner sent into an [`OwnerCommand`], refusing bad input with a sentence.
 
+use crate::export::DayArg;
 use chatorder_shared::domain::{InvalidValue, OrderNumber, OrderStatus, Sku};
 use chatorder_shared::owners::SummaryDay;
 use serenity::all::{
@@ -54,6 +55,8 @@ pub enum BadCommand {
     ForecastDay(String),
     #[error("`/{0}` is not one of this bot's commands.")]
     UnknownCommand(String),
+    #[error("`{0}` is not a day; write it like 2026-12-04, or `today` or `yesterday`.")]
+    NotADay(String),
 }
 
 /// What an owner asked for.
@@ -98,6 +101,11 @@ pub enum OwnerCommand {
         day: SummaryDay,
     },
     Forecast,
+    /// The orders of the shop's days `from`..=`to` as a CSV file.
+    Export {
+        from: Option<DayArg>,
+        to: Option<DayArg>,
+    },
 }
 
 /// An option value as the parser sees it.
@@ -182,6 +190,15 @@ impl Args<'_> {
 
     fn price(&self) -> Result<i64, BadCommand> {
         parse_price(&self.req_str("price")?)
+    }
+
+    fn day(&self, name: &str) -> Result<Option<DayArg>, BadCommand> {
+        self.str(name)?
+            .map(|raw| {
+                DayArg::parse(&raw)
+                    .ok_or_else(|| BadCommand::NotADay(crate::render::clip(&raw, 30)))
+            })
+            .transpose()
     }
 }
 
@@ -283,6 +300,10 @@ pub fn parse(name: &str, opts: &[(String, Opt)]) -> Result<OwnerCommand, BadComm
                 return Err(BadCommand::ForecastDay(crate::render::clip(other, 20)));
             }
         },
+        "export" => OwnerCommand::Export {
+            from: a.day("from")?,
+            to: a.day("to")?,
+        },
         other => return Err(BadCommand::UnknownCommand(other.to_owned())),
     })
 }
@@ -310,6 +331,10 @@ fn sku_opt() -> CreateCommandOption {
     )
     .required(true)
     .max_length(64)
+}
+
+fn day_opt(name: &str, about: &str) -> CreateCommandOption {
+    CreateCommandOption::new(CommandOptionType::String, name, about).max_length(20)
 }
 
 /// Every command the bot registers.
@@ -408,6 +433,10 @@ pub fn definitions() -> Vec<CreateCommand> {
                 CreateCommandOption::new(CommandOptionType::String, "day", "tomorrow")
                     .add_string_choice("tomorrow", "tomorrow"),
             ),
+        CreateCommand::new("export")
+            .description("Orders of some days as a CSV file for a spreadsheet (default: today)")
+            .add_option(day_opt("from", "First day: 2026-12-04, today or yesterday"))
+            .add_option(day_opt("to", "Last day, included (default: the first)")),
     ]
 }
 
@@ -458,6 +487,23 @@ mod tests {
             })
         );
         assert_eq!(parse("forecast", &[]), Ok(OwnerCommand::Forecast));
+        assert_eq!(
+            parse(
+                "export",
+                &o(&[("from", s("yesterday")), ("to", s("today"))])
+            ),
+            Ok(OwnerCommand::Export {
+                from: Some(DayArg::Yesterday),
+                to: Some(DayArg::Today)
+            })
+        );
+        assert_eq!(
+            parse("export", &[]),
+            Ok(OwnerCommand::Export {
+                from: None,
+                to: None
+            })
+        );
         assert_eq!(
             parse("summary", &o(&[("day", s("today"))])),
             Ok(OwnerCommand::Summary {
@@ -512,6 +558,11 @@ mod tests {
             ("pending", o(&[("page", Opt::Int(0))])),
             ("order", o(&[("number", s("twelve"))])),
             ("summary", o(&[("day", s("last year"))])),
+            ("export", o(&[("from", s("4/12"))])),
+            (
+                "export",
+                o(&[("from", s("today")), ("to", s("2026-02-30"))]),
+            ),
             ("nuke", vec![]),
         ];
         for (name, opts) in cases {
@@ -541,6 +592,10 @@ mod tests {
             said("order", o(&[("number", s("twelve"))])),
             "`number` should be a whole number."
         );
+        assert_eq!(
+            said("export", o(&[("from", s("last week"))])),
+            "`last week` is not a day; write it like 2026-12-04, or `today` or `yesterday`."
+        );
     }
 
     #[test]
@@ -557,7 +612,7 @@ mod tests {
     fn definitions_are_within_discord_limits() {
         let defs = serde_json::to_value(definitions()).expect("serialisable");
         let defs = defs.as_array().expect("list");
-        assert_eq!(defs.len(), 7);
+        assert_eq!(defs.len(), 8);
         for d in defs {
             let name = d["name"].as_str().expect("name");
             assert!(name.len() <= 32 && name.chars().all(|c| c.is_ascii_lowercase()));

@@ -15,10 +15,10 @@ use chatorder_shared::queries::{Catalog, GetOrder, ListCatalog, OrderPage, Pendi
 use chatorder_shared::subjects::{CommandKind, DemandQuery, QueryKind};
 use serenity::all::{
     ActionRowComponent, CommandInteraction, ComponentInteraction, Context, CreateActionRow,
-    CreateInputText, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, CreateModal, EditInteractionResponse, EditMessage,
-    EventHandler, Http, InputTextStyle, Interaction, Member, Message, ModalInteraction, Ready,
-    User,
+    CreateAttachment, CreateInputText, CreateInteractionResponse,
+    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateModal,
+    EditInteractionResponse, EditMessage, EventHandler, Http, InputTextStyle, Interaction, Member,
+    Message, ModalInteraction, Ready, User,
 };
 
 use crate::commands::{self, OwnerCommand};
@@ -40,16 +40,24 @@ pub struct App {
     pub verdicts: Arc<Verdicts>,
 }
 
-/// What the bot answers: text, maybe a card, maybe buttons.
+/// What the bot answers: text, maybe a card, maybe buttons, maybe a file.
 #[derive(Debug, Default)]
 pub struct Reply {
     pub content: String,
     pub card: Option<Card>,
     pub rows: Vec<Vec<Button>>,
+    pub file: Option<File>,
+}
+
+/// A file attached to an answer.
+#[derive(Debug)]
+pub struct File {
+    pub name: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
-    fn text(s: impl Into<String>) -> Self {
+    pub(crate) fn text(s: impl Into<String>) -> Self {
         Self {
             content: s.into(),
             ..Self::default()
@@ -67,6 +75,9 @@ impl Reply {
             .allowed_mentions(no_mentions());
         if let Some(card) = &self.card {
             e = e.embed(embed(card));
+        }
+        if let Some(f) = &self.file {
+            e = e.new_attachment(CreateAttachment::bytes(f.bytes.clone(), &f.name));
         }
         e
     }
@@ -179,6 +190,7 @@ impl App {
                             content: String::new(),
                             card: Some(b.card),
                             rows: b.rows,
+                            file: None,
                         }
                     }
                     Err(why) => Reply::text(why.to_string()),
@@ -246,6 +258,10 @@ impl App {
                     Err(why) => Reply::text(why.to_string()),
                 }
             }
+            OwnerCommand::Export { from, to } => {
+                let tz = self.settings.shop.time_zone;
+                crate::export::run(&self.workers, tz, actor, from, to).await
+            }
         }
     }
 
@@ -279,6 +295,7 @@ impl App {
                     content: page.content,
                     card: None,
                     rows: vec![page.buttons],
+                    file: None,
                 }
             }
             Err(why) => Reply::text(why.to_string()),
@@ -297,6 +314,7 @@ impl App {
                     content: page.content,
                     card: None,
                     rows: vec![page.buttons],
+                    file: None,
                 }
             }
             Err(why) => Reply::text(why.to_string()),

@@ -3,6 +3,7 @@
 pub mod board;
 pub mod commands;
 pub mod discord;
+pub mod export;
 pub mod feeds;
 pub mod handler;
 pub mod ids;

@@ -10,6 +10,8 @@ pub const ACK: &str = "chatorder_discord_interaction_ack_seconds";
 pub const API_ERRORS: &str = "chatorder_discord_api_errors_total";
 pub const BOARD: &str = "chatorder_discord_board_updates_total";
 pub const POSTS: &str = "chatorder_discord_owner_posts_total";
+pub const EXPORTS: &str = "chatorder_discord_exports_total";
+pub const EXPORT_BYTES: &str = "chatorder_discord_export_bytes";
 
 pub fn describe() {
     describe_counter!(
@@ -29,6 +31,15 @@ pub fn describe() {
     describe_counter!(
         POSTS,
         "Summaries and alerts for owners, by kind and outcome (posted, duplicate)"
+    );
+    describe_counter!(
+        EXPORTS,
+        "`/export` answers, by outcome (file, empty, refused, too_many_rows, too_large, unanswered, error)"
+    );
+    describe_histogram!(
+        EXPORT_BYTES,
+        Unit::Bytes,
+        "Size of the CSV files `/export` attached"
     );
     for call in [
         "post",
@@ -53,6 +64,13 @@ pub fn interaction(kind: &'static str, outcome: &'static str, started: Instant) 
 
 pub fn api_error(call: &'static str) {
     counter!(API_ERRORS, "call" => call).increment(1);
+}
+
+pub fn export(outcome: &'static str, bytes: usize) {
+    counter!(EXPORTS, "outcome" => outcome).increment(1);
+    if bytes > 0 {
+        histogram!(EXPORT_BYTES).record(bytes as f64);
+    }
 }
 
 pub fn board(outcome: &'static str) {

@@ -6,6 +6,8 @@ use chatorder_shared::events::Event;
 use chatorder_shared::queries::QueryRefusal;
 use chatorder_shared::refusal::{EmptyText, Fault, Missing, Refusal, TextField};
 use chatorder_shared::subjects::DemandQuery;
+use chrono::NaiveDate;
+use chrono_tz::Tz;
 
 use crate::render::{defang, first_name};
 
@@ -31,6 +33,52 @@ pub fn demand_not_running(kind: DemandQuery) -> String {
 
 pub fn demand_late() -> String {
     "The demand worker didn't answer in time. Please try again in a minute.".to_owned()
+}
+
+/// A shop's day as owners read it: `Fri 4 Dec 2026`.
+pub fn day(d: NaiveDate) -> String {
+    d.format("%a %-d %b %Y").to_string()
+}
+
+fn export_days(first: NaiveDate, last: NaiveDate, tz: Tz) -> String {
+    if first == last {
+        format!("on {} (shop time, {tz})", day(first))
+    } else {
+        format!("from {} to {} (shop time, {tz})", day(first), day(last))
+    }
+}
+
+/// `/export` attached a file of `rows` orders.
+pub fn export_ready(rows: usize, first: NaiveDate, last: NaiveDate, tz: Tz) -> String {
+    let orders = if rows == 1 { "order" } else { "orders" };
+    format!(
+        "**{rows} {orders}** placed {}. In the file, times are UTC and amounts are in minor units (1250 = 12.50).",
+        export_days(first, last, tz)
+    )
+}
+
+pub fn export_empty(first: NaiveDate, last: NaiveDate, tz: Tz) -> String {
+    format!(
+        "No orders were placed {}, so there is no file.",
+        export_days(first, last, tz)
+    )
+}
+
+pub fn export_too_many_rows(max: usize) -> String {
+    format!(
+        "Those days have more than {max} orders, too many for one file: export fewer days at a time."
+    )
+}
+
+pub fn export_too_large(max_bytes: usize) -> String {
+    format!(
+        "The file would be over {} MB, more than Discord takes: export fewer days at a time, or use the HTTP API's `GET /api/v1/orders/export`.",
+        max_bytes / (1024 * 1024)
+    )
+}
+
+pub fn export_failed() -> String {
+    "Something went wrong writing the file. Please try again; if it keeps happening, the bot's log says why.".to_owned()
 }
 
 /// Why the order workers refused an owner's question, in an owner's words

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::ids::{APP_ID, GUILD_ID};
 use crate::model::{EPHEMERAL, InteractionReply, LOADING, StoredMessage, User};
+use crate::multipart::Upload;
 use crate::render::{self, id};
 use crate::state::StandInState;
 
@@ -86,6 +87,7 @@ impl InteractionRecord {
             message_id: self.original,
             modal: (r.kind == 9).then(|| data.clone()),
             data: data.clone(),
+            attachments: original.map(|m| m.attachments).unwrap_or_default(),
         })
     }
 
@@ -105,6 +107,7 @@ impl InteractionRecord {
         reply.embeds = outcome.embeds.clone();
         reply.components = outcome.components.clone();
         reply.ephemeral = outcome.is_ephemeral();
+        reply.attachments = outcome.attachments.clone();
         Some(reply)
     }
 }
@@ -189,7 +192,9 @@ pub(crate) fn response_message(
     record: &InteractionRecord,
     kind: u8,
     data: &Value,
+    uploads: &[Upload],
 ) -> StoredMessage {
+    let files = crate::rest::messages::new_files(state, uploads);
     let mut m = state.new_bot_message(record.channel_id);
     m.interaction_id = Some(record.id);
     m.kind = if record.kind == APPLICATION_COMMAND {
@@ -201,7 +206,7 @@ pub(crate) fn response_message(
     if kind == 5 {
         m.flags |= LOADING;
     } else {
-        crate::rest::messages::apply_body(&mut m, data);
+        crate::rest::messages::apply_body(&mut m, data, &files);
     }
     m
 }

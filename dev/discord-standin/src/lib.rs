@@ -20,7 +20,7 @@ mod validate;
 
 pub use config::Config;
 pub use model::{
-    Call, EPHEMERAL, HAS_THREAD, InteractionReply, LOADING, StoredMessage, Thread, User,
+    Attachment, Call, EPHEMERAL, HAS_THREAD, InteractionReply, LOADING, StoredMessage, Thread, User,
 };
 pub use serenity::model::id::InteractionId;
 pub use standin::StandIn;

@@ -69,6 +69,27 @@ pub struct StoredMessage {
     pub thread_id: Option<u64>,
     /// `message_reference.message_id` when the message replies to another.
     pub reply_to: Option<u64>,
+    /// Files uploaded with the message (multipart `files[n]`), as they arrived.
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Attachment {
+    pub id: u64,
+    pub filename: String,
+    /// The file part's `Content-Type` (serenity guesses it from the file name).
+    pub content_type: Option<String>,
+    pub description: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+impl Attachment {
+    /// The bytes as text (lossy for non-UTF-8).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
 }
 
 /// Message flag: only the invoking user sees it.
@@ -96,6 +117,7 @@ impl StoredMessage {
             interaction_id: None,
             thread_id: None,
             reply_to: None,
+            attachments: Vec::new(),
         }
     }
 
@@ -216,6 +238,8 @@ pub struct InteractionReply {
     pub modal: Option<Value>,
     /// The callback's `data` as sent.
     pub data: Value,
+    /// Files on the answer: the callback's message, or the message completing a deferral.
+    pub attachments: Vec<Attachment>,
 }
 
 impl InteractionReply {

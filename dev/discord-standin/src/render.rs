@@ -10,7 +10,7 @@ use serenity::model::channel::{GuildChannel, Message};
 use serenity::model::guild::{Guild, Role};
 
 use crate::ids::{self, APP_ID, BOT_USER_ID, GUILD_ID, OWNER_ROLE_ID, OWNER_USER_ID};
-use crate::model::{StoredMessage, Thread, User};
+use crate::model::{Attachment, StoredMessage, Thread, User};
 
 static MESSAGE_BASE: LazyLock<Value> = LazyLock::new(|| to_value(&Message::default()));
 static CHANNEL_BASE: LazyLock<Value> = LazyLock::new(|| to_value(&GuildChannel::default()));
@@ -169,7 +169,11 @@ pub(crate) fn message(m: &Authored<'_>, gateway: bool) -> Value {
     v["type"] = json!(msg.kind);
     v["mentions"] = json!([]);
     v["mention_roles"] = json!([]);
-    v["attachments"] = json!([]);
+    v["attachments"] = msg
+        .attachments
+        .iter()
+        .map(|a| attachment(a, msg.channel_id, msg.is_ephemeral()))
+        .collect();
     if let Some(reply_to) = msg.reply_to {
         v["message_reference"] = json!({
             "type": 0, "message_id": id(reply_to), "channel_id": id(msg.channel_id), "guild_id": id(GUILD_ID)
@@ -188,6 +192,27 @@ pub(crate) fn message(m: &Authored<'_>, gateway: bool) -> Value {
     if gateway {
         v["guild_id"] = id(GUILD_ID);
         v["member"] = member(m.author, false, false);
+    }
+    v
+}
+
+/// An attachment as Discord shows it; the URLs are well formed but serve nothing.
+fn attachment(a: &Attachment, channel_id: u64, ephemeral: bool) -> Value {
+    let url = format!(
+        "https://cdn.discordapp.com/attachments/{channel_id}/{}/{}",
+        a.id, a.filename
+    );
+    let mut v = json!({
+        "id": id(a.id),
+        "filename": a.filename,
+        "size": a.bytes.len(),
+        "url": url,
+        "proxy_url": url.replace("cdn.discordapp.com", "media.discordapp.net"),
+        "content_type": a.content_type,
+        "ephemeral": ephemeral,
+    });
+    if let Some(d) = &a.description {
+        v["description"] = json!(d);
     }
     v
 }

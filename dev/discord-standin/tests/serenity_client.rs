@@ -324,20 +324,28 @@ async fn threads_modals_attachments_and_user_messages() -> anyhow::Result<()> {
         "a modal submits once"
     );
 
+    // Files arrive as multipart `files[n]` parts named by `payload_json`'s `attachments`;
+    // the stand-in keeps their bytes, and serenity reads them back on the message.
     let id = standin.slash(&ann(), "attach", json!([])).await?;
-    let text = standin
-        .response(id, WAIT)
-        .await?
-        .content
-        .unwrap_or_default();
+    let answer = standin.response_final(id, WAIT).await?;
     let sent = standin
         .messages(StandIn::CHANNEL_ID)
         .into_iter()
-        .find(|m| m.content == "with a file");
+        .find(|m| m.content == "with a file")
+        .expect("multipart message stored");
     assert_eq!(
-        text,
-        format!("attached {}", sent.expect("multipart message stored").id)
+        answer.content,
+        Some(format!("attached {}: order.txt 7", sent.id))
     );
+    assert_eq!(sent.attachments.len(), 1);
+    assert_eq!(sent.attachments[0].filename, "order.txt");
+    assert_eq!(sent.attachments[0].text(), "order 7");
+    assert!(answer.ephemeral);
+    assert_eq!(answer.attachments.len(), 1, "{answer:?}");
+    let file = &answer.attachments[0];
+    assert_eq!(file.filename, "orders.csv");
+    assert_eq!(file.content_type.as_deref(), Some("text/csv"));
+    assert_eq!(file.bytes, common::ATTACHED_CSV);
     finish(&standin, bot).await;
     Ok(())
 }

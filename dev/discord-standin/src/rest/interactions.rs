@@ -9,17 +9,18 @@ use crate::api_error::{ApiError, FormProblem};
 use crate::ids::APP_ID;
 use crate::interactions::{self as ix, InteractionRecord, Responded};
 use crate::model::LOADING;
+use crate::multipart::Upload;
 use crate::state::StandInState;
 use crate::validate;
 
 pub(crate) fn route(state: &mut StandInState, req: &Req<'_>) -> Handled {
     match (req.segs.as_slice(), req.method.clone()) {
         (["interactions", interaction, token, "callback"], Method::POST) => {
-            callback(state, snowflake(interaction)?, token, req.body)
+            callback(state, snowflake(interaction)?, token, req.body, req.uploads)
         }
         (["webhooks", app, token], Method::POST) => {
             let record = by_token(state, app, token)?;
-            followup(state, &record, req.body)
+            followup(state, &record, req.body, req.uploads)
         }
         (["webhooks", app, token, "messages", target], method) => {
             let record = by_token(state, app, token)?;
@@ -40,6 +41,7 @@ pub(crate) fn route(state: &mut StandInState, req: &Req<'_>) -> Handled {
                 *target == "@original",
                 &method,
                 req.body,
+                req.uploads,
             )
         }
         (["interactions", ..] | ["webhooks", ..], _) if req.segs.len() <= 5 => {
@@ -57,7 +59,13 @@ fn invalid_type(kind: u64) -> ApiError {
     )])
 }
 
-fn callback(state: &mut StandInState, interaction_id: u64, token: &str, body: &Value) -> Handled {
+fn callback(
+    state: &mut StandInState,
+    interaction_id: u64,
+    token: &str,
+    body: &Value,
+    uploads: &[Upload],
+) -> Handled {
     let record = state
         .interactions
         .get(&interaction_id)
@@ -84,7 +92,7 @@ fn callback(state: &mut StandInState, interaction_id: u64, token: &str, body: &V
                 validate::message(&data, true)?;
             }
             let kind = u8::try_from(kind).unwrap_or(4);
-            let m = ix::response_message(state, &record, kind, &data);
+            let m = ix::response_message(state, &record, kind, &data, uploads);
             Some(messages::store(state, m))
         }
         6 if from_component => record.source_message,
@@ -92,7 +100,7 @@ fn callback(state: &mut StandInState, interaction_id: u64, token: &str, body: &V
             let clicked = record
                 .source_message
                 .ok_or_else(ApiError::unknown_message)?;
-            messages::edit(state, clicked, &data)?;
+            messages::edit(state, clicked, &data, uploads)?;
             Some(clicked)
         }
         8 if record.kind == ix::APPLICATION_COMMAND => None,
@@ -128,8 +136,14 @@ fn by_token(state: &StandInState, app: &str, token: &str) -> Result<InteractionR
 
 /// `POST /webhooks/{app}/{token}`: after a deferred reply (type 5) the first follow-up fills
 /// the "thinking" message, as on Discord; later ones are new messages.
-fn followup(state: &mut StandInState, record: &InteractionRecord, body: &Value) -> Handled {
+fn followup(
+    state: &mut StandInState,
+    record: &InteractionRecord,
+    body: &Value,
+    uploads: &[Upload],
+) -> Handled {
     validate::message(body, true)?;
+    let files = messages::new_files(state, uploads);
     let deferred_original = record
         .original
         .filter(|_| record.response.as_ref().is_some_and(|r| r.kind == 5))
@@ -140,7 +154,7 @@ fn followup(state: &mut StandInState, record: &InteractionRecord, body: &Value) 
         });
     let message_id = if let Some(original) = deferred_original {
         if let Some(m) = state.messages.iter_mut().find(|m| m.id == original) {
-            messages::apply_body(m, body);
+            messages::apply_body(m, body, &files);
             m.flags &= !LOADING;
         }
         messages::announce(state, "MESSAGE_UPDATE", original);
@@ -152,7 +166,7 @@ fn followup(state: &mut StandInState, record: &InteractionRecord, body: &Value) 
         let mut m = state.new_bot_message(record.channel_id);
         m.interaction_id = Some(record.id);
         m.flags = messages::reply_flags(body);
-        messages::apply_body(&mut m, body);
+        messages::apply_body(&mut m, body, &files);
         messages::store(state, m)
     };
     if let Some(r) = state.interactions.get_mut(&record.id) {
@@ -168,11 +182,12 @@ fn on_message(
     is_original: bool,
     method: &Method,
     body: &Value,
+    uploads: &[Upload],
 ) -> Handled {
     match *method {
         Method::GET => Ok(Answer::ok(messages::json_of(state, message_id)?)),
         Method::PATCH => {
-            let json = messages::edit(state, message_id, body)?;
+            let json = messages::edit(state, message_id, body, uploads)?;
             if is_original && let Some(r) = state.interactions.get_mut(&record.id) {
                 r.original_edits += 1;
             }

@@ -7,7 +7,8 @@ use super::{Answer, Handled, Req, snowflake};
 use crate::api_error::ApiError;
 use crate::gateway::sessions::intents;
 use crate::ids::{BOT_USER_ID, GUILD_ID};
-use crate::model::{EPHEMERAL, LOADING, StoredMessage};
+use crate::model::{Attachment, EPHEMERAL, LOADING, StoredMessage};
+use crate::multipart::Upload;
 use crate::render::id;
 use crate::state::StandInState;
 use crate::validate;
@@ -23,7 +24,7 @@ pub(crate) fn route(state: &mut StandInState, req: &Req<'_>) -> Handled {
                 return Err(ApiError::unknown_channel());
             }
             match *req.method {
-                Method::POST => create(state, channel_id, req.body),
+                Method::POST => create(state, channel_id, req.body, req.uploads),
                 Method::GET => Ok(Answer::ok(list(state, channel_id, req))),
                 _ => Err(ApiError::method_not_allowed()),
             }
@@ -48,7 +49,7 @@ pub(crate) fn route(state: &mut StandInState, req: &Req<'_>) -> Handled {
                     if author != Some(BOT_USER_ID) {
                         return Err(ApiError::not_author());
                     }
-                    edit(state, message_id, req.body).map(Answer::ok)
+                    edit(state, message_id, req.body, req.uploads).map(Answer::ok)
                 }
                 Method::DELETE => {
                     delete(state, message_id);
@@ -64,7 +65,7 @@ pub(crate) fn route(state: &mut StandInState, req: &Req<'_>) -> Handled {
 /// How long Discord remembers an enforced nonce ("a few minutes").
 const NONCE_WINDOW: std::time::Duration = std::time::Duration::from_secs(300);
 
-fn create(state: &mut StandInState, channel_id: u64, body: &Value) -> Handled {
+fn create(state: &mut StandInState, channel_id: u64, body: &Value, uploads: &[Upload]) -> Handled {
     validate::message(body, true)?;
     // With `enforce_nonce`, a post repeating a recent nonce in the channel
     // is not posted again: Discord answers with the message already made.
@@ -99,7 +100,8 @@ fn create(state: &mut StandInState, channel_id: u64, body: &Value) -> Handled {
     if m.reply_to.is_some() {
         m.kind = 19;
     }
-    apply_body(&mut m, body);
+    let files = new_files(state, uploads);
+    apply_body(&mut m, body, &files);
     let message_id = store(state, m);
     if let Some(nonce) = nonce {
         state
@@ -109,8 +111,67 @@ fn create(state: &mut StandInState, channel_id: u64, body: &Value) -> Handled {
     Ok(Answer::ok(json_of(state, message_id)?))
 }
 
+/// A request's uploaded files, each with a new attachment id and the placeholder id
+/// (`n` of `files[n]`) that the body's `attachments` list names it by.
+pub(crate) fn new_files(state: &mut StandInState, uploads: &[Upload]) -> Vec<NewFile> {
+    uploads
+        .iter()
+        .map(|u| NewFile {
+            placeholder: u.index(),
+            attachment: Attachment {
+                id: state.next_id(),
+                filename: u.filename.clone(),
+                content_type: u.content_type.clone(),
+                description: None,
+                bytes: u.bytes.clone(),
+            },
+        })
+        .collect()
+}
+
+/// An uploaded file, not yet on a message.
+pub(crate) struct NewFile {
+    placeholder: Option<u64>,
+    attachment: Attachment,
+}
+
+/// An attachment's `id` in a body: a number (serenity's placeholders) or a snowflake string.
+fn attachment_id(v: &Value) -> Option<u64> {
+    v.as_u64().or_else(|| v.as_str()?.parse().ok())
+}
+
+/// Sets a message's attachments from a body. With an `attachments` list, the message keeps
+/// exactly the files it names: new uploads by placeholder id (with the filename and
+/// description given there), existing attachments by their id. Without one, new uploads are
+/// added to those it has.
+fn apply_attachments(m: &mut StoredMessage, body: &Value, files: &[NewFile]) {
+    let Some(listed) = body.get("attachments").and_then(Value::as_array) else {
+        m.attachments
+            .extend(files.iter().map(|f| f.attachment.clone()));
+        return;
+    };
+    let kept = listed
+        .iter()
+        .filter_map(|entry| {
+            let id = attachment_id(&entry["id"])?;
+            if let Some(new) = files.iter().find(|f| f.placeholder == Some(id)) {
+                let mut a = new.attachment.clone();
+                if let Some(name) = entry["filename"].as_str() {
+                    a.filename = name.to_owned();
+                }
+                a.description = entry["description"].as_str().map(str::to_owned);
+                Some(a)
+            } else {
+                m.attachments.iter().find(|a| a.id == id).cloned()
+            }
+        })
+        .collect();
+    m.attachments = kept;
+}
+
 /// Applies the fields a create or edit body carries (absent fields stay as they are).
-pub(crate) fn apply_body(m: &mut StoredMessage, body: &Value) {
+pub(crate) fn apply_body(m: &mut StoredMessage, body: &Value, files: &[NewFile]) {
+    apply_attachments(m, body, files);
     if let Some(content) = body.get("content") {
         m.content = content.as_str().unwrap_or_default().to_owned();
     }
@@ -141,14 +202,16 @@ pub(crate) fn edit(
     state: &mut StandInState,
     message_id: u64,
     body: &Value,
+    uploads: &[Upload],
 ) -> Result<Value, ApiError> {
     validate::message(body, false)?;
+    let files = new_files(state, uploads);
     let m = state
         .messages
         .iter_mut()
         .find(|m| m.id == message_id)
         .ok_or_else(ApiError::unknown_message)?;
-    apply_body(m, body);
+    apply_body(m, body, &files);
     if let Some(flags) = body["flags"].as_u64() {
         m.flags = (m.flags & !4) | (flags & 4);
     }

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::api_error::ApiError;
 use crate::model::Call;
-use crate::multipart;
+use crate::multipart::{self, Upload};
 use crate::ratelimit;
 use crate::shared::Shared;
 use crate::state::StandInState;
@@ -61,6 +61,8 @@ pub(crate) struct Req<'a> {
     pub(crate) segs: Vec<&'a str>,
     pub(crate) query: Option<&'a str>,
     pub(crate) body: &'a Value,
+    /// The files of a multipart body (`files[n]` parts).
+    pub(crate) uploads: &'a [Upload],
     pub(crate) ws_url: String,
 }
 
@@ -91,7 +93,10 @@ pub(crate) async fn handle(
     let prefixed = PREFIXES.iter().find_map(|p| full.strip_prefix(p));
     let path = prefixed.unwrap_or(full).to_owned();
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let parsed_body = parse_body(&headers, &body);
+    let (parsed_body, uploads) = match parse_body(&headers, &body) {
+        Ok((json, uploads)) => (Ok(json), uploads),
+        Err(e) => (Err(e), Vec::new()),
+    };
     let ws_url = crate::gateway::ws_url(&headers, &shared);
     let authorized = headers
         .get(header::AUTHORIZATION)
@@ -112,6 +117,7 @@ pub(crate) async fn handle(
                 segs,
                 query: uri.query(),
                 body: &body_json,
+                uploads: &uploads,
                 ws_url,
             };
             let is_gateway = matches!(req.segs.as_slice(), ["gateway"] | ["gateway", "bot"]);
@@ -167,9 +173,11 @@ fn record(
     });
 }
 
-fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, ApiError> {
+/// The JSON body (a multipart body's `payload_json`, with `_files` naming its files, as
+/// recorded calls show it) and the files.
+fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<(Value, Vec<Upload>), ApiError> {
     if body.is_empty() {
-        return Ok(Value::Null);
+        return Ok((Value::Null, Vec::new()));
     }
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -185,12 +193,13 @@ fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, ApiError> {
             json["_files"] = parts
                 .files
                 .iter()
-                .map(|(_, name)| Value::String(name.clone()))
+                .map(|f| Value::String(f.filename.clone()))
                 .collect();
         }
-        return Ok(json);
+        return Ok((json, parts.files));
     }
-    serde_json::from_slice(body).map_err(|_| ApiError::bad_json())
+    let json = serde_json::from_slice(body).map_err(|_| ApiError::bad_json())?;
+    Ok((json, Vec::new()))
 }
 
 fn respond(outcome: Handled, limited_for: Option<std::time::Duration>) -> Response {

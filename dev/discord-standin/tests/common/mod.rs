@@ -22,6 +22,8 @@ use tokio::task::JoinHandle;
 
 pub const TOKEN: &str = "standin-test-token";
 pub const WAIT: Duration = Duration::from_secs(15);
+/// The file the probe's `/attach` answers with: commas, quotes and a line break in cells.
+pub const ATTACHED_CSV: &[u8] = b"name,note\n\"O'Hara, \"\"Bo\"\"\",\"two\nlines\"\n";
 
 /// Serenity's HTTP client pointed at the stand-in, the way the owner bot builds it.
 pub fn http(standin: &StandIn) -> Http {
@@ -223,7 +225,25 @@ impl Probe {
                         CreateMessage::new().content("with a file").add_file(file),
                     )
                     .await?;
-                self.reply(ctx, &cmd, format!("attached {}", sent.id)).await;
+                // The way the owner bot's `/export` answers: a deferred reply, then its
+                // `@original` edited with a file (multipart PATCH).
+                cmd.defer_ephemeral(&ctx.http).await?;
+                let names: Vec<String> = sent
+                    .attachments
+                    .iter()
+                    .map(|a| format!("{} {}", a.filename, a.size))
+                    .collect();
+                let csv =
+                    serenity::all::CreateAttachment::bytes(ATTACHED_CSV.to_vec(), "orders.csv");
+                let edited = cmd
+                    .edit_response(
+                        &ctx.http,
+                        EditInteractionResponse::new()
+                            .content(format!("attached {}: {}", sent.id, names.join(", ")))
+                            .new_attachment(csv),
+                    )
+                    .await?;
+                tracing::info!(files = edited.attachments.len(), "edited with a file");
             }
             _ => {}
         }
