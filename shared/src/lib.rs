@@ -7,6 +7,7 @@ pub mod config;
 pub mod domain;
 pub mod envelope;
 pub mod events;
+pub mod hours;
 pub mod lifecycle;
 pub mod limits;
 pub mod owners;

@@ -89,7 +89,7 @@ impl Board {
                 self.show(order, Some(change)).await
             }
             Event::Message(m) => self.converse(env, m).await,
-            Event::Rejected(_) | Event::CatalogChanged { .. } => Ok(()),
+            Event::Rejected(_) | Event::CatalogChanged { .. } | Event::ShopChanged { .. } => Ok(()),
         }
     }
 
