@@ -141,8 +141,23 @@ async fn outside_hours_the_worker_refuses_and_the_customer_hears_when_it_opens()
             opens_at: Some(opens)
         }
     );
+
+    // Through the HTTP API (and so the web app, which shows the detail).
+    let api = common::api::Api::start(&env).await;
+    let token = api.customer("Cleo").await;
+    let answer = api.place(&token, &[("hawaiian_m", 1)]).await;
+    assert_eq!(answer.status(), reqwest::StatusCode::CONFLICT);
+    let problem = common::api::json(answer).await;
+    assert_eq!(problem["code"], "closed", "{problem}");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("We're closed now; we open again") && detail.contains("10:00"),
+        "{detail}"
+    );
+
     env.settle().await;
     assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 0);
+    drop(api);
     tg.stop().await;
     env.stop_workers().await;
 }
