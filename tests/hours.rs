@@ -183,6 +183,24 @@ async fn start_discord(
     (cancel, handle)
 }
 
+/// Waits until the owners' channel shows a message containing `needle`
+/// (polled: a condition, not a blind wait).
+async fn channel_says(standin: &StandIn, needle: &str) {
+    let deadline = std::time::Instant::now() + WAIT;
+    while !standin
+        .messages(StandIn::CHANNEL_ID)
+        .iter()
+        .any(|m| m.content.contains(needle))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the channel never said `{needle}`: {:#?}",
+            standin.messages(StandIn::CHANNEL_ID)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// What the Discord bot finally answered a slash command.
 async fn slash(standin: &StandIn, name: &str, options: serde_json::Value) -> String {
     let owner = DUser::new(OWNER_ID.parse().unwrap(), "Olga");
@@ -210,6 +228,9 @@ async fn owners_pause_and_resume_from_discord_and_customers_hear_why() {
     assert!(said.starts_with("Paused:"), "{said}");
     assert!(said.contains("Oven repair"), "{said}");
     assert_eq!(env.count("SELECT COUNT(*) AS n FROM shop_pause").await, 1);
+    // Every owner sees it in the channel, not only the one who paused.
+    channel_says(&standin, "Olga paused new orders until").await;
+    channel_says(&standin, ": Oven repair.").await;
 
     let summary = tg.order(&ada).await;
     tg.said_after(
@@ -242,6 +263,7 @@ async fn owners_pause_and_resume_from_discord_and_customers_hear_why() {
 
     let said = slash(&standin, "resume", json!([])).await;
     assert_eq!(said, "Taking orders again.");
+    channel_says(&standin, "Taking orders again (Olga resumed).").await;
     assert_eq!(env.count("SELECT COUNT(*) AS n FROM shop_pause").await, 0);
     let summary = tg.order(&ada).await;
     tg.said_after(&ada, summary, "received").await;

@@ -153,6 +153,29 @@ pub fn verdict(env: &Envelope<Event>, tz: chatorder_shared::hours::Tz) -> String
     }
 }
 
+/// The channel's notice of a pause (`Some`) or a resume (`None`) by `who`.
+pub fn shop_changed(
+    who: &str,
+    pause: Option<&chatorder_shared::events::ShopPause>,
+    now: chrono::DateTime<chrono::Utc>,
+    tz: chatorder_shared::hours::Tz,
+) -> String {
+    let who = defang(who);
+    let Some(p) = pause else {
+        return format!("▶️ Taking orders again ({who} resumed).");
+    };
+    let until = p.until.map_or_else(
+        || " until someone runs `/resume`".to_owned(),
+        |at| format!(" until {}", chatorder_shared::hours::when(at, now, tz)),
+    );
+    let why = p
+        .reason
+        .as_deref()
+        .map(|r| format!(": {}", defang(r)))
+        .unwrap_or_default();
+    format!("⏸️ {who} paused new orders{until}{why}.")
+}
+
 /// Why the order worker refused an owner's command, in an owner's words.
 /// Customer-only refusals (placing and changing orders) never reach an owner;
 /// they, and codes newer than this bot, get a generic sentence with the code.
