@@ -26,7 +26,7 @@ const LOOK_AHEAD_DAYS: u64 = 400;
 /// One opening on a weekday, in minutes after local midnight. `end` is
 /// after `start` on the same day, or (past midnight) at or before it on
 /// the next day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct TimeRange {
     start: u16,
     end: u16,
@@ -66,6 +66,13 @@ impl TimeRange {
         } else {
             self.end
         }
+    }
+}
+
+/// As written in the config (`chatorder config` prints settings this way).
+impl fmt::Debug for TimeRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self}")
     }
 }
 
