@@ -456,7 +456,11 @@ async fn a_long_note_fits_and_pings_nobody_and_an_oversized_one_is_refused() {
             max: 500
         }
     );
-    let said = chatorder_telegram::texts::rejected_command(&rejection.refusal);
+    let said = chatorder_telegram::texts::rejected_command(
+        &rejection.refusal,
+        chrono::Utc::now(),
+        env.settings.shop.time_zone,
+    );
     assert!(said.contains("500"), "{said}");
     env.settle().await;
     let cards = standin

@@ -358,7 +358,11 @@ async fn broken_rules_are_rejected_with_a_sentence_to_the_sender() {
             status: OrderStatus::Accepted
         }
     );
-    let said = chatorder_telegram::texts::rejected_command(&r.refusal);
+    let said = chatorder_telegram::texts::rejected_command(
+        &r.refusal,
+        chrono::Utc::now(),
+        env.settings.shop.time_zone,
+    );
     assert!(said.contains("already accepted"), "{said}");
 
     // An unknown item is refused, not dead-lettered.

@@ -82,7 +82,7 @@ async fn apply<T: Serialize>(
         })?;
     let wait = Duration::from_millis(state.settings.command_wait_ms);
     Ok(match pending.wait(wait).await {
-        Some(event) => outcome(&event, render),
+        Some(event) => outcome(&event, render, state.time_zone),
         None => processing(id),
     })
 }
@@ -90,9 +90,10 @@ async fn apply<T: Serialize>(
 fn outcome(
     event: &Arc<Envelope<Event>>,
     render: impl FnOnce(&Envelope<Event>) -> Option<Answer>,
+    tz: chatorder_shared::hours::Tz,
 ) -> Answer {
     if let Event::Rejected(r) = &event.data {
-        return problem_answer(&crate::refusals::problem(&r.refusal));
+        return problem_answer(&crate::refusals::problem(&r.refusal, event.at, tz));
     }
     render(event).unwrap_or_else(|| {
         tracing::error!(kind = %event.kind, "an unexpected event answered a change");

@@ -5,12 +5,49 @@
 //! integrator.
 
 use axum::http::StatusCode;
+use chatorder_shared::hours::{Tz, when};
 use chatorder_shared::refusal::{EmptyText, Missing, Refusal, TextField};
+use chrono::{DateTime, Utc};
 
 use crate::problem::Problem;
 
-pub fn problem(refusal: &Refusal) -> Problem {
+/// The problem for a refusal the worker sent at `at`; opening times are
+/// told in the shop's zone `tz` (with the instant, for programs).
+pub fn problem(refusal: &Refusal, at: DateTime<Utc>, tz: Tz) -> Problem {
     let (status, detail) = match refusal {
+        // 409: the shop is not in a state to take an order; retry later.
+        Refusal::Closed {
+            opens_at: Some(open),
+        } => (
+            StatusCode::CONFLICT,
+            format!(
+                "We're closed now; we open again {} ({}). Please order then.",
+                when(*open, at, tz),
+                open.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+        ),
+        Refusal::Closed { opens_at: None } => (
+            StatusCode::CONFLICT,
+            "We're closed, and no opening is planned yet.".to_owned(),
+        ),
+        Refusal::Paused { reason, until } => (
+            StatusCode::CONFLICT,
+            format!(
+                "We're not taking orders right now{}. {}",
+                reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default(),
+                until.map_or_else(
+                    || "Please try again a little later.".to_owned(),
+                    |u| format!("We expect to take them again {}.", when(u, at, tz))
+                )
+            ),
+        ),
+        Refusal::BadPause { max_minutes } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("A timed pause lasts 1 to {max_minutes} minutes."),
+        ),
         Refusal::NotOwner => (
             StatusCode::FORBIDDEN,
             "This caller may not act as the shop's owner: an API key needs the owner scope, and \

@@ -322,7 +322,9 @@ impl EventView {
                 });
             }
             Event::CatalogChanged { item } => view.item = Some(CatalogItemView::from(item)),
-            Event::Rejected(_) => return None,
+            // Refusals go to their sender only; the owners' pause reaches
+            // customers as the refusal of an order placed during it.
+            Event::Rejected(_) | Event::ShopChanged { .. } => return None,
         }
         Some(view)
     }

@@ -7,6 +7,7 @@ pub mod past_sales;
 pub mod pool;
 pub mod read;
 pub mod schema;
+pub mod shop;
 
 pub use pool::{Conn, DbPool, connect, migrate, pool};
 

@@ -162,3 +162,14 @@ diesel::table! {
         computed_at -> Datetime,
     }
 }
+
+diesel::table! {
+    shop_pause (id) {
+        id -> Tinyint,
+        since -> Datetime,
+        ends_at -> Nullable<Datetime>,
+        reason -> Nullable<Varchar>,
+        paused_by -> Varchar,
+        command_id -> Char,
+    }
+}

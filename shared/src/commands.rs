@@ -125,6 +125,21 @@ impl CatalogChange {
     }
 }
 
+/// `shop.change` (owner): stop taking orders for a while, or take them
+/// again. A pause lasts `minutes` (at most [`crate::limits::MAX_PAUSE_MINUTES`])
+/// or until a resume; customers are told the `reason`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ShopChange {
+    Pause {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        minutes: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    Resume,
+}
+
 /// Every command, decoded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
@@ -136,6 +151,7 @@ pub enum Command {
     Message(SendMessage),
     Status(SetStatus),
     Catalog(CatalogChange),
+    Shop(ShopChange),
 }
 
 impl Command {
@@ -148,6 +164,7 @@ impl Command {
             Self::Message(_) => CommandKind::Message,
             Self::Status(_) => CommandKind::Status,
             Self::Catalog(_) => CommandKind::Catalog,
+            Self::Shop(_) => CommandKind::Shop,
         }
     }
 
@@ -158,7 +175,7 @@ impl Command {
             Self::Cancel(c) => Some(c.number),
             Self::Message(c) => Some(c.number),
             Self::Status(c) => Some(c.number),
-            Self::Register(_) | Self::Place(_) | Self::Catalog(_) => None,
+            Self::Register(_) | Self::Place(_) | Self::Catalog(_) | Self::Shop(_) => None,
         }
     }
 }
@@ -190,6 +207,7 @@ pub fn decode_command(
             CommandKind::Message,
             CommandKind::Status,
             CommandKind::Catalog,
+            CommandKind::Shop,
         ]
         .iter()
         .any(|k| k.envelope_type() == raw.kind);
@@ -217,6 +235,7 @@ pub fn decode_command(
         CommandKind::Message => Command::Message(decode_data(&raw)?),
         CommandKind::Status => Command::Status(decode_data(&raw)?),
         CommandKind::Catalog => Command::Catalog(decode_data(&raw)?),
+        CommandKind::Shop => Command::Shop(decode_data(&raw)?),
     };
     Ok(IncomingCommand {
         role,

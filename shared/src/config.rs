@@ -196,6 +196,32 @@ pub struct ShopSettings {
     pub time_zone: chrono_tz::Tz,
     /// Parsed once at load: an ISO 4217 code such as USD or EUR.
     pub currency: Currency,
+    /// Opening ranges per weekday in `time_zone` (`mon = ["11:00-23:00"]`);
+    /// a day left out is closed. Without `[shop.hours]` the shop is always
+    /// open, as before hours existed. A bad range stops the load.
+    #[serde(default)]
+    pub hours: Option<crate::hours::WeeklyHours>,
+    /// Whole days closed (`["2026-12-25"]`): the ranges that start on them.
+    #[serde(default, deserialize_with = "crate::hours::closed_dates")]
+    pub closed_dates: std::collections::BTreeSet<chrono::NaiveDate>,
+    /// Ignore `hours` and `closed_dates` and take orders around the clock
+    /// (demos, benchmarks, tests: `CHATORDER__SHOP__ALWAYS_OPEN=true`).
+    #[serde(default)]
+    pub always_open: bool,
+}
+
+impl ShopSettings {
+    /// When the shop takes orders.
+    pub fn schedule(&self) -> crate::hours::Schedule {
+        match &self.hours {
+            Some(week) if !self.always_open => crate::hours::Schedule::new(
+                self.time_zone,
+                Some(week.clone()),
+                self.closed_dates.clone(),
+            ),
+            _ => crate::hours::Schedule::always(self.time_zone),
+        }
+    }
 }
 
 fn iana_time_zone<'de, D: serde::Deserializer<'de>>(d: D) -> Result<chrono_tz::Tz, D::Error> {
@@ -436,10 +462,14 @@ mod tests {
     /// The shop's zone and currency are parsed once, at load: a typo stops
     /// the load with the key and the value, instead of a fallback later.
     #[test]
-    fn a_bad_time_zone_or_currency_stops_the_load_and_says_which() {
+    fn a_bad_time_zone_currency_range_or_date_stops_the_load_and_says_which() {
         let defaults = std::fs::read_to_string(dir().join("default.toml")).expect("defaults");
         let s = Settings::load_from(&dir()).expect("defaults load");
         assert_eq!(s.shop.currency.as_str(), "USD");
+        assert!(
+            !s.shop.schedule().is_always_open(),
+            "default.toml has hours"
+        );
         for (from, to, says) in [
             (
                 "time_zone = \"Europe/London\"",
@@ -447,6 +477,16 @@ mod tests {
                 "Europe/Lodnon",
             ),
             ("currency = \"USD\"", "currency = \"usd\"", "usd"),
+            (
+                "tue = [\"11:00-23:00\"]",
+                "tue = [\"11:00-2300\"]",
+                "tue = 11:00-2300",
+            ),
+            (
+                "closed_dates = [\"2026-12-25\"",
+                "closed_dates = [\"2026-12-32\"",
+                "2026-12-32",
+            ),
         ] {
             assert!(defaults.contains(from), "default.toml has {from}");
             let tmp =

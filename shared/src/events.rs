@@ -160,6 +160,35 @@ pub enum Event {
     CatalogChanged {
         item: CatalogItem,
     },
+    /// An owner paused or resumed taking orders; `pause` is the pause now
+    /// in force, `None` when orders are taken again.
+    ShopChanged {
+        pause: Option<ShopPause>,
+    },
+}
+
+/// Owners stopped taking orders at `since`, until `until` (or until they
+/// resume); customers are told the `reason`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopPause {
+    pub since: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl ShopPause {
+    /// Whether the pause still holds at `t` (a timed pause ends by itself).
+    pub fn holds_at(&self, t: DateTime<Utc>) -> bool {
+        self.until.is_none_or(|until| t < until)
+    }
+}
+
+#[derive(Deserialize)]
+struct ShopData {
+    #[serde(default)]
+    pause: Option<ShopPause>,
 }
 
 #[derive(Deserialize)]
@@ -199,6 +228,7 @@ impl Event {
             Self::Rejected(_) => EventKind::Rejected,
             Self::Message(_) => EventKind::Message,
             Self::CatalogChanged { .. } => EventKind::CatalogChanged,
+            Self::ShopChanged { .. } => EventKind::ShopChanged,
         }
     }
 
@@ -209,7 +239,10 @@ impl Event {
             | Self::Updated { order }
             | Self::Cancelled { order, .. }
             | Self::StatusChanged { order, .. } => Some(order),
-            Self::Rejected(_) | Self::Message(_) | Self::CatalogChanged { .. } => None,
+            Self::Rejected(_)
+            | Self::Message(_)
+            | Self::CatalogChanged { .. }
+            | Self::ShopChanged { .. } => None,
         }
     }
 
@@ -252,6 +285,9 @@ pub fn decode_event(payload: &[u8]) -> Result<Envelope<Event>, DecodeError> {
         EventKind::Message => Event::Message(decode_data(&raw)?),
         EventKind::CatalogChanged => Event::CatalogChanged {
             item: decode_data::<CatalogData>(&raw)?.item,
+        },
+        EventKind::ShopChanged => Event::ShopChanged {
+            pause: decode_data::<ShopData>(&raw)?.pause,
         },
     };
     Ok(with_data(raw, event))

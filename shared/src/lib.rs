@@ -8,6 +8,7 @@ pub mod domain;
 pub mod envelope;
 pub mod events;
 pub mod export;
+pub mod hours;
 pub mod lifecycle;
 pub mod limits;
 pub mod owners;

@@ -16,3 +16,6 @@ pub const MAX_CATEGORY_CHARS: usize = 64;
 pub const MAX_SIZE_CHARS: usize = 16;
 /// The highest price of one item, in minor units.
 pub const MAX_PRICE_MINOR: i64 = 100_000_000;
+/// The longest timed pause of new orders (a week); a longer break is a
+/// pause without a time, ended by a resume.
+pub const MAX_PAUSE_MINUTES: u32 = 7 * 24 * 60;

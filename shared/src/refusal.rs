@@ -11,6 +11,7 @@
 //! every edge renders as a generic sentence: never a crash, never a lost
 //! event.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Currency, OrderNumber, OrderStatus, Sku};
@@ -82,6 +83,22 @@ pub enum Refusal {
         expected: u32,
         current: u32,
     },
+    /// A new order outside opening hours; `opens_at` is the next opening
+    /// (none within a year: closed until further notice).
+    Closed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        opens_at: Option<DateTime<Utc>>,
+    },
+    /// A new order while owners have paused taking orders, for `reason`,
+    /// until `until` (or until they resume).
+    Paused {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<DateTime<Utc>>,
+    },
+    /// A pause of no minutes, or longer than `max_minutes`.
+    BadPause { max_minutes: u32 },
     /// The shop's own set-up is at fault, not the sender.
     Internal { fault: Fault },
     /// A code this build does not know. Edges say something generic.
@@ -156,6 +173,9 @@ impl Refusal {
             Self::BadCategory { .. } => "bad_category",
             Self::BadSize { .. } => "bad_size",
             Self::Stale { .. } => "stale",
+            Self::Closed { .. } => "closed",
+            Self::Paused { .. } => "paused",
+            Self::BadPause { .. } => "bad_pause",
             Self::Internal { .. } => "internal",
             Self::Other { .. } => "other",
         }

@@ -78,6 +78,21 @@ fn every_refusal() -> Vec<Refusal> {
         Refusal::Internal {
             fault: Fault::NoOrderNumber,
         },
+        Refusal::Closed {
+            opens_at: Some(chrono::DateTime::UNIX_EPOCH),
+        },
+        Refusal::Closed { opens_at: None },
+        Refusal::Paused {
+            reason: Some("Oven repair".into()),
+            until: Some(chrono::DateTime::UNIX_EPOCH),
+        },
+        Refusal::Paused {
+            reason: None,
+            until: None,
+        },
+        Refusal::BadPause {
+            max_minutes: 10_080,
+        },
     ]
 }
 

@@ -15,6 +15,8 @@ pub enum CommandKind {
     Message,
     Status,
     Catalog,
+    /// Pause or resume taking orders.
+    Shop,
 }
 
 impl CommandKind {
@@ -27,6 +29,7 @@ impl CommandKind {
             Self::Message => "message",
             Self::Status => "status",
             Self::Catalog => "catalog",
+            Self::Shop => "shop",
         }
     }
 
@@ -40,6 +43,7 @@ impl CommandKind {
             Self::Message => "order.message",
             Self::Status => "order.status",
             Self::Catalog => "catalog.change",
+            Self::Shop => "shop.change",
         }
     }
 
@@ -52,7 +56,7 @@ impl CommandKind {
                 Self::Register | Self::Place | Self::Update | Self::Cancel | Self::Message
             ) | (
                 Role::Owner,
-                Self::Status | Self::Cancel | Self::Message | Self::Catalog
+                Self::Status | Self::Cancel | Self::Message | Self::Catalog | Self::Shop
             )
         )
     }
@@ -66,6 +70,7 @@ impl CommandKind {
             Self::Message,
             Self::Status,
             Self::Catalog,
+            Self::Shop,
         ]
         .into_iter()
         .find(|k| k.token() == token)
@@ -82,10 +87,11 @@ pub enum EventKind {
     Rejected,
     Message,
     CatalogChanged,
+    ShopChanged,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 7] = [
+    pub const ALL: [EventKind; 8] = [
         Self::Placed,
         Self::Updated,
         Self::Cancelled,
@@ -93,6 +99,7 @@ impl EventKind {
         Self::Rejected,
         Self::Message,
         Self::CatalogChanged,
+        Self::ShopChanged,
     ];
 
     pub fn token(self) -> &'static str {
@@ -104,6 +111,7 @@ impl EventKind {
             Self::Rejected => "rejected",
             Self::Message => "message",
             Self::CatalogChanged => "catalog_changed",
+            Self::ShopChanged => "shop_changed",
         }
     }
 
@@ -116,6 +124,7 @@ impl EventKind {
             Self::Rejected => "command.rejected",
             Self::Message => "order.message",
             Self::CatalogChanged => "catalog.changed",
+            Self::ShopChanged => "shop.changed",
         }
     }
 

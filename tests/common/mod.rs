@@ -84,6 +84,8 @@ impl TestEnv {
         settings.worker.retry_delay_ms = 100;
         settings.worker.outbox_poll_ms = 100;
         settings.worker.outbox_grace_ms = 300;
+        // Tests place orders at any hour; those about hours set their own.
+        settings.shop.always_open = true;
         tweak(&mut settings);
         chatorder_shared::telemetry::init_tracing(&settings.log);
 

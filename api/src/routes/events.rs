@@ -84,7 +84,7 @@ fn visible(env: &Envelope<Event>, customer_key: Option<&str>) -> bool {
         | Event::Cancelled { order, .. }
         | Event::StatusChanged { order, .. } => order.customer.key == key,
         Event::Message(m) => m.customer.key == key,
-        Event::CatalogChanged { .. } => true,
+        Event::CatalogChanged { .. } | Event::ShopChanged { .. } => true,
         Event::Rejected(_) => false,
     }
 }

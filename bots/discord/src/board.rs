@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use async_nats::jetstream::kv;
 use chatorder_shared::domain::{OrderNumber, OrderStatus, Role};
 use chatorder_shared::envelope::Envelope;
-use chatorder_shared::events::{Event, OrderMessage, OrderSnapshot};
+use chatorder_shared::events::{Event, OrderMessage, OrderSnapshot, ShopPause};
 use serde::{Deserialize, Serialize};
 use serenity::all::{ChannelId, CreateMessage, CreateThread, EditMessage, Http, MessageId, Nonce};
 
@@ -35,6 +35,8 @@ pub struct Board {
     pub workers: Workers,
     pub http: Arc<Http>,
     pub channel: ChannelId,
+    /// The shop's zone, for the times in pause notices.
+    pub time_zone: chatorder_shared::hours::Tz,
 }
 
 fn key(number: OrderNumber) -> String {
@@ -89,6 +91,7 @@ impl Board {
                 self.show(order, Some(change)).await
             }
             Event::Message(m) => self.converse(env, m).await,
+            Event::ShopChanged { pause } => self.announce(env, pause.as_ref()).await,
             Event::Rejected(_) | Event::CatalogChanged { .. } => Ok(()),
         }
     }
@@ -264,6 +267,23 @@ impl Board {
                     anyhow::Error::from(e).context("posting a message")
                 })?;
         }
+        Ok(())
+    }
+
+    /// A pause or resume, in the channel, so every owner knows orders stopped
+    /// (or started) coming. Once per event.
+    async fn announce(
+        &self,
+        env: &Envelope<Event>,
+        pause: Option<&ShopPause>,
+    ) -> anyhow::Result<()> {
+        let seen = format!("event.{}", env.id);
+        if self.workers.seen.get(&seen).await?.is_some() {
+            return Ok(());
+        }
+        let text = texts::shop_changed(&who(env), pause, env.at, self.time_zone);
+        self.say(self.channel, &text).await?;
+        self.workers.seen.put(&seen, "1".into()).await?;
         Ok(())
     }
 

@@ -53,6 +53,8 @@ pub enum BadCommand {
     SummaryDay(String),
     #[error("`{0}`: forecasts are for `tomorrow`.")]
     ForecastDay(String),
+    #[error("`{0}` is not a length of time; write it like 30m, 2h or 1h30m (at most 7 days).")]
+    NotADuration(String),
     #[error("`/{0}` is not one of this bot's commands.")]
     UnknownCommand(String),
     #[error("`{0}` is not a day; write it like 2026-12-04, or `today` or `yesterday`.")]
@@ -106,6 +108,12 @@ pub enum OwnerCommand {
         from: Option<DayArg>,
         to: Option<DayArg>,
     },
+    /// Stop taking orders (for `minutes`, or until `/resume`).
+    Pause {
+        minutes: Option<u32>,
+        reason: Option<String>,
+    },
+    Resume,
 }
 
 /// An option value as the parser sees it.
@@ -229,6 +237,43 @@ fn reason(raw: Option<String>) -> Result<Option<String>, BadCommand> {
     }
 }
 
+/// `30m`, `2h`, `1h30m`, `1d`, `45` (minutes) → minutes, up to a week.
+pub fn parse_duration(raw: &str) -> Result<u32, BadCommand> {
+    let bad = || BadCommand::NotADuration(crate::render::clip(raw, 20));
+    let t = raw.trim().to_ascii_lowercase().replace(' ', "");
+    if t.bytes().all(|b| b.is_ascii_digit()) {
+        return t
+            .parse()
+            .ok()
+            .filter(|m| (1..=MAX_PAUSE_MINUTES).contains(m))
+            .ok_or_else(bad);
+    }
+    let (mut total, mut digits) = (0u64, String::new());
+    for c in t.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            'd' | 'h' | 'm' if !digits.is_empty() => {
+                let n: u64 = digits.parse().map_err(|_| bad())?;
+                let unit = match c {
+                    'd' => 24 * 60,
+                    'h' => 60,
+                    _ => 1,
+                };
+                total = total.saturating_add(n.saturating_mul(unit));
+                digits.clear();
+            }
+            _ => return Err(bad()),
+        }
+    }
+    u32::try_from(total)
+        .ok()
+        .filter(|m| digits.is_empty() && (1..=MAX_PAUSE_MINUTES).contains(m))
+        .ok_or_else(bad)
+}
+
+/// Longest timed pause (the order worker's limit).
+const MAX_PAUSE_MINUTES: u32 = chatorder_shared::limits::MAX_PAUSE_MINUTES;
+
 /// Parses a slash command; an `Err` reads as a sentence for the owner.
 pub fn parse(name: &str, opts: &[(String, Opt)]) -> Result<OwnerCommand, BadCommand> {
     let a = Args(opts);
@@ -304,6 +349,11 @@ pub fn parse(name: &str, opts: &[(String, Opt)]) -> Result<OwnerCommand, BadComm
             from: a.day("from")?,
             to: a.day("to")?,
         },
+        "pause" => OwnerCommand::Pause {
+            minutes: a.str("for")?.as_deref().map(parse_duration).transpose()?,
+            reason: reason(a.str("reason")?)?,
+        },
+        "resume" => OwnerCommand::Resume,
         other => return Err(BadCommand::UnknownCommand(other.to_owned())),
     })
 }
@@ -437,6 +487,18 @@ pub fn definitions() -> Vec<CreateCommand> {
             .description("Orders of some days as a CSV file for a spreadsheet (default: today)")
             .add_option(day_opt("from", "First day: 2026-12-04, today or yesterday"))
             .add_option(day_opt("to", "Last day, included (default: the first)")),
+        CreateCommand::new("pause")
+            .description("Stop taking new orders (customers are told why)")
+            .add_option(CreateCommandOption::new(
+                CommandOptionType::String,
+                "for",
+                "How long, e.g. 30m or 2h (default: until /resume)",
+            ))
+            .add_option(
+                CreateCommandOption::new(CommandOptionType::String, "reason", "Customers see it")
+                    .max_length(500),
+            ),
+        CreateCommand::new("resume").description("Take new orders again"),
     ]
 }
 
@@ -599,6 +661,36 @@ mod tests {
     }
 
     #[test]
+    fn pauses_parse_with_a_length_and_a_reason() {
+        assert_eq!(
+            parse(
+                "pause",
+                &o(&[("for", s("1h30m")), ("reason", s("Oven repair"))])
+            ),
+            Ok(OwnerCommand::Pause {
+                minutes: Some(90),
+                reason: Some("Oven repair".into())
+            })
+        );
+        assert_eq!(
+            parse("pause", &[]),
+            Ok(OwnerCommand::Pause {
+                minutes: None,
+                reason: None
+            })
+        );
+        assert_eq!(parse("resume", &[]), Ok(OwnerCommand::Resume));
+        assert_eq!(parse_duration("30m"), Ok(30));
+        assert_eq!(parse_duration("2 h"), Ok(120));
+        assert_eq!(parse_duration("1d"), Ok(1440));
+        assert_eq!(parse_duration("45"), Ok(45));
+        for bad in ["", "0m", "soon", "8d", "30x", "h", "1h30"] {
+            let e = parse_duration(bad).expect_err(bad).to_string();
+            assert!(e.contains("30m, 2h or 1h30m"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn prices_parse() {
         assert_eq!(parse_price("12"), Ok(1200));
         assert_eq!(parse_price("12.5"), Ok(1250));
@@ -612,7 +704,7 @@ mod tests {
     fn definitions_are_within_discord_limits() {
         let defs = serde_json::to_value(definitions()).expect("serialisable");
         let defs = defs.as_array().expect("list");
-        assert_eq!(defs.len(), 8);
+        assert_eq!(defs.len(), 10);
         for d in defs {
             let name = d["name"].as_str().expect("name");
             assert!(name.len() <= 32 && name.chars().all(|c| c.is_ascii_lowercase()));

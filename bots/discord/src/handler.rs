@@ -6,7 +6,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chatorder_shared::commands::{CatalogChange, CatalogItemInput, SendMessage, SetStatus};
+use chatorder_shared::commands::{
+    CatalogChange, CatalogItemInput, SendMessage, SetStatus, ShopChange,
+};
 use chatorder_shared::config::Settings;
 use chatorder_shared::domain::{Actor, OrderNumber, OrderStatus, Platform, Role};
 use chatorder_shared::events::OrderSnapshot;
@@ -241,6 +243,17 @@ impl App {
                 self.act(CommandKind::Catalog, actor, CatalogChange::Disable { sku })
                     .await,
             ),
+            OwnerCommand::Pause { minutes, reason } => Reply::text(
+                self.act(
+                    CommandKind::Shop,
+                    actor,
+                    ShopChange::Pause { minutes, reason },
+                )
+                .await,
+            ),
+            OwnerCommand::Resume => {
+                Reply::text(self.act(CommandKind::Shop, actor, ShopChange::Resume).await)
+            }
             OwnerCommand::Summary { day } => {
                 let q = SummaryRequest { day };
                 match self.workers.demand(DemandQuery::Summary, &q).await {
@@ -271,7 +284,7 @@ impl App {
         let waiting = self.verdicts.expect(env_id);
         match self.workers.commands.send(kind, actor, env_id, data).await {
             Ok(()) => match waiting.wait(VERDICT_WAIT).await {
-                Some(verdict) => texts::verdict(&verdict),
+                Some(verdict) => texts::verdict(&verdict, self.settings.shop.time_zone),
                 None => texts::sent_but_unconfirmed(),
             },
             Err(e) => texts::not_sent(&e),
@@ -420,7 +433,7 @@ impl App {
             Err(e) => Some(texts::not_sent(&e)),
             Ok(()) => match waiting.wait(VERDICT_WAIT).await {
                 Some(env) if matches!(env.data, chatorder_shared::events::Event::Rejected(_)) => {
-                    Some(texts::verdict(&env))
+                    Some(texts::verdict(&env, self.settings.shop.time_zone))
                 }
                 _ => None,
             },

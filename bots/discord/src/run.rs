@@ -78,6 +78,7 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
         workers,
         http: http.clone(),
         channel,
+        time_zone: settings.shop.time_zone,
     });
     let mut tasks = tokio::task::JoinSet::new();
     tasks.spawn(verdicts.run(client, subjects.events_wildcard(), cancel.clone()));

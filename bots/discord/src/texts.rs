@@ -152,8 +152,9 @@ pub fn reason_prompt(number: OrderNumber, to: OrderStatus) -> (String, String) {
     }
 }
 
-/// What the owner is told once the worker has applied (or refused) their command.
-pub fn verdict(env: &Envelope<Event>) -> String {
+/// What the owner is told once the worker has applied (or refused) their
+/// command (times in the shop's zone `tz`).
+pub fn verdict(env: &Envelope<Event>, tz: chatorder_shared::hours::Tz) -> String {
     match &env.data {
         Event::StatusChanged { order, to, .. } => {
             format!("Order {} is now {}.", order.number, to.human())
@@ -182,10 +183,45 @@ pub fn verdict(env: &Envelope<Event>) -> String {
             Money::new(item.price_minor, item.currency)
         ),
         Event::Rejected(r) => format!("Not done: {}", refusal(&r.refusal)),
+        Event::ShopChanged { pause: None } => "Taking orders again.".to_owned(),
+        Event::ShopChanged { pause: Some(p) } => {
+            let until = p.until.map_or_else(
+                || " until you `/resume`".to_owned(),
+                |at| format!(" until {}", chatorder_shared::hours::when(at, env.at, tz)),
+            );
+            let told = p.reason.as_deref().map_or_else(
+                || "that you're not taking orders right now".to_owned(),
+                |r| format!("“{}”", defang(r)),
+            );
+            format!("Paused: new orders are refused{until}. Customers are told {told}.")
+        }
         Event::Placed { order } | Event::Updated { order } => {
             format!("Order {} updated.", order.number)
         }
     }
+}
+
+/// The channel's notice of a pause (`Some`) or a resume (`None`) by `who`.
+pub fn shop_changed(
+    who: &str,
+    pause: Option<&chatorder_shared::events::ShopPause>,
+    now: chrono::DateTime<chrono::Utc>,
+    tz: chatorder_shared::hours::Tz,
+) -> String {
+    let who = defang(who);
+    let Some(p) = pause else {
+        return format!("▶️ Taking orders again ({who} resumed).");
+    };
+    let until = p.until.map_or_else(
+        || " until someone runs `/resume`".to_owned(),
+        |at| format!(" until {}", chatorder_shared::hours::when(at, now, tz)),
+    );
+    let why = p
+        .reason
+        .as_deref()
+        .map(|r| format!(": {}", defang(r)))
+        .unwrap_or_default();
+    format!("⏸️ {who} paused new orders{until}{why}.")
 }
 
 /// Why the order worker refused an owner's command, in an owner's words.
@@ -234,6 +270,10 @@ pub fn refusal(r: &Refusal) -> String {
         Refusal::BadName { max } => format!("An item name must be 1 to {max} characters."),
         Refusal::BadCategory { max } => format!("A category must be 1 to {max} characters."),
         Refusal::BadSize { max } => format!("A size must be at most {max} characters."),
+        Refusal::BadPause { max_minutes } => format!(
+            "A timed pause lasts 1 minute to {} days; for longer, pause without a time and `/resume` later.",
+            max_minutes / (24 * 60)
+        ),
         Refusal::Internal {
             fault: Fault::WrongCurrency { name, item, shop },
         } => format!(

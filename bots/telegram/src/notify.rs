@@ -26,8 +26,11 @@ use crate::texts as t;
 
 pub const DURABLE: &str = "telegram-bot";
 
-/// Who should hear about an event, and what.
-pub fn notification(env: &Envelope<Event>) -> Option<(i64, String)> {
+/// Who should hear about an event, and what (times in the shop's zone `tz`).
+pub fn notification(
+    env: &Envelope<Event>,
+    tz: chatorder_shared::hours::Tz,
+) -> Option<(i64, String)> {
     let to_customer = |platform: Platform, id: &str| {
         (platform == Platform::Telegram)
             .then(|| id.parse::<i64>().ok())
@@ -52,7 +55,7 @@ pub fn notification(env: &Envelope<Event>) -> Option<(i64, String)> {
         )),
         Event::Rejected(r) if r.to.role == Role::Customer => Some((
             to_customer(r.to.platform, &r.to.id)?,
-            t::rejected_command(&r.refusal),
+            t::rejected_command(&r.refusal, env.at, tz),
         )),
         Event::Message(m) if m.from == Role::Owner => Some((
             to_customer(m.customer.platform, &m.customer.id)?,
@@ -104,7 +107,7 @@ pub async fn run(
             batch: BATCH,
         },
         |msg| decode_event(&msg.payload),
-        |env| notification(env).map(|(chat, _)| chat),
+        |env| notification(env, app.settings.shop.time_zone).map(|(chat, _)| chat),
         |env| deliver(&app, &bot, env, &cancel),
         &cancel,
     )
@@ -121,7 +124,7 @@ async fn deliver(
     if matches!(env.data, Event::CatalogChanged { .. }) {
         app.catalog_changed().await;
     }
-    let Some((chat, text)) = notification(&env) else {
+    let Some((chat, text)) = notification(&env, app.settings.shop.time_zone) else {
         return Settle::Ack;
     };
     if cancel.is_cancelled() {

@@ -357,11 +357,16 @@ pub fn cancelled(o: &OrderSnapshot, by: Role, reason: Option<&str>) -> String {
     }
 }
 
-/// Why the shop's rules refused what the customer asked. Owner-only refusals
-/// never reach a customer; they, and codes newer than this bot, get a generic
-/// sentence.
-pub fn rejected_command(refusal: &chatorder_shared::refusal::Refusal) -> String {
+/// Why the shop's rules refused what the customer asked, at `now` (times
+/// are told in the shop's zone `tz`). Owner-only refusals never reach a
+/// customer; they, and codes newer than this bot, get a generic sentence.
+pub fn rejected_command(
+    refusal: &chatorder_shared::refusal::Refusal,
+    now: chrono::DateTime<chrono::Utc>,
+    tz: chatorder_shared::hours::Tz,
+) -> String {
     use chatorder_shared::domain::truncate_for_display;
+    use chatorder_shared::hours::when;
     use chatorder_shared::refusal::{EmptyText, Fault, Missing, Refusal, TextField};
     let reason = match refusal {
         Refusal::NotAllowed => "That is not something you can do here.".to_owned(),
@@ -418,6 +423,28 @@ pub fn rejected_command(refusal: &chatorder_shared::refusal::Refusal) -> String 
         Refusal::Internal {
             fault: Fault::WrongCurrency { name, item, .. },
         } => format!("{name} is priced in {item}, not in the shop's currency."),
+        Refusal::Closed { opens_at: Some(at) } => format!(
+            "We're closed now; we open again {}. Please order then.",
+            when(*at, now, tz)
+        ),
+        Refusal::Closed { opens_at: None } => {
+            "We're closed, and no opening is planned yet.".to_owned()
+        }
+        Refusal::Paused { reason, until } => {
+            let why = reason
+                .as_deref()
+                .map(|r| format!(" ({})", truncate_for_display(r, 200)))
+                .unwrap_or_default();
+            match until {
+                Some(at) => format!(
+                    "We're not taking orders right now{why}. We expect to take them again {}.",
+                    when(*at, now, tz)
+                ),
+                None => format!(
+                    "We're not taking orders right now{why}. Please try again a little later."
+                ),
+            }
+        }
         _ => "The shop couldn't do that. Please try again, or message the shop.".to_owned(),
     };
     format!("Sorry: {reason}")
@@ -475,6 +502,39 @@ pub const BTN_BACK: &str = "« Back";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn closed_and_paused_say_when_and_why() {
+        use chatorder_shared::refusal::Refusal;
+        let at = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .expect(s)
+                .with_timezone(&chrono::Utc)
+        };
+        let now = at("2026-12-03T23:30:00Z"); // Thursday night
+        let london: chatorder_shared::hours::Tz = "Europe/London".parse().expect("zone");
+        assert_eq!(
+            rejected_command(
+                &Refusal::Closed {
+                    opens_at: Some(at("2026-12-05T11:00:00Z"))
+                },
+                now,
+                london
+            ),
+            "Sorry: We're closed now; we open again Sat 11:00. Please order then."
+        );
+        assert_eq!(
+            rejected_command(
+                &Refusal::Paused {
+                    reason: Some("Oven repair".into()),
+                    until: Some(at("2026-12-04T00:00:00Z"))
+                },
+                now,
+                london
+            ),
+            "Sorry: We're not taking orders right now (Oven repair). We expect to take them again tomorrow 00:00."
+        );
+    }
 
     #[test]
     fn query_refusals_read_as_before_they_were_typed() {

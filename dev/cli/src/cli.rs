@@ -55,10 +55,19 @@ enum BenchCmd {
     Api(crate::bench_api::ApiArgs),
 }
 
+/// A benchmark's settings: orders are taken at any hour.
+fn bench_settings() -> anyhow::Result<Settings> {
+    let mut settings = load_settings()?;
+    settings.shop.always_open = true;
+    Ok(settings)
+}
+
 pub async fn run(cli: DevCli) -> anyhow::Result<()> {
     match cli.command {
         DevCommand::Demo(args) => {
-            let settings = Settings::load()?;
+            let mut settings = Settings::load()?;
+            // The demo replays orders at any hour of the night.
+            settings.shop.always_open = true;
             let log = crate::screen::log_to_file(&settings.log, std::path::Path::new("var/log"))?;
             println!(
                 "chatorder demo: the components' logs go to {}",
@@ -78,20 +87,23 @@ pub async fn run(cli: DevCli) -> anyhow::Result<()> {
             // The report is the output; the run's own log says only problems.
             let mut settings = Settings::load()?;
             settings.log.filter = "warn".into();
+            // Customers order around the clock in a chaos run (its children
+            // get the same from their overlay).
+            settings.shop.always_open = true;
             chatorder_shared::telemetry::init_tracing(&settings.log);
             Box::pin(crate::chaos::run(settings, args)).await
         }
         DevCommand::Bench(BenchCmd::Telegram(args)) => {
-            let settings = load_settings()?;
+            let settings = bench_settings()?;
             Box::pin(crate::bench_telegram::run(settings, args)).await
         }
         DevCommand::Bench(BenchCmd::Api(args)) => {
-            let settings = load_settings()?;
+            let settings = bench_settings()?;
             Box::pin(crate::bench_api::run(settings, args)).await
         }
         DevCommand::Bench(BenchCmd::Orders(args)) => {
-            let settings = load_settings()?;
-            crate::bench::orders(settings, args).await
+            let settings = bench_settings()?;
+            Box::pin(crate::bench::orders(settings, args)).await
         }
         DevCommand::Component { args } => {
             use clap::Parser as _;

@@ -76,6 +76,8 @@ async fn a_person_orders_in_the_playground_and_the_owner_accepts_it() {
         )
         .env("CHATORDER__METRICS__LISTEN", "")
         .env("CHATORDER_PLAYGROUND_LISTEN", "127.0.0.1:0")
+        // The test orders at any hour; the playground keeps the shop's hours.
+        .env("CHATORDER__SHOP__ALWAYS_OPEN", "true")
         .env("CHATORDER__DEMAND__TRAINING", "quick")
         .env(
             "CHATORDER__DEMAND__MODEL_DIR",

@@ -11,6 +11,7 @@ pub const FORECAST_TIME: &str = "chatorder_demand_forecast_timestamp_seconds";
 pub const ACCURACY: &str = "chatorder_demand_forecast_wape_ratio";
 pub const POSTS: &str = "chatorder_demand_posts_total";
 pub const FAILURES: &str = "chatorder_demand_job_failures_total";
+pub const TAKING_ORDERS: &str = "chatorder_shop_taking_orders";
 
 pub fn describe() {
     describe_gauge!(
@@ -32,6 +33,10 @@ pub fn describe() {
         "Item-day WAPE of the latest settled day's forecast against what sold"
     );
     describe_counter!(POSTS, "Summaries and alerts sent to owners, by kind");
+    describe_gauge!(
+        TAKING_ORDERS,
+        "1 while the shop takes orders (inside opening hours, not paused), else 0; updated on every alert_cron tick"
+    );
     describe_counter!(
         FAILURES,
         "Scheduled jobs that failed, by job (retrain, summary, alert)"
@@ -53,6 +58,11 @@ pub fn trained(seconds: f64, item_day: &ByPredictor) {
             gauge!(VALIDATION_WAPE, "predictor" => p.name()).set(wape);
         }
     }
+}
+
+/// Whether the shop takes orders now (hours and the owners' pause).
+pub fn taking_orders(yes: bool) {
+    gauge!(TAKING_ORDERS).set(if yes { 1.0 } else { 0.0 });
 }
 
 pub fn forecast_made() {

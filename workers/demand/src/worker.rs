@@ -350,15 +350,26 @@ impl Demand {
     }
 
     /// An alert listing pending orders older than the limit that were not
-    /// alerted before.
+    /// alerted before. It follows the opening hours: nobody is alerted
+    /// while the shop is closed, and an order left waiting overnight is
+    /// named when the shop opens. Also says whether the shop takes orders
+    /// now (`chatorder_shop_taking_orders`), for the "no orders" alert.
     async fn waiting_alert(&self, alerted: &mut HashSet<i64>) -> anyhow::Result<Option<OwnerPost>> {
         let limit = self.settings.demand.pending_alert_minutes;
         let now = Utc::now();
-        let waiting = {
-            let mut conn = self.pool.get().await.context("MySQL connection")?;
+        let open = self.settings.shop.schedule().is_open(now);
+        let mut conn = self.pool.get().await.context("MySQL connection")?;
+        let paused = chatorder_db::shop::pause(&mut conn)
+            .await?
+            .is_some_and(|p| p.holds_at(now));
+        crate::metrics::taking_orders(open && !paused);
+        if !open {
+            return Ok(None);
+        }
+        let waiting =
             store::waiting_orders(&mut conn, now - chrono::Duration::minutes(i64::from(limit)))
-                .await?
-        };
+                .await?;
+        drop(conn);
         let fresh: Vec<_> = waiting
             .iter()
             .filter(|(n, _)| !alerted.contains(n))

@@ -14,7 +14,7 @@ use chatorder_db::numbers::take_numbers;
 use chatorder_shared::commands::{Command, IncomingCommand};
 use chatorder_shared::config::Settings;
 use chatorder_shared::domain::{Actor, OrderNumber, Platform, Role, Sku};
-use chatorder_shared::events::{CatalogItem, Event, OrderSnapshot, Rejection};
+use chatorder_shared::events::{CatalogItem, Event, OrderSnapshot, Rejection, ShopPause};
 use chatorder_shared::refusal::Refusal;
 use chatorder_shared::subjects::Subjects;
 use chrono::{DateTime, Utc};
@@ -72,6 +72,8 @@ pub struct Applied {
 struct BatchView {
     orders: HashMap<OrderNumber, OrderSnapshot>,
     items: HashMap<Sku, CatalogItem>,
+    /// Loaded when the batch places orders or pauses/resumes.
+    pause: Option<ShopPause>,
 }
 
 impl View for BatchView {
@@ -80,6 +82,9 @@ impl View for BatchView {
     }
     fn item(&self, sku: &Sku) -> Option<&CatalogItem> {
         self.items.get(sku)
+    }
+    fn pause(&self) -> Option<&ShopPause> {
+        self.pause.as_ref()
     }
 }
 
@@ -95,6 +100,8 @@ struct Writes {
     status_changes: Vec<NewStatusChange>,
     messages: Vec<NewMessage>,
     catalog: Vec<CatalogItem>,
+    /// The batch's last pause or resume: (pause, by, command id).
+    shop: Option<(Option<ShopPause>, String, String)>,
     processed: Vec<NewProcessed>,
     outbox: Vec<OutboxRow>,
 }
@@ -190,6 +197,14 @@ async fn apply_in_tx(
         view.items.insert(item.sku.clone(), item);
     }
 
+    // The owners' pause, when the batch places orders or changes it. Read
+    // without a lock: an order racing a pause on another replica may still
+    // be taken, as if it had come a moment earlier.
+    if live().any(|c| matches!(c.envelope.data, Command::Place(_) | Command::Shop(_))) {
+        view.pause = chatorder_db::shop::pause(conn).await?;
+    }
+    let schedule = settings.shop.schedule();
+
     // 3. Order numbers for the places in this batch, handed out in one step.
     let places = live()
         .filter(|c| matches!(c.envelope.data, Command::Place(_)))
@@ -224,6 +239,7 @@ async fn apply_in_tx(
                 && crate::owners::is_owner(settings, &env.actor, live_owners),
             now,
             currency,
+            schedule: &schedule,
             new_order,
         };
         let command_id = env.id.to_string();
@@ -367,6 +383,10 @@ fn record(
             w.catalog.push(item.clone());
             view.items.insert(item.sku.clone(), item.clone());
         }
+        Effect::Shop { pause } => {
+            w.shop = Some((pause.clone(), actor_id.clone(), env.id.to_string()));
+            view.pause.clone_from(pause);
+        }
     }
 }
 
@@ -461,6 +481,9 @@ async fn write(
             .values(CatalogRow::from_item(item, now))
             .execute(conn)
             .await?;
+    }
+    if let Some((pause, by, command_id)) = &w.shop {
+        chatorder_db::shop::set_pause(conn, pause.as_ref(), by, command_id).await?;
     }
     if !w.processed.is_empty() {
         diesel::insert_into(processed_commands::table)

@@ -59,6 +59,10 @@ const SKUS: &[&str] = &["hawaiian_m", "veggie_s", "brie_s", "big_meat_xxl", "nop
 /// Order numbers handed out start here; one below never exists.
 const FIRST_NUMBER: u64 = 1001;
 
+/// The lifecycle does not depend on the hours: always open.
+static ALWAYS: std::sync::LazyLock<chatorder_shared::hours::Schedule> =
+    std::sync::LazyLock::new(|| chatorder_shared::hours::Schedule::always(chrono_tz::UTC));
+
 fn usd() -> Currency {
     Currency::parse("USD").expect("USD")
 }
@@ -211,6 +215,7 @@ impl World {
             view: BatchView {
                 orders: HashMap::new(),
                 items: catalog(),
+                pause: None,
             },
             writes: Writes::default(),
             counted: HashMap::new(),
@@ -251,6 +256,7 @@ impl World {
             is_owner,
             now,
             currency: usd(),
+            schedule: &ALWAYS,
             new_order,
         };
         let before = env
@@ -302,7 +308,7 @@ impl World {
                     Effect::Message { .. } => {
                         prop_assert_eq!(&self.written()[..4], &written[..4]);
                     }
-                    Effect::Catalog { .. } | Effect::Registered { .. } => {}
+                    Effect::Catalog { .. } | Effect::Registered { .. } | Effect::Shop { .. } => {}
                 }
             }
         }

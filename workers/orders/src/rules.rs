@@ -4,9 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use chatorder_shared::commands::{CatalogChange, Command, LineRequest, PlaceOrder};
+use chatorder_shared::commands::{CatalogChange, Command, LineRequest, PlaceOrder, ShopChange};
 use chatorder_shared::domain::{Actor, Currency, Fulfilment, OrderNumber, OrderStatus, Role, Sku};
-use chatorder_shared::events::{CatalogItem, CustomerRef, Event, OrderLine, OrderSnapshot};
+use chatorder_shared::events::{
+    CatalogItem, CustomerRef, Event, OrderLine, OrderSnapshot, ShopPause,
+};
+use chatorder_shared::hours::Schedule;
 use chatorder_shared::refusal::{EmptyText, Fault, Missing, Refusal, TextField};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -20,6 +23,8 @@ pub use chatorder_shared::limits;
 pub trait View {
     fn order(&self, number: OrderNumber) -> Option<&OrderSnapshot>;
     fn item(&self, sku: &Sku) -> Option<&CatalogItem>;
+    /// The owners' pause on record, if any (it may have run out).
+    fn pause(&self) -> Option<&ShopPause>;
 }
 
 /// Who asks, when, and what a new order would be called.
@@ -32,6 +37,8 @@ pub struct Ctx<'a> {
     pub is_owner: bool,
     pub now: DateTime<Utc>,
     pub currency: Currency,
+    /// When the shop takes orders (`shop.hours`).
+    pub schedule: &'a Schedule,
     /// Id and number for the order a `place` command creates.
     pub new_order: Option<(Uuid, OrderNumber)>,
 }
@@ -57,6 +64,10 @@ pub enum Effect {
         item: CatalogItem,
         created: bool,
     },
+    /// Owners paused (`Some`) or resumed (`None`) taking orders.
+    Shop {
+        pause: Option<ShopPause>,
+    },
     /// A customer said who they are (`/start`, a shared phone number).
     Registered {
         customer: CustomerRef,
@@ -70,7 +81,7 @@ impl Effect {
         match self {
             Self::Placed(o) | Self::LinesChanged(o) => Some(o),
             Self::StatusChanged { order, .. } | Self::Message { order, .. } => Some(order),
-            Self::Catalog { .. } | Self::Registered { .. } => None,
+            Self::Catalog { .. } | Self::Registered { .. } | Self::Shop { .. } => None,
         }
     }
 
@@ -117,6 +128,7 @@ impl Effect {
                 })
             }
             Self::Catalog { item, .. } => Event::CatalogChanged { item },
+            Self::Shop { pause } => Event::ShopChanged { pause },
         })
     }
 }
@@ -184,6 +196,7 @@ pub fn decide(view: &impl View, cmd: &Command, ctx: &Ctx<'_>) -> Result<Effect, 
             })
         }
         Command::Catalog(change) => change_catalog(view, change, ctx),
+        Command::Shop(change) => change_shop(change, ctx),
         Command::Register(register) => {
             let phone = register
                 .phone
@@ -238,6 +251,7 @@ fn place_order(
     place: &PlaceOrder,
     ctx: &Ctx<'_>,
 ) -> Result<OrderSnapshot, Refusal> {
+    taking_orders(view, ctx)?;
     let Some((id, number)) = ctx.new_order else {
         return Err(Refusal::Internal {
             fault: Fault::NoOrderNumber,
@@ -280,6 +294,51 @@ fn place_order(
         placed_at: ctx.now,
         updated_at: ctx.now,
     })
+}
+
+/// New orders are taken only in opening hours and while owners have not
+/// paused them. A pause is told first: its reason is what customers need.
+fn taking_orders(view: &impl View, ctx: &Ctx<'_>) -> Result<(), Refusal> {
+    if let Some(p) = view.pause().filter(|p| p.holds_at(ctx.now)) {
+        return Err(Refusal::Paused {
+            reason: p.reason.clone(),
+            until: p.until,
+        });
+    }
+    if !ctx.schedule.is_open(ctx.now) {
+        return Err(Refusal::Closed {
+            opens_at: ctx.schedule.next_open(ctx.now),
+        });
+    }
+    Ok(())
+}
+
+/// `/pause [for] [reason]` and `/resume`. Resuming an open shop changes
+/// nothing and is no error.
+fn change_shop(change: &ShopChange, ctx: &Ctx<'_>) -> Result<Effect, Refusal> {
+    let pause = match change {
+        ShopChange::Resume => None,
+        ShopChange::Pause { minutes, reason } => {
+            let reason = checked_reason(reason.as_deref())?;
+            let until = match minutes {
+                None => None,
+                Some(m) if (1..=limits::MAX_PAUSE_MINUTES).contains(m) => {
+                    Some(ctx.now + chrono::Duration::minutes(i64::from(*m)))
+                }
+                Some(_) => {
+                    return Err(Refusal::BadPause {
+                        max_minutes: limits::MAX_PAUSE_MINUTES,
+                    });
+                }
+            };
+            Some(ShopPause {
+                since: ctx.now,
+                until,
+                reason,
+            })
+        }
+    };
+    Ok(Effect::Shop { pause })
 }
 
 fn customer_ref(actor: &Actor) -> CustomerRef {

@@ -2,15 +2,17 @@
 //! ownership, and a property test over random command sequences.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use chatorder_shared::commands::{
     CancelOrder, CatalogChange, Command, LineRequest, PlaceOrder, SendMessage, SetStatus,
-    UpdateOrder,
+    ShopChange, UpdateOrder,
 };
 use chatorder_shared::domain::{
     Actor, Currency, Fulfilment, OrderNumber, OrderStatus, Platform, Role, Sku,
 };
-use chatorder_shared::events::{CatalogItem, OrderSnapshot};
+use chatorder_shared::events::{CatalogItem, OrderSnapshot, ShopPause};
+use chatorder_shared::hours::{Schedule, TimeRange, WeeklyHours};
 use chatorder_shared::refusal::{Refusal, TextField};
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
@@ -22,7 +24,11 @@ use super::*;
 struct Mem {
     orders: HashMap<OrderNumber, OrderSnapshot>,
     items: HashMap<Sku, CatalogItem>,
+    pause: Option<ShopPause>,
 }
+
+/// Most tests are about other rules: the shop is always open for them.
+static ALWAYS: LazyLock<Schedule> = LazyLock::new(|| Schedule::always(chrono_tz::UTC));
 
 impl View for Mem {
     fn order(&self, number: OrderNumber) -> Option<&OrderSnapshot> {
@@ -30,6 +36,9 @@ impl View for Mem {
     }
     fn item(&self, sku: &Sku) -> Option<&CatalogItem> {
         self.items.get(sku)
+    }
+    fn pause(&self) -> Option<&ShopPause> {
+        self.pause.as_ref()
     }
 }
 
@@ -94,6 +103,7 @@ fn ctx<'a>(actor: &'a Actor, n: u64) -> Ctx<'a> {
             .single()
             .expect("time"),
         currency: usd(),
+        schedule: &ALWAYS,
         new_order: Some((Uuid::now_v7(), OrderNumber(n))),
     }
 }
@@ -593,4 +603,111 @@ fn a_change_meant_for_another_version_is_refused_and_names_both() {
         expected_version: Some(o.version),
     });
     assert!(decide(&m, &update, &ctx(&c, 0)).is_ok());
+}
+
+/// Open 11:00-23:00 in London every day but Monday; 2026-11-22 is a Sunday.
+fn london_hours() -> Schedule {
+    let day = || vec![TimeRange::parse("11:00-23:00").expect("range")];
+    let week = WeeklyHours::new([vec![], day(), day(), day(), day(), day(), day()]).expect("week");
+    Schedule::new(chrono_tz::Europe::London, Some(week), Default::default())
+}
+
+#[test]
+fn orders_outside_hours_are_refused_with_the_next_opening() {
+    let m = shop();
+    let c = customer("1");
+    let hours = london_hours();
+    let place = place_cmd(vec![line("hawaiian_m", 1)]);
+    let at = |h: u32| {
+        Utc.with_ymd_and_hms(2026, 11, 22, h, 0, 0)
+            .single()
+            .expect("time")
+    };
+    // Sunday 18:00 (London is on UTC in November): open.
+    let open = Ctx {
+        schedule: &hours,
+        ..ctx(&c, 1)
+    };
+    assert!(matches!(decide(&m, &place, &open), Ok(Effect::Placed(_))));
+    // Sunday 23:30: closed; Monday is closed too, so Tuesday 11:00.
+    let late = Ctx {
+        schedule: &hours,
+        now: at(23) + chrono::Duration::minutes(30),
+        ..ctx(&c, 1)
+    };
+    assert_eq!(
+        decide(&m, &place, &late),
+        Err(Refusal::Closed {
+            opens_at: Some(
+                Utc.with_ymd_and_hms(2026, 11, 24, 11, 0, 0)
+                    .single()
+                    .expect("time")
+            )
+        })
+    );
+    // Changing or cancelling an order already placed is not new business.
+    let mut m = m;
+    let o = placed(&mut m, &c, 7, Fulfilment::Pickup);
+    let cancel = Command::Cancel(CancelOrder {
+        number: o.number,
+        reason: None,
+        expected_version: None,
+    });
+    assert!(decide(&m, &cancel, &late).is_ok());
+}
+
+#[test]
+fn a_pause_refuses_orders_with_its_reason_until_it_ends() {
+    let mut m = shop();
+    let c = customer("1");
+    let o = owner();
+    let place = place_cmd(vec![line("hawaiian_m", 1)]);
+    let pause = Command::Shop(ShopChange::Pause {
+        minutes: Some(30),
+        reason: Some(" Oven repair ".into()),
+    });
+    let Ok(Effect::Shop { pause: Some(p) }) = decide(&m, &pause, &ctx(&o, 1)) else {
+        panic!("paused");
+    };
+    let now = ctx(&o, 1).now;
+    assert_eq!(p.until, Some(now + chrono::Duration::minutes(30)));
+    assert_eq!(p.reason.as_deref(), Some("Oven repair"));
+    m.pause = Some(p.clone());
+    assert_eq!(
+        decide(&m, &place, &ctx(&c, 2)),
+        Err(Refusal::Paused {
+            reason: Some("Oven repair".into()),
+            until: p.until,
+        })
+    );
+    // A timed pause ends by itself.
+    let later = Ctx {
+        now: now + chrono::Duration::minutes(30),
+        ..ctx(&c, 2)
+    };
+    assert!(matches!(decide(&m, &place, &later), Ok(Effect::Placed(_))));
+    // A resume ends it at once.
+    assert_eq!(
+        decide(&m, &Command::Shop(ShopChange::Resume), &ctx(&o, 1)),
+        Ok(Effect::Shop { pause: None })
+    );
+    // Only configured owners pause; a pause needs a sensible length.
+    assert_eq!(decide(&m, &pause, &ctx(&c, 1)), Err(Refusal::NotAllowed));
+    let stranger = Ctx {
+        is_owner: false,
+        ..ctx(&o, 1)
+    };
+    assert_eq!(decide(&m, &pause, &stranger), Err(Refusal::NotOwner));
+    for minutes in [0, limits::MAX_PAUSE_MINUTES + 1] {
+        let bad = Command::Shop(ShopChange::Pause {
+            minutes: Some(minutes),
+            reason: None,
+        });
+        assert_eq!(
+            decide(&m, &bad, &ctx(&o, 1)),
+            Err(Refusal::BadPause {
+                max_minutes: limits::MAX_PAUSE_MINUTES
+            })
+        );
+    }
 }

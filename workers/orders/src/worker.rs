@@ -72,6 +72,14 @@ async fn run_boxed(settings: Settings, cancel: CancellationToken) -> anyhow::Res
     if settings.database.migrate_on_start {
         chatorder_db::prepare(&settings).await?;
     }
+    let schedule = settings.shop.schedule();
+    let now = chrono::Utc::now();
+    tracing::info!(
+        always_open = schedule.is_always_open(),
+        open_now = schedule.is_open(now),
+        next_open = ?schedule.next_open(now),
+        "taking new orders by shop.hours (and the owners' pause)"
+    );
     let pool = chatorder_db::pool::pool(&settings.database.url, settings.database.pool_size)?;
     if !mysql_ready(&pool, &settings, &cancel).await? {
         return Ok(());

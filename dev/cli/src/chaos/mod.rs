@@ -474,6 +474,7 @@ fn write_config(
             "owner_user_ids": [OWNER_ID.to_string()],
         },
         "metrics": { "listen": "" },
+        "shop": { "always_open": true },
         "catalog": { "seed_file": settings.catalog.seed_file.display().to_string() },
         "log": { "format": "text", "filter": "warn" },
     });

@@ -1,0 +1,286 @@
+//! Opening hours and the owners' pause end to end, through the real bots
+//! (on their stand-ins), the order worker, NATS, MariaDB and Redis: the
+//! worker refuses orders outside the hours or while paused, whoever sends
+//! them; customers hear when the shop opens again or why it paused; owners
+//! pause and resume from Discord, and the pause outlives a worker restart.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use chatorder_discord_standin::{StandIn, User as DUser};
+use chatorder_shared::config::Settings;
+use chatorder_shared::hours::{TimeRange, WeeklyHours};
+use chatorder_shared::refusal::Refusal;
+use chatorder_telegram_standin::{BotMessage, TOKEN as TG_TOKEN, TelegramStandIn, User as TUser};
+use chrono::{DateTime, Datelike as _, Days, TimeZone as _, Utc};
+use common::*;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// Hours with nothing open today or yesterday: only 10:00-11:00 on the
+/// weekday two days from now. Returns when the shop opens next.
+fn closed_until_the_day_after_tomorrow(s: &mut Settings) -> DateTime<Utc> {
+    let tz = s.shop.time_zone;
+    let day = Utc::now().with_timezone(&tz).date_naive() + Days::new(2);
+    let mut week: [Vec<TimeRange>; 7] = Default::default();
+    week[day.weekday().num_days_from_monday() as usize] =
+        vec![TimeRange::parse("10:00-11:00").unwrap()];
+    s.shop.hours = Some(WeeklyHours::new(week).unwrap());
+    s.shop.always_open = false;
+    tz.from_local_datetime(&day.and_hms_opt(10, 0, 0).unwrap())
+        .earliest()
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+struct Telegram {
+    standin: TelegramStandIn,
+    cancel: CancellationToken,
+    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Telegram {
+    async fn start(env: &TestEnv) -> Self {
+        let standin = TelegramStandIn::start().await.unwrap();
+        let mut settings = env.settings.clone();
+        settings.telegram.token = Some(TG_TOKEN.to_owned().into());
+        settings.telegram.api_url = standin.api_url();
+        let cancel = CancellationToken::new();
+        let handle = tokio::spawn(chatorder_telegram::run::run(settings, cancel.clone()));
+        env.wait_telegram_listening().await;
+        Self {
+            standin,
+            cancel,
+            handle,
+        }
+    }
+
+    async fn said_after(&self, user: &TUser, after: i64, needle: &str) -> BotMessage {
+        self.standin
+            .wait_for(user.id, WAIT, |m| {
+                m.message_id > after && m.text.contains(needle)
+            })
+            .await
+            .unwrap_or_else(|| {
+                panic!(
+                    "the bot never said `{needle}`; chat: {:#?}",
+                    self.standin.messages(user.id)
+                )
+            })
+    }
+
+    fn button(msg: &BotMessage, prefix: &str) -> String {
+        msg.buttons()
+            .into_iter()
+            .map(|(_, d)| d)
+            .find(|d| d.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no `{prefix}` button on {msg:#?}"))
+    }
+
+    /// Orders two small pepperoni for pickup and confirms; returns the id of
+    /// the summary message, after which the worker's answer arrives.
+    async fn order(&self, user: &TUser) -> i64 {
+        let last = self
+            .standin
+            .messages(user.id)
+            .last()
+            .map_or(0, |m| m.message_id);
+        self.standin.send_text(user, "2 small pepperoni");
+        let added = self.said_after(user, last, "Added to your cart").await;
+        self.standin.send_text(user, "/checkout");
+        let ask = self
+            .said_after(user, added.message_id, "Pickup or delivery")
+            .await;
+        self.standin
+            .press_button(user, ask.message_id, &Self::button(&ask, "f:p:"));
+        let summary = self.said_after(user, ask.message_id, "Please check").await;
+        self.standin
+            .press_button(user, summary.message_id, &Self::button(&summary, "ok:"));
+        summary.message_id
+    }
+
+    async fn stop(self) {
+        self.cancel.cancel();
+        tokio::time::timeout(WAIT, self.handle)
+            .await
+            .expect("bot stops in time")
+            .expect("no panic")
+            .expect("bot stops cleanly");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_hours_the_worker_refuses_and_the_customer_hears_when_it_opens() {
+    let mut opens = None;
+    let mut env = TestEnv::with(|s| opens = Some(closed_until_the_day_after_tomorrow(s))).await;
+    let opens = opens.unwrap();
+    env.spawn_worker();
+    env.wait_queries_served().await;
+
+    // Through the Telegram bot: the customer is told when to come back.
+    let tg = Telegram::start(&env).await;
+    let ada = TUser::new(5_560_001, "Ada");
+    let summary = tg.order(&ada).await;
+    let told = tg
+        .said_after(&ada, summary, "We're closed now; we open again")
+        .await;
+    assert!(told.text.contains("10:00"), "{}", told.text);
+
+    // Straight onto the bus, as an edge that never looked at the hours:
+    // the worker refuses it all the same, naming the next opening.
+    let id = env.place(&customer("1001"), &[("hawaiian_m", 1)]).await;
+    let r = env.wait_rejection(id).await;
+    assert_eq!(
+        r.refusal,
+        Refusal::Closed {
+            opens_at: Some(opens)
+        }
+    );
+
+    // Through the HTTP API (and so the web app, which shows the detail).
+    let api = common::api::Api::start(&env).await;
+    let token = api.customer("Cleo").await;
+    let answer = api.place(&token, &[("hawaiian_m", 1)]).await;
+    assert_eq!(answer.status(), reqwest::StatusCode::CONFLICT);
+    let problem = common::api::json(answer).await;
+    assert_eq!(problem["code"], "closed", "{problem}");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("We're closed now; we open again") && detail.contains("10:00"),
+        "{detail}"
+    );
+
+    env.settle().await;
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 0);
+    drop(api);
+    tg.stop().await;
+    env.stop_workers().await;
+}
+
+async fn start_discord(
+    env: &TestEnv,
+    standin: &StandIn,
+) -> (
+    CancellationToken,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
+    let mut settings = env.settings.clone();
+    settings.discord.token = Some("standin-token".to_owned().into());
+    settings.discord.api_url = standin.url();
+    settings.discord.channel_id = Some(StandIn::CHANNEL_ID);
+    let cancel = CancellationToken::new();
+    let mut handle = tokio::spawn(chatorder_discord::run(settings, cancel.clone()));
+    tokio::select! {
+        ready = standin.wait_ready(WAIT) => ready.expect("the bot connects to the gateway"),
+        ended = &mut handle => panic!("the bot stopped before connecting: {ended:?}"),
+    }
+    env.wait_discord_listening().await;
+    (cancel, handle)
+}
+
+/// Waits until the owners' channel shows a message containing `needle`
+/// (polled: a condition, not a blind wait).
+async fn channel_says(standin: &StandIn, needle: &str) {
+    let deadline = std::time::Instant::now() + WAIT;
+    while !standin
+        .messages(StandIn::CHANNEL_ID)
+        .iter()
+        .any(|m| m.content.contains(needle))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the channel never said `{needle}`: {:#?}",
+            standin.messages(StandIn::CHANNEL_ID)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// What the Discord bot finally answered a slash command.
+async fn slash(standin: &StandIn, name: &str, options: serde_json::Value) -> String {
+    let owner = DUser::new(OWNER_ID.parse().unwrap(), "Olga");
+    let id = standin.slash(&owner, name, options).await.unwrap();
+    let reply = standin.response_final(id, WAIT).await.unwrap();
+    reply.content.unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owners_pause_and_resume_from_discord_and_customers_hear_why() {
+    let mut env = TestEnv::new().await;
+    env.spawn_worker();
+    env.wait_queries_served().await;
+    let tg = Telegram::start(&env).await;
+    let standin = StandIn::start().await.unwrap();
+    let (discord_cancel, discord) = start_discord(&env, &standin).await;
+    let ada = TUser::new(5_560_002, "Ada");
+
+    let said = slash(
+        &standin,
+        "pause",
+        json!([{"name":"for","type":3,"value":"2h"},{"name":"reason","type":3,"value":"Oven repair"}]),
+    )
+    .await;
+    assert!(said.starts_with("Paused:"), "{said}");
+    assert!(said.contains("Oven repair"), "{said}");
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM shop_pause").await, 1);
+    // Every owner sees it in the channel, not only the one who paused.
+    channel_says(&standin, "Olga paused new orders until").await;
+    channel_says(&standin, ": Oven repair.").await;
+
+    let summary = tg.order(&ada).await;
+    tg.said_after(
+        &ada,
+        summary,
+        "We're not taking orders right now (Oven repair). We expect to take them again",
+    )
+    .await;
+
+    // The pause is in MySQL: a worker started afterwards (another replica,
+    // or this one restarted) refuses too, with the reason.
+    env.stop_workers().await;
+    env.spawn_worker();
+    env.wait_queries_served().await;
+    let id = env.place(&customer("1002"), &[("hawaiian_m", 1)]).await;
+    match env.wait_rejection(id).await.refusal {
+        Refusal::Paused {
+            reason: Some(reason),
+            until: Some(until),
+        } => {
+            assert_eq!(reason, "Oven repair");
+            let left = until - Utc::now();
+            assert!(
+                left > chrono::Duration::minutes(100) && left <= chrono::Duration::hours(2),
+                "a two-hour pause: {left}"
+            );
+        }
+        other => panic!("expected a timed pause with its reason: {other:?}"),
+    }
+
+    let said = slash(&standin, "resume", json!([])).await;
+    assert_eq!(said, "Taking orders again.");
+    channel_says(&standin, "Taking orders again (Olga resumed).").await;
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM shop_pause").await, 0);
+    let summary = tg.order(&ada).await;
+    tg.said_after(&ada, summary, "received").await;
+    env.settle().await;
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 1);
+
+    // A pause of no time at all is refused before it reaches the worker.
+    let said = slash(
+        &standin,
+        "pause",
+        json!([{"name":"for","type":3,"value":"soon"}]),
+    )
+    .await;
+    assert!(said.contains("not a length of time"), "{said}");
+
+    discord_cancel.cancel();
+    let _ = tokio::time::timeout(WAIT, discord).await;
+    tg.stop().await;
+    env.stop_workers().await;
+}
