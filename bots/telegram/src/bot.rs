@@ -32,8 +32,8 @@ type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 /// How long a fetched catalog is used before asking again.
 const CATALOG_TTL: Duration = Duration::from_secs(60);
 
-struct CachedCatalog {
-    items: Vec<CatalogItem>,
+pub(crate) struct CachedCatalog {
+    pub(crate) items: Vec<CatalogItem>,
     matcher: Matcher,
     fetched: Instant,
 }
@@ -77,7 +77,8 @@ impl App {
         *self.catalog.write().await = None;
     }
 
-    async fn catalog(&self) -> Result<Arc<CachedCatalog>, Unanswered> {
+    /// The catalog, fetched at most every [`CATALOG_TTL`].
+    pub(crate) async fn catalog(&self) -> Result<Arc<CachedCatalog>, Unanswered> {
         if let Some(c) = self.catalog.read().await.as_ref()
             && c.fetched.elapsed() < CATALOG_TTL
         {
@@ -219,6 +220,9 @@ async fn step(
         Input::Other => "other",
     };
     let key = user_key(user);
+    // Held until the session is saved: the notifier may put a refused
+    // order's cart back meanwhile ([`crate::notify`]).
+    let _held = app.store.lock(key).await;
     let mut session = app.store.load(key).await;
     if !session.take_update(update) {
         // Telegram sent it again: a bot killed after handling it, before

@@ -450,6 +450,21 @@ pub fn rejected_command(
     format!("Sorry: {reason}")
 }
 
+/// After a refused order: what became of the basket it carried (`lines`
+/// as [`line`] writes them), appended to the refusal.
+pub fn cart_back(back: crate::conversation::CartBack, lines: &[String]) -> String {
+    match back {
+        crate::conversation::CartBack::Restored => {
+            "Your cart is back as you confirmed it: type /checkout to try again, or change it first."
+                .to_owned()
+        }
+        crate::conversation::CartBack::Kept => format!(
+            "You've started another cart since, so I left it as it is. The order I couldn't place had {}.",
+            lines.join(", ")
+        ),
+    }
+}
+
 /// Why the order workers refused a question, in a customer's words. A
 /// customer asking for someone else's order hears `not_found`, as for a
 /// number no order has. Owner-only and demand refusals never reach a

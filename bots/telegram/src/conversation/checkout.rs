@@ -247,9 +247,13 @@ pub(super) fn confirm(session: &mut Session, id: Uuid) -> Turn {
     }
 }
 
-/// After the place (or update) command is stored: the cart is spent.
+/// After the place (or update) command is stored: the cart is spent, and
+/// the basket of a new order is kept in case the worker refuses it.
 pub fn placed(session: &mut Session, checkout: Uuid) {
-    session.cart.clear();
+    let lines = std::mem::take(&mut session.cart);
+    if session.editing.is_none() {
+        super::refused::remember(session, checkout, lines);
+    }
     session.stage = Stage::Browsing;
     session.editing = None;
     session.last_checkout = Some(checkout);

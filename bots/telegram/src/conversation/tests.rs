@@ -470,3 +470,115 @@ proptest::proptest! {
         }
     }
 }
+
+/// Confirms what is in the cart as a pickup order; returns the checkout id
+/// and the lines the place command carried.
+fn confirm_pickup(f: &Fixture, s: &mut Session) -> (uuid::Uuid, Vec<CartLine>) {
+    let o = f.say(s, "/checkout");
+    let o = f.press(s, &button(&o, "f:p:"));
+    let o = f.press(s, &button(&o, "ok:"));
+    let [Action::Place { id, order }] = &o.actions[..] else {
+        panic!("one place action: {o:?}")
+    };
+    let sent = order
+        .lines
+        .iter()
+        .map(|l| CartLine {
+            sku: l.sku.clone(),
+            qty: l.qty,
+        })
+        .collect();
+    placed(s, *id);
+    (*id, sent)
+}
+
+#[test]
+fn a_refused_order_puts_back_exactly_the_basket_confirmed_once() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    f.say(&mut s, "2 large hawaiian and a margherita please");
+    let (id, sent) = confirm_pickup(&f, &mut s);
+    assert!(s.cart.is_empty());
+
+    assert_eq!(
+        refused(&mut s, id),
+        Some((CartBack::Restored, sent.clone()))
+    );
+    assert_eq!(
+        s.cart, sent,
+        "the cart is the basket the place command carried"
+    );
+    assert_eq!(s.stage, Stage::Browsing);
+
+    // The same refusal delivered again changes nothing, even after the
+    // customer changed the restored cart, and says the same thing.
+    f.say(&mut s, "a margherita");
+    let now = s.cart.clone();
+    assert_eq!(refused(&mut s, id), Some((CartBack::Restored, sent)));
+    assert_eq!(s.cart, now);
+
+    // Checkout starts afresh: a new checkout id, so a new place command.
+    let (again, _) = confirm_pickup(&f, &mut s);
+    assert_ne!(again, id);
+}
+
+#[test]
+fn a_refusal_after_a_new_cart_was_started_leaves_that_cart_alone() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    f.say(&mut s, "2 large hawaiian");
+    let (id, sent) = confirm_pickup(&f, &mut s);
+    f.say(&mut s, "a margherita");
+    let mine = s.cart.clone();
+
+    assert_eq!(refused(&mut s, id), Some((CartBack::Kept, sent.clone())));
+    assert_eq!(s.cart, mine, "the new cart is not merged or replaced");
+    // Emptying that cart later does not bring the old basket back twice.
+    s.cart.clear();
+    assert_eq!(refused(&mut s, id), Some((CartBack::Kept, sent)));
+    assert!(s.cart.is_empty());
+}
+
+#[test]
+fn a_refusal_during_a_checkout_or_an_edit_leaves_the_cart_alone() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    f.say(&mut s, "a margherita");
+    let (id, _) = confirm_pickup(&f, &mut s);
+    f.say(&mut s, "a small hawaiian");
+    f.say(&mut s, "/checkout");
+    let stage = s.stage.clone();
+    let cart = s.cart.clone();
+    assert!(matches!(refused(&mut s, id), Some((CartBack::Kept, _))));
+    assert_eq!((s.stage.clone(), s.cart.clone()), (stage, cart));
+}
+
+#[test]
+fn only_new_orders_this_session_sent_come_back() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    assert_eq!(refused(&mut s, uuid::Uuid::now_v7()), None);
+
+    // A change to a pending order is not a basket to give back.
+    f.say(&mut s, "a margherita");
+    s.editing = Some(chatorder_shared::domain::OrderNumber(1042));
+    let o = f.say(&mut s, "/checkout");
+    let o = f.press(&mut s, &button(&o, "ok:"));
+    let [Action::Update { id, .. }] = &o.actions[..] else {
+        panic!("one update action: {o:?}")
+    };
+    placed(&mut s, *id);
+    assert_eq!(refused(&mut s, *id), None);
+    assert!(s.sent.is_empty());
+
+    // Only the last few baskets are kept; an older refusal finds nothing.
+    let mut ids = Vec::new();
+    for _ in 0..=SENT_CARTS {
+        f.say(&mut s, "a margherita");
+        ids.push(confirm_pickup(&f, &mut s).0);
+    }
+    assert_eq!(s.sent.len(), SENT_CARTS);
+    assert_eq!(refused(&mut s, ids[0]), None);
+    assert!(s.cart.is_empty());
+    assert!(refused(&mut s, ids[SENT_CARTS]).is_some());
+}
