@@ -300,7 +300,7 @@ fn summary_lines(summary: &BotMessage) -> &str {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_customer_turned_away_while_closed_gets_the_cart_back() {
+async fn a_closed_shop_warns_before_checkout_and_a_refused_customer_gets_the_cart_back() {
     let mut env = TestEnv::with(|s| {
         closed_until_the_day_after_tomorrow(s);
     })
@@ -309,11 +309,34 @@ async fn a_customer_turned_away_while_closed_gets_the_cart_back() {
     env.wait_queries_served().await;
     let tg = Telegram::start(&env).await;
     let ada = TUser::new(5_560_003, "Ada");
+    let warning = "You can fill your cart now and order then.";
 
+    // Starting an order while closed: told at once, in the worker's words,
+    // and the cart still fills.
     tg.standin
         .send_text(&ada, "2 small pepperoni and a large hawaiian");
     tg.said_after(&ada, 0, "Added to your cart").await;
+    let told = tg.said_after(&ada, 0, warning).await;
+    assert!(
+        told.text.starts_with("We're closed now; we open again") && told.text.contains("10:00"),
+        "{}",
+        told.text
+    );
+
+    // /checkout says it again before Pickup or delivery; they confirm anyway.
+    let before = tg.last(&ada);
     let confirmed = tg.checkout(&ada).await;
+    let at_checkout: Vec<_> = tg
+        .standin
+        .messages(ada.id)
+        .into_iter()
+        .filter(|m| m.message_id > before && m.message_id < confirmed.message_id)
+        .map(|m| m.text)
+        .collect();
+    assert!(
+        at_checkout.first().is_some_and(|t| t == &told.text),
+        "the warning comes first at checkout: {at_checkout:#?}"
+    );
     let refused = tg
         .said_after(
             &ada,

@@ -311,6 +311,7 @@ fn shop<'a>(items: &'a [CatalogItem], matcher: Option<&'a Matcher>) -> Shop<'a> 
             .map_or_else(|| Currency::parse("USD").expect("code"), |i| i.currency),
         catalog: items,
         matcher: matcher.unwrap_or(&BASE.matcher),
+        closed: None,
     }
 }
 

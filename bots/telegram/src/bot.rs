@@ -47,6 +47,8 @@ pub struct App {
     pub inbox: Arc<Inbox>,
     catalog: RwLock<Option<Arc<CachedCatalog>>>,
     flood: crate::flood::FloodGate,
+    /// The shop's hours, read once from the settings.
+    schedule: chatorder_shared::hours::Schedule,
 }
 
 impl App {
@@ -62,14 +64,23 @@ impl App {
             settings.telegram.flood_per_second,
         );
         Self {
-            settings,
             workers,
             store,
             receipts,
             inbox,
             catalog: RwLock::new(None),
             flood,
+            schedule: settings.shop.schedule(),
+            settings,
         }
+    }
+
+    /// While the shop's hours keep it closed: that it is and when it opens,
+    /// in the worker's words (the worker enforces; this only warns).
+    fn closed_now(&self) -> Option<String> {
+        let now = chrono::Utc::now();
+        let opens_at = self.schedule.next_open(now);
+        (opens_at != Some(now)).then(|| t::closed_now(opens_at, now, self.schedule.time_zone()))
     }
 
     /// Forgets the catalog so the next message fetches it again.
@@ -211,6 +222,7 @@ async fn step(
         currency: app.settings.shop.currency,
         catalog: &catalog.items,
         matcher: &catalog.matcher,
+        closed: app.closed_now(),
     };
     let started = std::time::Instant::now();
     let kind = match &input {

@@ -37,13 +37,19 @@ fn catalog() -> Vec<CatalogItem> {
 struct Fixture {
     items: Vec<CatalogItem>,
     matcher: Matcher,
+    /// The shop's "closed now" sentence, while its hours keep it closed.
+    closed: Option<String>,
 }
 
 impl Fixture {
     fn new() -> Self {
         let items = catalog();
         let matcher = Matcher::new(&items);
-        Self { items, matcher }
+        Self {
+            items,
+            matcher,
+            closed: None,
+        }
     }
     fn shop(&self) -> Shop<'_> {
         Shop {
@@ -51,6 +57,7 @@ impl Fixture {
             currency: Currency::parse("USD").expect("usd"),
             catalog: &self.items,
             matcher: &self.matcher,
+            closed: self.closed.clone(),
         }
     }
     fn say(&self, s: &mut Session, text: &str) -> Turn {
@@ -323,6 +330,7 @@ fn an_item_leaving_the_menu_during_checkout_closes_it() {
         currency: Currency::parse("USD").expect("usd"),
         catalog: &items,
         matcher: &matcher,
+        closed: None,
     };
     let o = handle(&mut s, Input::Text("/cart".into()), &shop, "Ada");
     assert!(
@@ -581,4 +589,33 @@ fn only_new_orders_this_session_sent_come_back() {
     assert_eq!(refused(&mut s, ids[0]), None);
     assert!(s.cart.is_empty());
     assert!(refused(&mut s, ids[SENT_CARTS]).is_some());
+}
+
+#[test]
+fn a_closed_shop_warns_when_an_order_starts_and_at_checkout_and_lets_it_go_on() {
+    let closed = "We're closed now; we open again Sat 11:00.";
+    let f = Fixture {
+        closed: Some(closed.to_owned()),
+        ..Fixture::new()
+    };
+    let warning = crate::texts::closed_warning(closed);
+    let mut s = Session::default();
+    let o = f.say(&mut s, "2 large hawaiian");
+    assert_eq!(texts(&o).matches(&warning).count(), 1, "{o:?}");
+    assert_eq!(s.cart.len(), 1, "the cart still fills");
+    // Adding to a cart already started does not repeat it.
+    let o = f.say(&mut s, "a margherita");
+    assert!(!texts(&o).contains(closed), "{o:?}");
+    // Checkout says it first, then goes on as usual.
+    let o = f.say(&mut s, "/checkout");
+    assert_eq!(o.replies[0].text, warning);
+    let o = f.press(&mut s, &button(&o, "f:p:"));
+    let o = f.press(&mut s, &button(&o, "ok:"));
+    assert!(matches!(&o.actions[..], [Action::Place { .. }]), "{o:?}");
+    // An open shop says nothing of the kind.
+    let open = Fixture::new();
+    let mut s = Session::default();
+    let o = open.say(&mut s, "2 large hawaiian");
+    let o2 = open.say(&mut s, "/checkout");
+    assert!(!texts(&o).contains("closed") && !texts(&o2).contains("closed"));
 }
