@@ -89,7 +89,14 @@ fn forecasting_tomorrow_with_the_model_gives_intervals_around_means() {
     // A catalog item that never sold is still listed (from the 28-day mean: zero).
     let sales = sales.with_items(["new_pizza_m"]);
     let tomorrow = sales.last_date() + Days::new(1);
-    let f = forecast_day(Predictor::Model, Some(&model), &sales, tomorrow).expect("forecast");
+    let f = forecast_day(
+        Predictor::Model,
+        Some(&model),
+        &sales,
+        tomorrow,
+        &crate::core::opening::Closures::Guessed,
+    )
+    .expect("forecast");
     assert_eq!(f.predictor, Predictor::Model);
     assert_eq!(f.items.len(), 4);
     let new = f
