@@ -158,3 +158,103 @@ async fn a_morning_summary_with_the_prep_list_reaches_the_owners_channel() {
     let _ = bot.await;
     let _ = std::fs::remove_dir_all(&model_dir);
 }
+
+/// With opening hours in the settings the forecast follows them: a closed
+/// date is forecast closed (zero, with a zero range, and `/forecast` says
+/// so instead of a prep list), and hours outside the opening get nothing
+/// though the history sold in them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_forecast_follows_the_shops_opening_hours() {
+    use chatorder_shared::hours::{TimeRange, WeeklyHours};
+    use chatorder_shared::owners::ForecastRequest;
+    use chatorder_shared::queries::QueryReply;
+    use chatorder_shared::subjects::DemandQuery;
+
+    let model_dir = std::env::temp_dir().join(format!("chatorder-models-{}", uuid::Uuid::new_v4()));
+    let now = Utc::now();
+    let tz = chrono_tz::Europe::London;
+    let today = now.with_timezone(&tz).date_naive();
+    let tomorrow = today + Days::new(1);
+    let env = TestEnv::with(|s| {
+        s.shop.time_zone = tz;
+        // Lunch only, every day; tomorrow is a closed date. The history
+        // sold at 12:15 and 19:15.
+        let lunch = || vec![TimeRange::parse("11:00-15:00").unwrap()];
+        s.shop.hours = Some(WeeklyHours::new(std::array::from_fn(|_| lunch())).unwrap());
+        s.shop.closed_dates = [tomorrow].into_iter().collect();
+        s.shop.always_open = false;
+        s.demand.training = TrainingProfile::Quick;
+        s.demand.model_dir = model_dir.clone();
+        s.demand.history_days = 60;
+        s.demand.retrain_cron = "0 0 3 1 1 *".into();
+        s.demand.summary_cron = "0 0 3 1 1 *".into();
+        s.demand.alert_cron = "0 0 3 1 1 *".into();
+    })
+    .await;
+    let mut conn = env.db().await;
+    chatorder_db::past_sales::import(&mut conn, &past_orders(tz), env.settings.shop.currency)
+        .await
+        .unwrap();
+
+    let cancel = CancellationToken::new();
+    let worker = tokio::spawn(chatorder_demand::worker::run(
+        env.settings.clone(),
+        cancel.clone(),
+    ));
+    let deadline = Instant::now() + WAIT;
+    while env.count("SELECT COUNT(*) AS n FROM model_runs").await == 0 {
+        assert!(Instant::now() < deadline, "the worker never trained");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // `/forecast` for tomorrow, asked over NATS as the owner bot asks.
+    let ask = serde_json::to_vec(&ForecastRequest {
+        day: Some(tomorrow),
+    })
+    .unwrap();
+    let reply = tokio::time::timeout(
+        WAIT,
+        env.client
+            .request(env.subjects.demand_query(DemandQuery::Forecast), ask.into()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let reply: QueryReply<chatorder_shared::owners::OwnerReport> =
+        serde_json::from_slice(&reply.payload).unwrap();
+    let body = reply.into_result().unwrap().body;
+    assert!(
+        body.contains("closed, by the shop's opening hours") && !body.contains("Prep list"),
+        "{body}"
+    );
+
+    // Tomorrow's stored forecast is zero for every item.
+    let demand = Demand::new(env.settings.clone(), env.client.clone())
+        .await
+        .unwrap();
+    demand.start().await.unwrap();
+    let closed = demand.forecast_and_store(tomorrow).await.unwrap().unwrap();
+    assert!(closed.closed);
+    assert_eq!(
+        (closed.store.mean, closed.store.p10, closed.store.p90),
+        (0.0, 0, 0)
+    );
+
+    // Today is open at lunch: the summary has a prep list, and 19:00 (after
+    // closing) is nowhere among its hours.
+    let post = demand.morning_summary(now).await.unwrap();
+    let open = demand.forecast_and_store(today).await.unwrap().unwrap();
+    assert!(!open.closed && open.store.mean > 0.0);
+    let hours: Vec<usize> = open.store_hours.iter().map(|h| h.hour).collect();
+    assert!(hours.iter().all(|h| (11..15).contains(h)), "{hours:?}");
+    assert!(hours.contains(&12), "{hours:?}");
+    let text = &post.body;
+    assert!(
+        text.contains("Prep list:") && text.contains("12:00") && !text.contains("19:00"),
+        "{text}"
+    );
+
+    cancel.cancel();
+    let _ = worker.await;
+    let _ = std::fs::remove_dir_all(&model_dir);
+}

@@ -5,6 +5,7 @@ pub mod core;
 pub mod dashboard;
 
 pub mod metrics;
+pub mod opening_hours;
 pub mod past_sales;
 pub mod schedule;
 pub mod store;

@@ -139,6 +139,15 @@ pub fn forecast_lines(
     units_per_order: f64,
     serving_note: &str,
 ) -> Vec<String> {
+    if f.closed {
+        return vec![
+            format!(
+                "**{}**: closed, by the shop's opening hours: no orders expected, nothing to prep.",
+                f.date.format("%A %-d %B")
+            ),
+            format!("_{serving_note}_"),
+        ];
+    }
     let upo = if units_per_order > 0.0 {
         units_per_order
     } else {
@@ -249,6 +258,7 @@ mod tests {
             predictor: Predictor::Model,
             interval: "poisson".into(),
             store: Estimate::poisson(20.0),
+            closed: false,
             store_hours: Vec::new(),
             items: vec![
                 item("thai_ckn_l", &[(12, 6.0), (18, 8.0)]),
@@ -363,5 +373,24 @@ mod tests {
             "9 is above 4..=8 and below 11..=16"
         );
         assert_eq!(ranges_held(&[], 3.0, &POISSON, &NOMINAL), None);
+    }
+
+    #[test]
+    fn a_closed_day_says_closed_instead_of_a_prep_list() {
+        let closed = DayForecast {
+            closed: true,
+            store: Estimate::poisson(0.0),
+            items: Vec::new(),
+            ..forecast()
+        };
+        let body = forecast_lines(&closed, &HashMap::new(), 2.0, "Served by the model.").join("\n");
+        assert!(
+            body.contains("**Monday 23 November**: closed, by the shop's opening hours"),
+            "{body}"
+        );
+        assert!(
+            !body.contains("Prep list") && !body.contains("Peak hours"),
+            "{body}"
+        );
     }
 }

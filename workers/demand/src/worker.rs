@@ -27,6 +27,7 @@ use crate::core::config::TrainConfig;
 use crate::core::distributions::{Dispersion, NOMINAL, POISSON, Widths};
 use crate::core::forecast::{DayForecast, forecast_day};
 use crate::core::model::{DemandModel, ModelMeta, meta_path};
+use crate::core::opening::Closures;
 use crate::core::predictor::Predictor;
 use crate::core::promotion::decide;
 use crate::core::sales::{Sales, SalesError};
@@ -132,6 +133,11 @@ impl Demand {
         (start(day), start(day + Days::new(1)))
     }
 
+    /// Closed days and hours: the shop's settings, or guessed without them.
+    fn closures(&self) -> Closures {
+        crate::opening_hours::closures(self.settings.shop.schedule())
+    }
+
     fn train_config(&self) -> TrainConfig {
         match self.settings.demand.training {
             TrainingProfile::Full => TrainConfig::default(),
@@ -200,9 +206,11 @@ impl Demand {
             return Ok(());
         };
         let cfg = self.train_config();
-        let trained = tokio::task::spawn_blocking(move || DemandModel::train(&sales, &cfg))
-            .await
-            .context("training task")?;
+        let closures = self.closures();
+        let trained =
+            tokio::task::spawn_blocking(move || DemandModel::train_with(&sales, &cfg, &closures))
+                .await
+                .context("training task")?;
         let model = match trained {
             Ok(m) => m,
             Err(e) => {
@@ -254,8 +262,15 @@ impl Demand {
             return Ok(None);
         };
         let serving = self.serving.read().await.clone();
+        let closures = self.closures();
         let f = tokio::task::spawn_blocking(move || {
-            forecast_day(serving.serve, serving.model.as_deref(), &sales, day)
+            forecast_day(
+                serving.serve,
+                serving.model.as_deref(),
+                &sales,
+                day,
+                &closures,
+            )
         })
         .await
         .context("forecast task")??;

@@ -18,6 +18,7 @@ use crate::core::distributions::{Dispersion, Estimate, NOMINAL, POISSON, Widths}
 use crate::core::features::History;
 use crate::core::grid::Grid;
 use crate::core::model::DemandModel;
+use crate::core::opening::Closures;
 use crate::core::predictor::Predictor;
 use crate::core::sales::Sales;
 
@@ -46,6 +47,9 @@ pub struct DayForecast {
     /// `poisson` or `negative binomial`: the distribution behind the median and interval.
     pub interval: String,
     pub store: Estimate,
+    /// Closed all day by the shop's settings (every figure is then zero).
+    #[serde(default)]
+    pub closed: bool,
     /// The shop's hours with a positive expected value, in order (every
     /// item together). The interval uses the store-day dispersion, an
     /// approximation: the hourly store total is not scored on its own yet.
@@ -57,19 +61,22 @@ pub struct DayForecast {
 
 /// Forecasts `date` (typically tomorrow) from every sale before it with
 /// `predictor`; `model` is the trained model, needed when that is the predictor.
+/// Hours the shop's settings close (`closures`) get nothing, whichever the
+/// predictor; without settings only the model guesses closed days.
 pub fn forecast_day(
     predictor: Predictor,
     model: Option<&DemandModel>,
     sales: &Sales,
     date: NaiveDate,
+    closures: &Closures,
 ) -> anyhow::Result<DayForecast> {
-    let (grid, alpha, width) = match predictor {
+    let (mut grid, alpha, width) = match predictor {
         Predictor::Model => {
             let model = model.context(
                 "the model was chosen to forecast but none is trained or loaded: retrain, or serve a baseline",
             )?;
             (
-                model.predict(&History::new(sales), date)?,
+                model.predict_with(&History::new(sales), date, closures)?,
                 model.meta().dispersion,
                 model.meta().interval_width,
             )
@@ -77,7 +84,13 @@ pub fn forecast_day(
         Predictor::SeasonalNaive => (baselines::seasonal_naive(sales, date), POISSON, NOMINAL),
         Predictor::Mean28 => (baselines::mean_28d(sales, date), POISSON, NOMINAL),
     };
-    Ok(day_forecast(predictor, &alpha, &width, sales, &grid, date))
+    let known = closures.known(date);
+    if let Some(open) = known {
+        open.apply(&mut grid);
+    }
+    let mut f = day_forecast(predictor, &alpha, &width, sales, &grid, date);
+    f.closed = known.is_some_and(|open| open.is_closed_day());
+    Ok(f)
 }
 
 /// Turns a grid of hourly means into a [`DayForecast`] with distributions of
@@ -131,6 +144,7 @@ pub fn day_forecast(
             alpha.store_day,
             width.store_day,
         ),
+        closed: false,
         store_hours: (0..crate::core::sales::HOURS)
             .map(|hour| (hour, grid.cells.iter().map(|row| row[hour]).sum::<f64>()))
             .filter(|(_, m)| *m > 0.0)
@@ -188,12 +202,25 @@ mod tests {
         let sales =
             Sales::from_local([("a", d("2015-01-01"), 12, 3), ("a", d("2015-01-02"), 12, 1)])
                 .expect("non-empty");
-        let f = forecast_day(Predictor::Mean28, None, &sales, d("2015-01-03")).expect("forecast");
+        let f = forecast_day(
+            Predictor::Mean28,
+            None,
+            &sales,
+            d("2015-01-03"),
+            &Closures::Guessed,
+        )
+        .expect("forecast");
         assert_eq!(f.predictor, Predictor::Mean28);
         assert_eq!(f.items[0].hours[0].hour, 12);
         assert_eq!(f.items[0].hours[0].units.mean, 2.0);
-        let f = forecast_day(Predictor::SeasonalNaive, None, &sales, d("2015-01-08"))
-            .expect("forecast");
+        let f = forecast_day(
+            Predictor::SeasonalNaive,
+            None,
+            &sales,
+            d("2015-01-08"),
+            &Closures::Guessed,
+        )
+        .expect("forecast");
         assert_eq!(f.items[0].day.mean, 3.0);
     }
 
@@ -201,8 +228,54 @@ mod tests {
     fn the_model_without_a_model_is_an_error_that_says_what_to_do() {
         let d = |s: &str| s.parse::<NaiveDate>().expect("valid");
         let sales = Sales::from_local([("a", d("2015-01-01"), 12, 3)]).expect("non-empty");
-        let err = forecast_day(Predictor::Model, None, &sales, d("2015-01-02"))
-            .expect_err("no model to forecast with");
+        let err = forecast_day(
+            Predictor::Model,
+            None,
+            &sales,
+            d("2015-01-02"),
+            &Closures::Guessed,
+        )
+        .expect_err("no model to forecast with");
         assert!(err.to_string().contains("serve a baseline"), "{err}");
+    }
+
+    #[test]
+    fn a_day_the_settings_close_is_zero_with_a_zero_range_for_every_predictor() {
+        use crate::core::opening::OpenHours;
+        use std::sync::Arc;
+        let d = |s: &str| s.parse::<NaiveDate>().expect("valid");
+        let sales =
+            Sales::from_local([("a", d("2015-01-01"), 12, 3), ("a", d("2015-01-02"), 19, 2)])
+                .expect("non-empty");
+        let closed_on_the_3rd = Closures::Settings(Arc::new(move |date| {
+            if date == d("2015-01-03") {
+                OpenHours::NONE
+            } else {
+                OpenHours::from_fn(|h| (11..15).contains(&h))
+            }
+        }));
+        for p in [Predictor::Mean28, Predictor::SeasonalNaive] {
+            let f = forecast_day(p, None, &sales, d("2015-01-03"), &closed_on_the_3rd)
+                .expect("forecast");
+            assert!(f.closed, "{p}");
+            assert_eq!((f.store.mean, f.store.p10, f.store.p90), (0.0, 0, 0), "{p}");
+            assert!(f.store_hours.is_empty() && f.items.iter().all(|i| i.hours.is_empty()));
+        }
+        // Open 11:00-15:00: lunch keeps the 28-day mean, the evening gets nothing.
+        let f = forecast_day(
+            Predictor::Mean28,
+            None,
+            &sales,
+            d("2015-01-04"),
+            &closed_on_the_3rd,
+        )
+        .expect("forecast");
+        assert!(!f.closed);
+        let hours: Vec<(usize, f64)> = f
+            .store_hours
+            .iter()
+            .map(|h| (h.hour, h.units.mean))
+            .collect();
+        assert_eq!(hours, vec![(12, 1.5)], "19:00 is after closing");
     }
 }

@@ -12,7 +12,8 @@
 //! - `baselines`, `oracle`, `scoring`, `backtest`: the two baselines, the
 //!   oracle's noise floor, WAPE/MASE and interval coverage, and scoring a
 //!   forecaster against the baselines day by day;
-//! - `features`, `net`, `config`, `model`: the trained model;
+//! - `features`, `net`, `config`, `opening`, `model`: the trained model, and
+//!   which hours it may forecast sales in (the shop's settings, or a guess);
 //! - `forecast`, `promotion`, `evaluate`, `rolling`: a day's forecast from any
 //!   predictor, whether the model may serve, the backtest report of one test
 //!   range, and rolling-origin backtests over several months.
@@ -35,6 +36,7 @@ pub mod config;
 pub mod features;
 pub mod model;
 pub mod net;
+pub mod opening;
 
 pub mod evaluate;
 pub mod forecast;

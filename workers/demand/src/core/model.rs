@@ -21,6 +21,7 @@ use crate::core::features::{
 use crate::core::grid::Grid;
 use crate::core::levels::Levels;
 use crate::core::net::{DemandNet, Ensemble, Loss, NetShape};
+use crate::core::opening::Closures;
 use crate::core::sales::{HOURS, Sales};
 use crate::core::scoring::ByPredictor;
 
@@ -309,7 +310,19 @@ impl DemandModel {
     /// Trains on all of `sales`: the last `cfg.valid_days` days are the
     /// validation range (early stopping, and the scores promotion reads); the
     /// days before it, after the first `cfg.min_history_days`, are the training rows.
+    /// Closed days are guessed from sales ([`Closures::Guessed`]).
     pub fn train(sales: &Sales, cfg: &TrainConfig) -> anyhow::Result<Self> {
+        Self::train_with(sales, cfg, &Closures::Guessed)
+    }
+
+    /// [`DemandModel::train`], with the validation days (the spread, the
+    /// interval widths and the scores promotion reads) forecast as the model
+    /// will serve: closed where `closures` say.
+    pub fn train_with(
+        sales: &Sales,
+        cfg: &TrainConfig,
+        closures: &Closures,
+    ) -> anyhow::Result<Self> {
         ensure!(
             cfg.batch_size > 0 && cfg.epochs > 0,
             "batch size and epochs must be positive"
@@ -409,11 +422,13 @@ impl DemandModel {
         // with intervals and medians of that spread.
         let last = sales.last_date();
         let (dispersion, width) = fit_spread(sales, valid_from, last, |date| {
-            model.predict(&history, date)
+            model.predict_with(&history, date, closures)
         })?;
         model.meta.dispersion = dispersion;
         model.meta.interval_width = width;
-        model.meta.validation = model.backtest(sales, valid_from, last)?.scores;
+        model.meta.validation = model
+            .backtest_with(sales, valid_from, last, closures)?
+            .scores;
         Ok(model)
     }
 
@@ -425,9 +440,21 @@ impl DemandModel {
         from: NaiveDate,
         to: NaiveDate,
     ) -> anyhow::Result<Backtest> {
+        self.backtest_with(sales, from, to, &Closures::Guessed)
+    }
+
+    /// [`DemandModel::backtest`] with the model closed where `closures` say
+    /// (the baselines are scored as they are).
+    pub fn backtest_with(
+        &self,
+        sales: &Sales,
+        from: NaiveDate,
+        to: NaiveDate,
+        closures: &Closures,
+    ) -> anyhow::Result<Backtest> {
         let history = History::new(sales);
         let contender = Contender {
-            means: |date| self.predict(&history, date),
+            means: |date| self.predict_with(&history, date, closures),
             dispersion: self.meta.dispersion,
             width: self.meta.interval_width,
             hours: self.meta.hours.clone(),
@@ -446,9 +473,20 @@ impl DemandModel {
     /// Items the model does not know (new on the menu) get the 28-day mean;
     /// a day that [`History::looks_closed`] gets zeros.
     pub fn predict(&self, history: &History, date: NaiveDate) -> anyhow::Result<Grid> {
+        self.predict_with(history, date, &Closures::Guessed)
+    }
+
+    /// [`DemandModel::predict`] with closed days and hours from `closures`:
+    /// a closed day is zeros, a closed hour zero, an open hour the model's.
+    pub fn predict_with(
+        &self,
+        history: &History,
+        date: NaiveDate,
+        closures: &Closures,
+    ) -> anyhow::Result<Grid> {
         let sales = history.sales();
-        let weeks = self.meta.config.closed_weekday_weeks;
-        if history.looks_closed(date, weeks) {
+        let open = closures.for_model(history, date, self.meta.config.closed_weekday_weeks);
+        if open.is_closed_day() {
             return Ok(Grid::zeros(sales.items().len()));
         }
         let mask = feature_mask(&self.meta.config.drop_features)?;
@@ -490,6 +528,7 @@ impl DemandModel {
                 };
             }
         }
+        open.apply(&mut grid);
         Ok(grid)
     }
 

@@ -89,7 +89,14 @@ fn forecasting_tomorrow_with_the_model_gives_intervals_around_means() {
     // A catalog item that never sold is still listed (from the 28-day mean: zero).
     let sales = sales.with_items(["new_pizza_m"]);
     let tomorrow = sales.last_date() + Days::new(1);
-    let f = forecast_day(Predictor::Model, Some(&model), &sales, tomorrow).expect("forecast");
+    let f = forecast_day(
+        Predictor::Model,
+        Some(&model),
+        &sales,
+        tomorrow,
+        &crate::core::opening::Closures::Guessed,
+    )
+    .expect("forecast");
     assert_eq!(f.predictor, Predictor::Model);
     assert_eq!(f.items.len(), 4);
     let new = f
@@ -189,4 +196,52 @@ fn a_kept_closing_day_is_forecast_as_zero() {
             .store_day()
             > 0.0
     );
+}
+
+#[test]
+fn the_shops_hours_replace_the_guess_and_keep_the_models_open_hours() {
+    use crate::core::opening::{Closures, OpenHours};
+    // synthetic() closes every Sunday, so the guess closes Sunday.
+    let sales = synthetic(30);
+    let model = DemandModel::train(&sales, &TrainConfig::quick()).expect("trains");
+    let history = History::new(&sales);
+    let sunday: NaiveDate = "2015-02-01".parse().expect("valid");
+    let monday = sunday + Days::new(1);
+    // The settings: Sunday open at lunch, Monday closed.
+    let lunch = OpenHours::from_fn(|h| (11..15).contains(&h));
+    let settings = Closures::Settings(std::sync::Arc::new(move |date| {
+        if date == monday {
+            OpenHours::NONE
+        } else {
+            lunch
+        }
+    }));
+    let closed = model
+        .predict_with(&history, monday, &settings)
+        .expect("predicts");
+    assert_eq!(closed.store_day(), 0.0, "a closed day is zeros");
+    let guessed = model.predict(&history, sunday).expect("predicts");
+    assert_eq!(guessed.store_day(), 0.0, "the guess closes Sunday");
+    let open = model
+        .predict_with(&history, sunday, &settings)
+        .expect("predicts");
+    assert!(open.store_day() > 0.0, "the settings open Sunday");
+    for row in &open.cells {
+        for (h, &units) in row.iter().enumerate() {
+            if !lunch.is_open(h) {
+                assert_eq!(units, 0.0, "hour {h} is closed");
+            }
+        }
+    }
+    // Where both are open, the hours change nothing the model forecasts.
+    let tuesday = monday + Days::new(1);
+    let all = model.predict(&history, tuesday).expect("predicts");
+    let masked = model
+        .predict_with(&history, tuesday, &settings)
+        .expect("predicts");
+    for (a, m) in all.cells.iter().zip(&masked.cells) {
+        for h in 11..15 {
+            assert_eq!(a[h], m[h]);
+        }
+    }
 }
