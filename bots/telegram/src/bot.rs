@@ -236,6 +236,7 @@ async fn step(
     // order's cart back meanwhile ([`crate::notify`]).
     let _held = app.store.lock(key).await;
     let mut session = app.store.load(key).await;
+    tracing::debug!(update, kind, "handling an update");
     if !session.take_update(update) {
         // Telegram sent it again: a bot killed after handling it, before
         // confirming it. Its effect is in the session already.

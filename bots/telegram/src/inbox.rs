@@ -68,6 +68,7 @@ impl Inbox {
 
     /// Forgets a handled update.
     pub async fn done(&self, id: u32) {
+        tracing::debug!(update = id, "update handled");
         if let Err(e) = self.kv.purge(id.to_string()).await {
             // It comes again at the next start, and the session ignores it.
             tracing::debug!(error = %e, update = id, "cannot forget a handled update");
@@ -201,6 +202,11 @@ impl Polling {
                     )
                     .await;
                     if let Some(last) = updates.last() {
+                        tracing::debug!(
+                            first = updates.first().map_or(0, |u| u.id.0),
+                            last = last.id.0,
+                            "updates taken and kept"
+                        );
                         self.offset = last.id.as_offset();
                     }
                     self.ready.extend(updates);

@@ -371,10 +371,15 @@ pub async fn run(settings: Settings, args: ChaosArgs) -> anyhow::Result<()> {
         // A send a SIGKILL cut short is made again once its mark lapses
         // (a minute), after later news of the same order: wait for it too.
         let underway = sending_marks(&js, &settings).await.map_or(1, |m| m.len());
+        // A notification a stopped bot handed back comes again only after
+        // its ack wait, perhaps after the order's last news: wait until the
+        // bot's feed has nothing left to deliver.
+        let drained = feed_drained(&js, &settings, chatorder_telegram::notify::DURABLE).await;
         if (completed as usize >= received
             && told_complete >= received
             && outbox == 0
-            && underway == 0)
+            && underway == 0
+            && drained)
             || Instant::now() >= settle
         {
             break;
@@ -558,6 +563,24 @@ async fn bounce_nats_node(own: &mut OwnServers, k: usize) -> anyhow::Result<()> 
 /// The Telegram bot's "sending" marks: after a SIGKILL, the notifications
 /// whose send it had begun and not finished (Telegram may or may not have
 /// them; they will be sent again).
+/// Whether the durable consumer `name` of the events stream has delivered
+/// everything and has nothing waiting for an acknowledgement.
+async fn feed_drained(js: &jetstream::Context, settings: &Settings, name: &str) -> bool {
+    let Ok(stream) = js.get_stream(settings.subjects().events_stream()).await else {
+        return false;
+    };
+    let Ok(mut consumer) = stream
+        .get_consumer::<jetstream::consumer::pull::Config>(name)
+        .await
+    else {
+        return false;
+    };
+    consumer
+        .info()
+        .await
+        .is_ok_and(|i| i.num_pending == 0 && i.num_ack_pending == 0)
+}
+
 async fn sending_marks(
     js: &jetstream::Context,
     settings: &Settings,
