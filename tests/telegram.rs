@@ -508,6 +508,64 @@ async fn a_flooding_customer_is_slowed_and_nobody_else_waits_for_them() {
     env.stop_workers().await;
 }
 
+/// A send cut short by a bot that died is made again as soon as that bot
+/// has been silent for the liveness lifetime, not after the mark's minute;
+/// a live bot's send under way is never taken over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_bots_send_is_taken_over_once_it_stops_saying_it_is_alive() {
+    use chatorder_telegram::receipts::{BUCKET, Delivery, Receipts};
+    let env = TestEnv::new().await;
+    let bucket = env.subjects.stream(BUCKET);
+    let alive_ttl = Duration::from_secs(1);
+    let open = || Receipts::open_with(&env.js, bucket.clone(), 1, alive_ttl);
+    // Marks that would hold for an hour, so only liveness can free them.
+    let mark = Duration::from_secs(3600);
+    let text = "Order #8 is ready for pickup!";
+
+    // A bot that keeps saying it is alive, and one that dies after marking.
+    let live = std::sync::Arc::new(open().await.unwrap());
+    let stop = tokio_util::sync::CancellationToken::new();
+    let heartbeat = tokio::spawn({
+        let (live, stop) = (live.clone(), stop.clone());
+        async move { live.keep_alive(stop).await }
+    });
+    assert_eq!(live.begin_for("live", 8, text, mark).await, Delivery::New);
+    let dead = open().await.unwrap();
+    assert_eq!(dead.begin_for("cut", 8, text, mark).await, Delivery::New);
+    drop(dead);
+
+    let successor = open().await.unwrap();
+    assert_eq!(
+        successor.begin_for("cut", 8, text, mark).await,
+        Delivery::Underway,
+        "a fresh mark is not taken over at once"
+    );
+    // The dead bot's liveness expires (NATS removes it a little after its
+    // lifetime); its mark is then taken over, by one bot only.
+    let mut taken = false;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if successor.begin_for("cut", 8, text, mark).await == Delivery::New {
+            taken = true;
+            break;
+        }
+    }
+    assert!(taken, "the dead bot's mark was never taken over");
+    assert_eq!(
+        open().await.unwrap().begin_for("cut", 8, text, mark).await,
+        Delivery::Underway,
+        "only one bot takes a mark over"
+    );
+    // The live bot's mark, older than the liveness lifetime by now, holds.
+    assert_eq!(
+        successor.begin_for("live", 8, text, mark).await,
+        Delivery::Underway,
+        "a live bot's send under way is not taken over"
+    );
+    stop.cancel();
+    let _ = heartbeat.await;
+}
+
 /// A notification receipt is final only after the send: a bot stopped
 /// between marking an event and sending it (a SIGKILL, a send cut short)
 /// must not leave a receipt that stops the next bot from sending it.

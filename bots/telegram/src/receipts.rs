@@ -6,7 +6,10 @@
 //! survive Redis losing its data, a NATS node failing in a cluster, and any
 //! restart of the bot. Before a send the bot creates the key as a
 //! "sending" mark (only one bot can create it); after the send it becomes
-//! "sent". A mark left by a bot that died mid-send lapses after
+//! "sent". A mark left by a bot that died mid-send is taken over once that
+//! bot has been silent for [`ALIVE_TTL`] (each bot process says it is alive
+//! every 2 s in a second bucket, `TG_RECEIPTS_ALIVE`, whose
+//! entries expire after [`ALIVE_TTL`]), or at the latest after
 //! [`SENDING_MARK`]; the event, redelivered, is then sent again. Such a send
 //! was in flight when the bot died, so Telegram may or may not have taken
 //! it: the customer hears it once or twice, never not at all
@@ -37,6 +40,14 @@ const PRUNE_EVERY: u32 = 1024;
 /// Longer than any send takes (rate limiter included); short enough that a
 /// send cut short by a stopped bot is made again within a minute or so.
 pub const SENDING_MARK: Duration = Duration::from_secs(60);
+/// The liveness bucket's name suffix (after the receipts bucket's name).
+pub const ALIVE_SUFFIX: &str = "_ALIVE";
+/// How long a bot process that stopped saying it is alive still counts as
+/// alive: its marks are not taken over before.
+pub const ALIVE_TTL: Duration = Duration::from_secs(10);
+/// How often a bot process says it is alive, in shares of the liveness
+/// lifetime (every 2 s for [`ALIVE_TTL`]).
+pub const ALIVE_TIMES_PER_TTL: u32 = 5;
 
 /// A receipt as stored: a send under way (with what it was about, for the
 /// operator and the chaos run) or a send made.
@@ -46,6 +57,10 @@ pub enum Mark {
     Sending {
         /// When the send began (milliseconds since the Unix epoch).
         since_ms: i64,
+        /// The bot process making the send (marks written before this
+        /// field existed have none and lapse after [`SENDING_MARK`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
         chat: i64,
         /// The notification's first line.
         about: String,
@@ -92,23 +107,82 @@ impl Memory {
 
 pub struct Receipts {
     kv: kv::Store,
+    /// Which bot processes are alive: one key per process, expiring
+    /// [`Receipts::alive_ttl`] after its last refresh.
+    alive: kv::Store,
+    alive_ttl: Duration,
+    /// This process's name in marks and in the liveness bucket.
+    instance: String,
     memory: Mutex<Memory>,
 }
 
 impl Receipts {
-    /// Opens (or creates) the bucket `name` (the prefixed [`BUCKET`]).
+    /// Opens (or creates) the bucket `name` (the prefixed [`BUCKET`]) and
+    /// its liveness bucket, and says this process is alive.
     pub async fn open(
         js: &jetstream::Context,
         name: String,
         replicas: usize,
     ) -> anyhow::Result<Self> {
+        Self::open_with(js, name, replicas, ALIVE_TTL).await
+    }
+
+    /// [`Receipts::open`] with a chosen liveness lifetime (tests).
+    pub async fn open_with(
+        js: &jetstream::Context,
+        name: String,
+        replicas: usize,
+        alive_ttl: Duration,
+    ) -> anyhow::Result<Self> {
+        let alive =
+            chatorder_bus::kv::bucket(js, format!("{name}{ALIVE_SUFFIX}"), alive_ttl, replicas)
+                .await
+                .context("opening the Telegram bots' liveness bucket")?;
         let kv = chatorder_bus::kv::bucket(js, name, KEEP, replicas)
             .await
             .context("opening the Telegram bot's notification receipts")?;
-        Ok(Self {
+        let receipts = Self {
             kv,
+            alive,
+            alive_ttl,
+            instance: uuid::Uuid::now_v7().to_string(),
             memory: Mutex::default(),
-        })
+        };
+        receipts.say_alive().await;
+        Ok(receipts)
+    }
+
+    /// Says this process is alive (its marks are not to be taken over).
+    /// [`Receipts::keep_alive`] calls it a few times per liveness lifetime.
+    pub async fn say_alive(&self) {
+        let now = chrono::Utc::now().timestamp_millis().to_string();
+        if let Err(e) = self.alive.put(&self.instance, now.into()).await {
+            tracing::debug!(error = %e, "cannot say the bot is alive");
+        }
+    }
+
+    /// Says this process is alive [`ALIVE_TIMES_PER_TTL`] times per
+    /// liveness lifetime until `stop`.
+    pub async fn keep_alive(&self, stop: tokio_util::sync::CancellationToken) {
+        let mut every = tokio::time::interval(self.alive_ttl / ALIVE_TIMES_PER_TTL);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                _ = every.tick() => self.say_alive().await,
+            }
+        }
+    }
+
+    /// Whether the bot process `instance` said it was alive within the
+    /// liveness lifetime. When the bucket cannot be read, it counts as alive.
+    async fn is_alive(&self, instance: &str) -> bool {
+        match self.alive.get(instance).await {
+            Ok(found) => found.is_some(),
+            Err(e) => {
+                tracing::debug!(error = %e, "cannot read the bots' liveness; taken as alive");
+                true
+            }
+        }
     }
 
     fn memory(&self) -> std::sync::MutexGuard<'_, Memory> {
@@ -144,6 +218,7 @@ impl Receipts {
         }
         let sending = Mark::Sending {
             since_ms: chrono::Utc::now().timestamp_millis(),
+            by: Some(self.instance.clone()),
             chat,
             about: text
                 .lines()
@@ -194,11 +269,23 @@ impl Receipts {
         };
         match serde_json::from_slice::<Mark>(&entry.value) {
             Ok(Mark::Sent) => Delivery::Sent,
-            Ok(Mark::Sending { since_ms, chat, .. }) => {
+            Ok(Mark::Sending {
+                since_ms, chat, by, ..
+            }) => {
                 let age = chrono::Utc::now()
                     .timestamp_millis()
                     .saturating_sub(since_ms);
-                if u128::try_from(age).unwrap_or(0) < mark.as_millis() {
+                let age = Duration::from_millis(u64::try_from(age).unwrap_or(0));
+                // Another process's send: it died if it has been silent for
+                // the liveness lifetime (the mark is at least that old, so
+                // it had time to say it was alive since).
+                let writer_died = match by {
+                    Some(by) if by != self.instance && age >= self.alive_ttl => {
+                        !self.is_alive(&by).await
+                    }
+                    _ => false,
+                };
+                if age < mark && !writer_died {
                     return Delivery::Underway;
                 }
                 // A bot died mid-send. Take the mark over (one bot wins).
@@ -292,6 +379,7 @@ mod tests {
     fn marks_read_back_as_written() {
         let m = Mark::Sending {
             since_ms: 1_700_000_000_000,
+            by: Some("0193c5d0-0000-7000-8000-000000000000".into()),
             chat: 42,
             about: "Order #7 is ready for pickup!".into(),
         };
@@ -301,6 +389,19 @@ mod tests {
         assert_eq!(
             serde_json::from_str::<Mark>("{\"stage\":\"sent\"}").ok(),
             Some(Mark::Sent)
+        );
+        // A mark from before marks named their bot reads, with no bot.
+        let old = r#"{"stage":"sending","since_ms":1,"chat":42,"about":"x"}"#;
+        assert!(
+            matches!(
+                serde_json::from_str::<Mark>(old),
+                Ok(Mark::Sending {
+                    by: None,
+                    chat: 42,
+                    ..
+                })
+            ),
+            "{old}"
         );
     }
 }

@@ -109,6 +109,12 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
             }
         })
     };
+    // Other bot processes must know this one is alive, or they would take
+    // its sends under way for ones cut short (`receipts`).
+    let heartbeat = {
+        let (app, cancel) = (app.clone(), cancel.clone());
+        tokio::spawn(async move { app.receipts.keep_alive(cancel).await })
+    };
     // Sessions written while Redis was away reach it once it is back, and
     // receipts written while NATS was away reach the bucket.
     let flusher = {
@@ -140,6 +146,7 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
     cancel.cancel();
     let _ = stopper.await;
     let _ = flusher.await;
+    let _ = heartbeat.await;
     // A restarted bot reads sessions from Redis: write what it lacks,
     // retrying for a while (Redis may be just back, still loading its data).
     let written = tokio::time::timeout(Duration::from_secs(10), async {

@@ -63,6 +63,10 @@ pub struct ChaosArgs {
     /// the command stream (instead of restarting the one NATS).
     #[arg(long)]
     cluster: bool,
+    /// The components' log filter (their logs are in the run directory),
+    /// e.g. `warn,chatorder_telegram=debug` to follow each Telegram update.
+    #[arg(long, default_value = "warn")]
+    child_log: String,
 }
 
 const OWNER_ID: u64 = 900_300;
@@ -202,7 +206,7 @@ pub async fn run(settings: Settings, args: ChaosArgs) -> anyhow::Result<()> {
     settings.catalog.seed_file = std::path::absolute(&settings.catalog.seed_file)?;
     chatorder_db::prepare(&settings).await?;
     streams_ready(&settings).await?;
-    let config_dir = write_config(&run_dir, &settings, &standin, &discord)?;
+    let config_dir = write_config(&run_dir, &settings, &args.child_log, &standin, &discord)?;
 
     let mut conn = chatorder_db::pool::connect(&settings.database.url).await?;
     let items: BTreeMap<String, CatalogItem> = chatorder_db::read::catalog(&mut conn)
@@ -445,6 +449,7 @@ pub async fn run(settings: Settings, args: ChaosArgs) -> anyhow::Result<()> {
 fn write_config(
     run_dir: &Path,
     settings: &Settings,
+    log_filter: &str,
     standin: &TelegramStandIn,
     discord: &chatorder_discord_standin::StandIn,
 ) -> anyhow::Result<PathBuf> {
@@ -481,7 +486,7 @@ fn write_config(
         "metrics": { "listen": "" },
         "shop": { "always_open": true },
         "catalog": { "seed_file": settings.catalog.seed_file.display().to_string() },
-        "log": { "format": "text", "filter": "warn" },
+        "log": { "format": "text", "filter": log_filter },
     });
     std::fs::write(dir.join("chaos.toml"), toml::to_string(&overlay)?)?;
     Ok(dir)

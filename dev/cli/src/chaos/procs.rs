@@ -52,6 +52,8 @@ impl Proc {
             .args(&self.args)
             .env("CHATORDER_CONFIG_DIR", &self.config_dir)
             .env("CHATORDER_ENV", "chaos")
+            // The overlay's log filter, not the caller's.
+            .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
