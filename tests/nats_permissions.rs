@@ -311,3 +311,26 @@ async fn strangers_are_refused_and_nobody_deletes_a_stream() {
         "the command stream is still there"
     );
 }
+
+/// The Telegram bot keeps its notification receipts and says it is alive
+/// under its own user (a bucket its permissions forgot would leave other
+/// bot processes taking its sends under way for ones cut short).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_telegram_bot_keeps_receipts_and_says_it_is_alive() {
+    use chatorder_telegram::receipts::{ALIVE_SUFFIX, BUCKET, Delivery, Receipts};
+    use futures::TryStreamExt as _;
+    let server = start_server();
+    let js = async_nats::jetstream::new(connect(&server, "telegram-bot").await);
+    let receipts = Receipts::open(&js, BUCKET.into(), 1)
+        .await
+        .expect("the Telegram bot opens its receipts");
+    assert_eq!(receipts.begin("e1", 7, "Hello").await, Delivery::New);
+    receipts.delivered("e1").await;
+    assert_eq!(receipts.unwritten(), 0, "the final receipt was written");
+    let alive = js
+        .get_key_value(format!("{BUCKET}{ALIVE_SUFFIX}"))
+        .await
+        .unwrap();
+    let bots: Vec<String> = alive.keys().await.unwrap().try_collect().await.unwrap();
+    assert_eq!(bots.len(), 1, "the bot said it is alive: {bots:?}");
+}
