@@ -14,6 +14,7 @@
 //! C +1 555 0100                      the customer shared their phone number
 //! O                                  a sticker or photo
 //! placed                             the shell published the last place/update
+//! refused 1                          the worker refused a sent order (n mod the kept ones)
 //! E 1042                             the shell loaded pending order 1042 into the cart (/edit)
 //! drop 7                             the shop removed catalog item 7 (mod count)
 //! ```
@@ -37,7 +38,10 @@
 //!   customer confirmed (so never an empty one), for the checkout they
 //!   confirmed; a place action never happens while an order is being edited,
 //!   an update only for the order being edited;
-//! - a message action carries non-empty text.
+//! - a message action carries non-empty text;
+//! - a refused order gives back exactly the cart of the summary confirmed,
+//!   only into an empty cart outside checkout and edits, and leaves any
+//!   other cart as it was; refused twice, it does nothing more.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -46,8 +50,8 @@ use arbitrary::{Arbitrary, Unstructured};
 use chatorder_shared::domain::{Currency, Fulfilment, OrderNumber, Sku};
 use chatorder_shared::events::CatalogItem;
 use chatorder_telegram::conversation::{
-    self, Action, CartLine, Input, Keyboard, MAX_ADDRESS_CHARS, MAX_NOTE_CHARS, MAX_QTY, Session,
-    Shop, Stage, Turn,
+    self, Action, CartBack, CartLine, Input, Keyboard, MAX_ADDRESS_CHARS, MAX_NOTE_CHARS, MAX_QTY,
+    Session, Shop, Stage, Turn,
 };
 use chatorder_telegram::parse::Matcher;
 use chatorder_telegram::texts as t;
@@ -188,6 +192,7 @@ impl ArbSession {
             last_checkout: self.last_checkout.map(checkout_id),
             editing,
             recent_updates: Vec::new(),
+            sent: Vec::new(),
         }
     }
 }
@@ -207,13 +212,12 @@ fn first_session(line: &str) -> Session {
 
 /// The session invariants; `Err` says which one broke.
 pub fn session_ok(s: &Session) -> Result<(), String> {
-    for (i, line) in s.cart.iter().enumerate() {
-        if !(1..=MAX_QTY).contains(&line.qty) {
-            return Err(format!("cart line {} × {}", line.qty, line.sku));
+    lines_ok(&s.cart)?;
+    for sent in &s.sent {
+        if sent.lines.is_empty() {
+            return Err(format!("an empty basket sent as {}", sent.checkout));
         }
-        if s.cart[..i].iter().any(|l| l.sku == line.sku) {
-            return Err(format!("`{}` twice in the cart", line.sku));
-        }
+        lines_ok(&sent.lines)?;
     }
     if s.stage != Stage::Browsing && s.cart.is_empty() {
         return Err(format!("checkout stage {:?} with an empty cart", s.stage));
@@ -242,6 +246,19 @@ pub fn session_ok(s: &Session) -> Result<(), String> {
             "stage {:?} while editing order {:?}",
             s.stage, s.editing
         ));
+    }
+    Ok(())
+}
+
+/// A cart (or a basket sent) holds each item once, 1 to `MAX_QTY` of it.
+fn lines_ok(lines: &[CartLine]) -> Result<(), String> {
+    for (i, line) in lines.iter().enumerate() {
+        if !(1..=MAX_QTY).contains(&line.qty) {
+            return Err(format!("cart line {} × {}", line.qty, line.sku));
+        }
+        if lines[..i].iter().any(|l| l.sku == line.sku) {
+            return Err(format!("`{}` twice in the cart", line.sku));
+        }
     }
     Ok(())
 }
@@ -294,6 +311,7 @@ fn shop<'a>(items: &'a [CatalogItem], matcher: Option<&'a Matcher>) -> Shop<'a> 
             .map_or_else(|| Currency::parse("USD").expect("code"), |i| i.currency),
         catalog: items,
         matcher: matcher.unwrap_or(&BASE.matcher),
+        closed: None,
     }
 }
 
@@ -330,6 +348,16 @@ impl Run {
                 }
                 self.fresh.clear();
                 return self.check_session("placed");
+            }
+            "refused" => {
+                let kept = self.session.sent.len();
+                if let Some(n) = kept.checked_sub(1) {
+                    let i = usize::try_from(number() % (n as u64 + 1)).unwrap_or(0);
+                    let id = self.session.sent[i].checkout;
+                    self.refuse(id);
+                }
+                self.fresh.clear();
+                return self.check_session("refused");
             }
             "E" => {
                 let lines = self.session.cart.clone();
@@ -480,6 +508,39 @@ impl Run {
             | Action::ShowOrders
             | Action::ShowStatus(_)
             | Action::Reorder(_) => {}
+        }
+    }
+
+    /// The worker refused new order `id`: the basket comes back whole into
+    /// an empty cart, or not at all; a second refusal changes nothing.
+    fn refuse(&mut self, id: Uuid) {
+        let before = self.session.clone();
+        let idle =
+            before.cart.is_empty() && before.editing.is_none() && before.stage == Stage::Browsing;
+        let first = before
+            .sent
+            .iter()
+            .any(|s| s.checkout == id && s.refused.is_none());
+        let Some((back, lines)) = conversation::refused(&mut self.session, id) else {
+            panic!("a kept basket was not found: {before:?}");
+        };
+        if let Some(summary) = self.summaries.get(&id) {
+            assert_eq!(&lines, summary, "the basket is the cart confirmed");
+        }
+        if !first {
+            assert_eq!(self.session, before, "a second refusal changes nothing");
+            return;
+        }
+        match back {
+            CartBack::Restored => assert!(
+                idle && self.session.cart == lines,
+                "restored {lines:?} into {before:?}"
+            ),
+            CartBack::Kept => assert!(
+                !idle && self.session.cart == before.cart,
+                "kept aside, yet the cart is {:?}: {before:?}",
+                self.session.cart
+            ),
         }
     }
 

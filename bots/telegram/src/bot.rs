@@ -32,8 +32,8 @@ type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 /// How long a fetched catalog is used before asking again.
 const CATALOG_TTL: Duration = Duration::from_secs(60);
 
-struct CachedCatalog {
-    items: Vec<CatalogItem>,
+pub(crate) struct CachedCatalog {
+    pub(crate) items: Vec<CatalogItem>,
     matcher: Matcher,
     fetched: Instant,
 }
@@ -47,6 +47,8 @@ pub struct App {
     pub inbox: Arc<Inbox>,
     catalog: RwLock<Option<Arc<CachedCatalog>>>,
     flood: crate::flood::FloodGate,
+    /// The shop's hours, read once from the settings.
+    schedule: chatorder_shared::hours::Schedule,
 }
 
 impl App {
@@ -62,14 +64,23 @@ impl App {
             settings.telegram.flood_per_second,
         );
         Self {
-            settings,
             workers,
             store,
             receipts,
             inbox,
             catalog: RwLock::new(None),
             flood,
+            schedule: settings.shop.schedule(),
+            settings,
         }
+    }
+
+    /// While the shop's hours keep it closed: that it is and when it opens,
+    /// in the worker's words (the worker enforces; this only warns).
+    fn closed_now(&self) -> Option<String> {
+        let now = chrono::Utc::now();
+        let opens_at = self.schedule.next_open(now);
+        (opens_at != Some(now)).then(|| t::closed_now(opens_at, now, self.schedule.time_zone()))
     }
 
     /// Forgets the catalog so the next message fetches it again.
@@ -77,7 +88,8 @@ impl App {
         *self.catalog.write().await = None;
     }
 
-    async fn catalog(&self) -> Result<Arc<CachedCatalog>, Unanswered> {
+    /// The catalog, fetched at most every [`CATALOG_TTL`].
+    pub(crate) async fn catalog(&self) -> Result<Arc<CachedCatalog>, Unanswered> {
         if let Some(c) = self.catalog.read().await.as_ref()
             && c.fetched.elapsed() < CATALOG_TTL
         {
@@ -210,6 +222,7 @@ async fn step(
         currency: app.settings.shop.currency,
         catalog: &catalog.items,
         matcher: &catalog.matcher,
+        closed: app.closed_now(),
     };
     let started = std::time::Instant::now();
     let kind = match &input {
@@ -219,6 +232,9 @@ async fn step(
         Input::Other => "other",
     };
     let key = user_key(user);
+    // Held until the session is saved: the notifier may put a refused
+    // order's cart back meanwhile ([`crate::notify`]).
+    let _held = app.store.lock(key).await;
     let mut session = app.store.load(key).await;
     tracing::debug!(update, kind, "handling an update");
     if !session.take_update(update) {

@@ -131,7 +131,17 @@ fn open_checkout(session: &Session, id: Uuid) -> Option<Uuid> {
     (current == id).then_some(current)
 }
 
+/// `/checkout` or the Checkout button. While the shop's hours keep it
+/// closed the customer is told first (and may go on: the worker decides).
 pub(super) fn start_checkout(session: &mut Session, shop: &Shop<'_>) -> Turn {
+    let mut out = checkout_turn(session, shop);
+    if let Some(warning) = shop.closed_warning() {
+        out.replies.insert(0, Reply::text(warning));
+    }
+    out
+}
+
+fn checkout_turn(session: &mut Session, shop: &Shop<'_>) -> Turn {
     let (lines, _) = priced_lines(session, shop);
     if lines.is_empty() {
         return Turn::say(Reply::text(t::cart_empty()));
@@ -247,9 +257,13 @@ pub(super) fn confirm(session: &mut Session, id: Uuid) -> Turn {
     }
 }
 
-/// After the place (or update) command is stored: the cart is spent.
+/// After the place (or update) command is stored: the cart is spent, and
+/// the basket of a new order is kept in case the worker refuses it.
 pub fn placed(session: &mut Session, checkout: Uuid) {
-    session.cart.clear();
+    let lines = std::mem::take(&mut session.cart);
+    if session.editing.is_none() {
+        super::refused::remember(session, checkout, lines);
+    }
     session.stage = Stage::Browsing;
     session.editing = None;
     session.last_checkout = Some(checkout);

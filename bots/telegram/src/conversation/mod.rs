@@ -4,13 +4,14 @@
 //!
 //! This module routes each input to the flow it belongs to: `menu`
 //! (browsing with buttons), `cart` (adding and changing lines), `checkout`
-//! (fulfilment, address, phone, note, confirm) and `past_orders` (`/edit`
-//! and "order again"). `session`, `shop` and `replies` hold what they share.
+//! (fulfilment, address, phone, note, confirm), `past_orders` (`/edit`
+//! and "order again") and `refused` (the cart back after a refused order). `session`, `shop` and `replies` hold what they share.
 
 mod cart;
 mod checkout;
 mod menu;
 mod past_orders;
+mod refused;
 mod replies;
 mod session;
 mod shop;
@@ -25,8 +26,9 @@ pub use cart::{Put, add_parsed, put};
 pub use chatorder_shared::limits::{MAX_ADDRESS_CHARS, MAX_LINES, MAX_NOTE_CHARS, MAX_QTY};
 pub use checkout::placed;
 pub use past_orders::{edit_order, order_again, order_list, start_edit};
+pub use refused::refused;
 pub use replies::{Action, Keyboard, Reply, Turn};
-pub use session::{CartLine, Session, Stage};
+pub use session::{CartBack, CartLine, SENT_CARTS, SentCart, Session, Stage};
 pub use shop::Shop;
 
 /// What the customer did.
