@@ -425,3 +425,67 @@ async fn a_paused_shop_gives_the_cart_back_and_it_is_ordered_after_resume() {
     tg.stop().await;
     env.stop_workers().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_after_a_new_cart_was_started_offers_the_basket_and_adds_it_once() {
+    let mut env = TestEnv::with(|s| {
+        closed_until_the_day_after_tomorrow(s);
+    })
+    .await;
+    env.spawn_worker();
+    env.wait_queries_served().await;
+    let tg = Telegram::start(&env).await;
+    let ada = TUser::new(5_560_005, "Ada");
+    tg.standin.send_text(&ada, "2 small pepperoni");
+    tg.said_after(&ada, 0, "Added to your cart").await;
+
+    // The worker is away while Ada confirms and starts another cart, so
+    // its refusal comes after that cart (the command waits in the stream).
+    env.stop_workers().await;
+    let confirmed = tg.checkout(&ada).await;
+    tg.said_after(&ada, confirmed.message_id - 1, "Sending your order")
+        .await;
+    let last = tg.last(&ada);
+    tg.standin.send_text(&ada, "a large hawaiian");
+    let added = tg.said_after(&ada, last, "Added to your cart").await;
+    assert!(!added.text.contains("Pepperoni"), "{}", added.text);
+    env.spawn_worker();
+
+    let refused = tg
+        .said_after(&ada, added.message_id, "You've started another cart since")
+        .await;
+    assert!(
+        refused.text.starts_with("Sorry: We're closed now") && refused.text.contains("Pepperoni"),
+        "the refusal, then the basket it held: {}",
+        refused.text
+    );
+    let back = Telegram::button(&refused, "cb:");
+    let last = tg.last(&ada);
+    tg.standin.press_button(&ada, refused.message_id, &back);
+    let merged = tg.said_after(&ada, last, "Added to your cart").await;
+    assert!(merged.text.contains("2 × "), "{}", merged.text);
+
+    let last = tg.last(&ada);
+    tg.standin.send_text(&ada, "/cart");
+    let cart = tg.said_after(&ada, last, "Your cart:").await;
+    assert!(
+        cart.text.contains("2 × ")
+            && cart.text.contains("Pepperoni")
+            && cart.text.contains("1 × ")
+            && cart.text.contains("Hawaiian"),
+        "both carts, once: {}",
+        cart.text
+    );
+    // A second tap adds nothing more.
+    let last = tg.last(&ada);
+    tg.standin.press_button(&ada, refused.message_id, &back);
+    tg.said_after(&ada, last, "when you first tapped").await;
+    let last = tg.last(&ada);
+    tg.standin.send_text(&ada, "/cart");
+    let again = tg.said_after(&ada, last, "Your cart:").await;
+    assert_eq!(again.text, cart.text);
+    env.settle().await;
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 0);
+    tg.stop().await;
+    env.stop_workers().await;
+}

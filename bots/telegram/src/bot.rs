@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chatorder_shared::commands::{CancelOrder, RegisterCustomer, SendMessage, UpdateOrder};
+use chatorder_shared::commands::{
+    CancelOrder, LineRequest, RegisterCustomer, SendMessage, UpdateOrder,
+};
 use chatorder_shared::config::Settings;
 use chatorder_shared::domain::{Actor, Platform, Role};
 use chatorder_shared::events::{CatalogItem, OrderSnapshot};
@@ -261,7 +263,7 @@ async fn deliver(bot: &TgBot, chat: ChatId, pressed: Option<MessageId>, replies:
     }
 }
 
-fn inline(rows: &[Vec<(String, String)>]) -> InlineKeyboardMarkup {
+pub(crate) fn inline(rows: &[Vec<(String, String)>]) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(rows.iter().map(|row| {
         row.iter()
             .map(|(label, data)| InlineKeyboardButton::callback(label.clone(), data.clone()))
@@ -323,7 +325,9 @@ async fn perform(
             {
                 return say(t::too_many_orders(limit));
             }
-            send_checkout(app, session, &who, CommandKind::Place, id, order).await
+            let basket = order.lines.clone();
+            let new_order = Some(&basket[..]);
+            send_checkout(app, session, &who, CommandKind::Place, new_order, id, order).await
         }
         Action::Register => {
             let cmd = RegisterCustomer {
@@ -346,7 +350,7 @@ async fn perform(
                 note: None,
                 expected_version: None,
             };
-            send_checkout(app, session, &who, CommandKind::Update, id, cmd).await
+            send_checkout(app, session, &who, CommandKind::Update, None, id, cmd).await
         }
         Action::Edit(number) => {
             let got: Result<OrderSnapshot, Unanswered> = app
@@ -422,19 +426,21 @@ async fn perform(
     }
 }
 
-/// Sends the command a checkout ends in (`id` is the checkout id); once
-/// JetStream has stored it the cart is spent.
+/// Sends the command a checkout ends in (`id` is the checkout id,
+/// `new_order` a place command's lines); once JetStream has stored it the
+/// cart is spent ([`conversation::placed`]).
 async fn send_checkout<T: serde::Serialize>(
     app: &App,
     session: &mut Session,
     who: &Actor,
     kind: CommandKind,
+    new_order: Option<&[LineRequest]>,
     id: Uuid,
     command: T,
 ) -> Vec<Reply> {
     match app.workers.commands.send(kind, who, id, command).await {
         Ok(()) => {
-            conversation::placed(session, id);
+            conversation::placed(session, id, new_order);
             Vec::new()
         }
         Err(e) => {

@@ -20,9 +20,11 @@ use chatorder_shared::envelope::Envelope;
 use chatorder_shared::events::{CatalogItem, Event, decode_event};
 use chatorder_shared::subjects::CommandKind;
 use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardMarkup, ReplyMarkup};
 use tokio_util::sync::CancellationToken;
 
 use crate::bot::{App, TgBot};
+use crate::buttons::Button;
 use crate::conversation::{self, CartBack};
 use crate::receipts::Delivery;
 use crate::texts as t;
@@ -71,9 +73,14 @@ pub fn notification(
 /// A refused new order: its basket goes back to the customer (`user`, whose
 /// private chat has the same id), under the session's lock so an update
 /// being handled meanwhile is not overwritten. Returns the sentence that
-/// says so, or `None` if this bot did not send that order (or forgot it).
-/// Doing it twice does it once ([`conversation::refused`]).
-async fn cart_back(app: &App, user: i64, checkout: uuid::Uuid) -> Option<String> {
+/// says so, with the button that adds a basket kept aside to the cart, or
+/// `None` if this bot did not send that order (or forgot it). Doing it
+/// twice does it once ([`conversation::refused`]).
+async fn cart_back(
+    app: &App,
+    user: i64,
+    checkout: uuid::Uuid,
+) -> Option<(String, Option<InlineKeyboardMarkup>)> {
     let (back, lines) = {
         let _held = app.store.lock(user).await;
         let mut session = app.store.load(user).await;
@@ -100,7 +107,13 @@ async fn cart_back(app: &App, user: i64, checkout: uuid::Uuid) -> Option<String>
         ?back,
         "a refused order's cart went back to the customer"
     );
-    Some(t::cart_back(back, &lines))
+    let button = (back == CartBack::Kept).then(|| {
+        crate::bot::inline(&[vec![(
+            t::BTN_CART_BACK.to_owned(),
+            Button::CartBack(checkout).data(),
+        )]])
+    });
+    Some((t::cart_back(back, &lines), button))
 }
 
 /// Creates (or finds) the bot's durable event consumer.
@@ -169,14 +182,14 @@ async fn deliver(
         // Stopping: the next bot sends it, without a mark to wait for.
         return Settle::Retry(Duration::from_secs(1));
     }
-    let text = match &env.data {
+    let (text, button) = match &env.data {
         Event::Rejected(r) if r.command_type == CommandKind::Place.envelope_type() => {
             match cart_back(app, chat, r.command_id).await {
-                Some(back) => format!("{text}\n\n{back}"),
-                None => text,
+                Some((back, button)) => (format!("{text}\n\n{back}"), button),
+                None => (text, None),
             }
         }
-        _ => text,
+        _ => (text, None),
     };
     let id = env.id.to_string();
     match app.receipts.begin(&id, chat, &text).await {
@@ -190,7 +203,8 @@ async fn deliver(
             return Settle::Retry(UNDERWAY_RETRY);
         }
     }
-    let Err(e) = bot.send(ChatId(chat), text, None).await else {
+    let markup = button.map(ReplyMarkup::InlineKeyboard);
+    let Err(e) = bot.send(ChatId(chat), text, markup).await else {
         app.receipts.delivered(&id).await;
         crate::metrics::notification("sent");
         return Settle::Ack;

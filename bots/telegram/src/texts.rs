@@ -479,10 +479,15 @@ pub fn cart_back(back: crate::conversation::CartBack, lines: &[String]) -> Strin
                 .to_owned()
         }
         crate::conversation::CartBack::Kept => format!(
-            "You've started another cart since, so I left it as it is. The order I couldn't place had {}.",
+            "You've started another cart since, so I left it as it is. The order I couldn't place had {}. Tap \"{BTN_CART_BACK}\" to put those in your cart as well.",
             lines.join(", ")
         ),
     }
+}
+
+/// The button under a refused order's basket kept aside, pressed again.
+pub fn cart_back_added_before() -> String {
+    "I added those items to your cart when you first tapped; see /cart.".into()
 }
 
 /// Why the order workers refused a question, in a customer's words. A
@@ -525,6 +530,7 @@ pub fn button_stale() -> String {
 // Button labels.
 pub const BTN_PICKUP: &str = "Pickup";
 pub const BTN_DELIVERY: &str = "Delivery";
+pub const BTN_CART_BACK: &str = "Add them to my cart";
 pub const BTN_CONFIRM: &str = "Confirm order";
 pub const BTN_CONFIRM_EDIT: &str = "Confirm the change";
 pub const BTN_CANCEL: &str = "Cancel";

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::cart::{cart_total, priced_lines};
 use super::replies::{Action, Keyboard, Reply, Turn};
-use super::session::{Session, Stage};
+use super::session::{CartLine, Session, Stage};
 use super::shop::Shop;
 use crate::buttons::Button;
 use crate::texts as t;
@@ -257,12 +257,22 @@ pub(super) fn confirm(session: &mut Session, id: Uuid) -> Turn {
     }
 }
 
-/// After the place (or update) command is stored: the cart is spent, and
-/// the basket of a new order is kept in case the worker refuses it.
-pub fn placed(session: &mut Session, checkout: Uuid) {
-    let lines = std::mem::take(&mut session.cart);
-    if session.editing.is_none() {
-        super::refused::remember(session, checkout, lines);
+/// After the place (or update) command of checkout `checkout` is stored
+/// (the shell calls this in the update that confirmed it): the cart is
+/// spent. `new_order` is a place command's lines (`None` for an update):
+/// they are kept in case the worker refuses the order, exactly as the
+/// command carried them, whatever the cart holds by the time this runs.
+pub fn placed(session: &mut Session, checkout: Uuid, new_order: Option<&[LineRequest]>) {
+    session.cart.clear();
+    if let Some(lines) = new_order {
+        let basket = lines
+            .iter()
+            .map(|l| CartLine {
+                sku: l.sku.clone(),
+                qty: l.qty,
+            })
+            .collect();
+        super::refused::remember(session, checkout, basket);
     }
     session.stage = Stage::Browsing;
     session.editing = None;

@@ -5,7 +5,8 @@
 //! This module routes each input to the flow it belongs to: `menu`
 //! (browsing with buttons), `cart` (adding and changing lines), `checkout`
 //! (fulfilment, address, phone, note, confirm), `past_orders` (`/edit`
-//! and "order again") and `refused` (the cart back after a refused order). `session`, `shop` and `replies` hold what they share.
+//! and "order again") and `refused` (the cart back after a refused order).
+//! `session`, `shop` and `replies` hold what they share.
 
 mod cart;
 mod checkout;
@@ -147,6 +148,7 @@ fn on_button(session: &mut Session, data: &str, shop: &Shop<'_>) -> Turn {
         Button::Confirm(id) => checkout::confirm(session, *id),
         Button::Abandon(id) => checkout::abandon(session, *id),
         Button::Reorder(n) => Turn::act(Action::Reorder(*n)),
+        Button::CartBack(id) => refused::add_back(session, *id, shop),
     }
 }
 

@@ -2,16 +2,22 @@
 //! confirmed is kept when the place command is sent, and the worker's
 //! refusal of that command (closed, paused, an item gone, …) puts it back.
 //!
-//! The basket comes back only into an empty cart. A customer who has
-//! started another cart since (or is changing an order) keeps that cart
-//! untouched: merging would quietly grow what they are about to confirm.
-//! They are told what the refused order held instead. Either way the
-//! outcome is recorded with the basket, so a refusal delivered twice acts
-//! once and says the same thing.
+//! The basket comes back by itself only into an empty cart. A customer who
+//! has started another cart since (or is changing an order) keeps that
+//! cart untouched: merging unasked would quietly grow what they are about
+//! to confirm. They are told what the refused order held, with a button
+//! that adds it to their cart ([`add_back`]), once. Either way the outcome
+//! is recorded with the basket, so a refusal delivered twice acts once and
+//! says the same thing.
 
 use uuid::Uuid;
 
+use super::cart::add_parsed;
+use super::replies::{Reply, Turn};
 use super::session::{CartBack, CartLine, SENT_CARTS, SentCart, Session, Stage};
+use super::shop::Shop;
+use crate::parse::{Parsed, ParsedLine};
+use crate::texts as t;
 
 /// Keeps the basket of new order `checkout`, just sent.
 pub(super) fn remember(session: &mut Session, checkout: Uuid, lines: Vec<CartLine>) {
@@ -23,6 +29,7 @@ pub(super) fn remember(session: &mut Session, checkout: Uuid, lines: Vec<CartLin
         checkout,
         lines,
         refused: None,
+        added: false,
     });
 }
 
@@ -44,4 +51,40 @@ pub fn refused(session: &mut Session, checkout: Uuid) -> Option<(CartBack, Vec<C
     };
     sent.refused = Some(back);
     Some((back, sent.lines.clone()))
+}
+
+/// The button offered with a basket kept aside ([`CartBack::Kept`]): its
+/// lines still on offer go into the cart as if typed (within the same
+/// limits, and closing a checkout in progress like any change), the others
+/// are named as not available. A second press adds nothing; a button for
+/// a basket not kept aside, or forgotten, is no longer valid.
+pub(super) fn add_back(session: &mut Session, checkout: Uuid, shop: &Shop<'_>) -> Turn {
+    let Some(sent) = session
+        .sent
+        .iter_mut()
+        .find(|s| s.checkout == checkout && s.refused == Some(CartBack::Kept))
+    else {
+        return Turn::say(Reply::text(t::button_stale()));
+    };
+    if sent.added {
+        return Turn::say(Reply::text(t::cart_back_added_before()));
+    }
+    sent.added = true;
+    let mut parsed = Parsed::default();
+    for line in &sent.lines {
+        match shop.item(&line.sku) {
+            Some(item) if item.available => parsed.lines.push(ParsedLine {
+                sku: line.sku.clone(),
+                qty: line.qty,
+                fragment: item.display_name(),
+            }),
+            Some(item) => parsed
+                .unavailable
+                .push((item.display_name(), item.display_name())),
+            None => parsed
+                .unavailable
+                .push((line.sku.to_string(), line.sku.to_string())),
+        }
+    }
+    add_parsed(session, parsed, shop)
 }

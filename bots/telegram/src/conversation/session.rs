@@ -46,6 +46,10 @@ pub struct SentCart {
     /// so a refusal delivered twice does the same thing once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refused: Option<CartBack>,
+    /// A basket kept aside ([`CartBack::Kept`]) that the customer has since
+    /// added to their cart with the button offered: it is added once.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub added: bool,
 }
 
 /// What a refused order did with the basket it carried.
@@ -55,7 +59,8 @@ pub enum CartBack {
     /// The cart was empty: the basket is the cart again.
     Restored,
     /// The customer had started another cart (or is changing an order):
-    /// that cart is left as it is, and the message lists the refused basket.
+    /// that cart is left as it is; the message lists the refused basket
+    /// and offers a button that adds it to the cart ([`super::refused::add_back`]).
     Kept,
 }
 

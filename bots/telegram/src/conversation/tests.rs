@@ -114,7 +114,7 @@ fn a_typed_order_fills_the_cart_and_checkout_places_it_once() {
     assert_eq!(order.lines.len(), 2);
     assert_eq!(order.fulfilment, Fulfilment::Pickup);
     assert_eq!(ok, format!("ok:{}", id.simple()));
-    placed(&mut s, *id);
+    placed(&mut s, *id, Some(&order.lines));
     assert!(s.cart.is_empty());
 
     // A second tap sends nothing.
@@ -496,7 +496,7 @@ fn confirm_pickup(f: &Fixture, s: &mut Session) -> (uuid::Uuid, Vec<CartLine>) {
             qty: l.qty,
         })
         .collect();
-    placed(s, *id);
+    placed(s, *id, Some(&order.lines));
     (*id, sent)
 }
 
@@ -547,6 +547,128 @@ fn a_refusal_after_a_new_cart_was_started_leaves_that_cart_alone() {
     assert!(s.cart.is_empty());
 }
 
+/// The fuzz crash of the first issue-20-cart merge (seed
+/// `fuzz/corpus/telegram_update/refused-basket-is-what-was-sent.chat`):
+/// the basket kept for a refusal was read from the cart when `placed` ran,
+/// so a cart that held more by then (the fuzz model let a message come
+/// between Confirm and `placed`) came back as "the order you confirmed".
+/// The basket is the place command's lines, by construction.
+#[test]
+fn the_basket_kept_is_what_the_place_command_carried_not_the_cart_later() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    f.say(&mut s, "2 large hawaiian");
+    let o = f.say(&mut s, "/checkout");
+    let o = f.press(&mut s, &button(&o, "f:p:"));
+    let o = f.press(&mut s, &button(&o, "ok:"));
+    let [Action::Place { id, order }] = &o.actions[..] else {
+        panic!("one place action: {o:?}")
+    };
+    let sent: Vec<CartLine> = order
+        .lines
+        .iter()
+        .map(|l| CartLine {
+            sku: l.sku.clone(),
+            qty: l.qty,
+        })
+        .collect();
+    f.say(&mut s, "a margherita");
+    placed(&mut s, *id, Some(&order.lines));
+    assert_eq!(s.sent.len(), 1);
+    assert_eq!(s.sent[0].lines, sent, "kept exactly what was sent");
+    assert_eq!(
+        refused(&mut s, *id),
+        Some((CartBack::Restored, sent.clone()))
+    );
+    assert_eq!(s.cart, sent);
+}
+
+#[test]
+fn a_basket_kept_aside_is_added_to_the_new_cart_with_its_button_once() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    f.say(&mut s, "2 large hawaiian and a margherita");
+    let (id, _) = confirm_pickup(&f, &mut s);
+    f.say(&mut s, "a large hawaiian and a small hawaiian");
+    let o = f.say(&mut s, "/checkout");
+    let checkout = s.stage.clone();
+    assert_ne!(checkout, Stage::Browsing);
+    assert!(matches!(refused(&mut s, id), Some((CartBack::Kept, _))));
+    assert_eq!(s.stage, checkout, "the refusal leaves the checkout alone");
+
+    let back = crate::buttons::Button::CartBack(id).data();
+    let o2 = f.press(&mut s, &back);
+    let qty = |sku: &str| {
+        s.cart
+            .iter()
+            .find(|l| l.sku.as_str() == sku)
+            .map_or(0, |l| l.qty)
+    };
+    assert_eq!(
+        (qty("hawaiian_l"), qty("hawaiian_s"), qty("margherita_m")),
+        (3, 1, 1),
+        "merged into the cart: {:?}",
+        s.cart
+    );
+    assert_eq!(s.stage, Stage::Browsing, "the checkout shown is closed");
+    assert!(texts(&o2).contains("Margherita"), "{o2:?}");
+    // The summary shown before cannot confirm the grown cart.
+    let o3 = f.press(&mut s, &button(&o, "f:p:"));
+    assert_eq!(o3.replies[0].text, crate::texts::checkout_expired());
+
+    // Pressed again, nothing more is added.
+    let cart = s.cart.clone();
+    let o4 = f.press(&mut s, &back);
+    assert_eq!(s.cart, cart);
+    assert_eq!(o4.replies[0].text, crate::texts::cart_back_added_before());
+}
+
+#[test]
+fn the_cart_back_button_works_only_for_a_basket_kept_aside() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    // Not refused yet, or never sent: no longer valid, nothing added.
+    f.say(&mut s, "a margherita");
+    let (id, _) = confirm_pickup(&f, &mut s);
+    let back = crate::buttons::Button::CartBack(id).data();
+    let o = f.press(&mut s, &back);
+    assert_eq!(o.replies[0].text, crate::texts::button_stale());
+    let other = crate::buttons::Button::CartBack(uuid::Uuid::now_v7()).data();
+    assert_eq!(
+        f.press(&mut s, &other).replies[0].text,
+        crate::texts::button_stale()
+    );
+    // Restored into the empty cart: the button would add it twice.
+    assert!(matches!(refused(&mut s, id), Some((CartBack::Restored, _))));
+    let cart = s.cart.clone();
+    let o = f.press(&mut s, &back);
+    assert_eq!(o.replies[0].text, crate::texts::button_stale());
+    assert_eq!(s.cart, cart);
+}
+
+#[test]
+fn a_basket_item_gone_from_the_menu_is_named_not_added() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    f.say(&mut s, "a margherita and a small hawaiian");
+    let (id, _) = confirm_pickup(&f, &mut s);
+    f.say(&mut s, "a large hawaiian");
+    refused(&mut s, id);
+    let smaller = Fixture {
+        items: f
+            .items
+            .iter()
+            .filter(|i| i.sku.as_str() != "margherita_m")
+            .cloned()
+            .collect(),
+        ..Fixture::new()
+    };
+    let o = smaller.press(&mut s, &crate::buttons::Button::CartBack(id).data());
+    assert!(texts(&o).contains("margherita_m"), "{o:?}");
+    let skus: Vec<&str> = s.cart.iter().map(|l| l.sku.as_str()).collect();
+    assert_eq!(skus, ["hawaiian_l", "hawaiian_s"]);
+}
+
 #[test]
 fn a_refusal_during_a_checkout_or_an_edit_leaves_the_cart_alone() {
     let f = Fixture::new();
@@ -575,7 +697,7 @@ fn only_new_orders_this_session_sent_come_back() {
     let [Action::Update { id, .. }] = &o.actions[..] else {
         panic!("one update action: {o:?}")
     };
-    placed(&mut s, *id);
+    placed(&mut s, *id, None);
     assert_eq!(refused(&mut s, *id), None);
     assert!(s.sent.is_empty());
 
