@@ -82,26 +82,35 @@ impl Telegram {
             .unwrap_or_else(|| panic!("no `{prefix}` button on {msg:#?}"))
     }
 
+    /// The id of the last message in the customer's chat.
+    fn last(&self, user: &TUser) -> i64 {
+        self.standin
+            .messages(user.id)
+            .last()
+            .map_or(0, |m| m.message_id)
+    }
+
     /// Orders two small pepperoni for pickup and confirms; returns the id of
     /// the summary message, after which the worker's answer arrives.
     async fn order(&self, user: &TUser) -> i64 {
-        let last = self
-            .standin
-            .messages(user.id)
-            .last()
-            .map_or(0, |m| m.message_id);
+        let last = self.last(user);
         self.standin.send_text(user, "2 small pepperoni");
-        let added = self.said_after(user, last, "Added to your cart").await;
+        self.said_after(user, last, "Added to your cart").await;
+        self.checkout(user).await.message_id
+    }
+
+    /// Checks out what is in the cart, for pickup, and confirms; returns
+    /// the summary confirmed.
+    async fn checkout(&self, user: &TUser) -> BotMessage {
+        let last = self.last(user);
         self.standin.send_text(user, "/checkout");
-        let ask = self
-            .said_after(user, added.message_id, "Pickup or delivery")
-            .await;
+        let ask = self.said_after(user, last, "Pickup or delivery").await;
         self.standin
             .press_button(user, ask.message_id, &Self::button(&ask, "f:p:"));
         let summary = self.said_after(user, ask.message_id, "Please check").await;
         self.standin
             .press_button(user, summary.message_id, &Self::button(&summary, "ok:"));
-        summary.message_id
+        summary
     }
 
     async fn stop(self) {
@@ -281,6 +290,202 @@ async fn owners_pause_and_resume_from_discord_and_customers_hear_why() {
 
     discord_cancel.cancel();
     let _ = tokio::time::timeout(WAIT, discord).await;
+    tg.stop().await;
+    env.stop_workers().await;
+}
+
+/// The lines of a checkout summary (everything before the total).
+fn summary_lines(summary: &BotMessage) -> &str {
+    summary.text.split("\n\nTotal").next().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_shop_warns_before_checkout_and_a_refused_customer_gets_the_cart_back() {
+    let mut env = TestEnv::with(|s| {
+        closed_until_the_day_after_tomorrow(s);
+    })
+    .await;
+    env.spawn_worker();
+    env.wait_queries_served().await;
+    let tg = Telegram::start(&env).await;
+    let ada = TUser::new(5_560_003, "Ada");
+    let warning = "You can fill your cart now and order then.";
+
+    // Starting an order while closed: told at once, in the worker's words,
+    // and the cart still fills.
+    tg.standin
+        .send_text(&ada, "2 small pepperoni and a large hawaiian");
+    tg.said_after(&ada, 0, "Added to your cart").await;
+    let told = tg.said_after(&ada, 0, warning).await;
+    assert!(
+        told.text.starts_with("We're closed now; we open again") && told.text.contains("10:00"),
+        "{}",
+        told.text
+    );
+
+    // /checkout says it again before Pickup or delivery; they confirm anyway.
+    let before = tg.last(&ada);
+    let confirmed = tg.checkout(&ada).await;
+    let at_checkout: Vec<_> = tg
+        .standin
+        .messages(ada.id)
+        .into_iter()
+        .filter(|m| m.message_id > before && m.message_id < confirmed.message_id)
+        .map(|m| m.text)
+        .collect();
+    assert!(
+        at_checkout.first().is_some_and(|t| t == &told.text),
+        "the warning comes first at checkout: {at_checkout:#?}"
+    );
+    let refused = tg
+        .said_after(
+            &ada,
+            confirmed.message_id,
+            "We're closed now; we open again",
+        )
+        .await;
+    assert!(
+        refused
+            .text
+            .contains("Your cart is back as you confirmed it"),
+        "{}",
+        refused.text
+    );
+
+    // Checking out again shows exactly the lines confirmed before.
+    let again = tg.checkout(&ada).await;
+    assert_eq!(summary_lines(&again), summary_lines(&confirmed));
+    assert!(summary_lines(&again).contains("2 × "), "{}", again.text);
+    tg.said_after(&ada, again.message_id, "Your cart is back")
+        .await;
+    env.settle().await;
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 0);
+    tg.stop().await;
+    env.stop_workers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_shop_gives_the_cart_back_and_it_is_ordered_after_resume() {
+    use chatorder_shared::commands::ShopChange;
+    use chatorder_shared::domain::Role;
+    use chatorder_shared::envelope::Envelope;
+    use chatorder_shared::events::Event;
+    use chatorder_shared::subjects::CommandKind;
+
+    let mut env = TestEnv::new().await;
+    env.spawn_worker();
+    env.wait_queries_served().await;
+    let tg = Telegram::start(&env).await;
+    let ada = TUser::new(5_560_004, "Ada");
+    // An owner pauses or resumes (as the Discord bot sends it); waits
+    // until the worker has the shop in that state.
+    let shop = async |change: ShopChange| {
+        let paused = matches!(change, ShopChange::Pause { .. });
+        let cmd = Envelope::new("shop.change", owner(), change);
+        env.send(Role::Owner, CommandKind::Shop, &cmd, true).await;
+        env.wait_event(
+            "the shop change",
+            |e| matches!(&e.data, Event::ShopChanged { pause } if pause.is_some() == paused),
+        )
+        .await;
+    };
+    shop(ShopChange::Pause {
+        minutes: None,
+        reason: Some("Oven repair".into()),
+    })
+    .await;
+
+    tg.standin
+        .send_text(&ada, "2 small pepperoni and a large hawaiian");
+    tg.said_after(&ada, 0, "Added to your cart").await;
+    let confirmed = tg.checkout(&ada).await;
+    let refused = tg
+        .said_after(&ada, confirmed.message_id, "(Oven repair)")
+        .await;
+    assert!(
+        refused
+            .text
+            .contains("Your cart is back as you confirmed it"),
+        "{}",
+        refused.text
+    );
+
+    shop(ShopChange::Resume).await;
+    let again = tg.checkout(&ada).await;
+    assert_eq!(summary_lines(&again), summary_lines(&confirmed));
+    tg.said_after(&ada, again.message_id, "received").await;
+    env.settle().await;
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 1);
+    assert_eq!(
+        env.count("SELECT COALESCE(SUM(quantity), 0) AS n FROM order_lines")
+            .await,
+        3,
+        "2 small pepperoni and a large hawaiian, once"
+    );
+    tg.stop().await;
+    env.stop_workers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_after_a_new_cart_was_started_offers_the_basket_and_adds_it_once() {
+    let mut env = TestEnv::with(|s| {
+        closed_until_the_day_after_tomorrow(s);
+    })
+    .await;
+    env.spawn_worker();
+    env.wait_queries_served().await;
+    let tg = Telegram::start(&env).await;
+    let ada = TUser::new(5_560_005, "Ada");
+    tg.standin.send_text(&ada, "2 small pepperoni");
+    tg.said_after(&ada, 0, "Added to your cart").await;
+
+    // The worker is away while Ada confirms and starts another cart, so
+    // its refusal comes after that cart (the command waits in the stream).
+    env.stop_workers().await;
+    let confirmed = tg.checkout(&ada).await;
+    tg.said_after(&ada, confirmed.message_id - 1, "Sending your order")
+        .await;
+    let last = tg.last(&ada);
+    tg.standin.send_text(&ada, "a large hawaiian");
+    let added = tg.said_after(&ada, last, "Added to your cart").await;
+    assert!(!added.text.contains("Pepperoni"), "{}", added.text);
+    env.spawn_worker();
+
+    let refused = tg
+        .said_after(&ada, added.message_id, "You've started another cart since")
+        .await;
+    assert!(
+        refused.text.starts_with("Sorry: We're closed now") && refused.text.contains("Pepperoni"),
+        "the refusal, then the basket it held: {}",
+        refused.text
+    );
+    let back = Telegram::button(&refused, "cb:");
+    let last = tg.last(&ada);
+    tg.standin.press_button(&ada, refused.message_id, &back);
+    let merged = tg.said_after(&ada, last, "Added to your cart").await;
+    assert!(merged.text.contains("2 × "), "{}", merged.text);
+
+    let last = tg.last(&ada);
+    tg.standin.send_text(&ada, "/cart");
+    let cart = tg.said_after(&ada, last, "Your cart:").await;
+    assert!(
+        cart.text.contains("2 × ")
+            && cart.text.contains("Pepperoni")
+            && cart.text.contains("1 × ")
+            && cart.text.contains("Hawaiian"),
+        "both carts, once: {}",
+        cart.text
+    );
+    // A second tap adds nothing more.
+    let last = tg.last(&ada);
+    tg.standin.press_button(&ada, refused.message_id, &back);
+    tg.said_after(&ada, last, "when you first tapped").await;
+    let last = tg.last(&ada);
+    tg.standin.send_text(&ada, "/cart");
+    let again = tg.said_after(&ada, last, "Your cart:").await;
+    assert_eq!(again.text, cart.text);
+    env.settle().await;
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 0);
     tg.stop().await;
     env.stop_workers().await;
 }

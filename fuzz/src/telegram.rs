@@ -13,7 +13,8 @@
 //! H 3                                press the 3rd most recent button shown so far
 //! C +1 555 0100                      the customer shared their phone number
 //! O                                  a sticker or photo
-//! placed                             the shell published the last place/update
+//! placed                             the shell published the place/update of the step before
+//! refused 1                          the worker refused a sent order (n mod the kept ones)
 //! E 1042                             the shell loaded pending order 1042 into the cart (/edit)
 //! drop 7                             the shop removed catalog item 7 (mod count)
 //! ```
@@ -37,17 +38,31 @@
 //!   customer confirmed (so never an empty one), for the checkout they
 //!   confirmed; a place action never happens while an order is being edited,
 //!   an update only for the order being edited;
-//! - a message action carries non-empty text.
+//! - a message action carries non-empty text;
+//! - a refused order gives back exactly the cart of the summary confirmed,
+//!   only into an empty cart outside checkout and edits, and leaves any
+//!   other cart as it was; refused twice, it does nothing more;
+//! - a basket left aside that way comes with a button (shown like any
+//!   other, so `P`/`H` press it): its first press adds the basket's lines
+//!   still on the menu to the cart as [`conversation::put`] would, and
+//!   changes nothing else in the cart; later presses change nothing.
+//!
+//! `placed` acts only right after the step whose place or update action it
+//! publishes: the shell publishes in the same update, under the session's
+//! lock, so no other input comes between (a `placed` after anything else
+//! does nothing).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use arbitrary::{Arbitrary, Unstructured};
+use chatorder_shared::commands::LineRequest;
 use chatorder_shared::domain::{Currency, Fulfilment, OrderNumber, Sku};
 use chatorder_shared::events::CatalogItem;
+use chatorder_telegram::buttons::Button;
 use chatorder_telegram::conversation::{
-    self, Action, CartLine, Input, Keyboard, MAX_ADDRESS_CHARS, MAX_NOTE_CHARS, MAX_QTY, Session,
-    Shop, Stage, Turn,
+    self, Action, CartBack, CartLine, Input, Keyboard, MAX_ADDRESS_CHARS, MAX_NOTE_CHARS, MAX_QTY,
+    Session, Shop, Stage, Turn,
 };
 use chatorder_telegram::parse::Matcher;
 use chatorder_telegram::texts as t;
@@ -188,6 +203,7 @@ impl ArbSession {
             last_checkout: self.last_checkout.map(checkout_id),
             editing,
             recent_updates: Vec::new(),
+            sent: Vec::new(),
         }
     }
 }
@@ -207,13 +223,12 @@ fn first_session(line: &str) -> Session {
 
 /// The session invariants; `Err` says which one broke.
 pub fn session_ok(s: &Session) -> Result<(), String> {
-    for (i, line) in s.cart.iter().enumerate() {
-        if !(1..=MAX_QTY).contains(&line.qty) {
-            return Err(format!("cart line {} × {}", line.qty, line.sku));
+    lines_ok(&s.cart)?;
+    for sent in &s.sent {
+        if sent.lines.is_empty() {
+            return Err(format!("an empty basket sent as {}", sent.checkout));
         }
-        if s.cart[..i].iter().any(|l| l.sku == line.sku) {
-            return Err(format!("`{}` twice in the cart", line.sku));
-        }
+        lines_ok(&sent.lines)?;
     }
     if s.stage != Stage::Browsing && s.cart.is_empty() {
         return Err(format!("checkout stage {:?} with an empty cart", s.stage));
@@ -242,6 +257,19 @@ pub fn session_ok(s: &Session) -> Result<(), String> {
             "stage {:?} while editing order {:?}",
             s.stage, s.editing
         ));
+    }
+    Ok(())
+}
+
+/// A cart (or a basket sent) holds each item once, 1 to `MAX_QTY` of it.
+fn lines_ok(lines: &[CartLine]) -> Result<(), String> {
+    for (i, line) in lines.iter().enumerate() {
+        if !(1..=MAX_QTY).contains(&line.qty) {
+            return Err(format!("cart line {} × {}", line.qty, line.sku));
+        }
+        if lines[..i].iter().any(|l| l.sku == line.sku) {
+            return Err(format!("`{}` twice in the cart", line.sku));
+        }
     }
     Ok(())
 }
@@ -282,8 +310,11 @@ struct Run {
     fresh: Vec<String>,
     /// The cart each confirm button was shown with, by checkout.
     summaries: HashMap<Uuid, Vec<CartLine>>,
-    /// The last place/update action, for `placed`.
-    sent: Option<Uuid>,
+    /// The place/update action of the last step (its checkout, and a new
+    /// order's lines), for `placed`.
+    sent: Option<(Uuid, Option<Vec<LineRequest>>)>,
+    /// The new orders this run published (by checkout).
+    published: HashSet<Uuid>,
 }
 
 fn shop<'a>(items: &'a [CatalogItem], matcher: Option<&'a Matcher>) -> Shop<'a> {
@@ -294,11 +325,14 @@ fn shop<'a>(items: &'a [CatalogItem], matcher: Option<&'a Matcher>) -> Shop<'a> 
             .map_or_else(|| Currency::parse("USD").expect("code"), |i| i.currency),
         catalog: items,
         matcher: matcher.unwrap_or(&BASE.matcher),
+        closed: None,
     }
 }
 
 impl Run {
     fn step(&mut self, line: &str) {
+        // Only the step right after an action can publish it.
+        let sent = self.sent.take();
         let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
         let number = || rest.trim().parse::<u64>().unwrap_or(0);
         let input = match word {
@@ -325,11 +359,24 @@ impl Run {
                 return self.handle(Input::Button(data), fresh);
             }
             "placed" => {
-                if let Some(id) = self.sent.take() {
-                    conversation::placed(&mut self.session, id);
+                if let Some((id, new_order)) = sent {
+                    conversation::placed(&mut self.session, id, new_order.as_deref());
+                    if new_order.is_some() {
+                        self.published.insert(id);
+                    }
                 }
                 self.fresh.clear();
                 return self.check_session("placed");
+            }
+            "refused" => {
+                let kept = self.session.sent.len();
+                if let Some(n) = kept.checked_sub(1) {
+                    let i = usize::try_from(number() % (n as u64 + 1)).unwrap_or(0);
+                    let id = self.session.sent[i].checkout;
+                    self.refuse(id);
+                }
+                self.fresh.clear();
+                return self.check_session("refused");
             }
             "E" => {
                 let lines = self.session.cart.clone();
@@ -354,6 +401,10 @@ impl Run {
     fn handle(&mut self, input: Input, pressing_fresh: bool) {
         let before = self.session.clone();
         let what = format!("{input:?}");
+        let pressed = match &input {
+            Input::Button(data) => Some(data.clone()),
+            _ => None,
+        };
         let shop = shop(&self.items, self.matcher.as_ref());
         let out = conversation::handle(&mut self.session, input, &shop, "Ada");
         let ctx = || format!("after {what} from {before:?}");
@@ -386,6 +437,9 @@ impl Run {
         for action in &out.actions {
             self.check_action(action, &before, &ctx);
         }
+        if let Some(Button::CartBack(id)) = pressed.as_deref().and_then(Button::parse) {
+            self.check_cart_back(id, &before, &ctx);
+        }
 
         let shown = buttons(&out);
         for data in &shown {
@@ -404,7 +458,7 @@ impl Run {
     }
 
     fn check_action(&mut self, action: &Action, before: &Session, ctx: &dyn Fn() -> String) {
-        let lines_ok = |checkout: &Uuid, lines: &[chatorder_shared::commands::LineRequest]| {
+        let lines_ok = |checkout: &Uuid, lines: &[LineRequest]| {
             assert!(!lines.is_empty(), "an order with no lines, {}", ctx());
             for l in lines {
                 assert!(
@@ -451,7 +505,7 @@ impl Run {
                     }
                 }
                 assert_eq!(order.phone, before.phone);
-                self.sent = Some(*id);
+                self.sent = Some((*id, Some(order.lines.clone())));
             }
             Action::Update { id, number, lines } => {
                 assert_eq!(
@@ -469,7 +523,7 @@ impl Run {
                     );
                     lines_ok(id, lines);
                 }
-                self.sent = Some(*id);
+                self.sent = Some((*id, None));
             }
             Action::Message(_, text) => {
                 assert!(!text.trim().is_empty(), "an empty message, {}", ctx());
@@ -481,6 +535,83 @@ impl Run {
             | Action::ShowStatus(_)
             | Action::Reorder(_) => {}
         }
+    }
+
+    /// The worker refused new order `id`: the basket comes back whole into
+    /// an empty cart, or not at all; a second refusal changes nothing.
+    fn refuse(&mut self, id: Uuid) {
+        let before = self.session.clone();
+        let idle =
+            before.cart.is_empty() && before.editing.is_none() && before.stage == Stage::Browsing;
+        let first = before
+            .sent
+            .iter()
+            .any(|s| s.checkout == id && s.refused.is_none());
+        let Some((back, lines)) = conversation::refused(&mut self.session, id) else {
+            panic!("a kept basket was not found: {before:?}");
+        };
+        // A basket the first session brought along was confirmed before the run.
+        if let Some(summary) = self
+            .summaries
+            .get(&id)
+            .filter(|_| self.published.contains(&id))
+        {
+            assert_eq!(&lines, summary, "the basket is the cart confirmed");
+        }
+        if !first {
+            assert_eq!(self.session, before, "a second refusal changes nothing");
+            return;
+        }
+        match back {
+            CartBack::Restored => assert!(
+                idle && self.session.cart == lines,
+                "restored {lines:?} into {before:?}"
+            ),
+            CartBack::Kept => {
+                assert!(
+                    !idle && self.session.cart == before.cart,
+                    "kept aside, yet the cart is {:?}: {before:?}",
+                    self.session.cart
+                );
+                // The notification's button, as the shell shows it.
+                let button = Button::CartBack(id).data();
+                self.shown.push(button.clone());
+                self.fresh = vec![button];
+            }
+        }
+    }
+
+    /// After a press of the button that adds refused basket `id` to the
+    /// cart: the first press of a basket kept aside adds its lines still on
+    /// the menu as `put` does and nothing else; any other press changes
+    /// nothing in the cart.
+    fn check_cart_back(&self, id: Uuid, before: &Session, ctx: &dyn Fn() -> String) {
+        let kept = before
+            .sent
+            .iter()
+            .find(|s| s.checkout == id && s.refused == Some(CartBack::Kept));
+        let mut expected = before.cart.clone();
+        if let Some(basket) = kept.filter(|s| !s.added) {
+            for line in &basket.lines {
+                if self.items.iter().any(|i| i.sku == line.sku && i.available) {
+                    conversation::put(&mut expected, &line.sku, line.qty);
+                }
+            }
+            assert!(
+                self.session
+                    .sent
+                    .iter()
+                    .any(|s| s.checkout == id && s.added),
+                "the basket is not marked added, {}",
+                ctx()
+            );
+        }
+        assert_eq!(
+            self.session.cart,
+            expected,
+            "the cart after adding a refused basket back, {}",
+            ctx()
+        );
     }
 
     fn check_session(&self, what: &str) {
@@ -507,6 +638,7 @@ pub fn check(data: &[u8]) {
         fresh: Vec::new(),
         summaries: HashMap::new(),
         sent: None,
+        published: HashSet::new(),
     };
     for line in lines.take(MAX_STEPS) {
         let line = line.strip_suffix('\r').unwrap_or(line);

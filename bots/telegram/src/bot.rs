@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chatorder_shared::commands::{CancelOrder, RegisterCustomer, SendMessage, UpdateOrder};
+use chatorder_shared::commands::{
+    CancelOrder, LineRequest, RegisterCustomer, SendMessage, UpdateOrder,
+};
 use chatorder_shared::config::Settings;
 use chatorder_shared::domain::{Actor, Platform, Role};
 use chatorder_shared::events::{CatalogItem, OrderSnapshot};
@@ -32,8 +34,8 @@ type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 /// How long a fetched catalog is used before asking again.
 const CATALOG_TTL: Duration = Duration::from_secs(60);
 
-struct CachedCatalog {
-    items: Vec<CatalogItem>,
+pub(crate) struct CachedCatalog {
+    pub(crate) items: Vec<CatalogItem>,
     matcher: Matcher,
     fetched: Instant,
 }
@@ -47,6 +49,8 @@ pub struct App {
     pub inbox: Arc<Inbox>,
     catalog: RwLock<Option<Arc<CachedCatalog>>>,
     flood: crate::flood::FloodGate,
+    /// The shop's hours, read once from the settings.
+    schedule: chatorder_shared::hours::Schedule,
 }
 
 impl App {
@@ -62,14 +66,23 @@ impl App {
             settings.telegram.flood_per_second,
         );
         Self {
-            settings,
             workers,
             store,
             receipts,
             inbox,
             catalog: RwLock::new(None),
             flood,
+            schedule: settings.shop.schedule(),
+            settings,
         }
+    }
+
+    /// While the shop's hours keep it closed: that it is and when it opens,
+    /// in the worker's words (the worker enforces; this only warns).
+    fn closed_now(&self) -> Option<String> {
+        let now = chrono::Utc::now();
+        let opens_at = self.schedule.next_open(now);
+        (opens_at != Some(now)).then(|| t::closed_now(opens_at, now, self.schedule.time_zone()))
     }
 
     /// Forgets the catalog so the next message fetches it again.
@@ -77,7 +90,8 @@ impl App {
         *self.catalog.write().await = None;
     }
 
-    async fn catalog(&self) -> Result<Arc<CachedCatalog>, Unanswered> {
+    /// The catalog, fetched at most every [`CATALOG_TTL`].
+    pub(crate) async fn catalog(&self) -> Result<Arc<CachedCatalog>, Unanswered> {
         if let Some(c) = self.catalog.read().await.as_ref()
             && c.fetched.elapsed() < CATALOG_TTL
         {
@@ -210,6 +224,7 @@ async fn step(
         currency: app.settings.shop.currency,
         catalog: &catalog.items,
         matcher: &catalog.matcher,
+        closed: app.closed_now(),
     };
     let started = std::time::Instant::now();
     let kind = match &input {
@@ -219,6 +234,9 @@ async fn step(
         Input::Other => "other",
     };
     let key = user_key(user);
+    // Held until the session is saved: the notifier may put a refused
+    // order's cart back meanwhile ([`crate::notify`]).
+    let _held = app.store.lock(key).await;
     let mut session = app.store.load(key).await;
     tracing::debug!(update, kind, "handling an update");
     if !session.take_update(update) {
@@ -245,7 +263,7 @@ async fn deliver(bot: &TgBot, chat: ChatId, pressed: Option<MessageId>, replies:
     }
 }
 
-fn inline(rows: &[Vec<(String, String)>]) -> InlineKeyboardMarkup {
+pub(crate) fn inline(rows: &[Vec<(String, String)>]) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(rows.iter().map(|row| {
         row.iter()
             .map(|(label, data)| InlineKeyboardButton::callback(label.clone(), data.clone()))
@@ -307,7 +325,9 @@ async fn perform(
             {
                 return say(t::too_many_orders(limit));
             }
-            send_checkout(app, session, &who, CommandKind::Place, id, order).await
+            let basket = order.lines.clone();
+            let new_order = Some(&basket[..]);
+            send_checkout(app, session, &who, CommandKind::Place, new_order, id, order).await
         }
         Action::Register => {
             let cmd = RegisterCustomer {
@@ -330,7 +350,7 @@ async fn perform(
                 note: None,
                 expected_version: None,
             };
-            send_checkout(app, session, &who, CommandKind::Update, id, cmd).await
+            send_checkout(app, session, &who, CommandKind::Update, None, id, cmd).await
         }
         Action::Edit(number) => {
             let got: Result<OrderSnapshot, Unanswered> = app
@@ -406,19 +426,21 @@ async fn perform(
     }
 }
 
-/// Sends the command a checkout ends in (`id` is the checkout id); once
-/// JetStream has stored it the cart is spent.
+/// Sends the command a checkout ends in (`id` is the checkout id,
+/// `new_order` a place command's lines); once JetStream has stored it the
+/// cart is spent ([`conversation::placed`]).
 async fn send_checkout<T: serde::Serialize>(
     app: &App,
     session: &mut Session,
     who: &Actor,
     kind: CommandKind,
+    new_order: Option<&[LineRequest]>,
     id: Uuid,
     command: T,
 ) -> Vec<Reply> {
     match app.workers.commands.send(kind, who, id, command).await {
         Ok(()) => {
-            conversation::placed(session, id);
+            conversation::placed(session, id, new_order);
             Vec::new()
         }
         Err(e) => {

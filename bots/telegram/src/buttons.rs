@@ -45,6 +45,9 @@ pub enum Button {
     Abandon(Uuid),
     /// Put a past order's items in the cart again.
     Reorder(OrderNumber),
+    /// Add the basket of this refused new order (its checkout id) to the
+    /// cart the customer has now.
+    CartBack(Uuid),
 }
 
 impl Button {
@@ -101,6 +104,7 @@ impl Button {
             "ok" => Self::Confirm(checkout(rest)?),
             "no" => Self::Abandon(checkout(rest)?),
             "r" => Self::Reorder(OrderNumber(canonical(rest)?)),
+            "cb" => Self::CartBack(checkout(rest)?),
             _ => return None,
         };
         Some(button)
@@ -124,6 +128,7 @@ impl fmt::Display for Button {
             Self::Confirm(id) => write!(f, "ok:{}", id.simple()),
             Self::Abandon(id) => write!(f, "no:{}", id.simple()),
             Self::Reorder(n) => write!(f, "r:{}", n.0),
+            Self::CartBack(id) => write!(f, "cb:{}", id.simple()),
         }
     }
 }
@@ -185,6 +190,7 @@ mod tests {
             id().prop_map(Button::Confirm),
             id().prop_map(Button::Abandon),
             any::<u64>().prop_map(|n| Button::Reorder(OrderNumber(n))),
+            id().prop_map(Button::CartBack),
         ]
     }
 
@@ -223,6 +229,10 @@ mod tests {
             "f:p:00000000000000000000000000000abc"
         );
         assert_eq!(Button::Reorder(OrderNumber(1042)).data(), "r:1042");
+        assert_eq!(
+            Button::CartBack(id).data(),
+            "cb:00000000000000000000000000000abc"
+        );
     }
 
     #[test]
@@ -245,6 +255,8 @@ mod tests {
             "r:",
             "r:-4",
             "clear:1",
+            "cb:",
+            "cb:00000000-0000-0000-0000-000000000abc",
         ] {
             assert_eq!(Button::parse(data), None, "{data:?}");
         }

@@ -1,5 +1,6 @@
 //! Turns order events into messages to the customer they concern: every
-//! status change, every shop reply, every refused command, once.
+//! status change, every shop reply, every refused command, once. A refused
+//! new order also gives the customer their cart back ([`cart_back`]).
 //!
 //! A durable consumer (`telegram-bot`) on `ORDERS_EVT` survives restarts; a
 //! receipt per event id in a JetStream key-value bucket keeps a redelivered
@@ -16,11 +17,15 @@ use async_nats::jetstream::{self, consumer::pull};
 use chatorder_bus::{FeedOptions, Settle};
 use chatorder_shared::domain::{Platform, Role};
 use chatorder_shared::envelope::Envelope;
-use chatorder_shared::events::{Event, decode_event};
+use chatorder_shared::events::{CatalogItem, Event, decode_event};
+use chatorder_shared::subjects::CommandKind;
 use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardMarkup, ReplyMarkup};
 use tokio_util::sync::CancellationToken;
 
 use crate::bot::{App, TgBot};
+use crate::buttons::Button;
+use crate::conversation::{self, CartBack};
 use crate::receipts::Delivery;
 use crate::texts as t;
 
@@ -63,6 +68,52 @@ pub fn notification(
         )),
         _ => None,
     }
+}
+
+/// A refused new order: its basket goes back to the customer (`user`, whose
+/// private chat has the same id), under the session's lock so an update
+/// being handled meanwhile is not overwritten. Returns the sentence that
+/// says so, with the button that adds a basket kept aside to the cart, or
+/// `None` if this bot did not send that order (or forgot it). Doing it
+/// twice does it once ([`conversation::refused`]).
+async fn cart_back(
+    app: &App,
+    user: i64,
+    checkout: uuid::Uuid,
+) -> Option<(String, Option<InlineKeyboardMarkup>)> {
+    let (back, lines) = {
+        let _held = app.store.lock(user).await;
+        let mut session = app.store.load(user).await;
+        let back = conversation::refused(&mut session, checkout)?;
+        app.store.save(user, &session).await;
+        back
+    };
+    let catalog = match back {
+        CartBack::Restored => None,
+        CartBack::Kept => app.catalog().await.ok(),
+    };
+    let lines: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            let name = catalog
+                .as_ref()
+                .and_then(|c| c.items.iter().find(|i| i.sku == l.sku))
+                .map_or_else(|| l.sku.to_string(), CatalogItem::display_name);
+            t::line(l.qty, &name)
+        })
+        .collect();
+    tracing::info!(
+        user,
+        ?back,
+        "a refused order's cart went back to the customer"
+    );
+    let button = (back == CartBack::Kept).then(|| {
+        crate::bot::inline(&[vec![(
+            t::BTN_CART_BACK.to_owned(),
+            Button::CartBack(checkout).data(),
+        )]])
+    });
+    Some((t::cart_back(back, &lines), button))
 }
 
 /// Creates (or finds) the bot's durable event consumer.
@@ -131,6 +182,15 @@ async fn deliver(
         // Stopping: the next bot sends it, without a mark to wait for.
         return Settle::Retry(Duration::from_secs(1));
     }
+    let (text, button) = match &env.data {
+        Event::Rejected(r) if r.command_type == CommandKind::Place.envelope_type() => {
+            match cart_back(app, chat, r.command_id).await {
+                Some((back, button)) => (format!("{text}\n\n{back}"), button),
+                None => (text, None),
+            }
+        }
+        _ => (text, None),
+    };
     let id = env.id.to_string();
     match app.receipts.begin(&id, chat, &text).await {
         Delivery::New => {}
@@ -143,7 +203,8 @@ async fn deliver(
             return Settle::Retry(UNDERWAY_RETRY);
         }
     }
-    let Err(e) = bot.send(ChatId(chat), text, None).await else {
+    let markup = button.map(ReplyMarkup::InlineKeyboard);
+    let Err(e) = bot.send(ChatId(chat), text, markup).await else {
         app.receipts.delivered(&id).await;
         crate::metrics::notification("sent");
         return Settle::Ack;

@@ -7,9 +7,14 @@
 //! Sessions that could not be written while Redis was away are written as
 //! soon as it answers again ([`Store::flush`], also run at shutdown).
 //! Abandoned carts expire after `telegram.session_ttl_hours`.
+//!
+//! Two tasks change a session: the handler of the customer's updates and
+//! the notifier (a refused order puts the cart back). Each holds the
+//! customer's [`Store::lock`] from load to save, so neither overwrites the
+//! other's change.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -23,6 +28,8 @@ pub struct Store {
     session_ttl: u64,
     /// Every session this process loaded or saved, with when it last did.
     sessions: Mutex<Sessions>,
+    /// One lock per customer whose session is being changed.
+    locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 #[derive(Default)]
@@ -45,7 +52,22 @@ impl Store {
             prefix: prefix.to_owned(),
             session_ttl: session_ttl.as_secs().max(60),
             sessions: Mutex::new(Sessions::default()),
+            locks: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Holds the customer's session for one load-change-save; another
+    /// task changing the same session waits until the guard is dropped.
+    pub async fn lock(&self, user: i64) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self.locks.lock().unwrap_or_else(PoisonError::into_inner);
+            if locks.len() >= PRUNE_EVERY as usize {
+                // Nobody else holds these: they can go.
+                locks.retain(|_, l| Arc::strong_count(l) > 1);
+            }
+            locks.entry(user).or_default().clone()
+        };
+        lock.lock_owned().await
     }
 
     async fn conn(&self) -> Option<ConnectionManager> {

@@ -423,13 +423,10 @@ pub fn rejected_command(
         Refusal::Internal {
             fault: Fault::WrongCurrency { name, item, .. },
         } => format!("{name} is priced in {item}, not in the shop's currency."),
-        Refusal::Closed { opens_at: Some(at) } => format!(
-            "We're closed now; we open again {}. Please order then.",
-            when(*at, now, tz)
-        ),
-        Refusal::Closed { opens_at: None } => {
-            "We're closed, and no opening is planned yet.".to_owned()
+        Refusal::Closed { opens_at: Some(at) } => {
+            format!("{} Please order then.", closed_now(Some(*at), now, tz))
         }
+        Refusal::Closed { opens_at: None } => closed_now(None, now, tz),
         Refusal::Paused { reason, until } => {
             let why = reason
                 .as_deref()
@@ -448,6 +445,49 @@ pub fn rejected_command(
         _ => "The shop couldn't do that. Please try again, or message the shop.".to_owned(),
     };
     format!("Sorry: {reason}")
+}
+
+/// That the shop is closed by its hours and when it opens (`opens_at`;
+/// `None`: nothing planned): the worker's refusal and the bot's warning
+/// before checkout say it in the same words.
+pub fn closed_now(
+    opens_at: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+    tz: chatorder_shared::hours::Tz,
+) -> String {
+    match opens_at {
+        Some(at) => format!(
+            "We're closed now; we open again {}.",
+            chatorder_shared::hours::when(at, now, tz)
+        ),
+        None => "We're closed, and no opening is planned yet.".to_owned(),
+    }
+}
+
+/// Told before checkout while the shop is closed: the cart can still be
+/// filled, and the order is taken once the shop opens.
+pub fn closed_warning(closed_now: &str) -> String {
+    format!("{closed_now} You can fill your cart now and order then.")
+}
+
+/// After a refused order: what became of the basket it carried (`lines`
+/// as [`line`] writes them), appended to the refusal.
+pub fn cart_back(back: crate::conversation::CartBack, lines: &[String]) -> String {
+    match back {
+        crate::conversation::CartBack::Restored => {
+            "Your cart is back as you confirmed it: type /checkout to try again, or change it first."
+                .to_owned()
+        }
+        crate::conversation::CartBack::Kept => format!(
+            "You've started another cart since, so I left it as it is. The order I couldn't place had {}. Tap \"{BTN_CART_BACK}\" to put those in your cart as well.",
+            lines.join(", ")
+        ),
+    }
+}
+
+/// The button under a refused order's basket kept aside, pressed again.
+pub fn cart_back_added_before() -> String {
+    "I added those items to your cart when you first tapped; see /cart.".into()
 }
 
 /// Why the order workers refused a question, in a customer's words. A
@@ -490,6 +530,7 @@ pub fn button_stale() -> String {
 // Button labels.
 pub const BTN_PICKUP: &str = "Pickup";
 pub const BTN_DELIVERY: &str = "Delivery";
+pub const BTN_CART_BACK: &str = "Add them to my cart";
 pub const BTN_CONFIRM: &str = "Confirm order";
 pub const BTN_CONFIRM_EDIT: &str = "Confirm the change";
 pub const BTN_CANCEL: &str = "Cancel";

@@ -56,6 +56,8 @@ pub fn add_parsed(session: &mut Session, parsed: Parsed, shop: &Shop<'_>) -> Tur
         return Turn::say(Reply::text(t::nothing_found()));
     }
     let mut out = Turn::default();
+    // The first thing in an empty cart starts an order: a closed shop says so.
+    let starting = session.cart.is_empty();
     let mut added = Vec::new();
     let mut limited = Vec::new();
     for line in &parsed.lines {
@@ -80,6 +82,9 @@ pub fn add_parsed(session: &mut Session, parsed: Parsed, shop: &Shop<'_>) -> Tur
             &added,
             &shop.money(cart_total(session, shop)),
         )));
+        if let Some(warning) = shop.closed_warning().filter(|_| starting) {
+            out.replies.push(Reply::text(warning));
+        }
     }
     if !limited.is_empty() {
         out.replies.push(Reply::text(limited.join("\n")));

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::cart::{cart_total, priced_lines};
 use super::replies::{Action, Keyboard, Reply, Turn};
-use super::session::{Session, Stage};
+use super::session::{CartLine, Session, Stage};
 use super::shop::Shop;
 use crate::buttons::Button;
 use crate::texts as t;
@@ -131,7 +131,17 @@ fn open_checkout(session: &Session, id: Uuid) -> Option<Uuid> {
     (current == id).then_some(current)
 }
 
+/// `/checkout` or the Checkout button. While the shop's hours keep it
+/// closed the customer is told first (and may go on: the worker decides).
 pub(super) fn start_checkout(session: &mut Session, shop: &Shop<'_>) -> Turn {
+    let mut out = checkout_turn(session, shop);
+    if let Some(warning) = shop.closed_warning() {
+        out.replies.insert(0, Reply::text(warning));
+    }
+    out
+}
+
+fn checkout_turn(session: &mut Session, shop: &Shop<'_>) -> Turn {
     let (lines, _) = priced_lines(session, shop);
     if lines.is_empty() {
         return Turn::say(Reply::text(t::cart_empty()));
@@ -247,9 +257,23 @@ pub(super) fn confirm(session: &mut Session, id: Uuid) -> Turn {
     }
 }
 
-/// After the place (or update) command is stored: the cart is spent.
-pub fn placed(session: &mut Session, checkout: Uuid) {
+/// After the place (or update) command of checkout `checkout` is stored
+/// (the shell calls this in the update that confirmed it): the cart is
+/// spent. `new_order` is a place command's lines (`None` for an update):
+/// they are kept in case the worker refuses the order, exactly as the
+/// command carried them, whatever the cart holds by the time this runs.
+pub fn placed(session: &mut Session, checkout: Uuid, new_order: Option<&[LineRequest]>) {
     session.cart.clear();
+    if let Some(lines) = new_order {
+        let basket = lines
+            .iter()
+            .map(|l| CartLine {
+                sku: l.sku.clone(),
+                qty: l.qty,
+            })
+            .collect();
+        super::refused::remember(session, checkout, basket);
+    }
     session.stage = Stage::Browsing;
     session.editing = None;
     session.last_checkout = Some(checkout);

@@ -4,13 +4,15 @@
 //!
 //! This module routes each input to the flow it belongs to: `menu`
 //! (browsing with buttons), `cart` (adding and changing lines), `checkout`
-//! (fulfilment, address, phone, note, confirm) and `past_orders` (`/edit`
-//! and "order again"). `session`, `shop` and `replies` hold what they share.
+//! (fulfilment, address, phone, note, confirm), `past_orders` (`/edit`
+//! and "order again") and `refused` (the cart back after a refused order).
+//! `session`, `shop` and `replies` hold what they share.
 
 mod cart;
 mod checkout;
 mod menu;
 mod past_orders;
+mod refused;
 mod replies;
 mod session;
 mod shop;
@@ -25,8 +27,9 @@ pub use cart::{Put, add_parsed, put};
 pub use chatorder_shared::limits::{MAX_ADDRESS_CHARS, MAX_LINES, MAX_NOTE_CHARS, MAX_QTY};
 pub use checkout::placed;
 pub use past_orders::{edit_order, order_again, order_list, start_edit};
+pub use refused::refused;
 pub use replies::{Action, Keyboard, Reply, Turn};
-pub use session::{CartLine, Session, Stage};
+pub use session::{CartBack, CartLine, SENT_CARTS, SentCart, Session, Stage};
 pub use shop::Shop;
 
 /// What the customer did.
@@ -145,6 +148,7 @@ fn on_button(session: &mut Session, data: &str, shop: &Shop<'_>) -> Turn {
         Button::Confirm(id) => checkout::confirm(session, *id),
         Button::Abandon(id) => checkout::abandon(session, *id),
         Button::Reorder(n) => Turn::act(Action::Reorder(*n)),
+        Button::CartBack(id) => refused::add_back(session, *id, shop),
     }
 }
 

@@ -23,10 +23,46 @@ pub struct Session {
     /// twice. Ids, not order: Telegram may start its ids afresh.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recent_updates: Vec<u32>,
+    /// The baskets of the last orders sent to the worker (newest last, at
+    /// most [`SENT_CARTS`]), kept so that a refused order gives the
+    /// customer back exactly what they confirmed ([`super::refused`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sent: Vec<SentCart>,
 }
 
 /// How many update ids a session remembers.
 pub const RECENT_UPDATES: usize = 16;
+
+/// How many sent baskets a session remembers: a refusal comes within
+/// moments of Confirm, so a few cover any customer's pace.
+pub const SENT_CARTS: usize = 4;
+
+/// A basket sent as a new order (checkout `checkout`), exactly as confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentCart {
+    pub checkout: Uuid,
+    pub lines: Vec<CartLine>,
+    /// What was done with it when the worker refused the order: set once,
+    /// so a refusal delivered twice does the same thing once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<CartBack>,
+    /// A basket kept aside ([`CartBack::Kept`]) that the customer has since
+    /// added to their cart with the button offered: it is added once.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub added: bool,
+}
+
+/// What a refused order did with the basket it carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CartBack {
+    /// The cart was empty: the basket is the cart again.
+    Restored,
+    /// The customer had started another cart (or is changing an order):
+    /// that cart is left as it is; the message lists the refused basket
+    /// and offers a button that adds it to the cart ([`super::refused::add_back`]).
+    Kept,
+}
 
 impl Session {
     /// Notes that update `id` is being taken in; false if it was before.

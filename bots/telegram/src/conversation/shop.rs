@@ -1,5 +1,6 @@
 //! What the conversation needs to know about the shop: its name, currency,
-//! catalog and the parser built from that catalog.
+//! catalog, the parser built from that catalog, and whether its hours keep
+//! it closed now.
 
 use chatorder_shared::domain::{Currency, Sku};
 use chatorder_shared::events::CatalogItem;
@@ -13,6 +14,10 @@ pub struct Shop<'a> {
     pub currency: Currency,
     pub catalog: &'a [CatalogItem],
     pub matcher: &'a Matcher,
+    /// While the shop's hours keep it closed: that it is and when it
+    /// opens ([`t::closed_now`]), told before checkout. The worker still
+    /// decides; `None` when open (the owners' pause is the worker's to tell).
+    pub closed: Option<String>,
 }
 
 impl Shop<'_> {
@@ -38,6 +43,10 @@ impl Shop<'_> {
         values.sort_unstable();
         values.dedup();
         values
+    }
+    /// The warning to give while closed, if the shop is.
+    pub(super) fn closed_warning(&self) -> Option<String> {
+        self.closed.as_deref().map(t::closed_warning)
     }
     pub(super) fn money(&self, minor: i64) -> String {
         t::money(minor, self.currency)

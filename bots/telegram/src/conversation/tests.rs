@@ -37,13 +37,19 @@ fn catalog() -> Vec<CatalogItem> {
 struct Fixture {
     items: Vec<CatalogItem>,
     matcher: Matcher,
+    /// The shop's "closed now" sentence, while its hours keep it closed.
+    closed: Option<String>,
 }
 
 impl Fixture {
     fn new() -> Self {
         let items = catalog();
         let matcher = Matcher::new(&items);
-        Self { items, matcher }
+        Self {
+            items,
+            matcher,
+            closed: None,
+        }
     }
     fn shop(&self) -> Shop<'_> {
         Shop {
@@ -51,6 +57,7 @@ impl Fixture {
             currency: Currency::parse("USD").expect("usd"),
             catalog: &self.items,
             matcher: &self.matcher,
+            closed: self.closed.clone(),
         }
     }
     fn say(&self, s: &mut Session, text: &str) -> Turn {
@@ -107,7 +114,7 @@ fn a_typed_order_fills_the_cart_and_checkout_places_it_once() {
     assert_eq!(order.lines.len(), 2);
     assert_eq!(order.fulfilment, Fulfilment::Pickup);
     assert_eq!(ok, format!("ok:{}", id.simple()));
-    placed(&mut s, *id);
+    placed(&mut s, *id, Some(&order.lines));
     assert!(s.cart.is_empty());
 
     // A second tap sends nothing.
@@ -323,6 +330,7 @@ fn an_item_leaving_the_menu_during_checkout_closes_it() {
         currency: Currency::parse("USD").expect("usd"),
         catalog: &items,
         matcher: &matcher,
+        closed: None,
     };
     let o = handle(&mut s, Input::Text("/cart".into()), &shop, "Ada");
     assert!(
@@ -469,4 +477,267 @@ proptest::proptest! {
             proptest::prop_assert!(cart.iter().all(|l| (1..=MAX_QTY).contains(&l.qty)));
         }
     }
+}
+
+/// Confirms what is in the cart as a pickup order; returns the checkout id
+/// and the lines the place command carried.
+fn confirm_pickup(f: &Fixture, s: &mut Session) -> (uuid::Uuid, Vec<CartLine>) {
+    let o = f.say(s, "/checkout");
+    let o = f.press(s, &button(&o, "f:p:"));
+    let o = f.press(s, &button(&o, "ok:"));
+    let [Action::Place { id, order }] = &o.actions[..] else {
+        panic!("one place action: {o:?}")
+    };
+    let sent = order
+        .lines
+        .iter()
+        .map(|l| CartLine {
+            sku: l.sku.clone(),
+            qty: l.qty,
+        })
+        .collect();
+    placed(s, *id, Some(&order.lines));
+    (*id, sent)
+}
+
+#[test]
+fn a_refused_order_puts_back_exactly_the_basket_confirmed_once() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    f.say(&mut s, "2 large hawaiian and a margherita please");
+    let (id, sent) = confirm_pickup(&f, &mut s);
+    assert!(s.cart.is_empty());
+
+    assert_eq!(
+        refused(&mut s, id),
+        Some((CartBack::Restored, sent.clone()))
+    );
+    assert_eq!(
+        s.cart, sent,
+        "the cart is the basket the place command carried"
+    );
+    assert_eq!(s.stage, Stage::Browsing);
+
+    // The same refusal delivered again changes nothing, even after the
+    // customer changed the restored cart, and says the same thing.
+    f.say(&mut s, "a margherita");
+    let now = s.cart.clone();
+    assert_eq!(refused(&mut s, id), Some((CartBack::Restored, sent)));
+    assert_eq!(s.cart, now);
+
+    // Checkout starts afresh: a new checkout id, so a new place command.
+    let (again, _) = confirm_pickup(&f, &mut s);
+    assert_ne!(again, id);
+}
+
+#[test]
+fn a_refusal_after_a_new_cart_was_started_leaves_that_cart_alone() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    f.say(&mut s, "2 large hawaiian");
+    let (id, sent) = confirm_pickup(&f, &mut s);
+    f.say(&mut s, "a margherita");
+    let mine = s.cart.clone();
+
+    assert_eq!(refused(&mut s, id), Some((CartBack::Kept, sent.clone())));
+    assert_eq!(s.cart, mine, "the new cart is not merged or replaced");
+    // Emptying that cart later does not bring the old basket back twice.
+    s.cart.clear();
+    assert_eq!(refused(&mut s, id), Some((CartBack::Kept, sent)));
+    assert!(s.cart.is_empty());
+}
+
+/// The fuzz crash of the first issue-20-cart merge (seed
+/// `fuzz/corpus/telegram_update/refused-basket-is-what-was-sent.chat`):
+/// the basket kept for a refusal was read from the cart when `placed` ran,
+/// so a cart that held more by then (the fuzz model let a message come
+/// between Confirm and `placed`) came back as "the order you confirmed".
+/// The basket is the place command's lines, by construction.
+#[test]
+fn the_basket_kept_is_what_the_place_command_carried_not_the_cart_later() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    f.say(&mut s, "2 large hawaiian");
+    let o = f.say(&mut s, "/checkout");
+    let o = f.press(&mut s, &button(&o, "f:p:"));
+    let o = f.press(&mut s, &button(&o, "ok:"));
+    let [Action::Place { id, order }] = &o.actions[..] else {
+        panic!("one place action: {o:?}")
+    };
+    let sent: Vec<CartLine> = order
+        .lines
+        .iter()
+        .map(|l| CartLine {
+            sku: l.sku.clone(),
+            qty: l.qty,
+        })
+        .collect();
+    f.say(&mut s, "a margherita");
+    placed(&mut s, *id, Some(&order.lines));
+    assert_eq!(s.sent.len(), 1);
+    assert_eq!(s.sent[0].lines, sent, "kept exactly what was sent");
+    assert_eq!(
+        refused(&mut s, *id),
+        Some((CartBack::Restored, sent.clone()))
+    );
+    assert_eq!(s.cart, sent);
+}
+
+#[test]
+fn a_basket_kept_aside_is_added_to_the_new_cart_with_its_button_once() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    f.say(&mut s, "2 large hawaiian and a margherita");
+    let (id, _) = confirm_pickup(&f, &mut s);
+    f.say(&mut s, "a large hawaiian and a small hawaiian");
+    let o = f.say(&mut s, "/checkout");
+    let checkout = s.stage.clone();
+    assert_ne!(checkout, Stage::Browsing);
+    assert!(matches!(refused(&mut s, id), Some((CartBack::Kept, _))));
+    assert_eq!(s.stage, checkout, "the refusal leaves the checkout alone");
+
+    let back = crate::buttons::Button::CartBack(id).data();
+    let o2 = f.press(&mut s, &back);
+    let qty = |sku: &str| {
+        s.cart
+            .iter()
+            .find(|l| l.sku.as_str() == sku)
+            .map_or(0, |l| l.qty)
+    };
+    assert_eq!(
+        (qty("hawaiian_l"), qty("hawaiian_s"), qty("margherita_m")),
+        (3, 1, 1),
+        "merged into the cart: {:?}",
+        s.cart
+    );
+    assert_eq!(s.stage, Stage::Browsing, "the checkout shown is closed");
+    assert!(texts(&o2).contains("Margherita"), "{o2:?}");
+    // The summary shown before cannot confirm the grown cart.
+    let o3 = f.press(&mut s, &button(&o, "f:p:"));
+    assert_eq!(o3.replies[0].text, crate::texts::checkout_expired());
+
+    // Pressed again, nothing more is added.
+    let cart = s.cart.clone();
+    let o4 = f.press(&mut s, &back);
+    assert_eq!(s.cart, cart);
+    assert_eq!(o4.replies[0].text, crate::texts::cart_back_added_before());
+}
+
+#[test]
+fn the_cart_back_button_works_only_for_a_basket_kept_aside() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    // Not refused yet, or never sent: no longer valid, nothing added.
+    f.say(&mut s, "a margherita");
+    let (id, _) = confirm_pickup(&f, &mut s);
+    let back = crate::buttons::Button::CartBack(id).data();
+    let o = f.press(&mut s, &back);
+    assert_eq!(o.replies[0].text, crate::texts::button_stale());
+    let other = crate::buttons::Button::CartBack(uuid::Uuid::now_v7()).data();
+    assert_eq!(
+        f.press(&mut s, &other).replies[0].text,
+        crate::texts::button_stale()
+    );
+    // Restored into the empty cart: the button would add it twice.
+    assert!(matches!(refused(&mut s, id), Some((CartBack::Restored, _))));
+    let cart = s.cart.clone();
+    let o = f.press(&mut s, &back);
+    assert_eq!(o.replies[0].text, crate::texts::button_stale());
+    assert_eq!(s.cart, cart);
+}
+
+#[test]
+fn a_basket_item_gone_from_the_menu_is_named_not_added() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    f.say(&mut s, "a margherita and a small hawaiian");
+    let (id, _) = confirm_pickup(&f, &mut s);
+    f.say(&mut s, "a large hawaiian");
+    refused(&mut s, id);
+    let smaller = Fixture {
+        items: f
+            .items
+            .iter()
+            .filter(|i| i.sku.as_str() != "margherita_m")
+            .cloned()
+            .collect(),
+        ..Fixture::new()
+    };
+    let o = smaller.press(&mut s, &crate::buttons::Button::CartBack(id).data());
+    assert!(texts(&o).contains("margherita_m"), "{o:?}");
+    let skus: Vec<&str> = s.cart.iter().map(|l| l.sku.as_str()).collect();
+    assert_eq!(skus, ["hawaiian_l", "hawaiian_s"]);
+}
+
+#[test]
+fn a_refusal_during_a_checkout_or_an_edit_leaves_the_cart_alone() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    f.say(&mut s, "a margherita");
+    let (id, _) = confirm_pickup(&f, &mut s);
+    f.say(&mut s, "a small hawaiian");
+    f.say(&mut s, "/checkout");
+    let stage = s.stage.clone();
+    let cart = s.cart.clone();
+    assert!(matches!(refused(&mut s, id), Some((CartBack::Kept, _))));
+    assert_eq!((s.stage.clone(), s.cart.clone()), (stage, cart));
+}
+
+#[test]
+fn only_new_orders_this_session_sent_come_back() {
+    let f = Fixture::new();
+    let mut s = Session::default();
+    assert_eq!(refused(&mut s, uuid::Uuid::now_v7()), None);
+
+    // A change to a pending order is not a basket to give back.
+    f.say(&mut s, "a margherita");
+    s.editing = Some(chatorder_shared::domain::OrderNumber(1042));
+    let o = f.say(&mut s, "/checkout");
+    let o = f.press(&mut s, &button(&o, "ok:"));
+    let [Action::Update { id, .. }] = &o.actions[..] else {
+        panic!("one update action: {o:?}")
+    };
+    placed(&mut s, *id, None);
+    assert_eq!(refused(&mut s, *id), None);
+    assert!(s.sent.is_empty());
+
+    // Only the last few baskets are kept; an older refusal finds nothing.
+    let mut ids = Vec::new();
+    for _ in 0..=SENT_CARTS {
+        f.say(&mut s, "a margherita");
+        ids.push(confirm_pickup(&f, &mut s).0);
+    }
+    assert_eq!(s.sent.len(), SENT_CARTS);
+    assert_eq!(refused(&mut s, ids[0]), None);
+    assert!(s.cart.is_empty());
+    assert!(refused(&mut s, ids[SENT_CARTS]).is_some());
+}
+
+#[test]
+fn a_closed_shop_warns_when_an_order_starts_and_at_checkout_and_lets_it_go_on() {
+    let closed = "We're closed now; we open again Sat 11:00.";
+    let f = Fixture {
+        closed: Some(closed.to_owned()),
+        ..Fixture::new()
+    };
+    let warning = crate::texts::closed_warning(closed);
+    let mut s = Session::default();
+    let o = f.say(&mut s, "2 large hawaiian");
+    assert_eq!(texts(&o).matches(&warning).count(), 1, "{o:?}");
+    assert_eq!(s.cart.len(), 1, "the cart still fills");
+    // Adding to a cart already started does not repeat it.
+    let o = f.say(&mut s, "a margherita");
+    assert!(!texts(&o).contains(closed), "{o:?}");
+    // Checkout says it first, then goes on as usual.
+    let o = f.say(&mut s, "/checkout");
+    assert_eq!(o.replies[0].text, warning);
+    let o = f.press(&mut s, &button(&o, "f:p:"));
+    let o = f.press(&mut s, &button(&o, "ok:"));
+    assert!(matches!(&o.actions[..], [Action::Place { .. }]), "{o:?}");
+    // An open shop says nothing of the kind.
+    let open = Fixture::new();
+    let mut s = Session::default();
+    let o = open.say(&mut s, "2 large hawaiian");
+    let o2 = open.say(&mut s, "/checkout");
+    assert!(!texts(&o).contains("closed") && !texts(&o2).contains("closed"));
 }
