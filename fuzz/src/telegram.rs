@@ -37,6 +37,9 @@
 //!   customer confirmed (so never an empty one), for the checkout they
 //!   confirmed; a place action never happens while an order is being edited,
 //!   an update only for the order being edited;
+//! - a place action carries the promo code the session holds (`/promo CODE`),
+//!   a code always in its valid form, and once that order is placed the
+//!   session holds none (a code goes with one order);
 //! - a message action carries non-empty text.
 
 use std::collections::HashMap;
@@ -45,6 +48,7 @@ use std::sync::LazyLock;
 use arbitrary::{Arbitrary, Unstructured};
 use chatorder_shared::domain::{Currency, Fulfilment, OrderNumber, Sku};
 use chatorder_shared::events::CatalogItem;
+use chatorder_shared::promo::PromoCode;
 use chatorder_telegram::conversation::{
     self, Action, CartLine, Input, Keyboard, MAX_ADDRESS_CHARS, MAX_NOTE_CHARS, MAX_QTY, Session,
     Shop, Stage, Turn,
@@ -110,6 +114,7 @@ struct ArbSession {
     phone: Option<String>,
     last_checkout: Option<u8>,
     editing: Option<u64>,
+    promo: Option<String>,
 }
 
 fn clip(s: &str, max: usize, fallback: &str) -> String {
@@ -188,6 +193,10 @@ impl ArbSession {
             last_checkout: self.last_checkout.map(checkout_id),
             editing,
             recent_updates: Vec::new(),
+            promo: self
+                .promo
+                .as_deref()
+                .and_then(|c| PromoCode::parse(c).ok()),
         }
     }
 }
@@ -284,6 +293,8 @@ struct Run {
     summaries: HashMap<Uuid, Vec<CartLine>>,
     /// The last place/update action, for `placed`.
     sent: Option<Uuid>,
+    /// Whether that action was a place (not an update).
+    sent_place: bool,
 }
 
 fn shop<'a>(items: &'a [CatalogItem], matcher: Option<&'a Matcher>) -> Shop<'a> {
@@ -327,6 +338,11 @@ impl Run {
             "placed" => {
                 if let Some(id) = self.sent.take() {
                     conversation::placed(&mut self.session, id);
+                    assert!(
+                        !self.sent_place || self.session.promo.is_none(),
+                        "a promo code outlived the order it went with: {:?}",
+                        self.session
+                    );
                 }
                 self.fresh.clear();
                 return self.check_session("placed");
@@ -451,7 +467,17 @@ impl Run {
                     }
                 }
                 assert_eq!(order.phone, before.phone);
+                assert_eq!(
+                    order.promo,
+                    before.promo,
+                    "the order's promo code is not the session's, {}",
+                    ctx()
+                );
+                if let Some(code) = &order.promo {
+                    assert_eq!(PromoCode::parse(code.as_str()).as_ref(), Ok(code));
+                }
                 self.sent = Some(*id);
+                self.sent_place = true;
             }
             Action::Update { id, number, lines } => {
                 assert_eq!(
@@ -470,6 +496,7 @@ impl Run {
                     lines_ok(id, lines);
                 }
                 self.sent = Some(*id);
+                self.sent_place = false;
             }
             Action::Message(_, text) => {
                 assert!(!text.trim().is_empty(), "an empty message, {}", ctx());
@@ -507,6 +534,7 @@ pub fn check(data: &[u8]) {
         fresh: Vec::new(),
         summaries: HashMap::new(),
         sent: None,
+        sent_place: false,
     };
     for line in lines.take(MAX_STEPS) {
         let line = line.strip_suffix('\r').unwrap_or(line);

@@ -6,6 +6,7 @@
 use chatorder_shared::commands::{LineRequest, PlaceOrder};
 use chatorder_shared::domain::Fulfilment;
 use chatorder_shared::limits::{MAX_ADDRESS_CHARS, MAX_NOTE_CHARS};
+use chatorder_shared::promo::PromoCode;
 use uuid::Uuid;
 
 use super::cart::{cart_total, priced_lines};
@@ -179,6 +180,7 @@ fn confirm_step(
         &shop.money(cart_total(session, shop)),
         &place,
         note.as_deref(),
+        session.promo.as_ref(),
     );
     session.stage = Stage::Confirm {
         checkout,
@@ -237,6 +239,7 @@ pub(super) fn confirm(session: &mut Session, id: Uuid) -> Turn {
         fulfilment,
         note,
         phone: session.phone.clone(),
+        promo: session.promo.clone(),
     };
     Turn {
         replies: vec![Reply::text(t::sending()).edit()],
@@ -247,8 +250,49 @@ pub(super) fn confirm(session: &mut Session, id: Uuid) -> Turn {
     }
 }
 
-/// After the place (or update) command is stored: the cart is spent.
+/// `/promo CODE`: the code goes with the next order (the shop checks it
+/// and works out the discount when the order is confirmed); `/promo off`
+/// takes it away. On the summary, the summary is shown again with it.
+pub(super) fn promo(session: &mut Session, arg: &str, shop: &Shop<'_>) -> Turn {
+    let said = match arg.to_ascii_lowercase().as_str() {
+        "" => {
+            return Turn::say(Reply::text(match &session.promo {
+                Some(code) => t::promo_current(code),
+                None => t::usage_promo(),
+            }));
+        }
+        "off" | "none" | "remove" => {
+            session.promo = None;
+            t::promo_removed()
+        }
+        _ => match PromoCode::parse(arg) {
+            Ok(code) => {
+                let said = t::promo_noted(&code);
+                session.promo = Some(code);
+                said
+            }
+            Err(_) => return Turn::say(Reply::text(t::not_a_promo_code())),
+        },
+    };
+    let mut out = Turn::say(Reply::text(said));
+    if let Stage::Confirm {
+        checkout,
+        fulfilment,
+        note,
+    } = session.stage.clone()
+    {
+        out.replies
+            .extend(confirm_step(session, checkout, fulfilment, note, shop).replies);
+    }
+    out
+}
+
+/// After the place (or update) command is stored: the cart (and the promo
+/// code it went with) is spent.
 pub fn placed(session: &mut Session, checkout: Uuid) {
+    if session.editing.is_none() {
+        session.promo = None;
+    }
     session.cart.clear();
     session.stage = Stage::Browsing;
     session.editing = None;
