@@ -166,6 +166,7 @@ fn every_column_of_every_row_reads_back_as_written() {
             tricky_note,
             "0",
             "on_delivery",
+            "",
         ]
     );
     assert_eq!(
@@ -186,6 +187,7 @@ fn every_column_of_every_row_reads_back_as_written() {
             "",
             "0",
             "on_pickup",
+            "",
         ]
     );
 }

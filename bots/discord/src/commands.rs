@@ -725,7 +725,7 @@ mod tests {
     fn definitions_are_within_discord_limits() {
         let defs = serde_json::to_value(definitions()).expect("serialisable");
         let defs = defs.as_array().expect("list");
-        assert_eq!(defs.len(), 10);
+        assert_eq!(defs.len(), 11);
         for d in defs {
             let name = d["name"].as_str().expect("name");
             assert!(name.len() <= 32 && name.chars().all(|c| c.is_ascii_lowercase()));
