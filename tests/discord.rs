@@ -844,6 +844,7 @@ async fn export_attaches_the_days_orders_as_the_http_api_writes_them() {
             String::new(),
             "0".into(),
             "on_pickup".into(),
+            String::new(),
         ],
         [
             second.number.0.to_string(),
@@ -861,6 +862,7 @@ async fn export_attaches_the_days_orders_as_the_http_api_writes_them() {
             "'=1+1".into(),
             "0".into(),
             "on_pickup".into(),
+            String::new(),
         ],
         [
             first.number.0.to_string(),
@@ -878,6 +880,7 @@ async fn export_attaches_the_days_orders_as_the_http_api_writes_them() {
             tricky_note.into(),
             "0".into(),
             "on_delivery".into(),
+            String::new(),
         ],
     ]
     .into_iter()

@@ -71,6 +71,10 @@ pub struct PlaceBody {
     pub phone: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
+    /// A promo code (3-20 letters, digits, `-` or `_`); the order worker
+    /// checks its rules and takes its discount off the catalog prices.
+    #[serde(default)]
+    pub promo: Option<String>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

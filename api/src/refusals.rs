@@ -6,6 +6,7 @@
 
 use axum::http::StatusCode;
 use chatorder_shared::hours::{Tz, when};
+use chatorder_shared::promo::PromoProblem;
 use chatorder_shared::refusal::{EmptyText, Missing, Refusal, TextField};
 use chrono::{DateTime, Utc};
 
@@ -152,6 +153,27 @@ pub fn problem(refusal: &Refusal, at: DateTime<Utc>, tz: Tz) -> Problem {
         Refusal::BadSize { max } => (
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("A size must be at most {max} characters."),
+        ),
+        Refusal::Promo { promo, why } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "Promo code {promo} does not apply ({}): {}. The order was not placed; send it \
+                 again without `promo` or with another code.",
+                why.label(),
+                match why {
+                    PromoProblem::Unknown => "there is no such code".to_owned(),
+                    PromoProblem::Disabled => "the shop switched it off".to_owned(),
+                    PromoProblem::NotYet { from } => format!("it can be used from {from}"),
+                    PromoProblem::Expired { until } => format!("it ended on {until}"),
+                    PromoProblem::BelowMinimum { min } => {
+                        format!("it needs an order of at least {min}")
+                    }
+                    PromoProblem::UsedUp => "every use has been taken".to_owned(),
+                    PromoProblem::AlreadyUsed => {
+                        "it is once per customer and this customer used it".to_owned()
+                    }
+                }
+            ),
         ),
         Refusal::Internal { fault } => {
             tracing::error!(?fault, "the worker reports a fault in the shop's set-up");

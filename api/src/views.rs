@@ -58,6 +58,14 @@ pub struct CatalogView {
     pub items: Vec<CatalogItemView>,
 }
 
+/// A promo code on an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PromoView {
+    pub code: String,
+    /// Taken off the lines' total.
+    pub discount: MoneyView,
+}
+
 /// An order as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct OrderView {
@@ -69,7 +77,11 @@ pub struct OrderView {
     pub status: OrderStatus,
     pub customer: CustomerView,
     pub lines: Vec<LineView>,
+    /// What the customer pays: the lines less any promo discount.
     pub total: MoneyView,
+    /// The promo code the order used and what it took off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub promo: Option<PromoView>,
     pub fulfilment: FulfilmentView,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -136,6 +148,10 @@ impl From<&OrderSnapshot> for OrderView {
                 })
                 .collect(),
             total: money(o.total_minor),
+            promo: o.promo.as_ref().map(|p| PromoView {
+                code: p.code.as_str().to_owned(),
+                discount: money(p.discount_minor),
+            }),
             fulfilment: match &o.fulfilment {
                 Fulfilment::Pickup => FulfilmentView::Pickup,
                 Fulfilment::Delivery { address } => FulfilmentView::Delivery {
@@ -324,7 +340,10 @@ impl EventView {
             Event::CatalogChanged { item } => view.item = Some(CatalogItemView::from(item)),
             // Refusals go to their sender only; the owners' pause reaches
             // customers as the refusal of an order placed during it.
-            Event::Rejected(_) | Event::ShopChanged { .. } => return None,
+            // Promo codes are the owners' (the Discord bot's `/promo list`).
+            Event::Rejected(_) | Event::ShopChanged { .. } | Event::PromoChanged { .. } => {
+                return None;
+            }
         }
         Some(view)
     }

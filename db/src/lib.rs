@@ -5,6 +5,7 @@ pub mod models;
 pub mod numbers;
 pub mod past_sales;
 pub mod pool;
+pub mod promo;
 pub mod read;
 pub mod schema;
 pub mod shop;

@@ -3,6 +3,7 @@
 
 use chatorder_shared::domain::{Currency, Fulfilment, OrderNumber, OrderStatus, Platform, Sku};
 use chatorder_shared::events::{CatalogItem, CustomerRef, OrderLine, OrderSnapshot};
+use chatorder_shared::promo::{AppliedPromo, PromoCode};
 use chrono::{DateTime, DurationRound as _, NaiveDateTime, TimeDelta, TimeZone as _, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -50,6 +51,8 @@ pub struct OrderRow {
     pub currency: String,
     pub placed_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub promo_code: Option<String>,
+    pub discount_minor: i64,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -80,6 +83,8 @@ impl OrderRow {
             currency: o.currency.as_str().to_owned(),
             placed_at: o.placed_at.naive_utc(),
             updated_at: o.updated_at.naive_utc(),
+            promo_code: o.promo.as_ref().map(|p| p.code.as_str().to_owned()),
+            discount_minor: o.discount_minor(),
         }
     }
 
@@ -120,6 +125,15 @@ impl OrderRow {
                 })
             })
             .collect::<Result<Vec<_>, BadRow>>()?;
+        let promo = self
+            .promo_code
+            .map(|code| {
+                Ok::<_, BadRow>(AppliedPromo {
+                    code: PromoCode::parse(&code).map_err(|e| bad("orders", &key, e))?,
+                    discount_minor: self.discount_minor,
+                })
+            })
+            .transpose()?;
         Ok(OrderSnapshot {
             id,
             number: OrderNumber(u64::try_from(self.number).unwrap_or_default()),
@@ -138,6 +152,7 @@ impl OrderRow {
             note: self.note,
             placed_at: to_utc(self.placed_at),
             updated_at: to_utc(self.updated_at),
+            promo,
         })
     }
 }

@@ -279,6 +279,8 @@ async fn import_chunk(
             currency: currency.as_str().into(),
             placed_at: at,
             updated_at: at,
+            promo_code: None,
+            discount_minor: 0,
         });
         status_changes.push(NewStatusChange {
             order_id: (*id).clone(),

@@ -46,6 +46,8 @@ diesel::table! {
         currency -> Char,
         placed_at -> Datetime,
         updated_at -> Datetime,
+        promo_code -> Nullable<Varchar>,
+        discount_minor -> Bigint,
     }
 }
 
@@ -171,5 +173,34 @@ diesel::table! {
         reason -> Nullable<Varchar>,
         paused_by -> Varchar,
         command_id -> Char,
+    }
+}
+
+diesel::table! {
+    promo_codes (code) {
+        code -> Varchar,
+        kind -> Varchar,
+        value -> Bigint,
+        min_total_minor -> Nullable<Bigint>,
+        valid_from -> Nullable<Date>,
+        valid_until -> Nullable<Date>,
+        max_uses -> Nullable<Unsigned<Integer>>,
+        uses -> Unsigned<Integer>,
+        once_per_customer -> Bool,
+        enabled -> Bool,
+        created_by -> Varchar,
+        created_at -> Datetime,
+        command_id -> Char,
+    }
+}
+
+diesel::table! {
+    promo_uses (order_id) {
+        order_id -> Char,
+        code -> Varchar,
+        customer_id -> Varchar,
+        once_key -> Nullable<Varchar>,
+        discount_minor -> Bigint,
+        used_at -> Datetime,
     }
 }

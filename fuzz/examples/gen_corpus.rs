@@ -232,6 +232,7 @@ fn snapshot(status: OrderStatus, version: u32) -> OrderSnapshot {
         note: Some("ring twice".into()),
         placed_at: at("2026-11-22T18:00:00.123456Z"),
         updated_at: at("2026-11-22T18:05:00Z"),
+        promo: None,
     }
 }
 
@@ -250,6 +251,7 @@ fn commands() -> Vec<(&'static str, Vec<u8>)> {
         fulfilment: Fulfilment::Pickup,
         note: None,
         phone: None,
+        promo: None,
     };
     let delivery = PlaceOrder {
         fulfilment: Fulfilment::Delivery {

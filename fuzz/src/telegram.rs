@@ -38,6 +38,9 @@
 //!   customer confirmed (so never an empty one), for the checkout they
 //!   confirmed; a place action never happens while an order is being edited,
 //!   an update only for the order being edited;
+//! - a place action carries the promo code the session holds (`/promo CODE`),
+//!   a code always in its valid form, and once that order is placed the
+//!   session holds none (a code goes with one order);
 //! - a message action carries non-empty text;
 //! - a refused order gives back exactly the cart of the summary confirmed,
 //!   only into an empty cart outside checkout and edits, and leaves any
@@ -60,6 +63,7 @@ use chatorder_shared::commands::LineRequest;
 use chatorder_shared::domain::{Currency, Fulfilment, OrderNumber, Sku};
 use chatorder_shared::events::CatalogItem;
 use chatorder_telegram::buttons::Button;
+use chatorder_shared::promo::PromoCode;
 use chatorder_telegram::conversation::{
     self, Action, CartBack, CartLine, Input, Keyboard, MAX_ADDRESS_CHARS, MAX_NOTE_CHARS, MAX_QTY,
     Session, Shop, Stage, Turn,
@@ -125,6 +129,7 @@ struct ArbSession {
     phone: Option<String>,
     last_checkout: Option<u8>,
     editing: Option<u64>,
+    promo: Option<String>,
 }
 
 fn clip(s: &str, max: usize, fallback: &str) -> String {
@@ -204,6 +209,10 @@ impl ArbSession {
             editing,
             recent_updates: Vec::new(),
             sent: Vec::new(),
+            promo: self
+                .promo
+                .as_deref()
+                .and_then(|c| PromoCode::parse(c).ok()),
         }
     }
 }
@@ -363,6 +372,11 @@ impl Run {
                     conversation::placed(&mut self.session, id, new_order.as_deref());
                     if new_order.is_some() {
                         self.published.insert(id);
+                        assert!(
+                            self.session.promo.is_none(),
+                            "a promo code outlived the order it went with: {:?}",
+                            self.session
+                        );
                     }
                 }
                 self.fresh.clear();
@@ -505,6 +519,15 @@ impl Run {
                     }
                 }
                 assert_eq!(order.phone, before.phone);
+                assert_eq!(
+                    order.promo,
+                    before.promo,
+                    "the order's promo code is not the session's, {}",
+                    ctx()
+                );
+                if let Some(code) = &order.promo {
+                    assert_eq!(PromoCode::parse(code.as_str()).as_ref(), Ok(code));
+                }
                 self.sent = Some((*id, Some(order.lines.clone())));
             }
             Action::Update { id, number, lines } => {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{Fulfilment, OrderNumber, OrderStatus, Role, Sku};
 use crate::envelope::{DecodeError, Envelope, decode_data, decode_raw, with_data};
+use crate::promo::{PromoCode, PromoTerms};
 use crate::subjects::{CommandKind, Subjects};
 
 /// One requested line: which item, how many. Prices never come from chat.
@@ -37,6 +38,10 @@ pub struct PlaceOrder {
     pub note: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// A promo code the customer named; the worker checks it and works out
+    /// the discount from catalog prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promo: Option<PromoCode>,
 }
 
 /// `order.update` (customer): replaces the lines (and note) of a pending order.
@@ -138,6 +143,14 @@ pub enum ShopChange {
         reason: Option<String>,
     },
     Resume,
+    /// A new promo code (a code that exists already is refused).
+    PromoCreate {
+        promo: PromoTerms,
+    },
+    /// Switch a promo code off for good (orders that used it keep it).
+    PromoDisable {
+        code: PromoCode,
+    },
 }
 
 /// Every command, decoded.
@@ -267,6 +280,7 @@ mod tests {
             fulfilment: Fulfilment::Pickup,
             note: None,
             phone: None,
+            promo: None,
         }
     }
 

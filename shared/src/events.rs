@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::{Actor, Currency, Fulfilment, OrderNumber, OrderStatus, Platform, Role, Sku};
 use crate::envelope::{DecodeError, Envelope, decode_data, decode_raw, with_data};
+use crate::promo::{AppliedPromo, Promo};
 use crate::refusal::Refusal;
 use crate::subjects::EventKind;
 
@@ -41,6 +42,7 @@ pub struct OrderSnapshot {
     pub status: OrderStatus,
     pub customer: CustomerRef,
     pub lines: Vec<OrderLine>,
+    /// What the customer pays: the lines' total less any promo discount.
     pub total_minor: i64,
     pub currency: Currency,
     pub fulfilment: Fulfilment,
@@ -48,6 +50,21 @@ pub struct OrderSnapshot {
     pub note: Option<String>,
     pub placed_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The promo code the order used and what it took off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promo: Option<AppliedPromo>,
+}
+
+impl OrderSnapshot {
+    /// The discount a promo code took off (0 without one).
+    pub fn discount_minor(&self) -> i64 {
+        self.promo.as_ref().map_or(0, |p| p.discount_minor)
+    }
+
+    /// The lines' total before any discount.
+    pub fn subtotal_minor(&self) -> i64 {
+        self.total_minor.saturating_add(self.discount_minor())
+    }
 }
 
 /// A catalog item as served to bots.
@@ -165,6 +182,11 @@ pub enum Event {
     ShopChanged {
         pause: Option<ShopPause>,
     },
+    /// An owner created or switched off a promo code; `promo` is the code
+    /// as it now stands.
+    PromoChanged {
+        promo: Promo,
+    },
 }
 
 /// Owners stopped taking orders at `since`, until `until` (or until they
@@ -189,6 +211,11 @@ impl ShopPause {
 struct ShopData {
     #[serde(default)]
     pause: Option<ShopPause>,
+}
+
+#[derive(Deserialize)]
+struct PromoData {
+    promo: Promo,
 }
 
 #[derive(Deserialize)]
@@ -229,6 +256,7 @@ impl Event {
             Self::Message(_) => EventKind::Message,
             Self::CatalogChanged { .. } => EventKind::CatalogChanged,
             Self::ShopChanged { .. } => EventKind::ShopChanged,
+            Self::PromoChanged { .. } => EventKind::PromoChanged,
         }
     }
 
@@ -242,7 +270,8 @@ impl Event {
             Self::Rejected(_)
             | Self::Message(_)
             | Self::CatalogChanged { .. }
-            | Self::ShopChanged { .. } => None,
+            | Self::ShopChanged { .. }
+            | Self::PromoChanged { .. } => None,
         }
     }
 
@@ -288,6 +317,9 @@ pub fn decode_event(payload: &[u8]) -> Result<Envelope<Event>, DecodeError> {
         },
         EventKind::ShopChanged => Event::ShopChanged {
             pause: decode_data::<ShopData>(&raw)?.pause,
+        },
+        EventKind::PromoChanged => Event::PromoChanged {
+            promo: decode_data::<PromoData>(&raw)?.promo,
         },
     };
     Ok(with_data(raw, event))

@@ -22,7 +22,7 @@ use crate::queries::{ListOrders, MAX_QUERY_LIMIT, OrderList};
 
 /// The header row. New columns go at the end, so a sheet that reads
 /// columns by position keeps working.
-pub const COLUMNS: [&str; 15] = [
+pub const COLUMNS: [&str; 16] = [
     "number",
     "placed_at",
     "updated_at",
@@ -38,6 +38,7 @@ pub const COLUMNS: [&str; 15] = [
     "note",
     "discount_minor",
     "payment",
+    "promo_code",
 ];
 
 /// How an order is paid. Today every order is paid when it is handed
@@ -66,11 +67,10 @@ impl Payment {
     }
 }
 
-/// The discount taken off an order, in minor units. Orders carry no
-/// discount yet (there are no promo codes), so it is 0 and `total_minor`
-/// is what the customer pays.
-pub fn discount_minor(_order: &OrderSnapshot) -> i64 {
-    0
+/// The discount a promo code took off an order, in minor units (0
+/// without one); `total_minor` is what the customer pays, after it.
+pub fn discount_minor(order: &OrderSnapshot) -> i64 {
+    order.discount_minor()
 }
 
 /// One order as its CSV row (in [`COLUMNS`] order).
@@ -98,6 +98,10 @@ pub fn row(o: &OrderSnapshot) -> [String; COLUMNS.len()] {
         safe_cell(o.note.as_deref().unwrap_or_default()),
         discount_minor(o).to_string(),
         Payment::of(o).as_str().to_owned(),
+        o.promo
+            .as_ref()
+            .map(|p| p.code.as_str().to_owned())
+            .unwrap_or_default(),
     ]
 }
 

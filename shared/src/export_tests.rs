@@ -47,7 +47,26 @@ fn order(number: u64, name: &str, note: Option<&str>, fulfilment: Fulfilment) ->
         note: note.map(str::to_owned),
         placed_at: placed,
         updated_at: placed + chrono::Duration::minutes(3),
+        promo: None,
     }
+}
+
+#[test]
+fn a_promo_discount_fills_its_column_and_the_total_is_what_was_paid() {
+    let mut o = order(7, "Ada", None, Fulfilment::Pickup);
+    o.promo = Some(crate::promo::AppliedPromo {
+        code: crate::promo::PromoCode::parse("SAVE10").unwrap(),
+        discount_minor: 290,
+    });
+    o.total_minor = 2610;
+    let cells = row(&o);
+    let at = |name: &str| COLUMNS.iter().position(|c| *c == name).unwrap();
+    assert_eq!(cells[at("discount_minor")], "290");
+    assert_eq!(cells[at("total_minor")], "2610");
+    assert_eq!(cells[at("promo_code")], "SAVE10");
+    let plain = row(&order(8, "Bo", None, Fulfilment::Pickup));
+    assert_eq!(plain[at("discount_minor")], "0");
+    assert_eq!(plain[at("promo_code")], "");
 }
 
 fn owner() -> Actor {
@@ -147,6 +166,7 @@ fn every_column_of_every_row_reads_back_as_written() {
             tricky_note,
             "0",
             "on_delivery",
+            "",
         ]
     );
     assert_eq!(
@@ -167,6 +187,7 @@ fn every_column_of_every_row_reads_back_as_written() {
             "",
             "0",
             "on_pickup",
+            "",
         ]
     );
 }

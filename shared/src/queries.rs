@@ -40,6 +40,20 @@ pub struct CustomerOrders {
 #[serde(deny_unknown_fields)]
 pub struct ListCatalog {}
 
+/// `orders.query.owner.promos`: every promo code with its uses, newest
+/// first (owners only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListPromos {
+    pub actor: Actor,
+}
+
+/// The answer to [`ListPromos`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromoList {
+    pub promos: Vec<crate::promo::Promo>,
+}
+
 /// `orders.query.list` / `orders.query.owner.list`: orders newest first,
 /// a page at a time. A customer sees only their own; an owner sees all.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{Currency, OrderNumber, OrderStatus, Sku};
 use crate::lifecycle::TransitionError;
+use crate::promo::{BadTerms, PromoCode, PromoProblem};
 
 /// A broken rule, tagged on the wire by [`Refusal::code`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +100,14 @@ pub enum Refusal {
     },
     /// A pause of no minutes, or longer than `max_minutes`.
     BadPause { max_minutes: u32 },
+    /// The order's promo code broke one of its rules (`why`).
+    Promo { promo: PromoCode, why: PromoProblem },
+    /// An owner's new promo code has terms that make no sense.
+    BadPromo { promo: PromoCode, why: BadTerms },
+    /// An owner created a promo code that exists already.
+    PromoExists { promo: PromoCode },
+    /// An owner named a promo code that does not exist.
+    NoSuchPromo { promo: PromoCode },
     /// The shop's own set-up is at fault, not the sender.
     Internal { fault: Fault },
     /// A code this build does not know. Edges say something generic.
@@ -176,6 +185,10 @@ impl Refusal {
             Self::Closed { .. } => "closed",
             Self::Paused { .. } => "paused",
             Self::BadPause { .. } => "bad_pause",
+            Self::Promo { .. } => "promo",
+            Self::BadPromo { .. } => "bad_promo",
+            Self::PromoExists { .. } => "promo_exists",
+            Self::NoSuchPromo { .. } => "no_such_promo",
             Self::Internal { .. } => "internal",
             Self::Other { .. } => "other",
         }

@@ -93,7 +93,41 @@ fn every_refusal() -> Vec<Refusal> {
         Refusal::BadPause {
             max_minutes: 10_080,
         },
+        Refusal::BadPromo {
+            promo: promo(),
+            why: crate::promo::BadTerms::Window,
+        },
+        Refusal::PromoExists { promo: promo() },
+        Refusal::NoSuchPromo { promo: promo() },
     ]
+    .into_iter()
+    .chain(
+        [
+            PromoProblem::Unknown,
+            PromoProblem::Disabled,
+            PromoProblem::NotYet {
+                from: chrono::NaiveDate::MIN,
+            },
+            PromoProblem::Expired {
+                until: chrono::NaiveDate::MIN,
+            },
+            PromoProblem::BelowMinimum {
+                min: crate::domain::Money::new(2000, Currency::parse("EUR").expect("EUR")),
+            },
+            PromoProblem::UsedUp,
+            PromoProblem::AlreadyUsed,
+        ]
+        .into_iter()
+        .map(|why| Refusal::Promo {
+            promo: promo(),
+            why,
+        }),
+    )
+    .collect()
+}
+
+fn promo() -> PromoCode {
+    PromoCode::parse("SAVE10").expect("code")
 }
 
 #[test]

@@ -15,7 +15,7 @@ pub enum CommandKind {
     Message,
     Status,
     Catalog,
-    /// Pause or resume taking orders.
+    /// Pause or resume taking orders; create or switch off promo codes.
     Shop,
 }
 
@@ -88,10 +88,11 @@ pub enum EventKind {
     Message,
     CatalogChanged,
     ShopChanged,
+    PromoChanged,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 9] = [
         Self::Placed,
         Self::Updated,
         Self::Cancelled,
@@ -100,6 +101,7 @@ impl EventKind {
         Self::Message,
         Self::CatalogChanged,
         Self::ShopChanged,
+        Self::PromoChanged,
     ];
 
     pub fn token(self) -> &'static str {
@@ -112,6 +114,7 @@ impl EventKind {
             Self::Message => "message",
             Self::CatalogChanged => "catalog_changed",
             Self::ShopChanged => "shop_changed",
+            Self::PromoChanged => "promo_changed",
         }
     }
 
@@ -125,6 +128,7 @@ impl EventKind {
             Self::Message => "order.message",
             Self::CatalogChanged => "catalog.changed",
             Self::ShopChanged => "shop.changed",
+            Self::PromoChanged => "promo.changed",
         }
     }
 
@@ -149,16 +153,19 @@ pub enum QueryKind {
     List,
     /// `orders.query.messages`: the messages about one order.
     Messages,
+    /// `orders.query.owner.promos`: the promo codes (owners only).
+    Promos,
 }
 
 impl QueryKind {
-    pub const ALL: [QueryKind; 6] = [
+    pub const ALL: [QueryKind; 7] = [
         Self::Get,
         Self::Pending,
         Self::Customer,
         Self::Catalog,
         Self::List,
         Self::Messages,
+        Self::Promos,
     ];
 
     fn path(self) -> &'static str {
@@ -169,6 +176,9 @@ impl QueryKind {
             Self::Catalog => "catalog.query.list",
             Self::List => "orders.query.list",
             Self::Messages => "orders.query.messages",
+            // Owners only: asked on `orders.query.owner.promos`; a customer
+            // asking here is refused `not_owner`.
+            Self::Promos => "orders.query.promos",
         }
     }
 
@@ -180,6 +190,7 @@ impl QueryKind {
             Self::Catalog => "catalog",
             Self::List => "list",
             Self::Messages => "messages",
+            Self::Promos => "promos",
         }
     }
 }
@@ -339,6 +350,7 @@ impl Subjects {
                 QueryKind::Pending,
                 QueryKind::List,
                 QueryKind::Messages,
+                QueryKind::Promos,
             ]
             .into_iter()
             .find(|k| k.label() == label)

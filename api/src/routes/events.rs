@@ -85,6 +85,7 @@ fn visible(env: &Envelope<Event>, customer_key: Option<&str>) -> bool {
         | Event::StatusChanged { order, .. } => order.customer.key == key,
         Event::Message(m) => m.customer.key == key,
         Event::CatalogChanged { .. } | Event::ShopChanged { .. } => true,
-        Event::Rejected(_) => false,
+        // A code customers have not been given is the owners' business.
+        Event::Rejected(_) | Event::PromoChanged { .. } => false,
     }
 }

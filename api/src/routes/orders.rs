@@ -17,6 +17,7 @@ use chatorder_shared::commands::{
 };
 use chatorder_shared::domain::{Fulfilment, OrderNumber, OrderStatus};
 use chatorder_shared::events::{Event, OrderSnapshot};
+use chatorder_shared::promo::PromoCode;
 use chatorder_shared::queries::{
     GetMessages, GetOrder, ListOrders, MAX_QUERY_LIMIT, MessageList, OrderList,
 };
@@ -471,6 +472,20 @@ async fn place(
 ) -> Result<Response, Problem> {
     let account = caller.require_customer()?;
     let b: PlaceBody = crate::json::parse(&headers, &body)?;
+    let promo = b
+        .promo
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(PromoCode::parse)
+        .transpose()
+        .map_err(|e| {
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "bad_promo_code",
+                format!("{e}."),
+            )
+        })?;
     let phone = b
         .phone
         .filter(|p| !p.trim().is_empty())
@@ -498,6 +513,7 @@ async fn place(
             fulfilment,
             note: b.note.filter(|n| !n.trim().is_empty()),
             phone,
+            promo,
         },
     };
     Ok(change::send(&state, &caller, &headers, change, |event| {

@@ -92,7 +92,9 @@ impl Board {
             }
             Event::Message(m) => self.converse(env, m).await,
             Event::ShopChanged { pause } => self.announce(env, pause.as_ref()).await,
-            Event::Rejected(_) | Event::CatalogChanged { .. } => Ok(()),
+            Event::Rejected(_) | Event::CatalogChanged { .. } | Event::PromoChanged { .. } => {
+                Ok(())
+            }
         }
     }
 

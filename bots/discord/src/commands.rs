@@ -59,6 +59,14 @@ pub enum BadCommand {
     UnknownCommand(String),
     #[error("`{0}` is not a day; write it like 2026-12-04, or `today` or `yesterday`.")]
     NotADay(String),
+    #[error("{0}.")]
+    NotAPromoCode(String),
+    #[error("`{0}` is not a discount; write 10% for a percentage or 5.00 for an amount off.")]
+    NotADiscount(String),
+    #[error("`uses` is how many orders may use the code: 1 to 1000000.")]
+    BadUses,
+    #[error("Use `/promo create`, `list` or `disable`.")]
+    PromoUsage,
 }
 
 /// What an owner asked for.
@@ -114,6 +122,12 @@ pub enum OwnerCommand {
         reason: Option<String>,
     },
     Resume,
+    /// A new promo code.
+    PromoCreate(crate::promo::Draft),
+    PromoList,
+    PromoDisable {
+        code: chatorder_shared::promo::PromoCode,
+    },
 }
 
 /// An option value as the parser sees it.
@@ -121,6 +135,7 @@ pub enum OwnerCommand {
 pub enum Opt {
     Int(i64),
     Str(String),
+    Bool(bool),
     Sub(Vec<(String, Opt)>),
     Other,
 }
@@ -132,6 +147,7 @@ pub fn options(raw: &[CommandDataOption]) -> Vec<(String, Opt)> {
             let v = match &o.value {
                 CommandDataOptionValue::Integer(i) => Opt::Int(*i),
                 CommandDataOptionValue::String(s) => Opt::Str(s.clone()),
+                CommandDataOptionValue::Boolean(b) => Opt::Bool(*b),
                 CommandDataOptionValue::SubCommand(sub)
                 | CommandDataOptionValue::SubCommandGroup(sub) => Opt::Sub(options(sub)),
                 _ => Opt::Other,
@@ -354,6 +370,10 @@ pub fn parse(name: &str, opts: &[(String, Opt)]) -> Result<OwnerCommand, BadComm
             reason: reason(a.str("reason")?)?,
         },
         "resume" => OwnerCommand::Resume,
+        "promo" => match opts.first() {
+            Some((sub, Opt::Sub(o))) => crate::promo::parse(sub, o)?,
+            _ => return Err(BadCommand::PromoUsage),
+        },
         other => return Err(BadCommand::UnknownCommand(other.to_owned())),
     })
 }
@@ -499,6 +519,7 @@ pub fn definitions() -> Vec<CreateCommand> {
                     .max_length(500),
             ),
         CreateCommand::new("resume").description("Take new orders again"),
+        crate::promo::definition(),
     ]
 }
 
@@ -704,7 +725,7 @@ mod tests {
     fn definitions_are_within_discord_limits() {
         let defs = serde_json::to_value(definitions()).expect("serialisable");
         let defs = defs.as_array().expect("list");
-        assert_eq!(defs.len(), 10);
+        assert_eq!(defs.len(), 11);
         for d in defs {
             let name = d["name"].as_str().expect("name");
             assert!(name.len() <= 32 && name.chars().all(|c| c.is_ascii_lowercase()));

@@ -13,7 +13,9 @@ use chatorder_shared::config::Settings;
 use chatorder_shared::domain::{Actor, OrderNumber, OrderStatus, Platform, Role};
 use chatorder_shared::events::OrderSnapshot;
 use chatorder_shared::owners::{ForecastRequest, SummaryRequest};
-use chatorder_shared::queries::{Catalog, GetOrder, ListCatalog, OrderPage, PendingOrders};
+use chatorder_shared::queries::{
+    Catalog, GetOrder, ListCatalog, ListPromos, OrderPage, PendingOrders, PromoList,
+};
 use chatorder_shared::subjects::{CommandKind, DemandQuery, QueryKind};
 use serenity::all::{
     ActionRowComponent, CommandInteraction, ComponentInteraction, Context, CreateActionRow,
@@ -268,6 +270,34 @@ impl App {
                     .await
                 {
                     Ok(r) => Reply::text(format!("**{}**\n{}", r.title, r.body)),
+                    Err(why) => Reply::text(why.to_string()),
+                }
+            }
+            OwnerCommand::PromoCreate(draft) => {
+                let tz = self.settings.shop.time_zone;
+                let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+                let change = ShopChange::PromoCreate {
+                    promo: draft.terms(today),
+                };
+                Reply::text(self.act(CommandKind::Shop, actor, change).await)
+            }
+            OwnerCommand::PromoDisable { code } => Reply::text(
+                self.act(CommandKind::Shop, actor, ShopChange::PromoDisable { code })
+                    .await,
+            ),
+            OwnerCommand::PromoList => {
+                let q = ListPromos {
+                    actor: actor.clone(),
+                };
+                match self
+                    .workers
+                    .query::<_, PromoList>(QueryKind::Promos, &q)
+                    .await
+                {
+                    Ok(list) => Reply::text(crate::promo::list(
+                        &list.promos,
+                        self.settings.shop.currency,
+                    )),
                     Err(why) => Reply::text(why.to_string()),
                 }
             }

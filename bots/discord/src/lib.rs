@@ -8,6 +8,7 @@ pub mod feeds;
 pub mod handler;
 pub mod ids;
 pub mod metrics;
+pub mod promo;
 pub mod render;
 pub mod run;
 pub mod texts;

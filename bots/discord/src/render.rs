@@ -230,6 +230,18 @@ pub fn board_message(order: &OrderSnapshot, last: Option<&Change>) -> BoardMessa
         field("Placed", &format!("<t:{placed}:t> (<t:{placed}:R>)"), true),
         field("Fulfilment", &fulfilment, false),
     ];
+    if let Some(p) = &order.promo {
+        fields.push(field(
+            "Promo",
+            &format!(
+                "`{}`: −{} off {}",
+                p.code,
+                money(order, p.discount_minor),
+                money(order, order.subtotal_minor())
+            ),
+            false,
+        ));
+    }
     if let Some(note) = order.note.as_deref().filter(|n| !n.trim().is_empty()) {
         fields.push(field("Note", &defang(note), false));
     }

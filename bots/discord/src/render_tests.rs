@@ -42,6 +42,7 @@ fn order(
         note,
         placed_at: chrono::Utc::now(),
         updated_at: chrono::Utc::now(),
+        promo: None,
     }
 }
 

@@ -198,6 +198,14 @@ pub fn verdict(env: &Envelope<Event>, tz: chatorder_shared::hours::Tz) -> String
         Event::Placed { order } | Event::Updated { order } => {
             format!("Order {} updated.", order.number)
         }
+        Event::PromoChanged { promo } if promo.enabled => format!(
+            "Promo code `{}` is on: customers type `/promo {}` before they confirm. `/promo list` shows its uses.",
+            promo.terms.code, promo.terms.code
+        ),
+        Event::PromoChanged { promo } => format!(
+            "Promo code `{}` is switched off; orders that used it keep their discount.",
+            promo.terms.code
+        ),
     }
 }
 
@@ -280,6 +288,16 @@ pub fn refusal(r: &Refusal) -> String {
             "{} is priced in {item}, not in the shop's currency ({shop}); set its price again.",
             defang(name)
         ),
+        Refusal::BadPromo { promo, why } => crate::promo::bad_terms(promo, why),
+        Refusal::PromoExists { promo } => format!(
+            "there is already a promo code `{promo}`; pick another name, or `/promo disable` the old one first (a code's name is never reused)."
+        ),
+        Refusal::NoSuchPromo { promo } => {
+            format!("there is no promo code `{promo}` (see `/promo list`).")
+        }
+        Refusal::Promo { promo, why } => {
+            format!("promo code `{promo}` does not apply (`{}`).", why.label())
+        }
         other => format!(
             "the order worker refused it (`{}`).",
             match other {

@@ -5,6 +5,7 @@
 use chatorder_shared::domain::{Currency, Money, OrderNumber, OrderStatus, Role};
 use chatorder_shared::events::{OrderLine, OrderSnapshot};
 use chatorder_shared::limits::{MAX_LINES, MAX_QTY};
+use chatorder_shared::promo::{PromoCode, PromoProblem};
 use chatorder_shared::queries::QueryRefusal;
 
 pub fn money(minor: i64, currency: Currency) -> String {
@@ -24,6 +25,7 @@ pub fn help() -> String {
         "Or just type an order, e.g. \"2 large pepperoni and a medium five cheese\"",
         "/cart – see and change your cart",
         "/checkout – pickup or delivery, then confirm",
+        "/promo CODE – use a promo code on your next order",
         "/orders – your recent orders (and order one again)",
         "/status 1042 – where order #1042 is",
         "/cancel 1042 – cancel order #1042 while it is still pending",
@@ -158,16 +160,63 @@ pub fn summary(
     total: &str,
     fulfilment: &str,
     note: Option<&str>,
+    promo: Option<&PromoCode>,
 ) -> String {
     let mut out = String::from("Please check your order:\n");
     for (qty, name, price) in lines {
         out.push_str(&format!("{qty} × {name} – {price}\n"));
     }
-    out.push_str(&format!("\nTotal: {total}\n{fulfilment}"));
+    match promo {
+        Some(code) => out.push_str(&format!(
+            "\nTotal before your promo code: {total}\nPromo code {code}: the shop takes its discount off when you confirm.\n{fulfilment}"
+        )),
+        None => out.push_str(&format!("\nTotal: {total}\n{fulfilment}")),
+    }
     if let Some(note) = note {
         out.push_str(&format!("\nNote: {note}"));
     }
     out
+}
+
+pub fn usage_promo() -> String {
+    "Send /promo and your code, e.g. /promo SUMMER10, to use it on your next order.".into()
+}
+
+pub fn promo_noted(code: &PromoCode) -> String {
+    format!(
+        "Promo code {code} noted: the shop checks it when you confirm your order, and the discount shows on it. /promo off takes it away."
+    )
+}
+
+pub fn promo_current(code: &PromoCode) -> String {
+    format!("Your next order goes with promo code {code}. /promo off takes it away.")
+}
+
+pub fn promo_removed() -> String {
+    "No promo code on your next order.".into()
+}
+
+pub fn not_a_promo_code() -> String {
+    format!(
+        "That doesn't look like a promo code: codes are {} to {} letters or digits, e.g. /promo SUMMER10.",
+        PromoCode::MIN_LEN,
+        PromoCode::MAX_LEN
+    )
+}
+
+/// The total of a placed order: with a promo code, what the lines came to,
+/// what the code took off, and what is to pay.
+pub fn totals(o: &OrderSnapshot) -> String {
+    match &o.promo {
+        Some(p) => format!(
+            "Subtotal: {}\nPromo code {}: −{}\nTotal: {}",
+            money(o.subtotal_minor(), o.currency),
+            p.code,
+            money(p.discount_minor, o.currency),
+            money(o.total_minor, o.currency)
+        ),
+        None => format!("Total: {}", money(o.total_minor, o.currency)),
+    }
 }
 
 pub fn pickup() -> String {
@@ -291,11 +340,11 @@ pub fn status_word(s: OrderStatus) -> &'static str {
 
 pub fn order_details(o: &OrderSnapshot) -> String {
     format!(
-        "Order {}: {}\n{}\nTotal: {}",
+        "Order {}: {}\n{}\n{}",
         o.number,
         status_word(o.status),
         lines_text(&o.lines),
-        money(o.total_minor, o.currency)
+        totals(o)
     )
 }
 
@@ -311,19 +360,19 @@ pub fn lines_text(lines: &[OrderLine]) -> String {
 
 pub fn placed(o: &OrderSnapshot) -> String {
     format!(
-        "Order {} received!\n{}\nTotal: {}\nWe'll tell you as soon as the shop accepts it.",
+        "Order {} received!\n{}\n{}\nWe'll tell you as soon as the shop accepts it.",
         o.number,
         lines_text(&o.lines),
-        money(o.total_minor, o.currency)
+        totals(o)
     )
 }
 
 pub fn updated(o: &OrderSnapshot) -> String {
     format!(
-        "Order {} updated:\n{}\nTotal: {}",
+        "Order {} updated:\n{}\n{}",
         o.number,
         lines_text(&o.lines),
-        money(o.total_minor, o.currency)
+        totals(o)
     )
 }
 
@@ -442,6 +491,7 @@ pub fn rejected_command(
                 ),
             }
         }
+        Refusal::Promo { promo, why } => promo_refused(promo, why),
         _ => "The shop couldn't do that. Please try again, or message the shop.".to_owned(),
     };
     format!("Sorry: {reason}")
@@ -488,6 +538,32 @@ pub fn cart_back(back: crate::conversation::CartBack, lines: &[String]) -> Strin
 /// The button under a refused order's basket kept aside, pressed again.
 pub fn cart_back_added_before() -> String {
     "I added those items to your cart when you first tapped; see /cart.".into()
+}
+
+/// Why the shop did not take an order's promo code: the order was not
+/// placed; the customer can order again without it or with another.
+fn promo_refused(code: &PromoCode, why: &PromoProblem) -> String {
+    let day = |d: &chrono::NaiveDate| d.format("%a %-d %b %Y").to_string();
+    let what = match why {
+        PromoProblem::Unknown => format!("there is no promo code {code}"),
+        PromoProblem::Disabled => format!("promo code {code} is no longer valid"),
+        PromoProblem::NotYet { from } => {
+            format!("promo code {code} can be used from {} on", day(from))
+        }
+        PromoProblem::Expired { until } => {
+            format!("promo code {code} ended on {}", day(until))
+        }
+        PromoProblem::BelowMinimum { min } => {
+            format!("promo code {code} needs an order of at least {min}")
+        }
+        PromoProblem::UsedUp => format!("promo code {code} has been used up"),
+        PromoProblem::AlreadyUsed => {
+            format!("promo code {code} is one per customer and you have used it already")
+        }
+    };
+    format!(
+        "{what}, so your order was not placed. Order again without it (/promo off) or with another code."
+    )
 }
 
 /// Why the order workers refused a question, in a customer's words. A

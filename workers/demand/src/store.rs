@@ -329,7 +329,11 @@ pub async fn accuracy_between(
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DayStats {
     pub orders: i64,
+    /// After promo discounts: what customers paid.
     pub revenue_minor: i64,
+    /// What promo codes took off the sold orders, and on how many.
+    pub discount_minor: i64,
+    pub discounted_orders: i64,
     pub cancelled: i64,
     pub rejected: i64,
     pub avg_accept_seconds: Option<f64>,
@@ -352,6 +356,10 @@ pub async fn day_stats(
         #[diesel(sql_type = BigInt)]
         revenue: i64,
         #[diesel(sql_type = BigInt)]
+        discount: i64,
+        #[diesel(sql_type = BigInt)]
+        discounted: i64,
+        #[diesel(sql_type = BigInt)]
         cancelled: i64,
         #[diesel(sql_type = BigInt)]
         rejected: i64,
@@ -360,6 +368,8 @@ pub async fn day_stats(
     let c: Counts = diesel::sql_query(format!(
         "SELECT COUNT(*) AS orders, \
          CAST(COALESCE(SUM(CASE WHEN status IN ({sold}) THEN total_minor END), 0) AS SIGNED) AS revenue, \
+         CAST(COALESCE(SUM(CASE WHEN status IN ({sold}) THEN discount_minor END), 0) AS SIGNED) AS discount, \
+         CAST(COALESCE(SUM(status IN ({sold}) AND discount_minor > 0), 0) AS SIGNED) AS discounted, \
          CAST(COALESCE(SUM(status = 'cancelled'), 0) AS SIGNED) AS cancelled, \
          CAST(COALESCE(SUM(status = 'rejected'), 0) AS SIGNED) AS rejected \
          FROM orders WHERE placed_at >= ? AND placed_at < ?"
@@ -410,6 +420,8 @@ pub async fn day_stats(
     Ok(DayStats {
         orders: c.orders,
         revenue_minor: c.revenue,
+        discount_minor: c.discount,
+        discounted_orders: c.discounted,
         cancelled: c.cancelled,
         rejected: c.rejected,
         avg_accept_seconds: accept.seconds,

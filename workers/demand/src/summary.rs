@@ -88,6 +88,13 @@ pub fn past_lines(p: &Past, currency: Currency) -> Vec<String> {
         s.cancelled,
         s.rejected
     )];
+    if s.discounted_orders > 0 {
+        out.push(format!(
+            "Promo codes: {} off {} orders (revenue is after it).",
+            Money::new(s.discount_minor, currency),
+            s.discounted_orders
+        ));
+    }
     out.push(format!(
         "Time to accept: {} on average; to complete: {}.",
         minutes(s.avg_accept_seconds),
@@ -279,6 +286,8 @@ mod tests {
             stats: DayStats {
                 orders: 41,
                 revenue_minor: 81_250,
+                discount_minor: 1_950,
+                discounted_orders: 3,
                 cancelled: 2,
                 rejected: 1,
                 avg_accept_seconds: Some(150.0),
@@ -308,6 +317,7 @@ mod tests {
             "41 orders",
             "USD 812.50",
             "2 cancelled",
+            "Promo codes: USD 19.50 off 3 orders (revenue is after it).",
             "Time to accept: 2 min",
             "to complete: 32 min",
             "Top items: The Thai Chicken Pizza ×12",

@@ -11,10 +11,11 @@ use std::collections::{HashMap, HashSet};
 
 use chatorder_db::models::now_micros;
 use chatorder_db::numbers::take_numbers;
-use chatorder_shared::commands::{Command, IncomingCommand};
+use chatorder_shared::commands::{Command, IncomingCommand, PlaceOrder, ShopChange};
 use chatorder_shared::config::Settings;
 use chatorder_shared::domain::{Actor, OrderNumber, Platform, Role, Sku};
 use chatorder_shared::events::{CatalogItem, Event, OrderSnapshot, Rejection, ShopPause};
+use chatorder_shared::promo::{Promo, PromoCode, PromoTerms};
 use chatorder_shared::refusal::Refusal;
 use chatorder_shared::subjects::Subjects;
 use chrono::{DateTime, Utc};
@@ -74,6 +75,10 @@ struct BatchView {
     items: HashMap<Sku, CatalogItem>,
     /// Loaded when the batch places orders or pauses/resumes.
     pause: Option<ShopPause>,
+    /// The promo codes the batch names, locked; their counts grow as it goes.
+    promos: HashMap<PromoCode, Promo>,
+    /// (code, customer key) pairs that used their code, before or in the batch.
+    promo_used: HashSet<(String, String)>,
 }
 
 impl View for BatchView {
@@ -85,6 +90,13 @@ impl View for BatchView {
     }
     fn pause(&self) -> Option<&ShopPause> {
         self.pause.as_ref()
+    }
+    fn promo(&self, code: &PromoCode) -> Option<&Promo> {
+        self.promos.get(code)
+    }
+    fn promo_used(&self, code: &PromoCode, customer: &str) -> bool {
+        self.promo_used
+            .contains(&(code.as_str().to_owned(), customer.to_owned()))
     }
 }
 
@@ -102,6 +114,11 @@ struct Writes {
     catalog: Vec<CatalogItem>,
     /// The batch's last pause or resume: (pause, by, command id).
     shop: Option<(Option<ShopPause>, String, String)>,
+    /// Promo codes created (terms, by, command id) and switched off.
+    promos_created: Vec<(PromoTerms, String, String)>,
+    promos_disabled: Vec<PromoCode>,
+    /// Orders placed with a code.
+    promo_uses: Vec<chatorder_db::promo::Use>,
     processed: Vec<NewProcessed>,
     outbox: Vec<OutboxRow>,
 }
@@ -204,6 +221,39 @@ async fn apply_in_tx(
         view.pause = chatorder_db::shop::pause(conn).await?;
     }
     let schedule = settings.shop.schedule();
+
+    // The promo codes the batch's new orders name, the codes of the orders
+    // it changes, and the codes owners create or switch off: locked, in
+    // one order, after the orders (the same order in every replica). A
+    // replica placing an order with a code waits here for another holding
+    // it and then sees its committed count: the last use goes to one order.
+    let mut codes: Vec<&PromoCode> = Vec::new();
+    let mut users: Vec<(&PromoCode, String)> = Vec::new();
+    for c in live() {
+        match &c.envelope.data {
+            Command::Place(PlaceOrder {
+                promo: Some(code), ..
+            }) => {
+                codes.push(code);
+                users.push((code, c.envelope.actor.key()));
+            }
+            Command::Update(u) => {
+                if let Some(p) = view.orders.get(&u.number).and_then(|o| o.promo.as_ref()) {
+                    codes.push(&p.code);
+                }
+            }
+            Command::Shop(ShopChange::PromoCreate { promo }) => codes.push(&promo.code),
+            Command::Shop(ShopChange::PromoDisable { code }) => codes.push(code),
+            _ => {}
+        }
+    }
+    let codes: Vec<PromoCode> = codes.into_iter().cloned().collect();
+    let code_refs: Vec<&PromoCode> = codes.iter().collect();
+    for p in chatorder_db::promo::by_code(conn, &code_refs, true).await? {
+        view.promos.insert(p.terms.code.clone(), p);
+    }
+    let pairs: Vec<(&PromoCode, &str)> = users.iter().map(|(c, k)| (*c, k.as_str())).collect();
+    view.promo_used = chatorder_db::promo::used_by(conn, &pairs).await?;
 
     // 3. Order numbers for the places in this batch, handed out in one step.
     let places = live()
@@ -345,6 +395,7 @@ fn record(
             });
             w.status_changes.push(status_change(order, None, None));
             w.new_orders.push(order.number);
+            record_promo_use(w, view, order);
             view.orders.insert(order.number, order.clone());
         }
         Effect::LinesChanged(order) => {
@@ -387,7 +438,38 @@ fn record(
             w.shop = Some((pause.clone(), actor_id.clone(), env.id.to_string()));
             view.pause.clone_from(pause);
         }
+        Effect::Promo { promo, created } => {
+            if *created {
+                w.promos_created
+                    .push((promo.terms.clone(), actor_id.clone(), env.id.to_string()));
+            } else if !w.promos_disabled.contains(&promo.terms.code) {
+                w.promos_disabled.push(promo.terms.code.clone());
+            }
+            view.promos.insert(promo.terms.code.clone(), promo.clone());
+        }
     }
+}
+
+/// A new order that used a code: counted in the view at once, so the next
+/// order of the batch sees one use fewer left.
+fn record_promo_use(w: &mut Writes, view: &mut BatchView, order: &OrderSnapshot) {
+    let Some(applied) = &order.promo else { return };
+    let once = match view.promos.get_mut(&applied.code) {
+        Some(p) => {
+            p.uses = p.uses.saturating_add(1);
+            p.terms.once_per_customer
+        }
+        None => false,
+    };
+    view.promo_used
+        .insert((applied.code.as_str().to_owned(), order.customer.key.clone()));
+    w.promo_uses.push(chatorder_db::promo::Use {
+        order_id: order.id.to_string(),
+        code: applied.code.clone(),
+        customer_id: order.customer.key.clone(),
+        once_per_customer: once,
+        discount_minor: applied.discount_minor,
+    });
 }
 
 fn mark_changed(w: &mut Writes, number: OrderNumber) {
@@ -485,6 +567,13 @@ async fn write(
     if let Some((pause, by, command_id)) = &w.shop {
         chatorder_db::shop::set_pause(conn, pause.as_ref(), by, command_id).await?;
     }
+    for (terms, by, command_id) in &w.promos_created {
+        chatorder_db::promo::create(conn, terms, by, command_id, now).await?;
+    }
+    for code in &w.promos_disabled {
+        chatorder_db::promo::disable(conn, code).await?;
+    }
+    chatorder_db::promo::record_uses(conn, &w.promo_uses, now).await?;
     if !w.processed.is_empty() {
         diesel::insert_into(processed_commands::table)
             .values(&w.processed)

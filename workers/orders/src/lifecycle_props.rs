@@ -40,6 +40,7 @@ use chatorder_shared::domain::{
 };
 use chatorder_shared::envelope::Envelope;
 use chatorder_shared::events::CatalogItem;
+use chatorder_shared::promo::{Discount, Promo, PromoCode, PromoTerms};
 use chatorder_shared::refusal::Refusal;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use proptest::prelude::*;
@@ -161,11 +162,55 @@ fn fulfilment() -> impl Strategy<Value = Fulfilment> {
     ]
 }
 
+/// No code, a code with few uses once per customer, one with a minimum
+/// total, an amount larger than some orders, a switched-off one, an unknown one.
+fn promo() -> impl Strategy<Value = Option<PromoCode>> {
+    prop_oneof![
+        2 => Just(None),
+        1 => proptest::sample::select(&["FEW", "MIN30", "FIVER", "OFF", "NOPE"][..])
+            .prop_map(|c| Some(PromoCode::parse(c).expect("code"))),
+    ]
+}
+
+/// The world's promo codes.
+fn promos() -> HashMap<PromoCode, Promo> {
+    let code = |c: &str| PromoCode::parse(c).expect("code");
+    let terms = |c: &str, discount| PromoTerms {
+        code: code(c),
+        discount,
+        min_total_minor: None,
+        from: None,
+        until: None,
+        max_uses: None,
+        once_per_customer: false,
+    };
+    let mut few = terms("FEW", Discount::Percent(15));
+    few.max_uses = Some(2);
+    few.once_per_customer = true;
+    let mut min = terms("MIN30", Discount::Percent(100));
+    min.min_total_minor = Some(3000);
+    let fiver = terms("FIVER", Discount::Amount(1500));
+    let off = terms("OFF", Discount::Percent(50));
+    [(few, true), (min, true), (fiver, true), (off, false)]
+        .into_iter()
+        .map(|(terms, enabled)| {
+            (
+                terms.code.clone(),
+                Promo {
+                    terms,
+                    enabled,
+                    uses: 0,
+                },
+            )
+        })
+        .collect()
+}
+
 fn command() -> impl Strategy<Value = Command> {
     let status = proptest::sample::select(OrderStatus::ALL.to_vec());
     prop_oneof![
-        3 => (lines(), fulfilment(), text()).prop_map(|(lines, fulfilment, note)| {
-            Command::Place(PlaceOrder { lines, fulfilment, note, phone: None })
+        3 => (lines(), fulfilment(), text(), promo()).prop_map(|(lines, fulfilment, note, promo)| {
+            Command::Place(PlaceOrder { lines, fulfilment, note, phone: None, promo })
         }),
         2 => (number(), lines(), text()).prop_map(|(number, lines, note)| {
             Command::Update(UpdateOrder { number, lines, note, expected_version: None, })
@@ -216,6 +261,8 @@ impl World {
                 orders: HashMap::new(),
                 items: catalog(),
                 pause: None,
+                promos: promos(),
+                promo_used: Default::default(),
             },
             writes: Writes::default(),
             counted: HashMap::new(),
@@ -308,7 +355,10 @@ impl World {
                     Effect::Message { .. } => {
                         prop_assert_eq!(&self.written()[..4], &written[..4]);
                     }
-                    Effect::Catalog { .. } | Effect::Registered { .. } | Effect::Shop { .. } => {}
+                    Effect::Catalog { .. }
+                    | Effect::Registered { .. }
+                    | Effect::Shop { .. }
+                    | Effect::Promo { .. } => {}
                 }
             }
         }
@@ -385,7 +435,19 @@ impl World {
     fn check_orders(&self) -> Result<(), TestCaseError> {
         for o in self.view.orders.values() {
             let sum: i64 = o.lines.iter().map(|l| l.line_total_minor).sum();
-            prop_assert_eq!(o.total_minor, sum, "total of {}", o.number);
+            prop_assert_eq!(o.subtotal_minor(), sum, "total of {}", o.number);
+            prop_assert!(
+                (0..=sum).contains(&o.discount_minor()),
+                "discount {} on {}",
+                o.discount_minor(),
+                sum
+            );
+            if let Some(applied) = &o.promo {
+                let p = &self.view.promos[&applied.code];
+                prop_assert!(p.enabled, "{} used while off", applied.code);
+                prop_assert_eq!(applied.discount_minor, p.terms.discount.on(sum));
+                prop_assert!(p.terms.min_total_minor.is_none_or(|m| sum >= m));
+            }
             prop_assert!(!o.lines.is_empty() && o.lines.len() <= limits::MAX_LINES);
             for (i, l) in o.lines.iter().enumerate() {
                 prop_assert_eq!(l.line_total_minor, l.unit_price_minor * i64::from(l.qty));
@@ -429,6 +491,36 @@ impl World {
             }
             let last = changes.last().expect("a first row");
             prop_assert_eq!(last.to_status.as_str(), o.status.as_str());
+        }
+        // Each code's count is the orders that used it, within its limit,
+        // and a once-per-customer code is used once by each customer.
+        for (code, p) in &self.view.promos {
+            let users: Vec<&str> = self
+                .view
+                .orders
+                .values()
+                .filter(|o| o.promo.as_ref().is_some_and(|a| &a.code == code))
+                .map(|o| o.customer.key.as_str())
+                .collect();
+            prop_assert_eq!(p.uses as usize, users.len(), "uses of {}", code);
+            prop_assert_eq!(
+                self.writes
+                    .promo_uses
+                    .iter()
+                    .filter(|u| &u.code == code)
+                    .count(),
+                users.len()
+            );
+            prop_assert!(p.terms.max_uses.is_none_or(|m| p.uses <= m));
+            if p.terms.once_per_customer {
+                let distinct: std::collections::HashSet<_> = users.iter().collect();
+                prop_assert_eq!(
+                    distinct.len(),
+                    users.len(),
+                    "{} twice by one customer",
+                    code
+                );
+            }
         }
         // One status-change row per order placed or moved, none for anything else.
         let moves: u32 = self.counted.values().map(|c| c.status_moves).sum();

@@ -9,9 +9,9 @@ use chatorder_shared::config::Settings;
 use chatorder_shared::domain::{Actor, OrderNumber, OrderStatus, Role};
 use chatorder_shared::events::{CatalogItem, OrderSnapshot};
 use chatorder_shared::queries::{
-    Catalog, CustomerOrders, GetMessages, GetOrder, ListCatalog, ListOrders, MAX_QUERY_LIMIT,
-    MessageEntry, MessageList, OrderList, OrderPage, PendingOrders, QueryRefusal, QueryReply,
-    StatusChange,
+    Catalog, CustomerOrders, GetMessages, GetOrder, ListCatalog, ListOrders, ListPromos,
+    MAX_QUERY_LIMIT, MessageEntry, MessageList, OrderList, OrderPage, PendingOrders, PromoList,
+    QueryRefusal, QueryReply, StatusChange,
 };
 use chatorder_shared::subjects::{QueryKind, Subjects};
 use futures::StreamExt as _;
@@ -107,6 +107,7 @@ impl QueryService {
                 QueryKind::Catalog => self.run_one(&msg.payload, |q| self.catalog(q)).await,
                 QueryKind::List => self.run_one(&msg.payload, |q| self.list(q, role)).await,
                 QueryKind::Messages => self.run_one(&msg.payload, |q| self.messages(q, role)).await,
+                QueryKind::Promos => self.run_one(&msg.payload, |q| self.promos(q, role)).await,
             }
         }
         .instrument(span)
@@ -191,6 +192,20 @@ impl QueryService {
         } else {
             Err(QueryRefusal::NotOwner)
         }
+    }
+
+    /// The promo codes with their uses, for owners.
+    async fn promos(&self, q: ListPromos, subject_role: Role) -> Answer<PromoList> {
+        if q.actor.role != Role::Owner {
+            return Err(QueryRefusal::NotOwner);
+        }
+        Self::check_subject_role(&q.actor, subject_role)?;
+        self.check_owner(&q.actor).await?;
+        let mut conn = self.db().await?;
+        let promos = chatorder_db::promo::all(&mut conn)
+            .await
+            .map_err(db_error)?;
+        Ok((PromoList { promos }, "database"))
     }
 
     async fn get(&self, q: GetOrder, subject_role: Role) -> Answer<OrderSnapshot> {

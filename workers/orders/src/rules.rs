@@ -5,11 +5,14 @@
 use std::collections::BTreeMap;
 
 use chatorder_shared::commands::{CatalogChange, Command, LineRequest, PlaceOrder, ShopChange};
-use chatorder_shared::domain::{Actor, Currency, Fulfilment, OrderNumber, OrderStatus, Role, Sku};
+use chatorder_shared::domain::{
+    Actor, Currency, Fulfilment, Money, OrderNumber, OrderStatus, Role, Sku,
+};
 use chatorder_shared::events::{
     CatalogItem, CustomerRef, Event, OrderLine, OrderSnapshot, ShopPause,
 };
 use chatorder_shared::hours::Schedule;
+use chatorder_shared::promo::{self, AppliedPromo, Promo, PromoCode, PromoProblem};
 use chatorder_shared::refusal::{EmptyText, Fault, Missing, Refusal, TextField};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -25,6 +28,10 @@ pub trait View {
     fn item(&self, sku: &Sku) -> Option<&CatalogItem>;
     /// The owners' pause on record, if any (it may have run out).
     fn pause(&self) -> Option<&ShopPause>;
+    /// A promo code as stored, with its uses so far.
+    fn promo(&self, code: &PromoCode) -> Option<&Promo>;
+    /// Whether the customer `customer` (a key) has used `code` before.
+    fn promo_used(&self, code: &PromoCode, customer: &str) -> bool;
 }
 
 /// Who asks, when, and what a new order would be called.
@@ -68,6 +75,11 @@ pub enum Effect {
     Shop {
         pause: Option<ShopPause>,
     },
+    /// Owners created (`created`) or switched off a promo code.
+    Promo {
+        promo: Promo,
+        created: bool,
+    },
     /// A customer said who they are (`/start`, a shared phone number).
     Registered {
         customer: CustomerRef,
@@ -81,7 +93,10 @@ impl Effect {
         match self {
             Self::Placed(o) | Self::LinesChanged(o) => Some(o),
             Self::StatusChanged { order, .. } | Self::Message { order, .. } => Some(order),
-            Self::Catalog { .. } | Self::Registered { .. } | Self::Shop { .. } => None,
+            Self::Catalog { .. }
+            | Self::Registered { .. }
+            | Self::Shop { .. }
+            | Self::Promo { .. } => None,
         }
     }
 
@@ -129,6 +144,7 @@ impl Effect {
             }
             Self::Catalog { item, .. } => Event::CatalogChanged { item },
             Self::Shop { pause } => Event::ShopChanged { pause },
+            Self::Promo { promo, .. } => Event::PromoChanged { promo },
         })
     }
 }
@@ -155,7 +171,9 @@ pub fn decide(view: &impl View, cmd: &Command, ctx: &Ctx<'_>) -> Result<Effect, 
             let lines = price_lines(view, &update.lines, ctx.currency)?;
             let note = checked_note(update.note.as_deref())?;
             let mut next = order.clone();
-            next.total_minor = total(&lines)?;
+            let subtotal = total(&lines)?;
+            next.promo = repriced_promo(view, order, subtotal)?;
+            next.total_minor = subtotal - next.discount_minor();
             next.lines = lines;
             if note.is_some() {
                 next.note = note;
@@ -196,7 +214,7 @@ pub fn decide(view: &impl View, cmd: &Command, ctx: &Ctx<'_>) -> Result<Effect, 
             })
         }
         Command::Catalog(change) => change_catalog(view, change, ctx),
-        Command::Shop(change) => change_shop(change, ctx),
+        Command::Shop(change) => change_shop(view, change, ctx),
         Command::Register(register) => {
             let phone = register
                 .phone
@@ -280,13 +298,36 @@ fn place_order(
     {
         return Err(too_long(TextField::Phone, n, limits::MAX_PHONE_CHARS));
     }
+    let customer = customer_ref(ctx.actor);
+    let subtotal = total(&lines)?;
+    let promo = match &place.promo {
+        None => None,
+        Some(code) => {
+            let used_before = view.promo_used(code, &customer.key);
+            let tz = ctx.schedule.time_zone();
+            let lines_worth = Money::new(subtotal, ctx.currency);
+            match promo::check(view.promo(code), lines_worth, ctx.now, tz, used_before) {
+                Ok(discount_minor) => Some(AppliedPromo {
+                    code: code.clone(),
+                    discount_minor,
+                }),
+                Err(why) => {
+                    return Err(Refusal::Promo {
+                        promo: code.clone(),
+                        why,
+                    });
+                }
+            }
+        }
+    };
     Ok(OrderSnapshot {
         id,
         number,
         version: 1,
         status: OrderStatus::Pending,
-        customer: customer_ref(ctx.actor),
-        total_minor: total(&lines)?,
+        customer,
+        total_minor: subtotal - promo.as_ref().map_or(0, |p| p.discount_minor),
+        promo,
         lines,
         currency: ctx.currency,
         fulfilment,
@@ -313,10 +354,90 @@ fn taking_orders(view: &impl View, ctx: &Ctx<'_>) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// A pending order's lines changed: its code's discount is worked out
+/// again on the new lines (the use was counted when it was placed, so the
+/// window and the uses are not asked again), and lines below the code's
+/// minimum are refused, saying so.
+fn repriced_promo(
+    view: &impl View,
+    order: &OrderSnapshot,
+    subtotal: i64,
+) -> Result<Option<AppliedPromo>, Refusal> {
+    let currency = order.currency;
+    let Some(applied) = &order.promo else {
+        return Ok(None);
+    };
+    let Some(promo) = view.promo(&applied.code) else {
+        // The code's row is gone (never deleted by chatorder): keep what
+        // the order was given, no more than its lines are worth.
+        return Ok(Some(AppliedPromo {
+            code: applied.code.clone(),
+            discount_minor: applied.discount_minor.clamp(0, subtotal),
+        }));
+    };
+    if let Some(min) = promo.terms.min_total_minor.filter(|m| subtotal < *m) {
+        return Err(Refusal::Promo {
+            promo: applied.code.clone(),
+            why: PromoProblem::BelowMinimum {
+                min: Money::new(min, currency),
+            },
+        });
+    }
+    Ok(Some(AppliedPromo {
+        code: applied.code.clone(),
+        discount_minor: promo.terms.discount.on(subtotal),
+    }))
+}
+
+/// `/promo create` and `/promo disable`: a new code with sensible terms
+/// that no code has yet; switching off a code that exists.
+fn change_promo(view: &impl View, change: &ShopChange) -> Result<Effect, Refusal> {
+    match change {
+        ShopChange::PromoCreate { promo: terms } => {
+            if view.promo(&terms.code).is_some() {
+                Err(Refusal::PromoExists {
+                    promo: terms.code.clone(),
+                })
+            } else if let Err(why) = terms.check() {
+                Err(Refusal::BadPromo {
+                    promo: terms.code.clone(),
+                    why,
+                })
+            } else {
+                Ok(Effect::Promo {
+                    promo: Promo {
+                        terms: terms.clone(),
+                        enabled: true,
+                        uses: 0,
+                    },
+                    created: true,
+                })
+            }
+        }
+        ShopChange::PromoDisable { code } => match view.promo(code) {
+            None => Err(Refusal::NoSuchPromo {
+                promo: code.clone(),
+            }),
+            Some(p) => {
+                let mut promo = p.clone();
+                promo.enabled = false;
+                Ok(Effect::Promo {
+                    promo,
+                    created: false,
+                })
+            }
+        },
+        ShopChange::Pause { .. } | ShopChange::Resume => Err(Refusal::NotAllowed),
+    }
+}
+
 /// `/pause [for] [reason]` and `/resume`. Resuming an open shop changes
 /// nothing and is no error.
-fn change_shop(change: &ShopChange, ctx: &Ctx<'_>) -> Result<Effect, Refusal> {
+fn change_shop(view: &impl View, change: &ShopChange, ctx: &Ctx<'_>) -> Result<Effect, Refusal> {
     let pause = match change {
+        ShopChange::PromoCreate { .. } | ShopChange::PromoDisable { .. } => {
+            return change_promo(view, change);
+        }
         ShopChange::Resume => None,
         ShopChange::Pause { minutes, reason } => {
             let reason = checked_reason(reason.as_deref())?;

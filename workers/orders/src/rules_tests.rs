@@ -20,11 +20,16 @@ use uuid::Uuid;
 
 use super::*;
 
+#[path = "rules_promo_tests.rs"]
+mod promo_rules;
+
 #[derive(Default)]
 struct Mem {
     orders: HashMap<OrderNumber, OrderSnapshot>,
     items: HashMap<Sku, CatalogItem>,
     pause: Option<ShopPause>,
+    promos: HashMap<PromoCode, Promo>,
+    promo_used: std::collections::HashSet<(String, String)>,
 }
 
 /// Most tests are about other rules: the shop is always open for them.
@@ -39,6 +44,13 @@ impl View for Mem {
     }
     fn pause(&self) -> Option<&ShopPause> {
         self.pause.as_ref()
+    }
+    fn promo(&self, code: &PromoCode) -> Option<&Promo> {
+        self.promos.get(code)
+    }
+    fn promo_used(&self, code: &PromoCode, customer: &str) -> bool {
+        self.promo_used
+            .contains(&(code.as_str().to_owned(), customer.to_owned()))
     }
 }
 
@@ -121,6 +133,7 @@ fn place_cmd(lines: Vec<LineRequest>) -> Command {
         fulfilment: Fulfilment::Pickup,
         note: None,
         phone: None,
+        promo: None,
     })
 }
 
@@ -131,6 +144,7 @@ fn placed(m: &mut Mem, c: &Actor, n: u64, fulfilment: Fulfilment) -> OrderSnapsh
         fulfilment,
         note: Some(" extra cheese ".into()),
         phone: None,
+        promo: None,
     });
     let Effect::Placed(o) = decide(m, &cmd, &ctx(c, n)).expect("placed") else {
         panic!("expected Placed");
@@ -171,6 +185,7 @@ fn long_note_cmd() -> Command {
         fulfilment: Fulfilment::Pickup,
         note: Some("x".repeat(501)),
         phone: None,
+        promo: None,
     })
 }
 
@@ -204,6 +219,7 @@ fn limits_are_refused_with_reasons() {
         },
         note: None,
         phone: None,
+        promo: None,
     });
     assert_eq!(code(no_address), "address_required");
     // The refusal carries the limits and names its sentence needs.

@@ -6,6 +6,7 @@
 use chatorder_shared::commands::{LineRequest, PlaceOrder};
 use chatorder_shared::domain::Fulfilment;
 use chatorder_shared::limits::{MAX_ADDRESS_CHARS, MAX_NOTE_CHARS};
+use chatorder_shared::promo::PromoCode;
 use uuid::Uuid;
 
 use super::cart::{cart_total, priced_lines};
@@ -189,6 +190,7 @@ fn confirm_step(
         &shop.money(cart_total(session, shop)),
         &place,
         note.as_deref(),
+        session.promo.as_ref(),
     );
     session.stage = Stage::Confirm {
         checkout,
@@ -247,6 +249,7 @@ pub(super) fn confirm(session: &mut Session, id: Uuid) -> Turn {
         fulfilment,
         note,
         phone: session.phone.clone(),
+        promo: session.promo.clone(),
     };
     Turn {
         replies: vec![Reply::text(t::sending()).edit()],
@@ -257,12 +260,53 @@ pub(super) fn confirm(session: &mut Session, id: Uuid) -> Turn {
     }
 }
 
+/// `/promo CODE`: the code goes with the next order (the shop checks it
+/// and works out the discount when the order is confirmed); `/promo off`
+/// takes it away. On the summary, the summary is shown again with it.
+pub(super) fn promo(session: &mut Session, arg: &str, shop: &Shop<'_>) -> Turn {
+    let said = match arg.to_ascii_lowercase().as_str() {
+        "" => {
+            return Turn::say(Reply::text(match &session.promo {
+                Some(code) => t::promo_current(code),
+                None => t::usage_promo(),
+            }));
+        }
+        "off" | "none" | "remove" => {
+            session.promo = None;
+            t::promo_removed()
+        }
+        _ => match PromoCode::parse(arg) {
+            Ok(code) => {
+                let said = t::promo_noted(&code);
+                session.promo = Some(code);
+                said
+            }
+            Err(_) => return Turn::say(Reply::text(t::not_a_promo_code())),
+        },
+    };
+    let mut out = Turn::say(Reply::text(said));
+    if let Stage::Confirm {
+        checkout,
+        fulfilment,
+        note,
+    } = session.stage.clone()
+    {
+        out.replies
+            .extend(confirm_step(session, checkout, fulfilment, note, shop).replies);
+    }
+    out
+}
+
 /// After the place (or update) command of checkout `checkout` is stored
 /// (the shell calls this in the update that confirmed it): the cart is
 /// spent. `new_order` is a place command's lines (`None` for an update):
 /// they are kept in case the worker refuses the order, exactly as the
 /// command carried them, whatever the cart holds by the time this runs.
 pub fn placed(session: &mut Session, checkout: Uuid, new_order: Option<&[LineRequest]>) {
+    // The promo code went with a new order (an edit keeps the order's own).
+    if session.editing.is_none() {
+        session.promo = None;
+    }
     session.cart.clear();
     if let Some(lines) = new_order {
         let basket = lines

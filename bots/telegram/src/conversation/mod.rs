@@ -98,6 +98,7 @@ fn on_command(session: &mut Session, command: &str, shop: &Shop<'_>, first_name:
         "menu" => Turn::say(menu::menu(shop)),
         "cart" => Turn::say(cart::cart_view(session, shop)),
         "checkout" => checkout::start_checkout(session, shop),
+        "promo" => checkout::promo(session, arg, shop),
         "orders" => Turn::act(Action::ShowOrders),
         "status" => match number() {
             Some(n) => Turn::act(Action::ShowStatus(n)),

@@ -2,6 +2,7 @@
 //! where they are in checkout, their phone, and which order they are changing.
 
 use chatorder_shared::domain::{Fulfilment, OrderNumber, Sku};
+use chatorder_shared::promo::PromoCode;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -17,6 +18,10 @@ pub struct Session {
     /// A pending order loaded into the cart to be changed (`/edit`).
     #[serde(default)]
     pub editing: Option<OrderNumber>,
+    /// The promo code given with `/promo CODE` for the next order; the
+    /// shop checks it when the order is confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promo: Option<PromoCode>,
     /// The last Telegram updates this session took in (ids, newest last,
     /// at most [`RECENT_UPDATES`]): an update seen again (a bot killed
     /// after handling it, before telling Telegram it had it) is not applied
