@@ -50,7 +50,7 @@ use chatorder_telegram::conversation::{
     Shop, Stage, Turn,
 };
 use chatorder_telegram::parse::Matcher;
-use chatorder_telegram::texts as t;
+use chatorder_telegram::texts::Lang;
 use uuid::Uuid;
 
 use crate::catalogs;
@@ -110,6 +110,8 @@ struct ArbSession {
     phone: Option<String>,
     last_checkout: Option<u8>,
     editing: Option<u64>,
+    /// The customer's client speaks Spanish.
+    spanish: bool,
 }
 
 fn clip(s: &str, max: usize, fallback: &str) -> String {
@@ -188,6 +190,7 @@ impl ArbSession {
             last_checkout: self.last_checkout.map(checkout_id),
             editing,
             recent_updates: Vec::new(),
+            lang: if self.spanish { Lang::Es } else { Lang::En },
         }
     }
 }
@@ -294,6 +297,7 @@ fn shop<'a>(items: &'a [CatalogItem], matcher: Option<&'a Matcher>) -> Shop<'a> 
             .map_or_else(|| Currency::parse("USD").expect("code"), |i| i.currency),
         catalog: items,
         matcher: matcher.unwrap_or(&BASE.matcher),
+        time_zone: chatorder_shared::hours::Tz::Europe__Madrid,
     }
 }
 
@@ -372,7 +376,8 @@ impl Run {
                 }
             }
             if pressing_fresh {
-                for stale in [t::button_stale(), t::menu_stale(), t::checkout_expired()] {
+                let t = self.session.texts();
+                for stale in [t.button_stale(), t.menu_stale(), t.checkout_expired()] {
                     assert_ne!(
                         reply.text,
                         stale,

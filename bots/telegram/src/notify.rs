@@ -22,47 +22,50 @@ use tokio_util::sync::CancellationToken;
 
 use crate::bot::{App, TgBot};
 use crate::receipts::Delivery;
-use crate::texts as t;
+use crate::texts::{self, Texts};
 
 pub const DURABLE: &str = "telegram-bot";
 
-/// Who should hear about an event, and what (times in the shop's zone `tz`).
-pub fn notification(
-    env: &Envelope<Event>,
-    tz: chatorder_shared::hours::Tz,
-) -> Option<(i64, String)> {
+/// Which customer's chat should hear about an event, if any.
+pub fn recipient(env: &Envelope<Event>) -> Option<i64> {
     let to_customer = |platform: Platform, id: &str| {
         (platform == Platform::Telegram)
             .then(|| id.parse::<i64>().ok())
             .flatten()
     };
     match &env.data {
-        Event::Placed { order } => Some((
-            to_customer(order.customer.platform, &order.customer.id)?,
-            t::placed(order),
-        )),
-        Event::Updated { order } => Some((
-            to_customer(order.customer.platform, &order.customer.id)?,
-            t::updated(order),
-        )),
-        Event::StatusChanged { order, reason, .. } => Some((
-            to_customer(order.customer.platform, &order.customer.id)?,
-            t::status_changed(order, reason.as_deref()),
-        )),
-        Event::Cancelled { order, by, reason } => Some((
-            to_customer(order.customer.platform, &order.customer.id)?,
-            t::cancelled(order, *by, reason.as_deref()),
-        )),
-        Event::Rejected(r) if r.to.role == Role::Customer => Some((
-            to_customer(r.to.platform, &r.to.id)?,
-            t::rejected_command(&r.refusal, env.at, tz),
-        )),
-        Event::Message(m) if m.from == Role::Owner => Some((
-            to_customer(m.customer.platform, &m.customer.id)?,
-            t::shop_message(m.number, &m.text),
-        )),
+        Event::Placed { order }
+        | Event::Updated { order }
+        | Event::StatusChanged { order, .. }
+        | Event::Cancelled { order, .. } => {
+            to_customer(order.customer.platform, &order.customer.id)
+        }
+        Event::Rejected(r) if r.to.role == Role::Customer => to_customer(r.to.platform, &r.to.id),
+        Event::Message(m) if m.from == Role::Owner => {
+            to_customer(m.customer.platform, &m.customer.id)
+        }
         _ => None,
     }
+}
+
+/// Who should hear about an event, and what, in their language `t` (times
+/// in the shop's zone `tz`).
+pub fn notification(
+    env: &Envelope<Event>,
+    tz: chatorder_shared::hours::Tz,
+    t: &dyn Texts,
+) -> Option<(i64, String)> {
+    let chat = recipient(env)?;
+    let text = match &env.data {
+        Event::Placed { order } => t.placed(order),
+        Event::Updated { order } => t.updated(order),
+        Event::StatusChanged { order, reason, .. } => t.status_changed(order, reason.as_deref()),
+        Event::Cancelled { order, by, reason } => t.cancelled(order, *by, reason.as_deref()),
+        Event::Rejected(r) => t.rejected_command(&r.refusal, env.at, tz),
+        Event::Message(m) => t.shop_message(m.number, &m.text),
+        _ => return None,
+    };
+    Some((chat, text))
 }
 
 /// Creates (or finds) the bot's durable event consumer.
@@ -107,7 +110,7 @@ pub async fn run(
             batch: BATCH,
         },
         |msg| decode_event(&msg.payload),
-        |env| notification(env, app.settings.shop.time_zone).map(|(chat, _)| chat),
+        recipient,
         |env| deliver(&app, &bot, env, &cancel),
         &cancel,
     )
@@ -124,7 +127,12 @@ async fn deliver(
     if matches!(env.data, Event::CatalogChanged { .. }) {
         app.catalog_changed().await;
     }
-    let Some((chat, text)) = notification(&env, app.settings.shop.time_zone) else {
+    let Some(chat) = recipient(&env) else {
+        return Settle::Ack;
+    };
+    // In the language the customer last wrote to the bot in.
+    let t = texts::of(app.store.lang(chat).await);
+    let Some((chat, text)) = notification(&env, app.settings.shop.time_zone, t) else {
         return Settle::Ack;
     };
     if cancel.is_cancelled() {

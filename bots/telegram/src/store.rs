@@ -7,12 +7,18 @@
 //! Sessions that could not be written while Redis was away are written as
 //! soon as it answers again ([`Store::flush`], also run at shutdown).
 //! Abandoned carts expire after `telegram.session_ttl_hours`.
+//!
+//! Each customer's language is also kept on its own (`tg:lang:<chat>`,
+//! for [`LANG_TTL`]) so that news about an order ("ready") comes in their
+//! language long after their cart has expired.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use chatorder_shared::lang::Lang;
 
 use crate::conversation::Session;
 
@@ -34,6 +40,8 @@ struct Sessions {
 }
 
 const TIMEOUT: Duration = Duration::from_millis(500);
+/// How long a customer's language is remembered after their last message.
+pub const LANG_TTL: Duration = Duration::from_secs(400 * 24 * 3600);
 /// Expired sessions are dropped from memory every this many saves.
 const PRUNE_EVERY: u32 = 1024;
 
@@ -74,6 +82,28 @@ impl Store {
 
     fn session_key(&self, user: i64) -> String {
         format!("{}tg:session:{user}", self.prefix)
+    }
+
+    fn lang_key(&self, user: i64) -> String {
+        format!("{}tg:lang:{user}", self.prefix)
+    }
+
+    /// The language the customer last wrote in: their session's, else the
+    /// one kept in Redis, else English.
+    pub async fn lang(&self, user: i64) -> Lang {
+        if let Some(session) = self.remembered(user) {
+            return session.lang;
+        }
+        let Some(mut conn) = self.conn().await else {
+            return Lang::default();
+        };
+        let got: Result<Option<String>, _> = redis::cmd("GET")
+            .arg(self.lang_key(user))
+            .query_async(&mut conn)
+            .await;
+        got.ok()
+            .flatten()
+            .map_or_else(Lang::default, |code| Lang::from_tag(&code))
     }
 
     fn ttl(&self) -> Duration {
@@ -183,11 +213,19 @@ impl Store {
         let Some(mut conn) = self.conn().await else {
             return false;
         };
-        redis::cmd("SET")
+        redis::pipe()
+            .cmd("SET")
             .arg(self.session_key(user))
             .arg(json)
             .arg("EX")
             .arg(self.session_ttl)
+            .ignore()
+            .cmd("SET")
+            .arg(self.lang_key(user))
+            .arg(session.lang.code())
+            .arg("EX")
+            .arg(LANG_TTL.as_secs())
+            .ignore()
             .query_async::<()>(&mut conn)
             .await
             .map_err(|e| tracing::warn!(error = %e, "could not write a session to Redis; it is kept in memory"))

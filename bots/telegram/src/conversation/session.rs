@@ -2,6 +2,7 @@
 //! where they are in checkout, their phone, and which order they are changing.
 
 use chatorder_shared::domain::{Fulfilment, OrderNumber, Sku};
+use chatorder_shared::lang::Lang;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -23,12 +24,21 @@ pub struct Session {
     /// twice. Ids, not order: Telegram may start its ids afresh.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recent_updates: Vec<u32>,
+    /// The language the customer reads, from their Telegram
+    /// `language_code` on their latest update; notifications use it too.
+    #[serde(default)]
+    pub lang: Lang,
 }
 
 /// How many update ids a session remembers.
 pub const RECENT_UPDATES: usize = 16;
 
 impl Session {
+    /// The sentences in the customer's language.
+    pub fn texts(&self) -> &'static dyn crate::texts::Texts {
+        crate::texts::of(self.lang)
+    }
+
     /// Notes that update `id` is being taken in; false if it was before.
     pub fn take_update(&mut self, id: u32) -> bool {
         if self.recent_updates.contains(&id) {

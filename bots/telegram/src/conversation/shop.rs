@@ -5,13 +5,14 @@ use chatorder_shared::domain::{Currency, Sku};
 use chatorder_shared::events::CatalogItem;
 
 use crate::parse::Matcher;
-use crate::texts as t;
 
 /// What the conversation needs to know about the shop.
 pub struct Shop<'a> {
     pub name: &'a str,
     pub currency: Currency,
     pub catalog: &'a [CatalogItem],
+    /// Times (the order list's) are told in the shop's zone.
+    pub time_zone: chatorder_shared::hours::Tz,
     pub matcher: &'a Matcher,
 }
 
@@ -38,8 +39,5 @@ impl Shop<'_> {
         values.sort_unstable();
         values.dedup();
         values
-    }
-    pub(super) fn money(&self, minor: i64) -> String {
-        t::money(minor, self.currency)
     }
 }

@@ -6,6 +6,7 @@ use chatorder_shared::events::CatalogItem;
 
 use super::*;
 use crate::parse::Matcher;
+use crate::texts::Texts;
 
 fn item(sku: &str, name: &str, size: Option<&str>, price: i64, available: bool) -> CatalogItem {
     CatalogItem {
@@ -51,6 +52,7 @@ impl Fixture {
             currency: Currency::parse("USD").expect("usd"),
             catalog: &self.items,
             matcher: &self.matcher,
+            time_zone: chatorder_shared::hours::Tz::Europe__Madrid,
         }
     }
     fn say(&self, s: &mut Session, text: &str) -> Turn {
@@ -85,7 +87,7 @@ fn a_typed_order_fills_the_cart_and_checkout_places_it_once() {
     let o = f.say(&mut s, "2 large hawaiian and a margherita please");
     assert_eq!(s.cart.len(), 2, "{o:?}");
     assert!(
-        o.replies[0].text.contains("USD 45.00"),
+        o.replies[0].text.contains("$45.00"),
         "{}",
         o.replies[0].text
     );
@@ -113,7 +115,7 @@ fn a_typed_order_fills_the_cart_and_checkout_places_it_once() {
     // A second tap sends nothing.
     let o = f.press(&mut s, &ok);
     assert!(o.actions.is_empty());
-    assert_eq!(o.replies[0].text, crate::texts::already_sent());
+    assert_eq!(o.replies[0].text, crate::texts::English.already_sent());
 }
 
 #[test]
@@ -163,7 +165,7 @@ fn the_cart_buttons_change_quantities() {
     f.press(&mut s, "q:hawaiian_l:-50");
     assert!(s.cart.is_empty());
     let o = f.say(&mut s, "/checkout");
-    assert_eq!(o.replies[0].text, crate::texts::cart_empty());
+    assert_eq!(o.replies[0].text, crate::texts::English.cart_empty());
 }
 
 #[test]
@@ -246,7 +248,7 @@ fn commands_with_numbers_become_actions() {
     assert!(f.say(&mut s, "/status soon").actions.is_empty());
     assert_eq!(
         f.say(&mut s, "/frobnicate").replies[0].text,
-        crate::texts::unknown_command()
+        crate::texts::English.unknown_command()
     );
 }
 
@@ -296,7 +298,7 @@ fn changing_the_cart_during_checkout_closes_it() {
     // …so the old summary's Confirm sends nothing: it no longer matches.
     let o = f.press(&mut s, &ok);
     assert!(o.actions.is_empty(), "{o:?}");
-    assert_eq!(o.replies[0].text, crate::texts::checkout_expired());
+    assert_eq!(o.replies[0].text, crate::texts::English.checkout_expired());
     assert_eq!(s.cart.len(), 2, "the cart is kept");
 }
 
@@ -323,6 +325,7 @@ fn an_item_leaving_the_menu_during_checkout_closes_it() {
         currency: Currency::parse("USD").expect("usd"),
         catalog: &items,
         matcher: &matcher,
+        time_zone: chatorder_shared::hours::Tz::Europe__Madrid,
     };
     let o = handle(&mut s, Input::Text("/cart".into()), &shop, "Ada");
     assert!(
@@ -333,7 +336,7 @@ fn an_item_leaving_the_menu_during_checkout_closes_it() {
     assert_eq!(s.stage, Stage::Browsing);
     let o = handle(&mut s, Input::Button(ok), &shop, "Ada");
     assert!(o.actions.is_empty(), "{o:?}");
-    assert_eq!(o.replies[0].text, crate::texts::checkout_expired());
+    assert_eq!(o.replies[0].text, crate::texts::English.checkout_expired());
 
     // Only item gone: the cart empties and no empty order can be confirmed.
     let mut s = Session::default();
@@ -469,4 +472,61 @@ proptest::proptest! {
             proptest::prop_assert!(cart.iter().all(|l| (1..=MAX_QTY).contains(&l.qty)));
         }
     }
+}
+
+#[test]
+fn a_spanish_customer_orders_in_spanish_and_reads_spanish() {
+    let f = Fixture::new();
+    let mut s = Session {
+        lang: crate::texts::Lang::Es,
+        ..Session::default()
+    };
+    let o = f.say(&mut s, "dos hawaianas grandes y una margarita por favor");
+    assert_eq!(
+        s.cart,
+        vec![
+            CartLine {
+                sku: Sku::parse("hawaiian_l").expect("sku"),
+                qty: 2
+            },
+            CartLine {
+                sku: Sku::parse("margherita_m").expect("sku"),
+                qty: 1
+            },
+        ],
+        "{o:?}"
+    );
+    let all = texts(&o);
+    assert!(all.starts_with("Añadido a tu carrito:"), "{all}");
+    assert!(all.contains("45,00 US$"), "{all}");
+
+    let o = f.say(&mut s, "/checkout");
+    assert_eq!(o.replies[0].text, "¿Recogida o envío a domicilio?");
+    let labels: Vec<String> = inline_labels(&o);
+    assert_eq!(labels, ["Recogida", "Envío"]);
+    let pickup = button(&o, "f:p:");
+    let o = f.press(&mut s, &pickup);
+    assert!(texts(&o).starts_with("Revisa tu pedido:"), "{}", texts(&o));
+    assert!(texts(&o).contains("Recogida en la tienda"), "{}", texts(&o));
+
+    // A size the item lacks is asked about in Spanish, with Spanish prices.
+    let o = f.say(&mut s, "una margarita grande");
+    let all = texts(&o);
+    assert!(all.contains("no viene en L"), "{all}");
+    assert!(
+        inline_labels(&o)
+            .iter()
+            .any(|l| l == "The Margherita Pizza (M) — 12,00 US$"),
+        "{o:?}"
+    );
+}
+
+fn inline_labels(o: &Turn) -> Vec<String> {
+    o.replies
+        .iter()
+        .flat_map(|r| match &r.keyboard {
+            Keyboard::Inline(rows) => rows.iter().flatten().map(|(l, _)| l.clone()).collect(),
+            _ => Vec::new(),
+        })
+        .collect()
 }
