@@ -3,6 +3,7 @@
 
 use chatorder_shared::domain::{Currency, Fulfilment, OrderNumber, OrderStatus, Platform, Sku};
 use chatorder_shared::events::{CatalogItem, CustomerRef, OrderLine, OrderSnapshot};
+use chatorder_shared::payment::Payment;
 use chrono::{DateTime, DurationRound as _, NaiveDateTime, TimeDelta, TimeZone as _, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -50,6 +51,11 @@ pub struct OrderRow {
     pub currency: String,
     pub placed_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Paid in chat (both set; what was paid is `total_minor` in
+    /// `currency`: a paid order is placed only for exactly its total and its
+    /// lines never change) or paid when handed over (both `None`).
+    pub telegram_payment_charge_id: Option<String>,
+    pub provider_payment_charge_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -80,6 +86,14 @@ impl OrderRow {
             currency: o.currency.as_str().to_owned(),
             placed_at: o.placed_at.naive_utc(),
             updated_at: o.updated_at.naive_utc(),
+            telegram_payment_charge_id: o
+                .payment
+                .as_ref()
+                .map(|p| p.telegram_payment_charge_id.clone()),
+            provider_payment_charge_id: o
+                .payment
+                .as_ref()
+                .map(|p| p.provider_payment_charge_id.clone()),
         }
     }
 
@@ -120,6 +134,19 @@ impl OrderRow {
                 })
             })
             .collect::<Result<Vec<_>, BadRow>>()?;
+        let payment = match (
+            self.telegram_payment_charge_id,
+            self.provider_payment_charge_id,
+        ) {
+            (None, None) => None,
+            (Some(telegram), Some(provider)) => Some(Payment {
+                total_minor: self.total_minor,
+                currency,
+                telegram_payment_charge_id: telegram,
+                provider_payment_charge_id: provider,
+            }),
+            _ => return Err(bad("orders", &key, "a payment with one charge id missing")),
+        };
         Ok(OrderSnapshot {
             id,
             number: OrderNumber(u64::try_from(self.number).unwrap_or_default()),
@@ -138,6 +165,7 @@ impl OrderRow {
             note: self.note,
             placed_at: to_utc(self.placed_at),
             updated_at: to_utc(self.updated_at),
+            payment,
         })
     }
 }

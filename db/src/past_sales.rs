@@ -279,6 +279,8 @@ async fn import_chunk(
             currency: currency.as_str().into(),
             placed_at: at,
             updated_at: at,
+            telegram_payment_charge_id: None,
+            provider_payment_charge_id: None,
         });
         status_changes.push(NewStatusChange {
             order_id: (*id).clone(),

@@ -46,6 +46,8 @@ diesel::table! {
         currency -> Char,
         placed_at -> Datetime,
         updated_at -> Datetime,
+        telegram_payment_charge_id -> Nullable<Varchar>,
+        provider_payment_charge_id -> Nullable<Varchar>,
     }
 }
 

@@ -232,6 +232,7 @@ fn snapshot(status: OrderStatus, version: u32) -> OrderSnapshot {
         note: Some("ring twice".into()),
         placed_at: at("2026-11-22T18:00:00.123456Z"),
         updated_at: at("2026-11-22T18:05:00Z"),
+        payment: None,
     }
 }
 
@@ -250,6 +251,7 @@ fn commands() -> Vec<(&'static str, Vec<u8>)> {
         fulfilment: Fulfilment::Pickup,
         note: None,
         phone: None,
+        payment: None,
     };
     let delivery = PlaceOrder {
         fulfilment: Fulfilment::Delivery {
@@ -534,6 +536,7 @@ fn events() -> Vec<(&'static str, Vec<u8>)> {
                         max: 50,
                     },
                     to: customer(),
+                    payment: None,
                 }),
             )
             .1,
@@ -554,6 +557,7 @@ fn events() -> Vec<(&'static str, Vec<u8>)> {
                         },
                     ),
                     to: customer(),
+                    payment: None,
                 }),
             )
             .1,

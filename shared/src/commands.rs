@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{Fulfilment, OrderNumber, OrderStatus, Role, Sku};
 use crate::envelope::{DecodeError, Envelope, decode_data, decode_raw, with_data};
+use crate::payment::Payment;
 use crate::subjects::{CommandKind, Subjects};
 
 /// One requested line: which item, how many. Prices never come from chat.
@@ -37,6 +38,12 @@ pub struct PlaceOrder {
     pub note: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// Paid in chat already (Telegram payments): the worker places the
+    /// order only if this is exactly its total, and keeps it on the order.
+    /// The command's id is then the invoice's, so a payment told twice
+    /// places one order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<Payment>,
 }
 
 /// `order.update` (customer): replaces the lines (and note) of a pending order.
@@ -267,6 +274,7 @@ mod tests {
             fulfilment: Fulfilment::Pickup,
             note: None,
             phone: None,
+            payment: None,
         }
     }
 

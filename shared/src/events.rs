@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::{Actor, Currency, Fulfilment, OrderNumber, OrderStatus, Platform, Role, Sku};
 use crate::envelope::{DecodeError, Envelope, decode_data, decode_raw, with_data};
+use crate::payment::Payment;
 use crate::refusal::Refusal;
 use crate::subjects::EventKind;
 
@@ -48,6 +49,9 @@ pub struct OrderSnapshot {
     pub note: Option<String>,
     pub placed_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Paid in chat when placed; `None`: paid when handed over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<Payment>,
 }
 
 /// A catalog item as served to bots.
@@ -85,6 +89,10 @@ pub struct Rejection {
     /// Which rule was broken, with what a sentence about it needs.
     pub refusal: Refusal,
     pub to: Actor,
+    /// A refused `order.place` that was paid in chat: the payment owners
+    /// must refund.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<Payment>,
 }
 
 /// A `command.rejected` as it may arrive: with a typed `refusal`, or as a
@@ -101,6 +109,8 @@ struct RejectionWire {
     #[serde(default)]
     code: Option<String>,
     to: Actor,
+    #[serde(default)]
+    payment: Option<Payment>,
 }
 
 impl TryFrom<RejectionWire> for Rejection {
@@ -118,6 +128,7 @@ impl TryFrom<RejectionWire> for Rejection {
             number: w.number,
             refusal,
             to: w.to,
+            payment: w.payment,
         })
     }
 }

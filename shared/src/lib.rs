@@ -12,6 +12,7 @@ pub mod hours;
 pub mod lifecycle;
 pub mod limits;
 pub mod owners;
+pub mod payment;
 pub mod queries;
 pub mod refusal;
 pub mod subjects;

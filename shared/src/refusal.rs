@@ -99,6 +99,18 @@ pub enum Refusal {
     },
     /// A pause of no minutes, or longer than `max_minutes`.
     BadPause { max_minutes: u32 },
+    /// An order paid in chat whose payment is not its total as priced from
+    /// the catalog now (a price changed after the invoice): not placed, and
+    /// the payment is to be refunded.
+    PaymentMismatch {
+        paid_minor: i64,
+        paid_currency: Currency,
+        total_minor: i64,
+        currency: Currency,
+    },
+    /// A change to the lines of an order paid in chat: what was paid would
+    /// no longer match. Cancel it (refund) and order again.
+    Paid { number: OrderNumber },
     /// The shop's own set-up is at fault, not the sender.
     Internal { fault: Fault },
     /// A code this build does not know. Edges say something generic.
@@ -131,6 +143,8 @@ pub enum TextField {
     Address,
     Note,
     Reason,
+    /// A payment's charge id.
+    ChargeId,
 }
 
 /// What is wrong on the shop's side in a [`Refusal::Internal`].
@@ -176,6 +190,8 @@ impl Refusal {
             Self::Closed { .. } => "closed",
             Self::Paused { .. } => "paused",
             Self::BadPause { .. } => "bad_pause",
+            Self::PaymentMismatch { .. } => "payment_mismatch",
+            Self::Paid { .. } => "paid",
             Self::Internal { .. } => "internal",
             Self::Other { .. } => "other",
         }

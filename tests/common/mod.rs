@@ -587,6 +587,7 @@ pub fn place_cmd(lines: &[(&str, u32)]) -> PlaceOrder {
         fulfilment: Fulfilment::Pickup,
         note: None,
         phone: None,
+        payment: None,
     }
 }
 

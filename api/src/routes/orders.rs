@@ -498,6 +498,7 @@ async fn place(
             fulfilment,
             note: b.note.filter(|n| !n.trim().is_empty()),
             phone,
+            payment: None,
         },
     };
     Ok(change::send(&state, &caller, &headers, change, |event| {

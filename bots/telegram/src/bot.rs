@@ -4,16 +4,20 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chatorder_shared::commands::{CancelOrder, RegisterCustomer, SendMessage, UpdateOrder};
+use chatorder_shared::commands::{
+    CancelOrder, PlaceOrder, RegisterCustomer, SendMessage, UpdateOrder,
+};
 use chatorder_shared::config::Settings;
-use chatorder_shared::domain::{Actor, Platform, Role};
+use chatorder_shared::domain::{Actor, Currency, Fulfilment, Platform, Role};
 use chatorder_shared::events::{CatalogItem, OrderSnapshot};
+use chatorder_shared::payment::Payment;
 use chatorder_shared::queries::{Catalog, CustomerOrders, GetOrder, ListCatalog, OrderPage};
 use chatorder_shared::subjects::{CommandKind, QueryKind};
+use secrecy::ExposeSecret as _;
 use teloxide::prelude::*;
 use teloxide::types::{
     BotCommand, ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
-    KeyboardMarkup, KeyboardRemove, MessageId, ReplyMarkup,
+    KeyboardMarkup, KeyboardRemove, LabeledPrice, MessageId, PreCheckoutQuery, ReplyMarkup,
 };
 use tokio::sync::RwLock;
 use uuid::Uuid;
@@ -26,6 +30,7 @@ use crate::store::Store;
 use crate::texts as t;
 use crate::workers::{Unanswered, Workers};
 
+use crate::client::Bill;
 pub use crate::client::TgBot;
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
@@ -69,6 +74,16 @@ impl App {
             inbox,
             catalog: RwLock::new(None),
             flood,
+        }
+    }
+
+    fn shop<'a>(&'a self, catalog: &'a CachedCatalog) -> Shop<'a> {
+        Shop {
+            name: &self.settings.shop.name,
+            currency: self.settings.shop.currency,
+            catalog: &catalog.items,
+            matcher: &catalog.matcher,
+            payments: self.settings.telegram.payment_provider_token.is_some(),
         }
     }
 
@@ -117,6 +132,51 @@ pub fn schema()
     dptree::entry()
         .branch(Update::filter_message().endpoint(on_message))
         .branch(Update::filter_callback_query().endpoint(on_callback))
+        .branch(Update::filter_pre_checkout_query().endpoint(on_pre_checkout))
+}
+
+async fn on_pre_checkout(
+    bot: TgBot,
+    q: PreCheckoutQuery,
+    app: Arc<App>,
+    update: Update,
+) -> HandlerResult {
+    pre_checkout(&bot, q, &app).await;
+    app.inbox.done(update.id.0).await;
+    Ok(())
+}
+
+/// Telegram asks whether a bill may be paid; it must hear back within 10 s,
+/// so this checks only what is at hand: the session, the (cached) catalog
+/// and the opening hours. A pause, or a price changed since, is caught by
+/// the order worker, whose refusal tells the owners to refund.
+#[tracing::instrument(skip_all, fields(user = q.from.id.0))]
+async fn pre_checkout(bot: &TgBot, q: PreCheckoutQuery, app: &App) {
+    let started = std::time::Instant::now();
+    let verdict = match app.catalog().await {
+        Err(e) => {
+            tracing::warn!(error = %e, "no catalog to check a bill against");
+            Err(t::pay_unreachable())
+        }
+        Ok(catalog) if app.settings.telegram.payment_provider_token.is_some() => {
+            let shop = app.shop(&catalog);
+            let session = app.store.load(user_key(&q.from)).await;
+            let asked = conversation::PreCheckout {
+                payload: q.invoice_payload.clone(),
+                currency: q.currency.clone(),
+                total_minor: i64::from(q.total_amount),
+            };
+            let open = app.settings.shop.schedule().is_open(chrono::Utc::now());
+            conversation::pre_checkout(&session, &shop, &asked, open)
+        }
+        Ok(_) => Err(t::pay_stale()),
+    };
+    tracing::info!(ok = verdict.is_ok(), "answering a pre-checkout question");
+    if let Err(e) = bot.answer_pre_checkout(q.id, verdict).await {
+        crate::metrics::api_error("answer_pre_checkout");
+        tracing::warn!(error = %e, "answering a pre-checkout question failed");
+    }
+    crate::metrics::update("pre_checkout", started.elapsed().as_secs_f64());
 }
 
 async fn on_message(bot: TgBot, msg: Message, app: Arc<App>, update: Update) -> HandlerResult {
@@ -132,7 +192,27 @@ async fn message(bot: &TgBot, msg: Message, app: &App, update: u32) -> HandlerRe
     if !msg.chat.is_private() {
         return Ok(());
     }
-    let input = if let Some(text) = msg.text() {
+    let input = if let Some(paid) = msg.successful_payment() {
+        match Currency::parse(&paid.currency) {
+            Ok(currency) => Input::Paid(conversation::Paid {
+                payload: paid.invoice_payload.clone(),
+                payment: Payment {
+                    total_minor: i64::from(paid.total_amount),
+                    currency,
+                    telegram_payment_charge_id: paid.telegram_payment_charge_id.0.clone(),
+                    provider_payment_charge_id: paid.provider_payment_charge_id.clone(),
+                },
+            }),
+            Err(_) => {
+                // Never for a bill of ours (Telegram echoes its currency).
+                tracing::error!(
+                    charge = %paid.telegram_payment_charge_id,
+                    "a payment in an unknown currency; it needs a refund by hand"
+                );
+                Input::Other
+            }
+        }
+    } else if let Some(text) = msg.text() {
         Input::Text(text.to_owned())
     } else if let Some(contact) = msg.contact() {
         // Only the customer's own number counts.
@@ -205,17 +285,13 @@ async fn step(
             return Ok(());
         }
     };
-    let shop = Shop {
-        name: &app.settings.shop.name,
-        currency: app.settings.shop.currency,
-        catalog: &catalog.items,
-        matcher: &catalog.matcher,
-    };
+    let shop = app.shop(&catalog);
     let started = std::time::Instant::now();
     let kind = match &input {
         Input::Text(_) => "text",
         Input::Button(_) => "button",
         Input::Contact(_) => "contact",
+        Input::Paid(_) => "payment",
         Input::Other => "other",
     };
     let key = user_key(user);
@@ -231,7 +307,7 @@ async fn step(
     let turn = conversation::handle(&mut session, input, &shop, &user.first_name);
     deliver(bot, chat, pressed, turn.replies).await;
     for action in turn.actions {
-        let replies = perform(app, &mut session, user, action, &shop).await;
+        let replies = perform(app, (bot, chat), &mut session, user, action, &shop).await;
         deliver(bot, chat, None, replies).await;
     }
     app.store.save(key, &session).await;
@@ -292,6 +368,7 @@ async fn send(bot: &TgBot, chat: ChatId, pressed: Option<MessageId>, reply: Repl
 
 async fn perform(
     app: &App,
+    (bot, chat): (&TgBot, ChatId),
     session: &mut Session,
     user: &teloxide::types::User,
     action: Action,
@@ -301,13 +378,27 @@ async fn perform(
     let say = |text: String| vec![Reply::text(text)];
     match action {
         Action::Place { id, order } => {
-            let limit = app.settings.telegram.max_orders_per_hour;
-            if let Some(n) = app.store.count_order(user_key(user)).await
-                && n > u64::from(limit)
-            {
-                return say(t::too_many_orders(limit));
+            let paid = order.payment.is_some();
+            // A paid order was counted when its bill was sent.
+            if !paid && let Some(refusal) = over_limit(app, user).await {
+                return say(refusal);
             }
-            send_checkout(app, session, &who, CommandKind::Place, id, order).await
+            let replies = send_checkout(app, session, &who, CommandKind::Place, id, order).await;
+            if paid && !replies.is_empty() {
+                tracing::error!(checkout = %id, "a paid order could not be sent to the shop");
+                return say(t::paid_unreachable());
+            }
+            replies
+        }
+        Action::Invoice {
+            id,
+            order,
+            total_minor,
+        } => {
+            if let Some(refusal) = over_limit(app, user).await {
+                return say(refusal);
+            }
+            send_bill(app, bot, chat, id, &order, total_minor, shop).await
         }
         Action::Register => {
             let cmd = RegisterCustomer {
@@ -402,6 +493,62 @@ async fn perform(
                 Ok(order) => conversation::order_again(session, &order, shop),
                 Err(e) => say(e.to_string()),
             }
+        }
+    }
+}
+
+/// The friendly refusal once a customer has ordered too often this hour.
+async fn over_limit(app: &App, user: &teloxide::types::User) -> Option<String> {
+    let limit = app.settings.telegram.max_orders_per_hour;
+    app.store
+        .count_order(user_key(user))
+        .await
+        .filter(|n| *n > u64::from(limit))
+        .map(|_| t::too_many_orders(limit))
+}
+
+/// Sends the bill of checkout `id` (payment in chat).
+async fn send_bill(
+    app: &App,
+    bot: &TgBot,
+    chat: ChatId,
+    id: Uuid,
+    order: &PlaceOrder,
+    total_minor: i64,
+    shop: &Shop<'_>,
+) -> Vec<Reply> {
+    let Some(token) = app.settings.telegram.payment_provider_token.as_ref() else {
+        return vec![Reply::text(t::invoice_failed())];
+    };
+    let Some(prices) = conversation::prices(order, shop)
+        .filter(|p| p.iter().map(|(_, a)| i64::from(*a)).sum::<i64>() == total_minor)
+    else {
+        return vec![Reply::text(t::invoice_too_large())];
+    };
+    let place = match &order.fulfilment {
+        Fulfilment::Pickup => t::pickup(),
+        Fulfilment::Delivery { address } => t::delivery_to(address),
+    };
+    let bill = Bill {
+        title: t::invoice_title(shop.name),
+        description: t::invoice_description(order.lines.len(), &place)
+            .chars()
+            .take(255)
+            .collect(),
+        payload: conversation::payload(id),
+        currency: shop.currency.as_str().to_owned(),
+        prices: prices
+            .into_iter()
+            .map(|(label, amount)| LabeledPrice::new(label, amount))
+            .collect(),
+        provider_token: token.expose_secret().to_owned(),
+    };
+    match bot.invoice(chat, bill).await {
+        Ok(()) => Vec::new(),
+        Err(e) => {
+            crate::metrics::api_error("invoice");
+            tracing::warn!(error = %e, "sending an invoice failed");
+            vec![Reply::text(t::invoice_failed())]
         }
     }
 }

@@ -47,7 +47,7 @@ pub fn notification(
         )),
         Event::StatusChanged { order, reason, .. } => Some((
             to_customer(order.customer.platform, &order.customer.id)?,
-            t::status_changed(order, reason.as_deref()),
+            t::refund_note(order, t::status_changed(order, reason.as_deref())),
         )),
         Event::Cancelled { order, by, reason } => Some((
             to_customer(order.customer.platform, &order.customer.id)?,
@@ -55,7 +55,12 @@ pub fn notification(
         )),
         Event::Rejected(r) if r.to.role == Role::Customer => Some((
             to_customer(r.to.platform, &r.to.id)?,
-            t::rejected_command(&r.refusal, env.at, tz),
+            match &r.payment {
+                Some(paid) => {
+                    t::rejected_paid(&t::rejected_command(&r.refusal, env.at, tz), &paid.money())
+                }
+                None => t::rejected_command(&r.refusal, env.at, tz),
+            },
         )),
         Event::Message(m) if m.from == Role::Owner => Some((
             to_customer(m.customer.platform, &m.customer.id)?,

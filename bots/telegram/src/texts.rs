@@ -310,8 +310,9 @@ pub fn lines_text(lines: &[OrderLine]) -> String {
 // Notifications: one per event.
 
 pub fn placed(o: &OrderSnapshot) -> String {
+    let paid = if o.payment.is_some() { " (paid)" } else { "" };
     format!(
-        "Order {} received!\n{}\nTotal: {}\nWe'll tell you as soon as the shop accepts it.",
+        "Order {} received!\n{}\nTotal: {}{paid}\nWe'll tell you as soon as the shop accepts it.",
         o.number,
         lines_text(&o.lines),
         money(o.total_minor, o.currency)
@@ -351,9 +352,20 @@ pub fn cancelled(o: &OrderSnapshot, by: Role, reason: Option<&str>) -> String {
         Role::Customer => format!("Order {} is cancelled, as you asked.", o.number),
         Role::Owner => format!("Sorry, the shop cancelled order {}.", o.number),
     };
-    match reason {
+    let base = match reason {
         Some(r) if by == Role::Owner => format!("{base}\nReason: {r}"),
         _ => base,
+    };
+    refund_note(o, base)
+}
+
+/// A paid order that ended cancelled or rejected: the customer is refunded.
+pub fn refund_note(o: &OrderSnapshot, text: String) -> String {
+    match &o.payment {
+        Some(p) if matches!(o.status, OrderStatus::Cancelled | OrderStatus::Rejected) => {
+            format!("{text}\nYour payment of {} will be refunded.", p.money())
+        }
+        _ => text,
     }
 }
 
@@ -403,6 +415,7 @@ pub fn rejected_command(
             TextField::Reason => {
                 format!("That reason is {len} characters; please keep it to {max}.")
             }
+            TextField::ChargeId => "Telegram's payment receipt could not be read.".to_owned(),
         },
         Refusal::AddressRequired => "Please tell us where to deliver.".to_owned(),
         Refusal::TooManyLines { lines, max } => {
@@ -445,9 +458,107 @@ pub fn rejected_command(
                 ),
             }
         }
+        Refusal::PaymentMismatch {
+            paid_minor,
+            paid_currency,
+            total_minor,
+            currency,
+        } => format!(
+            "you paid {}, but your order now costs {} (a price changed).",
+            money(*paid_minor, *paid_currency),
+            money(*total_minor, *currency)
+        ),
+        Refusal::Paid { number } => format!(
+            "order {number} is paid already, so its items can't change. Cancel it with /cancel {} (you'll be refunded) and order again.",
+            number.0
+        ),
         _ => "The shop couldn't do that. Please try again, or message the shop.".to_owned(),
     };
     format!("Sorry: {reason}")
+}
+
+/// A refusal of an order the customer had already paid for in chat.
+pub fn rejected_paid(refusal_text: &str, paid: &Money) -> String {
+    format!(
+        "{refusal_text}
+Your order was not placed. The shop has been told to refund your payment of {paid}."
+    )
+}
+
+// Payment in chat (with `telegram.payment_provider_token`).
+
+/// The invoice's title (Telegram allows 1–32 characters).
+pub fn invoice_title(shop: &str) -> String {
+    let title = format!("Your order at {shop}");
+    if title.chars().count() <= 32 {
+        title
+    } else {
+        "Your order".into()
+    }
+}
+
+/// The invoice's description (Telegram allows 1–255 characters).
+pub fn invoice_description(items: usize, fulfilment: &str) -> String {
+    let what = if items == 1 { "item" } else { "items" };
+    format!("{items} {what}. {fulfilment}. Your order goes to the shop once paid.")
+}
+
+pub fn invoice_sent() -> String {
+    "Here's your bill: pay it below and your order goes to the shop. Changed your mind? Just leave it unpaid.".into()
+}
+
+pub fn invoice_failed() -> String {
+    "Sorry, I couldn't send your bill just now. Nothing was charged; please try /checkout again in a moment.".into()
+}
+
+pub fn invoice_too_large() -> String {
+    "That order is too large to pay here. Please make it smaller.".into()
+}
+
+/// Why the payment can't go ahead (Telegram shows it in the payment form).
+pub fn pay_stale() -> String {
+    "This bill is no longer open. Please check out again for a new one.".into()
+}
+
+pub fn pay_cart_changed() -> String {
+    "Your cart changed after this bill was made. Please check out again for a new one.".into()
+}
+
+pub fn pay_price_changed() -> String {
+    "A price on the menu changed after this bill was made. Please check out again for a new one."
+        .into()
+}
+
+pub fn pay_unavailable(name: &str) -> String {
+    format!("{name} is no longer available. Please check out again.")
+}
+
+pub fn pay_already() -> String {
+    "This bill is paid already.".into()
+}
+
+pub fn pay_closed() -> String {
+    "We're closed right now, so we can't take this order. Nothing was charged.".into()
+}
+
+pub fn pay_unreachable() -> String {
+    "We couldn't check the menu just now. Nothing was charged; please try again in a moment.".into()
+}
+
+pub fn paid_placing() -> String {
+    "Payment received, thank you! Sending your order to the shop…".into()
+}
+
+pub fn paid_twice() -> String {
+    "We already have a payment for this order. If you were charged twice, the shop will refund you; message it with /msg and the order number.".into()
+}
+
+pub fn paid_lost() -> String {
+    "We received your payment, but your order was no longer with me, so it could not be placed. The shop has been told to refund you.".into()
+}
+
+pub fn paid_unreachable() -> String {
+    "We received your payment but couldn't reach the shop to place your order. Please message the shop; your payment will be refunded if the order doesn't arrive.".into()
 }
 
 /// Why the order workers refused a question, in a customer's words. A

@@ -444,6 +444,7 @@ async fn run_phase(
                     fulfilment: Fulfilment::Pickup,
                     note: None,
                     phone: None,
+                    payment: None,
                 };
                 let env = Envelope::new(CommandKind::Place.envelope_type(), actor, cmd);
                 if batch > 0 {

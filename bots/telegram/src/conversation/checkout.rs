@@ -197,7 +197,7 @@ fn confirm_step(
     ))
 }
 
-pub(super) fn confirm(session: &mut Session, id: Uuid) -> Turn {
+pub(super) fn confirm(session: &mut Session, id: Uuid, shop: &Shop<'_>) -> Turn {
     if session.last_checkout.is_some_and(|c| c == id) {
         return Turn::say(Reply::text(t::already_sent()));
     }
@@ -237,7 +237,11 @@ pub(super) fn confirm(session: &mut Session, id: Uuid) -> Turn {
         fulfilment,
         note,
         phone: session.phone.clone(),
+        payment: None,
     };
+    if shop.payments {
+        return super::payment::bill(session, checkout, order, shop);
+    }
     Turn {
         replies: vec![Reply::text(t::sending()).edit()],
         actions: vec![Action::Place {
@@ -253,4 +257,5 @@ pub fn placed(session: &mut Session, checkout: Uuid) {
     session.stage = Stage::Browsing;
     session.editing = None;
     session.last_checkout = Some(checkout);
+    session.invoice = None;
 }

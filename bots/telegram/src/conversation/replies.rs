@@ -54,6 +54,13 @@ pub enum Action {
         id: Uuid,
         order: PlaceOrder,
     },
+    /// Send the bill for checkout `id` (payment in chat); `order` is
+    /// placed once it is paid.
+    Invoice {
+        id: Uuid,
+        order: PlaceOrder,
+        total_minor: i64,
+    },
     Update {
         id: Uuid,
         number: OrderNumber,

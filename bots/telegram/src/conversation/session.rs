@@ -23,6 +23,10 @@ pub struct Session {
     /// twice. Ids, not order: Telegram may start its ids afresh.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recent_updates: Vec<u32>,
+    /// The bill sent for the checkout in progress, until it is paid
+    /// (payment in chat only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice: Option<super::payment::Invoice>,
 }
 
 /// How many update ids a session remembers.

@@ -13,6 +13,9 @@ pub struct Shop<'a> {
     pub currency: Currency,
     pub catalog: &'a [CatalogItem],
     pub matcher: &'a Matcher,
+    /// Payment in chat is on (`telegram.payment_provider_token` is set):
+    /// Confirm sends a bill, and the order is placed once it is paid.
+    pub payments: bool,
 }
 
 impl Shop<'_> {
