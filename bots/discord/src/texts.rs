@@ -171,7 +171,7 @@ pub fn paid_refused(
         r.to.name
             .as_deref()
             .and_then(|n| n.split_whitespace().next())
-            .map_or_else(|| "a customer".to_owned(), |n| defang(n));
+            .map_or_else(|| "a customer".to_owned(), defang);
     format!(
         "A payment from {who} could not become an order: {}\n{}.",
         refusal(&r.refusal),
