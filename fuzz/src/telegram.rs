@@ -188,6 +188,8 @@ impl ArbSession {
             last_checkout: self.last_checkout.map(checkout_id),
             editing,
             recent_updates: Vec::new(),
+            // Payments are off in the model: no bill is ever open.
+            invoice: None,
         }
     }
 }
