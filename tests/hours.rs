@@ -14,11 +14,11 @@ use chatorder_discord_standin::{StandIn, User as DUser};
 use chatorder_shared::config::Settings;
 use chatorder_shared::hours::{TimeRange, WeeklyHours};
 use chatorder_shared::refusal::Refusal;
-use chatorder_telegram_standin::{BotMessage, TOKEN as TG_TOKEN, TelegramStandIn, User as TUser};
+use chatorder_telegram_standin::{BotMessage, User as TUser};
 use chrono::{DateTime, Datelike as _, Days, TimeZone as _, Utc};
+use common::bots::{Discord, Telegram};
 use common::*;
 use serde_json::json;
-use tokio_util::sync::CancellationToken;
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -38,58 +38,7 @@ fn closed_until_the_day_after_tomorrow(s: &mut Settings) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-struct Telegram {
-    standin: TelegramStandIn,
-    cancel: CancellationToken,
-    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
 impl Telegram {
-    async fn start(env: &TestEnv) -> Self {
-        let standin = TelegramStandIn::start().await.unwrap();
-        let mut settings = env.settings.clone();
-        settings.telegram.token = Some(TG_TOKEN.to_owned().into());
-        settings.telegram.api_url = standin.api_url();
-        let cancel = CancellationToken::new();
-        let handle = tokio::spawn(chatorder_telegram::run::run(settings, cancel.clone()));
-        env.wait_telegram_listening().await;
-        Self {
-            standin,
-            cancel,
-            handle,
-        }
-    }
-
-    async fn said_after(&self, user: &TUser, after: i64, needle: &str) -> BotMessage {
-        self.standin
-            .wait_for(user.id, WAIT, |m| {
-                m.message_id > after && m.text.contains(needle)
-            })
-            .await
-            .unwrap_or_else(|| {
-                panic!(
-                    "the bot never said `{needle}`; chat: {:#?}",
-                    self.standin.messages(user.id)
-                )
-            })
-    }
-
-    fn button(msg: &BotMessage, prefix: &str) -> String {
-        msg.buttons()
-            .into_iter()
-            .map(|(_, d)| d)
-            .find(|d| d.starts_with(prefix))
-            .unwrap_or_else(|| panic!("no `{prefix}` button on {msg:#?}"))
-    }
-
-    /// The id of the last message in the customer's chat.
-    fn last(&self, user: &TUser) -> i64 {
-        self.standin
-            .messages(user.id)
-            .last()
-            .map_or(0, |m| m.message_id)
-    }
-
     /// Orders two small pepperoni for pickup and confirms; returns the id of
     /// the summary message, after which the worker's answer arrives.
     async fn order(&self, user: &TUser) -> i64 {
@@ -111,15 +60,6 @@ impl Telegram {
         self.standin
             .press_button(user, summary.message_id, &Self::button(&summary, "ok:"));
         summary
-    }
-
-    async fn stop(self) {
-        self.cancel.cancel();
-        tokio::time::timeout(WAIT, self.handle)
-            .await
-            .expect("bot stops in time")
-            .expect("no panic")
-            .expect("bot stops cleanly");
     }
 }
 
@@ -171,27 +111,6 @@ async fn outside_hours_the_worker_refuses_and_the_customer_hears_when_it_opens()
     env.stop_workers().await;
 }
 
-async fn start_discord(
-    env: &TestEnv,
-    standin: &StandIn,
-) -> (
-    CancellationToken,
-    tokio::task::JoinHandle<anyhow::Result<()>>,
-) {
-    let mut settings = env.settings.clone();
-    settings.discord.token = Some("standin-token".to_owned().into());
-    settings.discord.api_url = standin.url();
-    settings.discord.channel_id = Some(StandIn::CHANNEL_ID);
-    let cancel = CancellationToken::new();
-    let mut handle = tokio::spawn(chatorder_discord::run(settings, cancel.clone()));
-    tokio::select! {
-        ready = standin.wait_ready(WAIT) => ready.expect("the bot connects to the gateway"),
-        ended = &mut handle => panic!("the bot stopped before connecting: {ended:?}"),
-    }
-    env.wait_discord_listening().await;
-    (cancel, handle)
-}
-
 /// Waits until the owners' channel shows a message containing `needle`
 /// (polled: a condition, not a blind wait).
 async fn channel_says(standin: &StandIn, needle: &str) {
@@ -225,7 +144,7 @@ async fn owners_pause_and_resume_from_discord_and_customers_hear_why() {
     env.wait_queries_served().await;
     let tg = Telegram::start(&env).await;
     let standin = StandIn::start().await.unwrap();
-    let (discord_cancel, discord) = start_discord(&env, &standin).await;
+    let discord = Discord::start(&env, &standin).await;
     let ada = TUser::new(5_560_002, "Ada");
 
     let said = slash(
@@ -288,8 +207,7 @@ async fn owners_pause_and_resume_from_discord_and_customers_hear_why() {
     .await;
     assert!(said.contains("not a length of time"), "{said}");
 
-    discord_cancel.cancel();
-    let _ = tokio::time::timeout(WAIT, discord).await;
+    discord.stop().await;
     tg.stop().await;
     env.stop_workers().await;
 }

@@ -21,65 +21,15 @@ use chatorder_shared::events::Event;
 use chatorder_shared::promo::{Discount, PromoCode, PromoProblem, PromoTerms};
 use chatorder_shared::refusal::Refusal;
 use chatorder_shared::subjects::CommandKind;
-use chatorder_telegram_standin::{BotMessage, TOKEN as TG_TOKEN, TelegramStandIn, User as TUser};
+use chatorder_telegram_standin::{BotMessage, User as TUser};
+use common::bots::{Discord, Telegram};
 use common::*;
 use serde_json::json;
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 const WAIT: Duration = Duration::from_secs(60);
 
-struct Telegram {
-    standin: TelegramStandIn,
-    cancel: CancellationToken,
-    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
 impl Telegram {
-    async fn start(env: &TestEnv) -> Self {
-        let standin = TelegramStandIn::start().await.unwrap();
-        let mut settings = env.settings.clone();
-        settings.telegram.token = Some(TG_TOKEN.to_owned().into());
-        settings.telegram.api_url = standin.api_url();
-        let cancel = CancellationToken::new();
-        let handle = tokio::spawn(chatorder_telegram::run::run(settings, cancel.clone()));
-        env.wait_telegram_listening().await;
-        Self {
-            standin,
-            cancel,
-            handle,
-        }
-    }
-
-    fn last(&self, user: &TUser) -> i64 {
-        self.standin
-            .messages(user.id)
-            .last()
-            .map_or(0, |m| m.message_id)
-    }
-
-    async fn said_after(&self, user: &TUser, after: i64, needle: &str) -> BotMessage {
-        self.standin
-            .wait_for(user.id, WAIT, |m| {
-                m.message_id > after && m.text.contains(needle)
-            })
-            .await
-            .unwrap_or_else(|| {
-                panic!(
-                    "the bot never said `{needle}`; chat: {:#?}",
-                    self.standin.messages(user.id)
-                )
-            })
-    }
-
-    fn button(msg: &BotMessage, prefix: &str) -> String {
-        msg.buttons()
-            .into_iter()
-            .map(|(_, d)| d)
-            .find(|d| d.starts_with(prefix))
-            .unwrap_or_else(|| panic!("no `{prefix}` button on {msg:#?}"))
-    }
-
     /// Types `what`, gives `/promo code`, checks out for pickup and
     /// confirms; returns the id of the summary, after which the worker's
     /// answer arrives.
@@ -109,36 +59,6 @@ impl Telegram {
             .press_button(user, summary.message_id, &Self::button(&summary, "ok:"));
         summary
     }
-
-    async fn stop(self) {
-        self.cancel.cancel();
-        tokio::time::timeout(WAIT, self.handle)
-            .await
-            .expect("bot stops in time")
-            .expect("no panic")
-            .expect("bot stops cleanly");
-    }
-}
-
-async fn start_discord(
-    env: &TestEnv,
-    standin: &StandIn,
-) -> (
-    CancellationToken,
-    tokio::task::JoinHandle<anyhow::Result<()>>,
-) {
-    let mut settings = env.settings.clone();
-    settings.discord.token = Some("standin-token".to_owned().into());
-    settings.discord.api_url = standin.url();
-    settings.discord.channel_id = Some(StandIn::CHANNEL_ID);
-    let cancel = CancellationToken::new();
-    let mut handle = tokio::spawn(chatorder_discord::run(settings, cancel.clone()));
-    tokio::select! {
-        ready = standin.wait_ready(WAIT) => ready.expect("the bot connects to the gateway"),
-        ended = &mut handle => panic!("the bot stopped before connecting: {ended:?}"),
-    }
-    env.wait_discord_listening().await;
-    (cancel, handle)
 }
 
 /// What the Discord bot finally answered `/promo <sub>`.
@@ -182,7 +102,7 @@ async fn owners_make_codes_in_discord_and_customers_get_the_discount_in_telegram
     env.wait_queries_served().await;
     let tg = Telegram::start(&env).await;
     let standin = StandIn::start().await.unwrap();
-    let (discord_cancel, discord) = start_discord(&env, &standin).await;
+    let discord = Discord::start(&env, &standin).await;
 
     // Bad input never reaches the worker; it gets a sentence.
     let said = promo(
@@ -298,12 +218,7 @@ async fn owners_make_codes_in_discord_and_customers_get_the_discount_in_telegram
     assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 1);
     assert_eq!(env.count("SELECT COUNT(*) AS n FROM promo_uses").await, 1);
 
-    discord_cancel.cancel();
-    tokio::time::timeout(WAIT, discord)
-        .await
-        .expect("discord stops")
-        .expect("no panic")
-        .expect("clean stop");
+    discord.stop().await;
     tg.stop().await;
     env.stop_workers().await;
 }

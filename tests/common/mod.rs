@@ -7,6 +7,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod api;
+pub mod bots;
 pub mod browser;
 pub mod contract;
 
