@@ -8,19 +8,15 @@
 
 mod common;
 
-use std::time::Duration;
-
-use chatorder_discord_standin::{StandIn, User as DUser};
+use chatorder_discord_standin::StandIn;
 use chatorder_shared::config::Settings;
 use chatorder_shared::hours::{TimeRange, WeeklyHours};
 use chatorder_shared::refusal::Refusal;
 use chatorder_telegram_standin::{BotMessage, User as TUser};
 use chrono::{DateTime, Datelike as _, Days, TimeZone as _, Utc};
-use common::bots::{Discord, Telegram};
+use common::bots::{Discord, Telegram, channel_says, owner_slash};
 use common::*;
 use serde_json::json;
-
-const WAIT: Duration = Duration::from_secs(60);
 
 /// Hours with nothing open today or yesterday: only 10:00-11:00 on the
 /// weekday two days from now. Returns when the shop opens next.
@@ -111,32 +107,6 @@ async fn outside_hours_the_worker_refuses_and_the_customer_hears_when_it_opens()
     env.stop_workers().await;
 }
 
-/// Waits until the owners' channel shows a message containing `needle`
-/// (polled: a condition, not a blind wait).
-async fn channel_says(standin: &StandIn, needle: &str) {
-    let deadline = std::time::Instant::now() + WAIT;
-    while !standin
-        .messages(StandIn::CHANNEL_ID)
-        .iter()
-        .any(|m| m.content.contains(needle))
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the channel never said `{needle}`: {:#?}",
-            standin.messages(StandIn::CHANNEL_ID)
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// What the Discord bot finally answered a slash command.
-async fn slash(standin: &StandIn, name: &str, options: serde_json::Value) -> String {
-    let owner = DUser::new(OWNER_ID.parse().unwrap(), "Olga");
-    let id = standin.slash(&owner, name, options).await.unwrap();
-    let reply = standin.response_final(id, WAIT).await.unwrap();
-    reply.content.unwrap_or_default()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn owners_pause_and_resume_from_discord_and_customers_hear_why() {
     let mut env = TestEnv::new().await;
@@ -147,7 +117,7 @@ async fn owners_pause_and_resume_from_discord_and_customers_hear_why() {
     let discord = Discord::start(&env, &standin).await;
     let ada = TUser::new(5_560_002, "Ada");
 
-    let said = slash(
+    let said = owner_slash(
         &standin,
         "pause",
         json!([{"name":"for","type":3,"value":"2h"},{"name":"reason","type":3,"value":"Oven repair"}]),
@@ -189,7 +159,7 @@ async fn owners_pause_and_resume_from_discord_and_customers_hear_why() {
         other => panic!("expected a timed pause with its reason: {other:?}"),
     }
 
-    let said = slash(&standin, "resume", json!([])).await;
+    let said = owner_slash(&standin, "resume", json!([])).await;
     assert_eq!(said, "Taking orders again.");
     channel_says(&standin, "Taking orders again (Olga resumed).").await;
     assert_eq!(env.count("SELECT COUNT(*) AS n FROM shop_pause").await, 0);
@@ -199,7 +169,7 @@ async fn owners_pause_and_resume_from_discord_and_customers_hear_why() {
     assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 1);
 
     // A pause of no time at all is refused before it reaches the worker.
-    let said = slash(
+    let said = owner_slash(
         &standin,
         "pause",
         json!([{"name":"for","type":3,"value":"soon"}]),

@@ -11,9 +11,7 @@
 
 mod common;
 
-use std::time::Duration;
-
-use chatorder_discord_standin::{StandIn, User as DUser};
+use chatorder_discord_standin::StandIn;
 use chatorder_shared::commands::ShopChange;
 use chatorder_shared::domain::{Actor, Role};
 use chatorder_shared::envelope::Envelope;
@@ -22,12 +20,10 @@ use chatorder_shared::promo::{Discount, PromoCode, PromoProblem, PromoTerms};
 use chatorder_shared::refusal::Refusal;
 use chatorder_shared::subjects::CommandKind;
 use chatorder_telegram_standin::{BotMessage, User as TUser};
-use common::bots::{Discord, Telegram};
+use common::bots::{Discord, Telegram, channel_says, owner_slash};
 use common::*;
 use serde_json::json;
 use uuid::Uuid;
-
-const WAIT: Duration = Duration::from_secs(60);
 
 impl Telegram {
     /// Types `what`, gives `/promo code`, checks out for pickup and
@@ -63,36 +59,12 @@ impl Telegram {
 
 /// What the Discord bot finally answered `/promo <sub>`.
 async fn promo(standin: &StandIn, sub: &str, options: serde_json::Value) -> String {
-    let owner = DUser::new(OWNER_ID.parse().unwrap(), "Olga");
-    let id = standin
-        .slash(
-            &owner,
-            "promo",
-            json!([{"name": sub, "type": 1, "options": options}]),
-        )
-        .await
-        .unwrap();
-    let reply = standin.response_final(id, WAIT).await.unwrap();
-    reply.content.unwrap_or_default()
-}
-
-/// Polls until the owners' channel has a message with `needle` in it.
-async fn channel_says(standin: &StandIn, needle: &str) -> String {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        if let Some(m) = standin
-            .messages(StandIn::CHANNEL_ID)
-            .into_iter()
-            .find(|m| m.text().contains(needle))
-        {
-            return m.text();
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the channel never said `{needle}`"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    owner_slash(
+        standin,
+        "promo",
+        json!([{"name": sub, "type": 1, "options": options}]),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -115,3 +115,32 @@ impl Discord {
             .expect("bot stops cleanly");
     }
 }
+
+/// Polls until the owners' channel has a message whose text (content and
+/// embeds) contains `needle`, and returns that text.
+pub async fn channel_says(standin: &StandIn, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + BOT_WAIT;
+    loop {
+        if let Some(m) = standin
+            .messages(StandIn::CHANNEL_ID)
+            .into_iter()
+            .find(|m| m.text().contains(needle))
+        {
+            return m.text();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the channel never said `{needle}`: {:#?}",
+            standin.messages(StandIn::CHANNEL_ID)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// What the Discord bot finally answered the owner's slash command `name`.
+pub async fn owner_slash(standin: &StandIn, name: &str, options: serde_json::Value) -> String {
+    let owner = chatorder_discord_standin::User::new(super::OWNER_ID.parse().unwrap(), "Olga");
+    let id = standin.slash(&owner, name, options).await.unwrap();
+    let reply = standin.response_final(id, BOT_WAIT).await.unwrap();
+    reply.content.unwrap_or_default()
+}
