@@ -778,3 +778,62 @@ async fn a_bot_killed_mid_handling_loses_no_message_and_applies_none_twice() {
     bot.stop().await;
     env.stop_workers().await;
 }
+
+/// Sessions kept in memory while Redis was away are written back once it
+/// answers, but never one whose customer's lock is held: the holder (the
+/// handler of that customer's update) is about to save a newer session,
+/// and a write-back landing after it would leave Redis with the older one,
+/// so a restarted bot would lose the customer's checkout (a chaos run saw
+/// a Pickup press answered "this checkout has expired" that way).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_write_back_after_a_redis_outage_leaves_a_session_being_changed_to_its_holder() {
+    use chatorder_kit::servers::{OwnServers, Which};
+    use chatorder_telegram::conversation::Session;
+    use chatorder_telegram::store::Store;
+    let mut own = OwnServers::start().unwrap();
+    let store = Store::new(&own.redis_url(), "wb:", Duration::from_secs(3600));
+    let (waiting, changing) = (41, 42);
+    let older = |update| {
+        let mut s = Session::default();
+        assert!(s.take_update(update));
+        s
+    };
+
+    own.freeze(Which::Redis);
+    store.save(waiting, &older(1)).await;
+    store.save(changing, &older(2)).await;
+    assert_eq!(store.unwritten(), 2, "Redis is away: both kept in memory");
+    own.thaw(Which::Redis);
+
+    // A handler holds `changing`'s lock while Redis comes back.
+    let held = store.lock(changing).await;
+    let mut left = store.flush().await;
+    for _ in 0..50 {
+        if left <= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        left = store.flush().await;
+    }
+    assert_eq!(
+        left, 1,
+        "only the session being changed is left to its holder"
+    );
+    let restarted = Store::new(&own.redis_url(), "wb:", Duration::from_secs(3600));
+    assert!(
+        !restarted.load(waiting).await.take_update(1),
+        "the waiting session was written back"
+    );
+    assert!(
+        restarted.load(changing).await.take_update(2),
+        "the session being changed was not written over by the write-back"
+    );
+    // The holder saves its newer session; that is what Redis keeps.
+    store.save(changing, &older(3)).await;
+    drop(held);
+    assert_eq!(store.flush().await, 0);
+    let mut kept = Store::new(&own.redis_url(), "wb:", Duration::from_secs(3600))
+        .load(changing)
+        .await;
+    assert!(!kept.take_update(3), "Redis has the holder's session");
+}

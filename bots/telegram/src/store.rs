@@ -70,6 +70,15 @@ impl Store {
         lock.lock_owned().await
     }
 
+    /// The customer's lock if nobody holds it.
+    fn try_lock(&self, user: i64) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        let lock = {
+            let mut locks = self.locks.lock().unwrap_or_else(PoisonError::into_inner);
+            locks.entry(user).or_default().clone()
+        };
+        lock.try_lock_owned().ok()
+    }
+
     async fn conn(&self) -> Option<ConnectionManager> {
         let client = self.client.as_ref()?;
         let mut guard = self.conn.lock().await;
@@ -174,7 +183,8 @@ impl Store {
         self.sessions.lock().map_or(0, |s| s.unwritten.len())
     }
 
-    /// Writes the sessions Redis missed while it was away;
+    /// Writes the sessions Redis missed while it was away, except those
+    /// whose customer's lock is held (the holder saves them);
     /// stops at the first failure (Redis still away). Returns how many are
     /// still unwritten.
     pub async fn flush(&self) -> usize {
@@ -184,6 +194,13 @@ impl Store {
             .map(|s| s.unwritten.iter().copied().collect())
             .unwrap_or_default();
         for user in users {
+            // A task holding the customer's lock is changing the session
+            // and saves it itself; a write from here could land after its
+            // newer one and leave Redis with the older session (a restarted
+            // bot would then lose the customer's checkout).
+            let Some(_held) = self.try_lock(user) else {
+                continue;
+            };
             let Some(session) = self.remembered(user) else {
                 self.mark(user, false);
                 continue;
