@@ -62,8 +62,8 @@ use arbitrary::{Arbitrary, Unstructured};
 use chatorder_shared::commands::LineRequest;
 use chatorder_shared::domain::{Currency, Fulfilment, OrderNumber, Sku};
 use chatorder_shared::events::CatalogItem;
-use chatorder_telegram::buttons::Button;
 use chatorder_shared::promo::PromoCode;
+use chatorder_telegram::buttons::Button;
 use chatorder_telegram::conversation::{
     self, Action, CartBack, CartLine, Input, Keyboard, MAX_ADDRESS_CHARS, MAX_NOTE_CHARS, MAX_QTY,
     Session, Shop, Stage, Turn,
@@ -209,10 +209,7 @@ impl ArbSession {
             editing,
             recent_updates: Vec::new(),
             sent: Vec::new(),
-            promo: self
-                .promo
-                .as_deref()
-                .and_then(|c| PromoCode::parse(c).ok()),
+            promo: self.promo.as_deref().and_then(|c| PromoCode::parse(c).ok()),
         }
     }
 }
