@@ -72,12 +72,7 @@ impl Telegram {
 
     /// Stops the bot; it must stop cleanly and in time.
     pub async fn stop(self) {
-        self.cancel.cancel();
-        tokio::time::timeout(BOT_WAIT, self.handle)
-            .await
-            .expect("bot stops in time")
-            .expect("no panic")
-            .expect("bot stops cleanly");
+        stop(self.cancel, self.handle).await;
     }
 }
 
@@ -107,13 +102,18 @@ impl Discord {
 
     /// Stops the bot; it must stop cleanly and in time.
     pub async fn stop(self) {
-        self.cancel.cancel();
-        tokio::time::timeout(BOT_WAIT, self.handle)
-            .await
-            .expect("bot stops in time")
-            .expect("no panic")
-            .expect("bot stops cleanly");
+        stop(self.cancel, self.handle).await;
     }
+}
+
+/// Cancels a bot's task and waits for it: it must stop cleanly and in time.
+async fn stop(cancel: CancellationToken, handle: JoinHandle<anyhow::Result<()>>) {
+    cancel.cancel();
+    tokio::time::timeout(BOT_WAIT, handle)
+        .await
+        .expect("bot stops in time")
+        .expect("no panic")
+        .expect("bot stops cleanly");
 }
 
 /// Polls until the owners' channel has a message whose text (content and

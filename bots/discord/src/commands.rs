@@ -524,14 +524,16 @@ pub fn definitions() -> Vec<CreateCommand> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn s(v: &str) -> Opt {
+    /// A string option (for tests of any command's parser).
+    pub(crate) fn s(v: &str) -> Opt {
         Opt::Str(v.to_owned())
     }
 
-    fn o(pairs: &[(&str, Opt)]) -> Vec<(String, Opt)> {
+    /// Named options (for tests of any command's parser).
+    pub(crate) fn o(pairs: &[(&str, Opt)]) -> Vec<(String, Opt)> {
         pairs
             .iter()
             .map(|(n, v)| ((*n).to_owned(), v.clone()))

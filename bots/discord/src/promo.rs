@@ -256,17 +256,7 @@ pub fn bad_terms(code: &PromoCode, why: &BadTerms) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn s(v: &str) -> Opt {
-        Opt::Str(v.to_owned())
-    }
-
-    fn o(pairs: &[(&str, Opt)]) -> Vec<(String, Opt)> {
-        pairs
-            .iter()
-            .map(|(n, v)| ((*n).to_owned(), v.clone()))
-            .collect()
-    }
+    use crate::commands::tests::{o, s};
 
     #[test]
     fn a_full_create_parses() {
