@@ -334,3 +334,33 @@ async fn the_telegram_bot_keeps_receipts_and_says_it_is_alive() {
     let bots: Vec<String> = alive.keys().await.unwrap().try_collect().await.unwrap();
     assert_eq!(bots.len(), 1, "the bot said it is alive: {bots:?}");
 }
+
+/// Customers' sessions live in the bot's own bucket: the bot's user may
+/// write and read them (without the grant a save would wait for NATS and
+/// fail, and every customer would start over at each update).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_telegram_bot_keeps_customers_sessions() {
+    use chatorder_telegram::conversation::Session;
+    use chatorder_telegram::store::{BUCKET, Store};
+    let server = start_server();
+    let js = async_nats::jetstream::new(connect(&server, "telegram-bot").await);
+    let store = Store::open(
+        &js,
+        BUCKET.into(),
+        1,
+        Duration::from_secs(3600),
+        "redis://127.0.0.1:1/0",
+        "",
+    )
+    .await
+    .expect("the Telegram bot opens its sessions")
+    .with_patience(Duration::from_secs(3));
+    let mut session = Session::default();
+    assert!(session.take_update(7));
+    store
+        .save(42, &session)
+        .await
+        .expect("the bot saves a session");
+    let mut read = store.load(42).await.expect("the bot reads a session");
+    assert!(!read.take_update(7), "the saved session is read back");
+}

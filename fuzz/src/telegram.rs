@@ -19,7 +19,7 @@
 //! drop 7                             the shop removed catalog item 7 (mod count)
 //! ```
 //!
-//! The session line is the session as the bot stores it in Redis (JSON; what
+//! The session line is the session as the bot stores it in NATS (JSON; what
 //! does not parse is an empty session, as `Store::load` does), or, when it
 //! does not start with `{`, a session built by `arbitrary` from its bytes.
 //! Any other line is read as a message. At most [`MAX_STEPS`] steps run.
@@ -217,7 +217,7 @@ impl ArbSession {
 /// The session a script starts from.
 fn first_session(line: &str) -> Session {
     if line.trim_start().starts_with('{') {
-        // What `Store::load` does with what Redis holds.
+        // What `Store::load` does with what the sessions bucket holds.
         serde_json::from_str(line).unwrap_or_default()
     } else {
         let mut u = Unstructured::new(line.as_bytes());

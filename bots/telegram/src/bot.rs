@@ -237,7 +237,19 @@ async fn step(
     // Held until the session is saved: the notifier may put a refused
     // order's cart back meanwhile ([`crate::notify`]).
     let _held = app.store.lock(key).await;
-    let mut session = app.store.load(key).await;
+    let mut session = match app.store.load(key).await {
+        Ok(session) => session,
+        Err(e) => {
+            // Nothing was done: the customer tries again.
+            tracing::error!(
+                error = format!("{e:#}"),
+                update,
+                "cannot read the customer's session"
+            );
+            send(bot, chat, None, Reply::text(t::shop_unreachable())).await;
+            return Ok(());
+        }
+    };
     tracing::debug!(update, kind, "handling an update");
     if !session.take_update(update) {
         // Telegram sent it again: a bot killed after handling it, before
@@ -252,7 +264,15 @@ async fn step(
         let replies = perform(app, &mut session, user, action, &shop).await;
         deliver(bot, chat, None, replies).await;
     }
-    app.store.save(key, &session).await;
+    if let Err(e) = app.store.save(key, &session).await {
+        // The replies are out; handling the update again later could apply
+        // it twice on top of what the customer does meanwhile, so it is not.
+        tracing::error!(
+            error = format!("{e:#}"),
+            update,
+            "the customer's session could not be saved; this update's change to it is lost"
+        );
+    }
     crate::metrics::update(kind, started.elapsed().as_secs_f64());
     Ok(())
 }

@@ -7,6 +7,7 @@ pub const REPLY: &str = "chatorder_telegram_reply_seconds";
 pub const API_ERRORS: &str = "chatorder_telegram_api_errors_total";
 pub const NOTIFICATIONS: &str = "chatorder_telegram_notifications_total";
 pub const FLOOD_DELAYED: &str = "chatorder_telegram_flood_delayed_total";
+pub const SESSIONS_LOST: &str = "chatorder_telegram_session_writes_lost_total";
 
 pub fn describe() {
     describe_counter!(
@@ -31,6 +32,15 @@ pub fn describe() {
         "Updates held back because their customer was sending faster than flood control allows"
     );
     counter!(FLOOD_DELAYED).increment(0);
+    describe_counter!(
+        SESSIONS_LOST,
+        "Changes to a customer's session that could not be saved because NATS stayed away (alert on any)"
+    );
+    counter!(SESSIONS_LOST).increment(0);
+}
+
+pub fn session_lost() {
+    counter!(SESSIONS_LOST).increment(1);
 }
 
 pub fn flood_delayed() {

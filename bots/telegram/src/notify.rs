@@ -83,9 +83,20 @@ async fn cart_back(
 ) -> Option<(String, Option<InlineKeyboardMarkup>)> {
     let (back, lines) = {
         let _held = app.store.lock(user).await;
-        let mut session = app.store.load(user).await;
+        let mut session = app
+            .store
+            .load(user)
+            .await
+            .map_err(|e| tracing::error!(error = format!("{e:#}"), user, "cannot read the session of a customer whose order was refused; the basket is not given back"))
+            .ok()?;
         let back = conversation::refused(&mut session, checkout)?;
-        app.store.save(user, &session).await;
+        if let Err(e) = app.store.save(user, &session).await {
+            tracing::error!(
+                error = format!("{e:#}"),
+                user,
+                "cannot save the basket given back after a refusal"
+            );
+        }
         back
     };
     let catalog = match back {

@@ -1,4 +1,5 @@
-//! Starts the customer bot: NATS, Redis, teloxide polling, notifications.
+//! Starts the customer bot: NATS (sessions, inbox, receipts), Redis (hourly
+//! order counts), teloxide polling, notifications.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,11 +38,15 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
     let client = chatorder_bus::connect(&settings.nats, "chatorder-telegram-bot").await?;
     let js = async_nats::jetstream::new(client.clone());
     chatorder_bus::ensure_streams(&js, &subjects, &settings.nats).await?;
-    let store = Store::new(
+    let store = Store::open(
+        &js,
+        subjects.stream(crate::store::BUCKET),
+        settings.nats.stream_replicas,
+        Duration::from_secs(settings.telegram.session_ttl_hours * 3600),
         settings.redis.url.expose_secret(),
         &settings.redis.prefix,
-        Duration::from_secs(settings.telegram.session_ttl_hours * 3600),
-    );
+    )
+    .await?;
     let receipts = Receipts::open(
         &js,
         subjects.stream(crate::receipts::BUCKET),
@@ -115,8 +120,7 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
         let (app, cancel) = (app.clone(), cancel.clone());
         tokio::spawn(async move { app.receipts.keep_alive(cancel).await })
     };
-    // Sessions written while Redis was away reach it once it is back, and
-    // receipts written while NATS was away reach the bucket.
+    // Receipts written while NATS was away reach the bucket once it is back.
     let flusher = {
         let (app, cancel) = (app.clone(), cancel.clone());
         tokio::spawn(async move {
@@ -125,9 +129,6 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
                 tokio::select! {
                     () = cancel.cancelled() => return,
                     _ = every.tick() => {}
-                }
-                if app.store.unwritten() > 0 {
-                    app.store.flush().await;
                 }
                 if app.receipts.unwritten() > 0 {
                     app.receipts.flush().await;
@@ -147,20 +148,6 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
     let _ = stopper.await;
     let _ = flusher.await;
     let _ = heartbeat.await;
-    // A restarted bot reads sessions from Redis: write what it lacks,
-    // retrying for a while (Redis may be just back, still loading its data).
-    let written = tokio::time::timeout(Duration::from_secs(10), async {
-        while app.store.flush().await > 0 {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    })
-    .await;
-    if written.is_err() {
-        tracing::warn!(
-            sessions = app.store.unwritten(),
-            "Redis is away: customers' latest carts are lost with this process"
-        );
-    }
     if app.receipts.flush().await > 0 {
         tracing::warn!(
             receipts = app.receipts.unwritten(),
