@@ -1,7 +1,7 @@
 //! Atomic batch publish against the project's real NATS (2.12+, fsync
 //! always): every message stored once, a batch holding messages stored
 //! before still stores the new ones exactly once, and the events stream
-//! allows batches.
+//! allows batches. Also: key-value buckets read from their leader.
 
 #![allow(clippy::unwrap_used)]
 
@@ -88,4 +88,44 @@ async fn batches_store_every_message_once_even_when_some_were_stored_before() {
     let ok = batch::publish_all(&env.js, &events(&env, 3000..3100), 0).await;
     assert!(ok.iter().all(|s| *s));
     assert_eq!(stored(&env).await, 1500);
+}
+
+/// Key-value buckets are read from their stream's leader (a follower just
+/// back may answer "not found" for a key it has not caught up on), and a
+/// bucket an earlier version made with direct gets is changed on open,
+/// keeping what it holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_value_buckets_read_from_the_leader_even_when_made_before() {
+    use async_nats::jetstream::stream;
+    let env = TestEnv::new().await;
+    let fresh = env.subjects.stream("KV_TEST_FRESH");
+    let store = chatorder_bus::kv::bucket(&env.js, fresh, std::time::Duration::ZERO, 1)
+        .await
+        .unwrap();
+    assert!(!store.stream.cached_info().config.allow_direct);
+
+    let old = env.subjects.stream("KV_TEST_OLD");
+    env.js
+        .create_stream(stream::Config {
+            name: format!("KV_{old}"),
+            subjects: vec![format!("$KV.{old}.>")],
+            max_messages_per_subject: 1,
+            allow_rollup: true,
+            deny_delete: true,
+            allow_direct: true,
+            discard: stream::DiscardPolicy::New,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let before = env.js.get_key_value(&old).await.unwrap();
+    before.put("k", "kept".into()).await.unwrap();
+    let store = chatorder_bus::kv::bucket(&env.js, old, std::time::Duration::ZERO, 1)
+        .await
+        .unwrap();
+    assert!(
+        !store.stream.cached_info().config.allow_direct,
+        "the old bucket still reads from followers"
+    );
+    assert_eq!(store.get("k").await.unwrap().as_deref(), Some(&b"kept"[..]));
 }

@@ -9,6 +9,13 @@ use async_nats::jetstream::{self, kv};
 /// Finds or creates a key-value bucket. The backing stream is made by hand
 /// (what `create_key_value` would make): the KV create request of
 /// async-nats 0.51 is not understood by NATS 2.9 servers.
+///
+/// Reads go to the stream's leader, never to a follower ("direct get" is
+/// off): with replicas, a follower just restarted may not have the latest
+/// entries yet and answers "not found" or an older value, and what these
+/// buckets hold (a customer's session, an update not yet handled, which
+/// message shows an order) must be read as last written. A bucket made
+/// with direct gets by an earlier version is changed on open.
 pub async fn bucket(
     js: &jetstream::Context,
     name: String,
@@ -16,7 +23,18 @@ pub async fn bucket(
     replicas: usize,
 ) -> anyhow::Result<kv::Store> {
     if let Ok(store) = js.get_key_value(&name).await {
-        return Ok(store);
+        if !store.stream.cached_info().config.allow_direct {
+            return Ok(store);
+        }
+        let mut config = store.stream.cached_info().config.clone();
+        config.allow_direct = false;
+        js.update_stream(config)
+            .await
+            .with_context(|| format!("making the key-value bucket {name} read from its leader"))?;
+        return js
+            .get_key_value(&name)
+            .await
+            .with_context(|| format!("opening the key-value bucket {name}"));
     }
     let made = js
         .get_or_create_stream(jetstream::stream::Config {
@@ -28,7 +46,7 @@ pub async fn bucket(
             num_replicas: replicas.max(1),
             allow_rollup: true,
             deny_delete: true,
-            allow_direct: true,
+            allow_direct: false,
             discard: jetstream::stream::DiscardPolicy::New,
             // NATS refuses a duplicate window longer than the maximum age.
             duplicate_window: if max_age.is_zero() {
