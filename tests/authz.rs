@@ -104,7 +104,8 @@ async fn a_customer_cannot_touch_another_customers_order_by_command_or_query() {
         // The refusal does not reveal that the order exists: not on the
         // wire, not in what Bob's bot tells him.
         let wire = serde_json::to_string(&r).expect("serialise");
-        let said = chatorder_telegram::texts::rejected_command(
+        let said = chatorder_telegram::texts::Texts::rejected_command(
+            &chatorder_telegram::texts::English,
             &r.refusal,
             chrono::Utc::now(),
             env.settings.shop.time_zone,

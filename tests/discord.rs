@@ -456,7 +456,8 @@ async fn a_long_note_fits_and_pings_nobody_and_an_oversized_one_is_refused() {
             max: 500
         }
     );
-    let said = chatorder_telegram::texts::rejected_command(
+    let said = chatorder_telegram::texts::Texts::rejected_command(
+        &chatorder_telegram::texts::English,
         &rejection.refusal,
         chrono::Utc::now(),
         env.settings.shop.time_zone,

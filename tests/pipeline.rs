@@ -358,7 +358,8 @@ async fn broken_rules_are_rejected_with_a_sentence_to_the_sender() {
             status: OrderStatus::Accepted
         }
     );
-    let said = chatorder_telegram::texts::rejected_command(
+    let said = chatorder_telegram::texts::Texts::rejected_command(
+        &chatorder_telegram::texts::English,
         &r.refusal,
         chrono::Utc::now(),
         env.settings.shop.time_zone,

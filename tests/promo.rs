@@ -115,9 +115,9 @@ async fn owners_make_codes_in_discord_and_customers_get_the_discount_in_telegram
     let summary = tg.order(&ada, "2 small pepperoni", "save10").await;
     let placed = tg.said_after(&ada, summary.message_id, "received!").await;
     assert!(
-        placed.text.contains("Subtotal: USD 19.50")
-            && placed.text.contains("Promo code SAVE10: −USD 1.95")
-            && placed.text.contains("Total: USD 17.55"),
+        placed.text.contains("Subtotal: $19.50")
+            && placed.text.contains("Promo code SAVE10: −$1.95")
+            && placed.text.contains("Total: $17.55"),
         "{}",
         placed.text
     );
@@ -151,7 +151,7 @@ async fn owners_make_codes_in_discord_and_customers_get_the_discount_in_telegram
     tg.said_after(
         &bob,
         small.message_id,
-        &refused("promo code SAVE10 needs an order of at least USD 15.00"),
+        &refused("promo code SAVE10 needs an order of at least $15.00"),
     )
     .await;
     // Cleo: a code that does not exist.

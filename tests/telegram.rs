@@ -261,6 +261,93 @@ async fn a_customer_orders_in_plain_words_and_hears_every_step() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spanish_customer_orders_in_spanish_and_hears_spanish_news_after_a_restart() {
+    let mut env = TestEnv::new().await;
+    env.spawn_worker();
+    env.wait_queries_served().await;
+    let bot = start_bot(&env).await;
+    let lucia = User::new(5_512_346, "Lucía").speaking("es-AR");
+
+    bot.standin.send_text(&lucia, "/start");
+    bot.said(&lucia, "te damos la bienvenida").await;
+    bot.standin.send_text(
+        &lucia,
+        "hola, quiero dos pizzas hawaianas grandes y una pepperoni pequeña por favor",
+    );
+    let added = bot
+        .expect(&lucia, "the typed order", |m| {
+            m.text.contains("Añadido a tu carrito")
+        })
+        .await;
+    assert!(
+        added.text.contains("2 × The Hawaiian Pizza (L)")
+            && added.text.contains("1 × The Pepperoni Pizza (S)"),
+        "{}",
+        added.text
+    );
+    // 2 × 16.50 + 9.75 in the shop's dollars, written the Spanish way.
+    assert!(added.text.contains("42,75 US$"), "{}", added.text);
+
+    bot.standin.send_text(&lucia, "/checkout");
+    let ask = bot.said(&lucia, "¿Recogida o envío a domicilio?").await;
+    let labels: Vec<String> = ask.buttons().into_iter().map(|(l, _)| l).collect();
+    assert!(labels.contains(&"Recogida".to_owned()), "{labels:?}");
+    bot.standin
+        .press_button(&lucia, ask.message_id, &Bot::button(&ask, "f:p:"));
+    let summary = bot.said(&lucia, "Revisa tu pedido").await;
+    assert!(
+        summary.text.contains("Recogida en la tienda"),
+        "{}",
+        summary.text
+    );
+    bot.standin
+        .press_button(&lucia, summary.message_id, &Bot::button(&summary, "ok:"));
+    let received = bot.said(&lucia, "recibido!").await;
+    assert!(received.text.starts_with("¡Pedido #"), "{}", received.text);
+    let number = order_number(&received);
+    assert_eq!(
+        env.count(
+            "SELECT COUNT(*) AS n FROM order_lines WHERE sku = 'hawaiian_l' AND quantity = 2"
+        )
+        .await,
+        1,
+        "the Spanish words ordered the right item, size and quantity"
+    );
+
+    // The bot restarts (its memory of the chat is gone); the news that
+    // comes later still comes in Spanish, and an English customer's in English.
+    let bot = bot.restart(&env, || async {}).await;
+    env.set_status(OrderNumber(number), OrderStatus::Accepted)
+        .await;
+    bot.said(&lucia, "Buenas noticias: la tienda ha aceptado el pedido")
+        .await;
+    env.set_status(OrderNumber(number), OrderStatus::Ready)
+        .await;
+    bot.said(&lucia, "está listo para recoger!").await;
+
+    bot.standin.send_text(&lucia, "/orders");
+    let list = bot.said(&lucia, "Tus últimos pedidos").await;
+    assert!(list.text.contains("listo – 42,75 US$"), "{}", list.text);
+
+    assert!(
+        bot.standin
+            .messages(lucia.id)
+            .iter()
+            .all(|m| !m.text.contains("Order #") && !m.text.contains("Your cart")),
+        "nothing in English: {:#?}",
+        bot.standin.messages(lucia.id)
+    );
+
+    // A client without a language code reads English.
+    let mut ann = User::new(7_000_002, "Ann");
+    ann.language_code = None;
+    bot.standin.send_text(&ann, "dos pizzas hawaianas grandes");
+    bot.said(&ann, "Added to your cart").await;
+    bot.stop().await;
+    env.stop_workers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_reach_the_customer_and_carts_survive_a_restart() {
     let mut env = TestEnv::new().await;
     env.spawn_worker();

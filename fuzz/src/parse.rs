@@ -19,6 +19,7 @@ use std::sync::LazyLock;
 use chatorder_shared::domain::Sku;
 use chatorder_shared::events::CatalogItem;
 use chatorder_telegram::parse::{MAX_MESSAGE_CHARS, Matcher, Parsed, Question, QuestionKind};
+use chatorder_telegram::texts::{self, Lang};
 
 use crate::catalogs;
 
@@ -124,12 +125,18 @@ fn check_parsed(f: &Fixture, text: &str, p: &Parsed) {
     for q in &p.questions {
         assert!(q.qty >= 1, "a question about {} items", q.qty);
         assert!(!q.options.is_empty(), "a question without options: {q:?}");
-        assert!(!q.prompt.is_empty(), "a question without a prompt");
+        for lang in Lang::ALL {
+            let prompt = texts::of(lang).prompt(&q.prompt);
+            assert!(!prompt.is_empty(), "a question without a prompt");
+        }
         quoted("question fragment", &q.fragment);
         for (i, (sku, label)) in q.options.iter().enumerate() {
             let item = f.item(sku);
             assert!(item.available, "sold-out `{sku}` offered as an option");
-            assert!(!label.is_empty(), "an option without a label");
+            for lang in Lang::ALL {
+                let label = texts::of(lang).choice(label);
+                assert!(!label.is_empty(), "an option without a label");
+            }
             assert!(
                 !q.options[..i].iter().any(|(s, _)| s == sku),
                 "`{sku}` offered twice in {q:?}"

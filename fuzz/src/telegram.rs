@@ -69,7 +69,7 @@ use chatorder_telegram::conversation::{
     Session, Shop, Stage, Turn,
 };
 use chatorder_telegram::parse::Matcher;
-use chatorder_telegram::texts as t;
+use chatorder_telegram::texts::Lang;
 use uuid::Uuid;
 
 use crate::catalogs;
@@ -130,6 +130,8 @@ struct ArbSession {
     last_checkout: Option<u8>,
     editing: Option<u64>,
     promo: Option<String>,
+    /// The customer's client speaks Spanish.
+    spanish: bool,
 }
 
 fn clip(s: &str, max: usize, fallback: &str) -> String {
@@ -210,6 +212,7 @@ impl ArbSession {
             recent_updates: Vec::new(),
             sent: Vec::new(),
             promo: self.promo.as_deref().and_then(|c| PromoCode::parse(c).ok()),
+            lang: if self.spanish { Lang::Es } else { Lang::En },
         }
     }
 }
@@ -331,6 +334,7 @@ fn shop<'a>(items: &'a [CatalogItem], matcher: Option<&'a Matcher>) -> Shop<'a> 
             .map_or_else(|| Currency::parse("USD").expect("code"), |i| i.currency),
         catalog: items,
         matcher: matcher.unwrap_or(&BASE.matcher),
+        time_zone: chatorder_shared::hours::Tz::Europe__Madrid,
         closed: None,
     }
 }
@@ -434,7 +438,8 @@ impl Run {
                 }
             }
             if pressing_fresh {
-                for stale in [t::button_stale(), t::menu_stale(), t::checkout_expired()] {
+                let t = self.session.texts();
+                for stale in [t.button_stale(), t.menu_stale(), t.checkout_expired()] {
                     assert_ne!(
                         reply.text,
                         stale,

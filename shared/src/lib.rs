@@ -9,6 +9,7 @@ pub mod envelope;
 pub mod events;
 pub mod export;
 pub mod hours;
+pub mod lang;
 pub mod lifecycle;
 pub mod limits;
 pub mod owners;

@@ -20,12 +20,12 @@ use teloxide::types::{
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
-use crate::conversation::{self, Action, Input, Keyboard, Reply, Session, Shop};
+use crate::conversation::{self, Action, Closed, Input, Keyboard, Reply, Session, Shop};
 use crate::inbox::Inbox;
 use crate::parse::Matcher;
 use crate::receipts::Receipts;
 use crate::store::Store;
-use crate::texts as t;
+use crate::texts::{Lang, Texts};
 use crate::workers::{Unanswered, Workers};
 
 pub use crate::client::TgBot;
@@ -77,12 +77,12 @@ impl App {
         }
     }
 
-    /// While the shop's hours keep it closed: that it is and when it opens,
-    /// in the worker's words (the worker enforces; this only warns).
-    fn closed_now(&self) -> Option<String> {
+    /// While the shop's hours keep it closed: when it opens (the worker
+    /// enforces; this only warns, in the worker's words).
+    fn closed_now(&self) -> Option<Closed> {
         let now = chrono::Utc::now();
         let opens_at = self.schedule.next_open(now);
-        (opens_at != Some(now)).then(|| t::closed_now(opens_at, now, self.schedule.time_zone()))
+        (opens_at != Some(now)).then_some(Closed { now, opens_at })
     }
 
     /// Forgets the catalog so the next message fetches it again.
@@ -203,19 +203,22 @@ async fn step(
     pressed: Option<MessageId>,
     (update, input): (u32, Input),
 ) -> HandlerResult {
+    // The customer's language follows their Telegram client's, on every update.
+    let lang = Lang::from_tag(user.language_code.as_deref().unwrap_or_default());
+    let t = crate::texts::of(lang);
     if let crate::flood::Verdict::Wait { wait, notify } =
         app.flood.check(user_key(user), std::time::Instant::now())
     {
         crate::metrics::flood_delayed();
         if notify {
-            send(bot, chat, None, Reply::text(t::slow_down())).await;
+            send(bot, chat, None, Reply::text(t.slow_down()), t).await;
         }
         tokio::time::sleep(wait).await;
     }
     let catalog = match app.catalog().await {
         Ok(c) => c,
         Err(e) => {
-            send(bot, chat, None, Reply::text(e.to_string())).await;
+            send(bot, chat, None, Reply::text(e.say(t)), t).await;
             return Ok(());
         }
     };
@@ -224,6 +227,7 @@ async fn step(
         currency: app.settings.shop.currency,
         catalog: &catalog.items,
         matcher: &catalog.matcher,
+        time_zone: app.settings.shop.time_zone,
         closed: app.closed_now(),
     };
     let started = std::time::Instant::now();
@@ -246,10 +250,11 @@ async fn step(
                 update,
                 "cannot read the customer's session"
             );
-            send(bot, chat, None, Reply::text(t::shop_unreachable())).await;
+            send(bot, chat, None, Reply::text(t.shop_unreachable()), t).await;
             return Ok(());
         }
     };
+    session.lang = lang;
     tracing::debug!(update, kind, "handling an update");
     if !session.take_update(update) {
         // Telegram sent it again: a bot killed after handling it, before
@@ -259,10 +264,10 @@ async fn step(
         return Ok(());
     }
     let turn = conversation::handle(&mut session, input, &shop, &user.first_name);
-    deliver(bot, chat, pressed, turn.replies).await;
+    deliver(bot, chat, pressed, turn.replies, t).await;
     for action in turn.actions {
         let replies = perform(app, &mut session, user, action, &shop).await;
-        deliver(bot, chat, None, replies).await;
+        deliver(bot, chat, None, replies, t).await;
     }
     if let Err(e) = app.store.save(key, &session).await {
         // The replies are out; handling the update again later could apply
@@ -277,9 +282,15 @@ async fn step(
     Ok(())
 }
 
-async fn deliver(bot: &TgBot, chat: ChatId, pressed: Option<MessageId>, replies: Vec<Reply>) {
+async fn deliver(
+    bot: &TgBot,
+    chat: ChatId,
+    pressed: Option<MessageId>,
+    replies: Vec<Reply>,
+    t: &dyn Texts,
+) {
     for reply in replies {
-        send(bot, chat, pressed, reply).await;
+        send(bot, chat, pressed, reply, t).await;
     }
 }
 
@@ -292,7 +303,7 @@ pub(crate) fn inline(rows: &[Vec<(String, String)>]) -> InlineKeyboardMarkup {
 }
 
 /// Sends a reply, or edits the pressed message when the reply asks to.
-async fn send(bot: &TgBot, chat: ChatId, pressed: Option<MessageId>, reply: Reply) {
+async fn send(bot: &TgBot, chat: ChatId, pressed: Option<MessageId>, reply: Reply, t: &dyn Texts) {
     let text: String = reply.text.chars().take(4000).collect();
     let edit = reply.edit && pressed.is_some();
     let result = match (reply.edit, pressed, reply.keyboard) {
@@ -306,7 +317,7 @@ async fn send(bot: &TgBot, chat: ChatId, pressed: Option<MessageId>, reply: Repl
         }
         (_, _, Keyboard::RequestContact) => {
             let keyboard = KeyboardMarkup::new([[
-                KeyboardButton::new(t::BTN_SHARE_PHONE).request(ButtonRequest::Contact)
+                KeyboardButton::new(t.btn_share_phone()).request(ButtonRequest::Contact)
             ]])
             .one_time_keyboard()
             .resize_keyboard();
@@ -336,6 +347,7 @@ async fn perform(
     shop: &Shop<'_>,
 ) -> Vec<Reply> {
     let who = actor(user);
+    let t = session.texts();
     let say = |text: String| vec![Reply::text(text)];
     match action {
         Action::Place { id, order } => {
@@ -343,7 +355,7 @@ async fn perform(
             if let Some(n) = app.store.count_order(user_key(user)).await
                 && n > u64::from(limit)
             {
-                return say(t::too_many_orders(limit));
+                return say(t.too_many_orders(limit));
             }
             let basket = order.lines.clone();
             let new_order = Some(&basket[..]);
@@ -379,7 +391,7 @@ async fn perform(
                 .await;
             match got {
                 Ok(order) => vec![conversation::edit_order(session, &order)],
-                Err(e) => say(e.to_string()),
+                Err(e) => say(e.say(t)),
             }
         }
         Action::Cancel(number) => {
@@ -395,7 +407,7 @@ async fn perform(
                 .await
             {
                 Ok(()) => Vec::new(),
-                Err(_) => say(t::shop_unreachable()),
+                Err(_) => say(t.shop_unreachable()),
             }
         }
         Action::Message(number, text) => {
@@ -406,8 +418,8 @@ async fn perform(
                 .send(CommandKind::Message, &who, Uuid::now_v7(), cmd)
                 .await
             {
-                Ok(()) => say(t::message_sent(number)),
-                Err(_) => say(t::shop_unreachable()),
+                Ok(()) => say(t.message_sent(number)),
+                Err(_) => say(t.shop_unreachable()),
             }
         }
         Action::ShowOrders => {
@@ -422,8 +434,8 @@ async fn perform(
                 )
                 .await;
             match page {
-                Ok(page) => vec![conversation::order_list(&page.orders)],
-                Err(e) => say(e.to_string()),
+                Ok(page) => vec![conversation::order_list(&page.orders, t, shop.time_zone)],
+                Err(e) => say(e.say(t)),
             }
         }
         Action::ShowStatus(number) => {
@@ -431,7 +443,7 @@ async fn perform(
                 .workers
                 .query(QueryKind::Get, &GetOrder { actor: who, number })
                 .await;
-            say(got.map_or_else(|e| e.to_string(), |o| t::order_details(&o)))
+            say(got.map_or_else(|e| e.say(t), |o| t.order_details(&o)))
         }
         Action::Reorder(number) => {
             let got: Result<OrderSnapshot, Unanswered> = app
@@ -440,7 +452,7 @@ async fn perform(
                 .await;
             match got {
                 Ok(order) => conversation::order_again(session, &order, shop),
-                Err(e) => say(e.to_string()),
+                Err(e) => say(e.say(t)),
             }
         }
     }
@@ -470,26 +482,21 @@ async fn send_checkout<T: serde::Serialize>(
                 "a place"
             };
             tracing::warn!(error = %e, "could not publish {what} command");
-            vec![Reply::text(t::shop_unreachable())]
+            vec![Reply::text(session.texts().shop_unreachable())]
         }
     }
 }
 
-/// Registers the command list shown in Telegram's menu.
+/// Registers the command list shown in Telegram's menu: English for every
+/// client, and each other language for clients in it.
 pub async fn register_commands(bot: &TgBot) {
-    let commands = [
-        ("menu", "Browse the menu"),
-        ("cart", "Your cart"),
-        ("checkout", "Order what's in your cart"),
-        ("orders", "Your recent orders"),
-        ("status", "Where is my order? /status 1042"),
-        ("cancel", "Cancel a pending order: /cancel 1042"),
-        ("edit", "Change a pending order: /edit 1042"),
-        ("msg", "Message the shop: /msg 1042 text"),
-        ("help", "What I can do"),
-    ]
-    .map(|(c, d)| BotCommand::new(c, d));
-    if let Err(e) = bot.set_commands(commands.to_vec()).await {
-        tracing::warn!(error = %e, "could not register bot commands");
+    for lang in Lang::ALL {
+        let commands = crate::texts::of(lang)
+            .commands()
+            .map(|(c, d)| BotCommand::new(c, d));
+        let language = (lang != Lang::En).then(|| lang.code());
+        if let Err(e) = bot.set_commands(commands.to_vec(), language).await {
+            tracing::warn!(error = %e, lang = lang.code(), "could not register bot commands");
+        }
     }
 }

@@ -81,8 +81,20 @@ impl TgBot {
         on_client!(self, b => b.answer_callback_query(id).await.map(drop))
     }
 
-    pub async fn set_commands(&self, commands: Vec<BotCommand>) -> Result<(), RequestError> {
-        on_client!(self, b => b.set_my_commands(commands).await.map(drop))
+    /// The command menu for clients in `language` (an ISO 639-1 code), or
+    /// for every other client with `None`.
+    pub async fn set_commands(
+        &self,
+        commands: Vec<BotCommand>,
+        language: Option<&str>,
+    ) -> Result<(), RequestError> {
+        on_client!(self, b => {
+            let mut request = b.set_my_commands(commands.clone());
+            if let Some(code) = language {
+                request = request.language_code(code);
+            }
+            request.await.map(drop)
+        })
     }
 
     pub async fn me(&self) -> Result<Me, RequestError> {

@@ -27,47 +27,50 @@ use crate::bot::{App, TgBot};
 use crate::buttons::Button;
 use crate::conversation::{self, CartBack};
 use crate::receipts::Delivery;
-use crate::texts as t;
+use crate::texts::{self, Texts};
 
 pub const DURABLE: &str = "telegram-bot";
 
-/// Who should hear about an event, and what (times in the shop's zone `tz`).
-pub fn notification(
-    env: &Envelope<Event>,
-    tz: chatorder_shared::hours::Tz,
-) -> Option<(i64, String)> {
+/// Which customer's chat should hear about an event, if any.
+pub fn recipient(env: &Envelope<Event>) -> Option<i64> {
     let to_customer = |platform: Platform, id: &str| {
         (platform == Platform::Telegram)
             .then(|| id.parse::<i64>().ok())
             .flatten()
     };
     match &env.data {
-        Event::Placed { order } => Some((
-            to_customer(order.customer.platform, &order.customer.id)?,
-            t::placed(order),
-        )),
-        Event::Updated { order } => Some((
-            to_customer(order.customer.platform, &order.customer.id)?,
-            t::updated(order),
-        )),
-        Event::StatusChanged { order, reason, .. } => Some((
-            to_customer(order.customer.platform, &order.customer.id)?,
-            t::status_changed(order, reason.as_deref()),
-        )),
-        Event::Cancelled { order, by, reason } => Some((
-            to_customer(order.customer.platform, &order.customer.id)?,
-            t::cancelled(order, *by, reason.as_deref()),
-        )),
-        Event::Rejected(r) if r.to.role == Role::Customer => Some((
-            to_customer(r.to.platform, &r.to.id)?,
-            t::rejected_command(&r.refusal, env.at, tz),
-        )),
-        Event::Message(m) if m.from == Role::Owner => Some((
-            to_customer(m.customer.platform, &m.customer.id)?,
-            t::shop_message(m.number, &m.text),
-        )),
+        Event::Placed { order }
+        | Event::Updated { order }
+        | Event::StatusChanged { order, .. }
+        | Event::Cancelled { order, .. } => {
+            to_customer(order.customer.platform, &order.customer.id)
+        }
+        Event::Rejected(r) if r.to.role == Role::Customer => to_customer(r.to.platform, &r.to.id),
+        Event::Message(m) if m.from == Role::Owner => {
+            to_customer(m.customer.platform, &m.customer.id)
+        }
         _ => None,
     }
+}
+
+/// Who should hear about an event, and what, in their language `t` (times
+/// in the shop's zone `tz`).
+pub fn notification(
+    env: &Envelope<Event>,
+    tz: chatorder_shared::hours::Tz,
+    t: &dyn Texts,
+) -> Option<(i64, String)> {
+    let chat = recipient(env)?;
+    let text = match &env.data {
+        Event::Placed { order } => t.placed(order),
+        Event::Updated { order } => t.updated(order),
+        Event::StatusChanged { order, reason, .. } => t.status_changed(order, reason.as_deref()),
+        Event::Cancelled { order, by, reason } => t.cancelled(order, *by, reason.as_deref()),
+        Event::Rejected(r) => t.rejected_command(&r.refusal, env.at, tz),
+        Event::Message(m) => t.shop_message(m.number, &m.text),
+        _ => return None,
+    };
+    Some((chat, text))
 }
 
 /// A refused new order: its basket goes back to the customer (`user`, whose
@@ -78,6 +81,7 @@ pub fn notification(
 /// twice does it once ([`conversation::refused`]).
 async fn cart_back(
     app: &App,
+    t: &dyn Texts,
     user: i64,
     checkout: uuid::Uuid,
 ) -> Option<(String, Option<InlineKeyboardMarkup>)> {
@@ -110,7 +114,7 @@ async fn cart_back(
                 .as_ref()
                 .and_then(|c| c.items.iter().find(|i| i.sku == l.sku))
                 .map_or_else(|| l.sku.to_string(), CatalogItem::display_name);
-            t::line(l.qty, &name)
+            texts::line(l.qty, &name)
         })
         .collect();
     tracing::info!(
@@ -119,12 +123,9 @@ async fn cart_back(
         "a refused order's cart went back to the customer"
     );
     let button = (back == CartBack::Kept).then(|| {
-        crate::bot::inline(&[vec![(
-            t::BTN_CART_BACK.to_owned(),
-            Button::CartBack(checkout).data(),
-        )]])
+        crate::bot::inline(&[vec![(t.btn_cart_back(), Button::CartBack(checkout).data())]])
     });
-    Some((t::cart_back(back, &lines), button))
+    Some((t.cart_back(back, &lines), button))
 }
 
 /// Creates (or finds) the bot's durable event consumer.
@@ -169,7 +170,7 @@ pub async fn run(
             batch: BATCH,
         },
         |msg| decode_event(&msg.payload),
-        |env| notification(env, app.settings.shop.time_zone).map(|(chat, _)| chat),
+        recipient,
         |env| deliver(&app, &bot, env, &cancel),
         &cancel,
     )
@@ -186,7 +187,23 @@ async fn deliver(
     if matches!(env.data, Event::CatalogChanged { .. }) {
         app.catalog_changed().await;
     }
-    let Some((chat, text)) = notification(&env, app.settings.shop.time_zone) else {
+    let Some(chat) = recipient(&env) else {
+        return Settle::Ack;
+    };
+    // In the language the customer last wrote to the bot in, kept in their
+    // session (English once it has expired).
+    let lang = match app.store.load(chat).await {
+        Ok(session) => session.lang,
+        Err(e) => {
+            tracing::warn!(
+                error = format!("{e:#}"),
+                "cannot read the customer's session for their language; trying again"
+            );
+            return Settle::Retry(Duration::from_secs(2));
+        }
+    };
+    let t = texts::of(lang);
+    let Some((chat, text)) = notification(&env, app.settings.shop.time_zone, t) else {
         return Settle::Ack;
     };
     if cancel.is_cancelled() {
@@ -195,7 +212,7 @@ async fn deliver(
     }
     let (text, button) = match &env.data {
         Event::Rejected(r) if r.command_type == CommandKind::Place.envelope_type() => {
-            match cart_back(app, chat, r.command_id).await {
+            match cart_back(app, t, chat, r.command_id).await {
                 Some((back, button)) => (format!("{text}\n\n{back}"), button),
                 None => (text, None),
             }

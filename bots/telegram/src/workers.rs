@@ -16,7 +16,7 @@ use chatorder_shared::subjects::{QueryKind, Subjects};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::texts;
+use crate::texts::{self, Texts};
 
 const QUERY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -58,14 +58,25 @@ impl Workers {
     }
 }
 
-/// Why a question to the order workers has no answer to show. Its message
-/// is a sentence for the customer.
+/// Why a question to the order workers has no answer to show. Its
+/// message is the English sentence (for logs); [`Unanswered::say`] words it
+/// in the customer's language.
 #[derive(Debug, thiserror::Error)]
 pub enum Unanswered {
     /// The workers answered and refused ("I couldn't find order #999999").
-    #[error("{}", texts::query_refused(.0))]
+    #[error("{}", texts::English.query_refused(.0))]
     Refused(QueryRefusal),
     /// Nobody answered in time, or the answer could not be read.
-    #[error("{}", texts::shop_unreachable())]
+    #[error("{}", texts::English.shop_unreachable())]
     Unreachable(#[source] QueryError),
+}
+
+impl Unanswered {
+    /// The sentence for the customer, in their language.
+    pub fn say(&self, t: &dyn Texts) -> String {
+        match self {
+            Unanswered::Refused(why) => t.query_refused(why),
+            Unanswered::Unreachable(_) => t.shop_unreachable(),
+        }
+    }
 }

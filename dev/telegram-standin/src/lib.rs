@@ -35,6 +35,9 @@ const MAX_POLL: Duration = Duration::from_secs(10);
 pub struct User {
     pub id: i64,
     pub first_name: String,
+    /// The IETF tag of the user's client language (`from.language_code`),
+    /// "en" unless set; `None` leaves the field out, as Telegram may.
+    pub language_code: Option<String>,
 }
 
 impl User {
@@ -42,7 +45,14 @@ impl User {
         Self {
             id,
             first_name: first_name.to_owned(),
+            language_code: Some("en".to_owned()),
         }
+    }
+
+    /// The same user with their client in another language ("es", "es-AR").
+    pub fn speaking(mut self, language_code: &str) -> Self {
+        self.language_code = Some(language_code.to_owned());
+        self
     }
 }
 
@@ -329,7 +339,11 @@ fn now() -> i64 {
 }
 
 fn user_json(user: &User) -> Value {
-    json!({ "id": user.id, "is_bot": false, "first_name": user.first_name, "language_code": "en" })
+    let mut json = json!({ "id": user.id, "is_bot": false, "first_name": user.first_name });
+    if let Some(code) = &user.language_code {
+        json["language_code"] = json!(code);
+    }
+    json
 }
 
 fn bot_user() -> Value {

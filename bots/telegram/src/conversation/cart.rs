@@ -10,7 +10,7 @@ use super::session::{CartLine, Session, Stage};
 use super::shop::Shop;
 use crate::buttons::Button;
 use crate::parse::{Parsed, QuestionKind};
-use crate::texts as t;
+use crate::texts;
 use chatorder_shared::limits::{MAX_LINES, MAX_QTY};
 
 /// What adding to the cart did, so that the reply says exactly that.
@@ -52,8 +52,9 @@ pub fn put(cart: &mut Vec<CartLine>, sku: &Sku, qty: u32) -> Put {
 
 /// Adds what a message (or a button) asked for; asks about the rest.
 pub fn add_parsed(session: &mut Session, parsed: Parsed, shop: &Shop<'_>) -> Turn {
+    let t = session.texts();
     if parsed.is_empty() {
-        return Turn::say(Reply::text(t::nothing_found()));
+        return Turn::say(Reply::text(t.nothing_found()));
     }
     let mut out = Turn::default();
     // The first thing in an empty cart starts an order: a closed shop says so.
@@ -66,23 +67,22 @@ pub fn add_parsed(session: &mut Session, parsed: Parsed, shop: &Shop<'_>) -> Tur
         };
         let name = item.display_name();
         match put(&mut session.cart, &line.sku, line.qty) {
-            Put::Added(n) => added.push(t::line(n, &name)),
+            Put::Added(n) => added.push(texts::line(n, &name)),
             Put::Capped { added: n, now } => {
                 if n > 0 {
-                    added.push(t::line(n, &name));
+                    added.push(texts::line(n, &name));
                 }
-                limited.push(t::capped(n, now, &name));
+                limited.push(t.capped(n, now, &name));
             }
-            Put::CartFull => limited.push(t::cart_full(&name)),
+            Put::CartFull => limited.push(t.cart_full(&name)),
         }
     }
     if !added.is_empty() {
         cart_changed(session);
-        out.replies.push(Reply::text(t::added(
-            &added,
-            &shop.money(cart_total(session, shop)),
-        )));
-        if let Some(warning) = shop.closed_warning().filter(|_| starting) {
+        out.replies.push(Reply::text(
+            t.added(&added, &t.money(cart_total(session, shop), shop.currency)),
+        ));
+        if let Some(warning) = shop.closed_warning(t).filter(|_| starting) {
             out.replies.push(Reply::text(warning));
         }
     }
@@ -101,18 +101,20 @@ pub fn add_parsed(session: &mut Session, parsed: Parsed, shop: &Shop<'_>) -> Tur
                 } else {
                     Button::Add { sku, qty }
                 };
-                button.fits().then(|| vec![(label.clone(), button.data())])
+                button
+                    .fits()
+                    .then(|| vec![(t.choice(label), button.data())])
             })
             .collect();
-        out.replies.push(Reply::with(q.prompt.clone(), rows));
+        out.replies.push(Reply::with(t.prompt(&q.prompt), rows));
     }
     if !parsed.unavailable.is_empty() {
         let names: Vec<String> = parsed.unavailable.iter().map(|(_, n)| n.clone()).collect();
-        out.replies.push(Reply::text(t::unavailable(&names)));
+        out.replies.push(Reply::text(t.unavailable(&names)));
     }
     if !parsed.not_understood.is_empty() {
         out.replies
-            .push(Reply::text(t::not_understood(&parsed.not_understood)));
+            .push(Reply::text(t.not_understood(&parsed.not_understood)));
     }
     out
 }
@@ -135,6 +137,7 @@ pub(super) fn priced_lines(
     session: &mut Session,
     shop: &Shop<'_>,
 ) -> (Vec<(u32, String, String)>, Vec<String>) {
+    let t = session.texts();
     let mut gone = Vec::new();
     session.cart.retain(|l| {
         let keep = shop.item(&l.sku).is_some();
@@ -154,7 +157,10 @@ pub(super) fn priced_lines(
             Some((
                 l.qty,
                 item.display_name(),
-                shop.money(item.price_minor.saturating_mul(i64::from(l.qty))),
+                t.money(
+                    item.price_minor.saturating_mul(i64::from(l.qty)),
+                    shop.currency,
+                ),
             ))
         })
         .collect();
@@ -162,13 +168,14 @@ pub(super) fn priced_lines(
 }
 
 pub(super) fn cart_view(session: &mut Session, shop: &Shop<'_>) -> Reply {
+    let t = session.texts();
     let (lines, gone) = priced_lines(session, shop);
     if lines.is_empty() {
-        return Reply::text(t::cart_empty());
+        return Reply::text(t.cart_empty());
     }
-    let mut text = t::cart(&lines, &shop.money(cart_total(session, shop)));
+    let mut text = t.cart(&lines, &t.money(cart_total(session, shop), shop.currency));
     for sku in gone {
-        text.push_str(&format!("\n{}", t::cart_item_gone(&sku)));
+        text.push_str(&format!("\n{}", t.cart_item_gone(&sku)));
     }
     let mut rows: Vec<Vec<(String, String)>> = session
         .cart
@@ -187,8 +194,8 @@ pub(super) fn cart_view(session: &mut Session, shop: &Shop<'_>) -> Reply {
         })
         .collect();
     rows.push(vec![
-        (t::BTN_CHECKOUT.into(), Button::Checkout.data()),
-        (t::BTN_CLEAR.into(), Button::Clear.data()),
+        (t.btn_checkout(), Button::Checkout.data()),
+        (t.btn_clear(), Button::Clear.data()),
     ]);
     Reply::with(text, rows)
 }
@@ -207,7 +214,7 @@ pub(super) fn change_qty(session: &mut Session, sku: &Sku, delta: i64, shop: &Sh
     cart_changed(session);
     let mut view = cart_view(session, shop);
     if capped {
-        view.text = format!("{}\n\n{}", t::at_most_of_one(), view.text);
+        view.text = format!("{}\n\n{}", session.texts().at_most_of_one(), view.text);
     }
     Turn::say(view.edit())
 }

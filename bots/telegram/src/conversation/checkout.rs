@@ -14,23 +14,24 @@ use super::replies::{Action, Keyboard, Reply, Turn};
 use super::session::{CartLine, Session, Stage};
 use super::shop::Shop;
 use crate::buttons::Button;
-use crate::texts as t;
+use crate::texts::Texts;
 
 /// The address, typed while checkout waits for it. Without a phone number
 /// yet, it asks for one before the summary.
 pub(super) fn address(session: &mut Session, checkout: Uuid, text: &str, shop: &Shop<'_>) -> Turn {
+    let t = session.texts();
     if text.is_empty() {
-        return Turn::say(Reply::text(t::ask_address()));
+        return Turn::say(Reply::text(t.ask_address()));
     }
     if text.chars().count() > MAX_ADDRESS_CHARS {
-        return Turn::say(Reply::text(t::address_too_long(MAX_ADDRESS_CHARS)));
+        return Turn::say(Reply::text(t.address_too_long(MAX_ADDRESS_CHARS)));
     }
     if session.phone.is_none() {
         session.stage = Stage::Phone {
             checkout,
             address: text.to_owned(),
         };
-        return ask_phone();
+        return ask_phone(t);
     }
     let fulfilment = Fulfilment::Delivery {
         address: text.to_owned(),
@@ -39,9 +40,9 @@ pub(super) fn address(session: &mut Session, checkout: Uuid, text: &str, shop: &
 }
 
 /// The "share my phone number" keyboard; typed text does not count as a number.
-pub(super) fn ask_phone() -> Turn {
+pub(super) fn ask_phone(t: &dyn Texts) -> Turn {
     Turn::say(Reply {
-        text: t::ask_phone(),
+        text: t.ask_phone(),
         keyboard: Keyboard::RequestContact,
         edit: false,
     })
@@ -55,8 +56,9 @@ pub(super) fn note(
     text: &str,
     shop: &Shop<'_>,
 ) -> Turn {
+    let t = session.texts();
     if text.chars().count() > MAX_NOTE_CHARS {
-        return Turn::say(Reply::text(t::note_too_long(MAX_NOTE_CHARS)));
+        return Turn::say(Reply::text(t.note_too_long(MAX_NOTE_CHARS)));
     }
     let note = Some(text.to_owned()).filter(|n| !n.is_empty());
     confirm_step(session, checkout, fulfilment, note, shop)
@@ -81,19 +83,21 @@ pub(super) fn contact(session: &mut Session, phone: String, shop: &Shop<'_>) -> 
 
 /// The Pickup or Delivery button of checkout `id`.
 pub(super) fn fulfilment(session: &mut Session, id: Uuid, pickup: bool, shop: &Shop<'_>) -> Turn {
+    let t = session.texts();
     let Some(checkout) = open_checkout(session, id) else {
-        return Turn::say(Reply::text(t::checkout_expired()));
+        return Turn::say(Reply::text(t.checkout_expired()));
     };
     if pickup {
         confirm_step(session, checkout, Fulfilment::Pickup, None, shop)
     } else {
         session.stage = Stage::Address { checkout };
-        Turn::say(Reply::text(t::ask_address()))
+        Turn::say(Reply::text(t.ask_address()))
     }
 }
 
 /// The "add a note" button on the summary of checkout `id`.
 pub(super) fn ask_note(session: &mut Session, id: Uuid) -> Turn {
+    let t = session.texts();
     match &session.stage {
         Stage::Confirm {
             checkout,
@@ -104,18 +108,19 @@ pub(super) fn ask_note(session: &mut Session, id: Uuid) -> Turn {
                 checkout: *checkout,
                 fulfilment: fulfilment.clone(),
             };
-            Turn::say(Reply::text(t::ask_note()))
+            Turn::say(Reply::text(t.ask_note()))
         }
-        _ => Turn::say(Reply::text(t::checkout_expired())),
+        _ => Turn::say(Reply::text(t.checkout_expired())),
     }
 }
 
 /// The Cancel button of checkout `id`: back to browsing, the cart kept.
 pub(super) fn abandon(session: &mut Session, id: Uuid) -> Turn {
+    let t = session.texts();
     if open_checkout(session, id).is_some() {
         session.stage = Stage::Browsing;
     }
-    Turn::say(Reply::text(t::checkout_cancelled()).edit())
+    Turn::say(Reply::text(t.checkout_cancelled()).edit())
 }
 
 /// The checkout a button names, if it is the one in progress.
@@ -136,35 +141,40 @@ fn open_checkout(session: &Session, id: Uuid) -> Option<Uuid> {
 /// closed the customer is told first (and may go on: the worker decides).
 pub(super) fn start_checkout(session: &mut Session, shop: &Shop<'_>) -> Turn {
     let mut out = checkout_turn(session, shop);
-    if let Some(warning) = shop.closed_warning() {
+    if let Some(warning) = shop.closed_warning(session.texts()) {
         out.replies.insert(0, Reply::text(warning));
     }
     out
 }
 
 fn checkout_turn(session: &mut Session, shop: &Shop<'_>) -> Turn {
+    let t = session.texts();
     let (lines, _) = priced_lines(session, shop);
     if lines.is_empty() {
-        return Turn::say(Reply::text(t::cart_empty()));
+        return Turn::say(Reply::text(t.cart_empty()));
     }
     let checkout = Uuid::now_v7();
     if let Some(number) = session.editing {
         session.stage = Stage::ConfirmEdit { checkout, number };
-        let text = t::confirm_edit(number, &lines, &shop.money(cart_total(session, shop)));
+        let text = t.confirm_edit(
+            number,
+            &lines,
+            &t.money(cart_total(session, shop), shop.currency),
+        );
         return Turn::say(Reply::with(
             text,
             vec![vec![
-                (t::BTN_CONFIRM_EDIT.into(), Button::Confirm(checkout).data()),
-                (t::BTN_CANCEL.into(), Button::Abandon(checkout).data()),
+                (t.btn_confirm_edit(), Button::Confirm(checkout).data()),
+                (t.btn_cancel(), Button::Abandon(checkout).data()),
             ]],
         ));
     }
     session.stage = Stage::Fulfilment { checkout };
     Turn::say(Reply::with(
-        t::choose_fulfilment(),
+        t.choose_fulfilment(),
         vec![vec![
-            (t::BTN_PICKUP.into(), Button::Pickup(checkout).data()),
-            (t::BTN_DELIVERY.into(), Button::Delivery(checkout).data()),
+            (t.btn_pickup(), Button::Pickup(checkout).data()),
+            (t.btn_delivery(), Button::Delivery(checkout).data()),
         ]],
     ))
 }
@@ -176,18 +186,19 @@ fn confirm_step(
     note: Option<String>,
     shop: &Shop<'_>,
 ) -> Turn {
+    let t = session.texts();
     let (lines, _) = priced_lines(session, shop);
     if lines.is_empty() {
         session.stage = Stage::Browsing;
-        return Turn::say(Reply::text(t::cart_empty()));
+        return Turn::say(Reply::text(t.cart_empty()));
     }
     let place = match &fulfilment {
-        Fulfilment::Pickup => t::pickup(),
-        Fulfilment::Delivery { address } => t::delivery_to(address),
+        Fulfilment::Pickup => t.pickup(),
+        Fulfilment::Delivery { address } => t.delivery_to(address),
     };
-    let text = t::summary(
+    let text = t.summary(
         &lines,
-        &shop.money(cart_total(session, shop)),
+        &t.money(cart_total(session, shop), shop.currency),
         &place,
         note.as_deref(),
         session.promo.as_ref(),
@@ -200,18 +211,19 @@ fn confirm_step(
     Turn::say(Reply::with(
         text,
         vec![
-            vec![(t::BTN_CONFIRM.into(), Button::Confirm(checkout).data())],
+            vec![(t.btn_confirm(), Button::Confirm(checkout).data())],
             vec![
-                (t::BTN_NOTE.into(), Button::Note(checkout).data()),
-                (t::BTN_CANCEL.into(), Button::Abandon(checkout).data()),
+                (t.btn_note(), Button::Note(checkout).data()),
+                (t.btn_cancel(), Button::Abandon(checkout).data()),
             ],
         ],
     ))
 }
 
 pub(super) fn confirm(session: &mut Session, id: Uuid) -> Turn {
+    let t = session.texts();
     if session.last_checkout.is_some_and(|c| c == id) {
-        return Turn::say(Reply::text(t::already_sent()));
+        return Turn::say(Reply::text(t.already_sent()));
     }
     let lines: Vec<LineRequest> = session
         .cart
@@ -225,7 +237,7 @@ pub(super) fn confirm(session: &mut Session, id: Uuid) -> Turn {
         && checkout == id
     {
         return Turn {
-            replies: vec![Reply::text(t::sending()).edit()],
+            replies: vec![Reply::text(t.sending()).edit()],
             actions: vec![Action::Update {
                 id: checkout,
                 number,
@@ -239,10 +251,10 @@ pub(super) fn confirm(session: &mut Session, id: Uuid) -> Turn {
         note,
     } = session.stage.clone()
     else {
-        return Turn::say(Reply::text(t::checkout_expired()));
+        return Turn::say(Reply::text(t.checkout_expired()));
     };
     if checkout != id {
-        return Turn::say(Reply::text(t::checkout_expired()));
+        return Turn::say(Reply::text(t.checkout_expired()));
     }
     let order = PlaceOrder {
         lines,
@@ -252,7 +264,7 @@ pub(super) fn confirm(session: &mut Session, id: Uuid) -> Turn {
         promo: session.promo.clone(),
     };
     Turn {
-        replies: vec![Reply::text(t::sending()).edit()],
+        replies: vec![Reply::text(t.sending()).edit()],
         actions: vec![Action::Place {
             id: checkout,
             order,
@@ -264,24 +276,25 @@ pub(super) fn confirm(session: &mut Session, id: Uuid) -> Turn {
 /// and works out the discount when the order is confirmed); `/promo off`
 /// takes it away. On the summary, the summary is shown again with it.
 pub(super) fn promo(session: &mut Session, arg: &str, shop: &Shop<'_>) -> Turn {
+    let t = session.texts();
     let said = match arg.to_ascii_lowercase().as_str() {
         "" => {
             return Turn::say(Reply::text(match &session.promo {
-                Some(code) => t::promo_current(code),
-                None => t::usage_promo(),
+                Some(code) => t.promo_current(code),
+                None => t.usage_promo(),
             }));
         }
         "off" | "none" | "remove" => {
             session.promo = None;
-            t::promo_removed()
+            t.promo_removed()
         }
         _ => match PromoCode::parse(arg) {
             Ok(code) => {
-                let said = t::promo_noted(&code);
+                let said = t.promo_noted(&code);
                 session.promo = Some(code);
                 said
             }
-            Err(_) => return Turn::say(Reply::text(t::not_a_promo_code())),
+            Err(_) => return Turn::say(Reply::text(t.not_a_promo_code())),
         },
     };
     let mut out = Turn::say(Reply::text(said));

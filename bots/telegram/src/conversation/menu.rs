@@ -7,46 +7,46 @@ use chatorder_shared::events::CatalogItem;
 use super::replies::Reply;
 use super::shop::Shop;
 use crate::buttons::Button;
-use crate::texts as t;
+use crate::texts::Texts;
 
 /// A category's button: its items, or the menu again when the list changed.
-pub(super) fn open_category(shop: &Shop<'_>, i: usize) -> Reply {
+pub(super) fn open_category(shop: &Shop<'_>, t: &dyn Texts, i: usize) -> Reply {
     match shop.categories().get(i) {
-        Some(cat) => category(shop, cat).edit(),
-        None => stale(shop),
+        Some(cat) => category(shop, t, cat).edit(),
+        None => stale(shop, t),
     }
 }
 
 /// An item's button: its sizes, or the menu again when the list changed.
-pub(super) fn open_item(shop: &Shop<'_>, i: usize) -> Reply {
+pub(super) fn open_item(shop: &Shop<'_>, t: &dyn Texts, i: usize) -> Reply {
     match shop.names().get(i) {
-        Some(name) => sizes(shop, name).edit(),
-        None => stale(shop),
+        Some(name) => sizes(shop, t, name).edit(),
+        None => stale(shop, t),
     }
 }
 
 /// The menu changed since the buttons were drawn: say so and draw it anew.
-fn stale(shop: &Shop<'_>) -> Reply {
+fn stale(shop: &Shop<'_>, t: &dyn Texts) -> Reply {
     Reply {
-        text: t::menu_stale(),
-        ..menu(shop)
+        text: t.menu_stale(),
+        ..menu(shop, t)
     }
 }
 
-pub(super) fn menu(shop: &Shop<'_>) -> Reply {
+pub(super) fn menu(shop: &Shop<'_>, t: &dyn Texts) -> Reply {
     let cats = shop.categories();
     if cats.is_empty() {
-        return Reply::text(t::menu_empty());
+        return Reply::text(t.menu_empty());
     }
     let rows = cats
         .iter()
         .enumerate()
         .map(|(i, c)| vec![(capitalise(c), Button::Category(i).data())])
         .collect();
-    Reply::with(t::menu_categories(), rows)
+    Reply::with(t.menu_categories(), rows)
 }
 
-fn category(shop: &Shop<'_>, cat: &str) -> Reply {
+fn category(shop: &Shop<'_>, t: &dyn Texts, cat: &str) -> Reply {
     let names = shop.names();
     let mut rows: Vec<Vec<(String, String)>> = names
         .iter()
@@ -58,8 +58,8 @@ fn category(shop: &Shop<'_>, cat: &str) -> Reply {
         })
         .map(|(i, n)| vec![((*n).to_owned(), Button::Name(i).data())])
         .collect();
-    rows.push(vec![(t::BTN_BACK.into(), Button::Menu.data())]);
-    Reply::with(t::menu_items(&capitalise(cat)), rows)
+    rows.push(vec![(t.btn_back(), Button::Menu.data())]);
+    Reply::with(t.menu_items(&capitalise(cat)), rows)
 }
 
 /// A size's button in the menu: one of it.
@@ -70,7 +70,7 @@ fn add_one(item: &CatalogItem) -> Button {
     }
 }
 
-fn sizes(shop: &Shop<'_>, name: &str) -> Reply {
+fn sizes(shop: &Shop<'_>, t: &dyn Texts, name: &str) -> Reply {
     let mut rows: Vec<Vec<(String, String)>> = shop
         .catalog
         .iter()
@@ -79,14 +79,14 @@ fn sizes(shop: &Shop<'_>, name: &str) -> Reply {
         .map(|i| {
             let label = format!(
                 "{} – {}",
-                i.size.as_deref().unwrap_or("Add"),
-                shop.money(i.price_minor)
+                i.size.clone().unwrap_or_else(|| t.menu_add()),
+                t.money(i.price_minor, shop.currency)
             );
             vec![(label, add_one(i).data())]
         })
         .collect();
-    rows.push(vec![(t::BTN_BACK.into(), Button::Menu.data())]);
-    Reply::with(t::menu_sizes(name), rows)
+    rows.push(vec![(t.btn_back(), Button::Menu.data())]);
+    Reply::with(t.menu_sizes(name), rows)
 }
 
 fn capitalise(s: &str) -> String {

@@ -20,8 +20,7 @@ mod shop;
 use chatorder_shared::domain::{OrderNumber, Sku};
 
 use crate::buttons::Button;
-use crate::parse::{Question, QuestionKind};
-use crate::texts as t;
+use crate::parse::{Choice, Prompt, Question, QuestionKind};
 
 pub use cart::{Put, add_parsed, put};
 pub use chatorder_shared::limits::{MAX_ADDRESS_CHARS, MAX_LINES, MAX_NOTE_CHARS, MAX_QTY};
@@ -30,7 +29,7 @@ pub use past_orders::{edit_order, order_again, order_list, start_edit};
 pub use refused::refused;
 pub use replies::{Action, Keyboard, Reply, Turn};
 pub use session::{CartBack, CartLine, SENT_CARTS, SentCart, Session, Stage};
-pub use shop::Shop;
+pub use shop::{Closed, Shop};
 
 /// What the customer did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,15 +44,17 @@ pub enum Input {
 
 /// One step of the conversation.
 pub fn handle(session: &mut Session, input: Input, shop: &Shop<'_>, first_name: &str) -> Turn {
+    let t = session.texts();
     match input {
         Input::Text(text) => on_text(session, text.trim(), shop, first_name),
         Input::Button(data) => on_button(session, &data, shop),
         Input::Contact(phone) => checkout::contact(session, phone, shop),
-        Input::Other => Turn::say(Reply::text(t::not_text())),
+        Input::Other => Turn::say(Reply::text(t.not_text())),
     }
 }
 
 fn on_text(session: &mut Session, text: &str, shop: &Shop<'_>, first_name: &str) -> Turn {
+    let t = session.texts();
     if let Some(command) = text.strip_prefix('/') {
         return on_command(session, command, shop, first_name);
     }
@@ -63,15 +64,16 @@ fn on_text(session: &mut Session, text: &str, shop: &Shop<'_>, first_name: &str)
             checkout,
             fulfilment,
         } => checkout::note(session, checkout, fulfilment, text, shop),
-        Stage::Phone { .. } => checkout::ask_phone(),
+        Stage::Phone { .. } => checkout::ask_phone(t),
         _ if text.chars().count() > crate::parse::MAX_MESSAGE_CHARS => {
-            Turn::say(Reply::text(t::too_long()))
+            Turn::say(Reply::text(t.too_long()))
         }
         _ => add_parsed(session, shop.matcher.parse(text), shop),
     }
 }
 
 fn on_command(session: &mut Session, command: &str, shop: &Shop<'_>, first_name: &str) -> Turn {
+    let t = session.texts();
     let mut parts = command.splitn(3, char::is_whitespace);
     // `/status@chatorder_bot 12` in groups: drop the bot name.
     let name = parts
@@ -91,35 +93,35 @@ fn on_command(session: &mut Session, command: &str, shop: &Shop<'_>, first_name:
     };
     match name.as_str() {
         "start" => Turn {
-            replies: vec![Reply::text(t::welcome(first_name, shop.name))],
+            replies: vec![Reply::text(t.welcome(first_name, shop.name))],
             actions: vec![Action::Register],
         },
-        "help" => Turn::say(Reply::text(t::help())),
-        "menu" => Turn::say(menu::menu(shop)),
+        "help" => Turn::say(Reply::text(t.help())),
+        "menu" => Turn::say(menu::menu(shop, t)),
         "cart" => Turn::say(cart::cart_view(session, shop)),
         "checkout" => checkout::start_checkout(session, shop),
         "promo" => checkout::promo(session, arg, shop),
         "orders" => Turn::act(Action::ShowOrders),
         "status" => match number() {
             Some(n) => Turn::act(Action::ShowStatus(n)),
-            None => Turn::say(Reply::text(t::usage_status())),
+            None => Turn::say(Reply::text(t.usage_status())),
         },
         "cancel" => match number() {
             Some(n) => Turn {
-                replies: vec![Reply::text(t::cancel_requested(n))],
+                replies: vec![Reply::text(t.cancel_requested(n))],
                 actions: vec![Action::Cancel(n)],
             },
-            None => Turn::say(Reply::text(t::usage_cancel())),
+            None => Turn::say(Reply::text(t.usage_cancel())),
         },
         "edit" => match number() {
             Some(n) => Turn::act(Action::Edit(n)),
-            None => Turn::say(Reply::text(t::usage_edit())),
+            None => Turn::say(Reply::text(t.usage_edit())),
         },
         "msg" => match number() {
             Some(n) if !rest.is_empty() => Turn::act(Action::Message(n, rest.to_owned())),
-            _ => Turn::say(Reply::text(t::usage_msg())),
+            _ => Turn::say(Reply::text(t.usage_msg())),
         },
-        _ => Turn::say(Reply::text(t::unknown_command())),
+        _ => Turn::say(Reply::text(t.unknown_command())),
     }
 }
 
@@ -127,13 +129,14 @@ fn on_command(session: &mut Session, command: &str, shop: &Shop<'_>, first_name:
 /// conversation checks it against the session, and a stale or forged button
 /// only gets "no longer valid".
 fn on_button(session: &mut Session, data: &str, shop: &Shop<'_>) -> Turn {
+    let t = session.texts();
     let Some(button) = Button::parse(data) else {
-        return Turn::say(Reply::text(t::button_stale()));
+        return Turn::say(Reply::text(t.button_stale()));
     };
     match &button {
-        Button::Menu => Turn::say(menu::menu(shop).edit()),
-        Button::Category(i) => Turn::say(menu::open_category(shop, *i)),
-        Button::Name(i) => Turn::say(menu::open_item(shop, *i)),
+        Button::Menu => Turn::say(menu::menu(shop, t).edit()),
+        Button::Category(i) => Turn::say(menu::open_category(shop, t, *i)),
+        Button::Name(i) => Turn::say(menu::open_item(shop, t, *i)),
         Button::Add { sku, qty } | Button::AnySize { sku, qty } => {
             let size_known = matches!(button, Button::Add { .. });
             let q = question(sku.clone(), *qty, QuestionKind::Item { size_known });
@@ -157,8 +160,16 @@ fn question(sku: Sku, qty: u32, kind: QuestionKind) -> Question {
     Question {
         fragment: String::new(),
         qty,
-        prompt: String::new(),
-        options: vec![(sku, String::new())],
+        prompt: Prompt::WhichOne {
+            fragment: String::new(),
+        },
+        options: vec![(
+            sku,
+            Choice::Sizes {
+                name: String::new(),
+                sizes: Vec::new(),
+            },
+        )],
         kind,
     }
 }

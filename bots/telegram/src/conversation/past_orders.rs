@@ -4,6 +4,7 @@
 
 use chatorder_shared::domain::{OrderNumber, OrderStatus};
 use chatorder_shared::events::OrderSnapshot;
+use chatorder_shared::hours::Tz;
 
 use super::cart::add_parsed;
 use super::replies::{Keyboard, Reply};
@@ -11,7 +12,7 @@ use super::session::{CartLine, Session, Stage};
 use super::shop::Shop;
 use crate::buttons::Button;
 use crate::parse::{Parsed, ParsedLine};
-use crate::texts as t;
+use crate::texts::Texts;
 
 /// Loads a pending order's lines into the cart to be changed.
 pub fn start_edit(session: &mut Session, number: OrderNumber, lines: Vec<CartLine>) {
@@ -23,9 +24,10 @@ pub fn start_edit(session: &mut Session, number: OrderNumber, lines: Vec<CartLin
 /// `/edit`: only a pending order can be changed; its lines become the cart,
 /// and the next checkout sends an update instead of a new order.
 pub fn edit_order(session: &mut Session, order: &OrderSnapshot) -> Reply {
+    let t = session.texts();
     let number = order.number;
     if order.status != OrderStatus::Pending {
-        return Reply::text(t::not_editable(number, order.status));
+        return Reply::text(t.not_editable(number, order.status));
     }
     let lines = order
         .lines
@@ -36,25 +38,25 @@ pub fn edit_order(session: &mut Session, order: &OrderSnapshot) -> Reply {
         })
         .collect();
     start_edit(session, number, lines);
-    Reply::text(t::editing(number))
+    Reply::text(t.editing(number))
 }
 
 /// `/orders`: the recent orders, each with its "order again" button.
-pub fn order_list(orders: &[OrderSnapshot]) -> Reply {
+pub fn order_list(orders: &[OrderSnapshot], t: &dyn Texts, tz: Tz) -> Reply {
     if orders.is_empty() {
-        return Reply::text(t::no_orders());
+        return Reply::text(t.no_orders());
     }
     let rows = orders
         .iter()
         .map(|o| {
             vec![(
-                t::order_again_label(o.number),
+                t.order_again_label(o.number),
                 Button::Reorder(o.number).data(),
             )]
         })
         .collect();
     Reply {
-        text: t::orders_list(orders),
+        text: t.orders_list(orders, tz),
         keyboard: Keyboard::Inline(rows),
         edit: false,
     }

@@ -17,7 +17,6 @@ use super::replies::{Reply, Turn};
 use super::session::{CartBack, CartLine, SENT_CARTS, SentCart, Session, Stage};
 use super::shop::Shop;
 use crate::parse::{Parsed, ParsedLine};
-use crate::texts as t;
 
 /// Keeps the basket of new order `checkout`, just sent.
 pub(super) fn remember(session: &mut Session, checkout: Uuid, lines: Vec<CartLine>) {
@@ -59,15 +58,16 @@ pub fn refused(session: &mut Session, checkout: Uuid) -> Option<(CartBack, Vec<C
 /// are named as not available. A second press adds nothing; a button for
 /// a basket not kept aside, or forgotten, is no longer valid.
 pub(super) fn add_back(session: &mut Session, checkout: Uuid, shop: &Shop<'_>) -> Turn {
+    let t = session.texts();
     let Some(sent) = session
         .sent
         .iter_mut()
         .find(|s| s.checkout == checkout && s.refused == Some(CartBack::Kept))
     else {
-        return Turn::say(Reply::text(t::button_stale()));
+        return Turn::say(Reply::text(t.button_stale()));
     };
     if sent.added {
-        return Turn::say(Reply::text(t::cart_back_added_before()));
+        return Turn::say(Reply::text(t.cart_back_added_before()));
     }
     sent.added = true;
     let mut parsed = Parsed::default();

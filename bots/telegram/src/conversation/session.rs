@@ -2,6 +2,7 @@
 //! where they are in checkout, their phone, and which order they are changing.
 
 use chatorder_shared::domain::{Fulfilment, OrderNumber, Sku};
+use chatorder_shared::lang::Lang;
 use chatorder_shared::promo::PromoCode;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -33,6 +34,11 @@ pub struct Session {
     /// customer back exactly what they confirmed ([`super::refused`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sent: Vec<SentCart>,
+    /// The language the customer reads, from their Telegram
+    /// `language_code` on their latest update; notifications use it too
+    /// (English once the session has expired).
+    #[serde(default)]
+    pub lang: Lang,
 }
 
 /// How many update ids a session remembers.
@@ -70,6 +76,11 @@ pub enum CartBack {
 }
 
 impl Session {
+    /// The sentences in the customer's language.
+    pub fn texts(&self) -> &'static dyn crate::texts::Texts {
+        crate::texts::of(self.lang)
+    }
+
     /// Notes that update `id` is being taken in; false if it was before.
     pub fn take_update(&mut self, id: u32) -> bool {
         if self.recent_updates.contains(&id) {

@@ -4,20 +4,32 @@
 
 use chatorder_shared::domain::{Currency, Sku};
 use chatorder_shared::events::CatalogItem;
+use chrono::{DateTime, Utc};
 
 use crate::parse::Matcher;
-use crate::texts as t;
+use crate::texts::Texts;
 
 /// What the conversation needs to know about the shop.
 pub struct Shop<'a> {
     pub name: &'a str,
     pub currency: Currency,
     pub catalog: &'a [CatalogItem],
+    /// Times (the order list's, when a closed shop opens) are told in
+    /// the shop's zone.
+    pub time_zone: chatorder_shared::hours::Tz,
     pub matcher: &'a Matcher,
-    /// While the shop's hours keep it closed: that it is and when it
-    /// opens ([`t::closed_now`]), told before checkout. The worker still
-    /// decides; `None` when open (the owners' pause is the worker's to tell).
-    pub closed: Option<String>,
+    /// While the shop's hours keep it closed: when it opens, told before
+    /// checkout ([`Texts::closed_now`]). The worker still decides; `None`
+    /// when open (the owners' pause is the worker's to tell).
+    pub closed: Option<Closed>,
+}
+
+/// The shop's hours keep it closed at `now`; it opens again at `opens_at`
+/// (`None`: no opening is planned).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Closed {
+    pub now: DateTime<Utc>,
+    pub opens_at: Option<DateTime<Utc>>,
 }
 
 impl Shop<'_> {
@@ -44,11 +56,9 @@ impl Shop<'_> {
         values.dedup();
         values
     }
-    /// The warning to give while closed, if the shop is.
-    pub(super) fn closed_warning(&self) -> Option<String> {
-        self.closed.as_deref().map(t::closed_warning)
-    }
-    pub(super) fn money(&self, minor: i64) -> String {
-        t::money(minor, self.currency)
+    /// The warning to give while closed, if the shop is, in `t`'s language.
+    pub(super) fn closed_warning(&self, t: &dyn Texts) -> Option<String> {
+        self.closed
+            .map(|c| t.closed_warning(&t.closed_now(c.opens_at, c.now, self.time_zone)))
     }
 }

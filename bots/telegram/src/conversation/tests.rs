@@ -6,6 +6,7 @@ use chatorder_shared::events::CatalogItem;
 
 use super::*;
 use crate::parse::Matcher;
+use crate::texts::Texts;
 
 fn item(sku: &str, name: &str, size: Option<&str>, price: i64, available: bool) -> CatalogItem {
     CatalogItem {
@@ -37,8 +38,8 @@ fn catalog() -> Vec<CatalogItem> {
 struct Fixture {
     items: Vec<CatalogItem>,
     matcher: Matcher,
-    /// The shop's "closed now" sentence, while its hours keep it closed.
-    closed: Option<String>,
+    /// When the shop opens, while its hours keep it closed.
+    closed: Option<Closed>,
 }
 
 impl Fixture {
@@ -57,7 +58,8 @@ impl Fixture {
             currency: Currency::parse("USD").expect("usd"),
             catalog: &self.items,
             matcher: &self.matcher,
-            closed: self.closed.clone(),
+            time_zone: chatorder_shared::hours::Tz::Europe__Madrid,
+            closed: self.closed,
         }
     }
     fn say(&self, s: &mut Session, text: &str) -> Turn {
@@ -92,7 +94,7 @@ fn a_typed_order_fills_the_cart_and_checkout_places_it_once() {
     let o = f.say(&mut s, "2 large hawaiian and a margherita please");
     assert_eq!(s.cart.len(), 2, "{o:?}");
     assert!(
-        o.replies[0].text.contains("USD 45.00"),
+        o.replies[0].text.contains("$45.00"),
         "{}",
         o.replies[0].text
     );
@@ -120,7 +122,7 @@ fn a_typed_order_fills_the_cart_and_checkout_places_it_once() {
     // A second tap sends nothing.
     let o = f.press(&mut s, &ok);
     assert!(o.actions.is_empty());
-    assert_eq!(o.replies[0].text, crate::texts::already_sent());
+    assert_eq!(o.replies[0].text, crate::texts::English.already_sent());
 }
 
 #[test]
@@ -170,7 +172,7 @@ fn the_cart_buttons_change_quantities() {
     f.press(&mut s, "q:hawaiian_l:-50");
     assert!(s.cart.is_empty());
     let o = f.say(&mut s, "/checkout");
-    assert_eq!(o.replies[0].text, crate::texts::cart_empty());
+    assert_eq!(o.replies[0].text, crate::texts::English.cart_empty());
 }
 
 #[test]
@@ -253,7 +255,7 @@ fn commands_with_numbers_become_actions() {
     assert!(f.say(&mut s, "/status soon").actions.is_empty());
     assert_eq!(
         f.say(&mut s, "/frobnicate").replies[0].text,
-        crate::texts::unknown_command()
+        crate::texts::English.unknown_command()
     );
 }
 
@@ -303,7 +305,7 @@ fn changing_the_cart_during_checkout_closes_it() {
     // …so the old summary's Confirm sends nothing: it no longer matches.
     let o = f.press(&mut s, &ok);
     assert!(o.actions.is_empty(), "{o:?}");
-    assert_eq!(o.replies[0].text, crate::texts::checkout_expired());
+    assert_eq!(o.replies[0].text, crate::texts::English.checkout_expired());
     assert_eq!(s.cart.len(), 2, "the cart is kept");
 }
 
@@ -330,6 +332,7 @@ fn an_item_leaving_the_menu_during_checkout_closes_it() {
         currency: Currency::parse("USD").expect("usd"),
         catalog: &items,
         matcher: &matcher,
+        time_zone: chatorder_shared::hours::Tz::Europe__Madrid,
         closed: None,
     };
     let o = handle(&mut s, Input::Text("/cart".into()), &shop, "Ada");
@@ -341,7 +344,7 @@ fn an_item_leaving_the_menu_during_checkout_closes_it() {
     assert_eq!(s.stage, Stage::Browsing);
     let o = handle(&mut s, Input::Button(ok), &shop, "Ada");
     assert!(o.actions.is_empty(), "{o:?}");
-    assert_eq!(o.replies[0].text, crate::texts::checkout_expired());
+    assert_eq!(o.replies[0].text, crate::texts::English.checkout_expired());
 
     // Only item gone: the cart empties and no empty order can be confirmed.
     let mut s = Session::default();
@@ -614,13 +617,16 @@ fn a_basket_kept_aside_is_added_to_the_new_cart_with_its_button_once() {
     assert!(texts(&o2).contains("Margherita"), "{o2:?}");
     // The summary shown before cannot confirm the grown cart.
     let o3 = f.press(&mut s, &button(&o, "f:p:"));
-    assert_eq!(o3.replies[0].text, crate::texts::checkout_expired());
+    assert_eq!(o3.replies[0].text, crate::texts::English.checkout_expired());
 
     // Pressed again, nothing more is added.
     let cart = s.cart.clone();
     let o4 = f.press(&mut s, &back);
     assert_eq!(s.cart, cart);
-    assert_eq!(o4.replies[0].text, crate::texts::cart_back_added_before());
+    assert_eq!(
+        o4.replies[0].text,
+        crate::texts::English.cart_back_added_before()
+    );
 }
 
 #[test]
@@ -632,17 +638,17 @@ fn the_cart_back_button_works_only_for_a_basket_kept_aside() {
     let (id, _) = confirm_pickup(&f, &mut s);
     let back = crate::buttons::Button::CartBack(id).data();
     let o = f.press(&mut s, &back);
-    assert_eq!(o.replies[0].text, crate::texts::button_stale());
+    assert_eq!(o.replies[0].text, crate::texts::English.button_stale());
     let other = crate::buttons::Button::CartBack(uuid::Uuid::now_v7()).data();
     assert_eq!(
         f.press(&mut s, &other).replies[0].text,
-        crate::texts::button_stale()
+        crate::texts::English.button_stale()
     );
     // Restored into the empty cart: the button would add it twice.
     assert!(matches!(refused(&mut s, id), Some((CartBack::Restored, _))));
     let cart = s.cart.clone();
     let o = f.press(&mut s, &back);
-    assert_eq!(o.replies[0].text, crate::texts::button_stale());
+    assert_eq!(o.replies[0].text, crate::texts::English.button_stale());
     assert_eq!(s.cart, cart);
 }
 
@@ -715,12 +721,21 @@ fn only_new_orders_this_session_sent_come_back() {
 
 #[test]
 fn a_closed_shop_warns_when_an_order_starts_and_at_checkout_and_lets_it_go_on() {
-    let closed = "We're closed now; we open again Sat 11:00.";
+    let at = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .expect(s)
+            .with_timezone(&chrono::Utc)
+    };
+    // Thursday night in Madrid; the shop opens on Saturday at 11:00.
     let f = Fixture {
-        closed: Some(closed.to_owned()),
+        closed: Some(Closed {
+            now: at("2026-12-03T22:30:00Z"),
+            opens_at: Some(at("2026-12-05T10:00:00Z")),
+        }),
         ..Fixture::new()
     };
-    let warning = crate::texts::closed_warning(closed);
+    let closed = "We're closed now; we open again Sat 11:00.";
+    let warning = format!("{closed} You can fill your cart now and order then.");
     let mut s = Session::default();
     let o = f.say(&mut s, "2 large hawaiian");
     assert_eq!(texts(&o).matches(&warning).count(), 1, "{o:?}");
@@ -740,4 +755,112 @@ fn a_closed_shop_warns_when_an_order_starts_and_at_checkout_and_lets_it_go_on() 
     let o = open.say(&mut s, "2 large hawaiian");
     let o2 = open.say(&mut s, "/checkout");
     assert!(!texts(&o).contains("closed") && !texts(&o2).contains("closed"));
+    // A Spanish customer is warned in Spanish.
+    let mut s = Session {
+        lang: crate::texts::Lang::Es,
+        ..Session::default()
+    };
+    let o = f.say(&mut s, "2 hawaianas grandes");
+    assert!(
+        texts(&o).contains(
+            "Ahora estamos cerrados; volvemos a abrir sáb 11:00. Puedes ir llenando tu carrito y hacer el pedido cuando abramos."
+        ),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn a_spanish_customer_orders_in_spanish_and_reads_spanish() {
+    let f = Fixture::new();
+    let mut s = Session {
+        lang: crate::texts::Lang::Es,
+        ..Session::default()
+    };
+    let o = f.say(&mut s, "dos hawaianas grandes y una margarita por favor");
+    assert_eq!(
+        s.cart,
+        vec![
+            CartLine {
+                sku: Sku::parse("hawaiian_l").expect("sku"),
+                qty: 2
+            },
+            CartLine {
+                sku: Sku::parse("margherita_m").expect("sku"),
+                qty: 1
+            },
+        ],
+        "{o:?}"
+    );
+    let all = texts(&o);
+    assert!(all.starts_with("Añadido a tu carrito:"), "{all}");
+    assert!(all.contains("45,00 US$"), "{all}");
+
+    let o = f.say(&mut s, "/checkout");
+    assert_eq!(o.replies[0].text, "¿Recogida o envío a domicilio?");
+    let labels: Vec<String> = inline_labels(&o);
+    assert_eq!(labels, ["Recogida", "Envío"]);
+    let pickup = button(&o, "f:p:");
+    let o = f.press(&mut s, &pickup);
+    assert!(texts(&o).starts_with("Revisa tu pedido:"), "{}", texts(&o));
+    assert!(texts(&o).contains("Recogida en la tienda"), "{}", texts(&o));
+
+    // A size the item lacks is asked about in Spanish, with Spanish prices.
+    let o = f.say(&mut s, "una margarita grande");
+    let all = texts(&o);
+    assert!(all.contains("no viene en L"), "{all}");
+    assert!(
+        inline_labels(&o)
+            .iter()
+            .any(|l| l == "The Margherita Pizza (M) — 12,00 US$"),
+        "{o:?}"
+    );
+}
+
+fn inline_labels(o: &Turn) -> Vec<String> {
+    o.replies
+        .iter()
+        .flat_map(|r| match &r.keyboard {
+            Keyboard::Inline(rows) => rows.iter().flatten().map(|(l, _)| l.clone()).collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+#[test]
+fn a_promo_code_is_noted_shown_on_the_summary_and_taken_away_in_the_customers_language() {
+    let f = Fixture::new();
+    for (lang, noted, on_summary, removed) in [
+        (
+            crate::texts::Lang::En,
+            "Promo code SAVE10 noted",
+            "Total before your promo code: $45.00\nPromo code SAVE10:",
+            "No promo code on your next order.",
+        ),
+        (
+            crate::texts::Lang::Es,
+            "Código promocional SAVE10 anotado",
+            "Total antes de tu código promocional: 45,00 US$\nCódigo promocional SAVE10:",
+            "Tu próximo pedido no lleva código promocional.",
+        ),
+    ] {
+        let mut s = Session {
+            lang,
+            ..Session::default()
+        };
+        f.say(&mut s, "2 large hawaiian and a margherita");
+        let o = f.say(&mut s, "/checkout");
+        let o = f.press(&mut s, &button(&o, "f:p:"));
+        assert!(!texts(&o).contains("SAVE10"), "{o:?}");
+        // Given on the summary: it is shown again, with the code.
+        let o = f.say(&mut s, "/promo save10");
+        assert!(o.replies[0].text.starts_with(noted), "{o:?}");
+        assert!(texts(&o).contains(on_summary), "{lang:?}: {}", texts(&o));
+        let o = f.say(&mut s, "/promo");
+        assert!(o.replies[0].text.contains("SAVE10"), "{o:?}");
+        let o = f.say(&mut s, "/promo off");
+        assert_eq!(o.replies[0].text, removed);
+        assert_eq!(s.promo, None);
+        let o = f.say(&mut s, "/promo !");
+        assert_eq!(o.replies[0].text, crate::texts::of(lang).not_a_promo_code());
+    }
 }

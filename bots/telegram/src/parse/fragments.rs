@@ -1,13 +1,13 @@
 //! Splitting a message into fragments, one per ordered thing: at separators
-//! and "and"/"plus"/"also" outside a name, at "with" only when an item
+//! and "and"/"plus"/"also"/"y" outside a name, at "with"/"con" only when an item
 //! follows, and between two items said back to back ("2 hawaiian 1 pepperoni").
 
 use std::ops::Range;
 
-use super::english::SPLIT_WORDS;
 use super::index::Matcher;
 use super::reading::{Reading, Token};
 use super::tokens::Kind;
+use super::words::{is_split_word, is_with_word};
 
 impl Matcher {
     /// Token ranges, one per ordered thing.
@@ -66,8 +66,8 @@ impl Matcher {
         match t.kind {
             Kind::Sep => true,
             Kind::Number => false,
-            Kind::Word if SPLIT_WORDS.contains(&t.surface.as_str()) => true,
-            Kind::Word if t.surface == "with" => {
+            Kind::Word if is_split_word(&t.surface) => true,
+            Kind::Word if is_with_word(&t.surface) => {
                 let end = (i + 1..tokens.len())
                     .find(|&j| tokens.get(j).is_some_and(is_split_point))
                     .unwrap_or(tokens.len());
@@ -82,7 +82,7 @@ impl Matcher {
 }
 
 fn is_split_point(t: &Token) -> bool {
-    t.kind == Kind::Sep || SPLIT_WORDS.contains(&t.surface.as_str()) || t.surface == "with"
+    t.kind == Kind::Sep || is_split_word(&t.surface) || is_with_word(&t.surface)
 }
 
 /// Cuts a piece where a new item starts without a separator: at a count

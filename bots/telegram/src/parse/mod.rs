@@ -1,9 +1,11 @@
 //! Free-text order parser: turns "2 large hawaiian and a small veggie" into cart lines.
 //!
 //! Everything about items is derived from the catalog given to [`Matcher::new`];
-//! no item name is built in. What is built in is a little English: size words,
-//! number words, filler words ("please", "i'd like") and a tiny synonym table
-//! (bbq ↔ barbecue, veg/veggie ↔ vegetable).
+//! no item name is built in. What is built in is a little English and Spanish
+//! (`english`, `spanish`, both read in every message, since customers mix
+//! them): size words ("large", "grandes", "pequeña"), number words ("two",
+//! "dos", "una"), filler words ("please", "i'd like", "por favor", "quiero")
+//! and a tiny synonym table (bbq ↔ barbecue, veg/veggie ↔ vegetable).
 //!
 //! How a message is read:
 //! 1. **Tokens**: lower-cased, accents folded, split into words, numbers and
@@ -35,7 +37,7 @@
 
 //!
 //! The modules follow those steps: `tokens` (1), `words` with the built-in
-//! `english` (2), `index` (the catalog grouped by name) and `reading` (3),
+//! `english` and `spanish` (2), `index` (the catalog grouped by name) and `reading` (3),
 //! `fragments` (4), `items`, `pick` and `resolve` (5); `parsed` holds the
 //! result types. Each step only uses the ones before it.
 
@@ -47,13 +49,14 @@ mod parsed;
 mod pick;
 mod reading;
 mod resolve;
+mod spanish;
 mod tokens;
 mod words;
 
 use chatorder_shared::domain::Sku;
 
 pub use index::Matcher;
-pub use parsed::{Parsed, ParsedLine, Question, QuestionKind};
+pub use parsed::{Choice, Parsed, ParsedLine, Prompt, Question, QuestionKind};
 
 use tokens::Kind;
 

@@ -1,7 +1,7 @@
 //! What the parser says a message asked for: lines, questions, sold-out
 //! items and words it did not understand.
 
-use chatorder_shared::domain::Sku;
+use chatorder_shared::domain::{Money, Sku};
 
 /// What one message asked for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,10 +40,10 @@ pub struct ParsedLine {
 pub struct Question {
     pub fragment: String,
     pub qty: u32,
-    /// A sentence to show: "Which size of The Hawaiian Pizza?"
-    pub prompt: String,
-    /// `(sku, label)`, label like "The Hawaiian Pizza (L) — USD 20.75".
-    pub options: Vec<(Sku, String)>,
+    /// What to ask; the bot words it in the customer's language.
+    pub prompt: Prompt,
+    /// `(sku, choice)`: each option's button.
+    pub options: Vec<(Sku, Choice)>,
     pub kind: QuestionKind,
 }
 
@@ -56,4 +56,28 @@ pub enum QuestionKind {
     /// without it an option stands for a whole item, and picking one that
     /// comes in several sizes leads to a [`QuestionKind::Size`] question.
     Item { size_known: bool },
+}
+
+/// What a [`Question`] asks, for the bot to word in the customer's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prompt {
+    /// "Which size of The Hawaiian Pizza?"
+    WhichSize { item: String },
+    /// "The Big Meat Pizza doesn't come in M; it comes in S, L."
+    NoSuchSize {
+        item: String,
+        size: String,
+        sizes: Vec<String>,
+    },
+    /// "Which one did you mean by "chicken"?"
+    WhichOne { fragment: String },
+}
+
+/// One option of a [`Question`], for the bot to label in the customer's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    /// An exact item: "The Hawaiian Pizza (L) — $20.75".
+    Item { name: String, price: Money },
+    /// A whole item and the sizes it comes in: "The Barbecue Chicken Pizza (S, M, L)".
+    Sizes { name: String, sizes: Vec<String> },
 }

@@ -4,9 +4,10 @@
 
 use std::ops::Range;
 
-use super::english::{CountWord, MAX_NAME_GAP, NAME_GAP_WORDS};
+use super::english::{CountWord, MAX_NAME_GAP};
 use super::index::Matcher;
 use super::tokens::{Kind, RawToken, tokenize};
+use super::words::is_name_gap_word;
 
 /// A token with what the lexicon knows about it.
 #[derive(Debug, Clone)]
@@ -167,7 +168,7 @@ fn name_end(tokens: &[Token], start: usize, core: &[String]) -> Option<usize> {
             if t.names.contains(word) {
                 break;
             }
-            let is_gap = t.kind == Kind::Sep || NAME_GAP_WORDS.contains(&t.surface.as_str());
+            let is_gap = t.kind == Kind::Sep || is_name_gap_word(&t.surface);
             if !is_gap || gap >= MAX_NAME_GAP {
                 return None;
             }

@@ -6,7 +6,7 @@ use chatorder_shared::domain::{Money, Sku};
 use chatorder_shared::events::CatalogItem;
 
 use super::index::{Group, Matcher};
-use super::parsed::{Parsed, ParsedLine, Question, QuestionKind};
+use super::parsed::{Choice, Parsed, ParsedLine, Prompt, Question, QuestionKind};
 
 impl Matcher {
     /// One item chosen: pick its size, or ask.
@@ -35,7 +35,7 @@ impl Matcher {
             self.line_or_unavailable(*i, qty, fragment, out);
             return;
         }
-        let options: Vec<(Sku, String)> = group
+        let options: Vec<(Sku, Choice)> = group
             .items
             .iter()
             .filter_map(|&i| self.items.get(i))
@@ -48,13 +48,14 @@ impl Matcher {
             return;
         }
         let prompt = match size {
-            Some(key) => format!(
-                "{} doesn't come in {}; it comes in {}. Which would you like?",
-                group.name,
-                self.size_label(key),
-                self.sizes_of(group).join(", ")
-            ),
-            None => format!("Which size of {}?", group.name),
+            Some(key) => Prompt::NoSuchSize {
+                item: group.name.clone(),
+                size: self.size_label(key),
+                sizes: self.sizes_of(group),
+            },
+            None => Prompt::WhichSize {
+                item: group.name.clone(),
+            },
         };
         out.questions.push(Question {
             fragment: fragment.to_owned(),
@@ -74,9 +75,11 @@ impl Matcher {
         fragment: &str,
         out: &mut Parsed,
     ) {
-        let prompt = format!("Which one did you mean by \"{fragment}\"?");
+        let prompt = Prompt::WhichOne {
+            fragment: fragment.to_owned(),
+        };
         if let Some(key) = size {
-            let exact: Vec<(Sku, String)> = groups
+            let exact: Vec<(Sku, Choice)> = groups
                 .iter()
                 .filter_map(|&g| self.groups.get(g))
                 .flat_map(|group| group.items.iter().copied())
@@ -89,14 +92,14 @@ impl Matcher {
                 out.questions.push(Question {
                     fragment: fragment.to_owned(),
                     qty,
-                    prompt,
+                    prompt: prompt.clone(),
                     options: exact,
                     kind: QuestionKind::Item { size_known: true },
                 });
                 return;
             }
         }
-        let options: Vec<(Sku, String)> = groups
+        let options: Vec<(Sku, Choice)> = groups
             .iter()
             .filter_map(|&g| self.groups.get(g))
             .filter_map(|group| self.whole_item_option(group))
@@ -119,7 +122,7 @@ impl Matcher {
 
     /// An option standing for a whole item: its exact SKU when it has one
     /// size, else its first available SKU labelled with the sizes on offer.
-    fn whole_item_option(&self, group: &Group) -> Option<(Sku, String)> {
+    fn whole_item_option(&self, group: &Group) -> Option<(Sku, Choice)> {
         let item = group
             .items
             .iter()
@@ -128,8 +131,11 @@ impl Matcher {
         if group.items.len() == 1 {
             return Some(option(item));
         }
-        let label = format!("{} ({})", group.name, self.sizes_of(group).join(", "));
-        Some((item.sku.clone(), label))
+        let choice = Choice::Sizes {
+            name: group.name.clone(),
+            sizes: self.sizes_of(group),
+        };
+        Some((item.sku.clone(), choice))
     }
 
     pub(super) fn line_or_unavailable(&self, i: usize, qty: u32, fragment: &str, out: &mut Parsed) {
@@ -149,11 +155,11 @@ impl Matcher {
     }
 }
 
-/// A choice as shown to the customer: "The Hawaiian Pizza (L) — USD 20.75".
-fn option(item: &CatalogItem) -> (Sku, String) {
-    let price = Money::new(item.price_minor, item.currency);
-    (
-        item.sku.clone(),
-        format!("{} — {price}", item.display_name()),
-    )
+/// An exact item as an option: "The Hawaiian Pizza (L) — $20.75".
+fn option(item: &CatalogItem) -> (Sku, Choice) {
+    let choice = Choice::Item {
+        name: item.display_name(),
+        price: Money::new(item.price_minor, item.currency),
+    };
+    (item.sku.clone(), choice)
 }

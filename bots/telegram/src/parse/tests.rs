@@ -8,6 +8,7 @@ use proptest::prelude::*;
 
 use super::words::{edit_distance, stem};
 use super::*;
+use crate::texts::{English, Spanish, Texts};
 
 static PIZZA: LazyLock<Matcher> = LazyLock::new(|| Matcher::new(&pizza_catalog()));
 static COFFEE: LazyLock<Matcher> = LazyLock::new(|| Matcher::new(&coffee_catalog()));
@@ -115,6 +116,110 @@ fn owned(v: &[(&str, u32)]) -> Vec<(String, u32)> {
 
 // --- the brief's examples -----------------------------------------------------
 
+// Spanish: number words, plurals, sizes of both genders after the noun.
+
+/// A shop whose menu is written in Spanish-ish names.
+fn spanish_catalog() -> Vec<CatalogItem> {
+    let item = |sku: &str, name: &str, size: Option<&str>, price: i64| CatalogItem {
+        category: "pizzas".to_owned(),
+        ..coffee_item(sku, name, size, price, true)
+    };
+    vec![
+        item("marg_s", "Pizza Margherita", Some("S"), 800),
+        item("marg_m", "Pizza Margherita", Some("M"), 1000),
+        item("marg_l", "Pizza Margherita", Some("L"), 1200),
+        item("jyq_m", "Pizza de Jamón y Queso", Some("M"), 1100),
+        item("jyq_l", "Pizza de Jamón y Queso", Some("L"), 1300),
+        item("coca", "Coca-Cola", None, 250),
+        item("agua", "Agua Mineral", None, 150),
+    ]
+}
+
+static SPANISH: LazyLock<Matcher> = LazyLock::new(|| Matcher::new(&spanish_catalog()));
+
+#[test]
+fn dos_pizzas_margarita_grandes_y_una_coca() {
+    let p = SPANISH.parse("dos pizzas margarita grandes y una coca");
+    assert_eq!(only_lines(&p), owned(&[("marg_l", 2), ("coca", 1)]));
+    assert_eq!(p.lines[0].fragment, "dos pizzas margarita grandes");
+    assert_eq!(p.lines[1].fragment, "una coca");
+}
+
+#[test]
+fn spanish_sizes_in_both_genders_and_plurals() {
+    for (text, want) in [
+        ("una margherita pequeña", ("marg_s", 1)),
+        ("tres margheritas pequeñas", ("marg_s", 3)),
+        ("una margherita mediana", ("marg_m", 1)),
+        ("cuatro margheritas medianas", ("marg_m", 4)),
+        ("una margherita grande", ("marg_l", 1)),
+        ("diez margheritas grandes por favor", ("marg_l", 10)),
+        ("quiero una margherita chica", ("marg_s", 1)),
+        ("doce margheritas grandes", ("marg_l", 12)),
+        ("una docena de margheritas pequeñas", ("marg_s", 12)),
+    ] {
+        assert_eq!(only_lines(&SPANISH.parse(text)), owned(&[want]), "{text}");
+    }
+}
+
+#[test]
+fn spanish_names_with_de_and_y_stay_whole() {
+    // "y" inside a name does not split it; outside it does.
+    let p = SPANISH.parse("una pizza de jamón y queso grande y dos aguas");
+    assert_eq!(only_lines(&p), owned(&[("jyq_l", 1), ("agua", 2)]));
+    // "con" starts a new item only when one follows.
+    let p = SPANISH.parse("una margherita mediana con una coca");
+    assert_eq!(only_lines(&p), owned(&[("marg_m", 1), ("coca", 1)]));
+    let p = SPANISH.parse("una margherita mediana con extra de albahaca");
+    assert_eq!(lines(&p), owned(&[("marg_m", 1)]));
+    assert!(
+        !p.not_understood.is_empty(),
+        "the extra is said back: {p:?}"
+    );
+}
+
+#[test]
+fn spanish_and_english_mix_in_one_message() {
+    let p = SPANISH.parse("two large margheritas y una coca");
+    assert_eq!(only_lines(&p), owned(&[("marg_l", 2), ("coca", 1)]));
+    let p =
+        PIZZA.parse("hola, quiero dos pizzas hawaianas grandes y una pepperoni pequeña por favor");
+    assert_eq!(
+        only_lines(&p),
+        owned(&[("hawaiian_l", 2), ("pepperoni_s", 1)])
+    );
+    let p = PIZZA.parse("two large margheritas please");
+    assert!(
+        p.lines.is_empty(),
+        "no margherita in the pizza catalog: {p:?}"
+    );
+}
+
+#[test]
+fn spanish_questions_are_worded_in_spanish() {
+    let p = SPANISH.parse("dos margheritas");
+    let q = only_question(&p);
+    assert_eq!(q.qty, 2);
+    assert_eq!(
+        Spanish.prompt(&q.prompt),
+        "¿Qué tamaño de Pizza Margherita?"
+    );
+    assert_eq!(
+        Spanish.choice(&q.options[0].1),
+        "Pizza Margherita (S) — 8,00 €"
+    );
+    assert_eq!(
+        English.choice(&q.options[0].1),
+        "Pizza Margherita (S) — €8.00"
+    );
+    let p = SPANISH.parse("una pizza de jamón y queso pequeña");
+    let q = only_question(&p);
+    assert_eq!(
+        Spanish.prompt(&q.prompt),
+        "Pizza de Jamón y Queso no viene en S; viene en M, L. ¿Cuál prefieres?"
+    );
+}
+
 #[test]
 fn two_large_hawaiian_and_a_small_veggie() {
     // "veggie" alone is The Vegetables + Vegetables Pizza: its whole name is
@@ -149,10 +254,13 @@ fn a_size_the_item_lacks_asks_with_the_sizes_it_has() {
     assert_eq!(q.qty, 1);
     assert_eq!(option_skus(q), ["big_meat_s"]);
     assert_eq!(
-        q.prompt,
+        English.prompt(&q.prompt),
         "The Big Meat Pizza doesn't come in M; it comes in S. Which would you like?"
     );
-    assert_eq!(q.options[0].1, "The Big Meat Pizza (S) — USD 12.00");
+    assert_eq!(
+        English.choice(&q.options[0].1),
+        "The Big Meat Pizza (S) — $12.00"
+    );
 }
 
 #[test]
@@ -244,9 +352,15 @@ fn plural_without_size_asks_size_and_keeps_quantity() {
     let q = only_question(&p);
     assert_eq!(q.kind, QuestionKind::Size);
     assert_eq!(q.qty, 2);
-    assert_eq!(q.prompt, "Which size of The Hawaiian Pizza?");
+    assert_eq!(
+        English.prompt(&q.prompt),
+        "Which size of The Hawaiian Pizza?"
+    );
     assert_eq!(option_skus(q), ["hawaiian_s", "hawaiian_m", "hawaiian_l"]);
-    assert_eq!(q.options[2].1, "The Hawaiian Pizza (L) — USD 16.50");
+    assert_eq!(
+        English.choice(&q.options[2].1),
+        "The Hawaiian Pizza (L) — $16.50"
+    );
 }
 
 #[test]
@@ -263,7 +377,7 @@ fn a_dozen_lattes() {
     let q = only_question(&parsed);
     assert_eq!(q.qty, 12);
     assert_eq!(option_skus(q), ["latte_s", "latte_m", "latte_l"]);
-    assert_eq!(q.options[0].1, "Latte (S) — EUR 3.20");
+    assert_eq!(English.choice(&q.options[0].1), "Latte (S) — €3.20");
 }
 
 #[test]
@@ -272,7 +386,10 @@ fn latte_and_croissant() {
     let p = COFFEE.parse("latte and croissant");
     assert_eq!(lines(&p), owned(&[("croissant", 1)]));
     assert_eq!(p.questions.len(), 1);
-    assert_eq!(p.questions[0].prompt, "Which size of Latte?");
+    assert_eq!(
+        English.prompt(&p.questions[0].prompt),
+        "Which size of Latte?"
+    );
     assert!(p.unavailable.is_empty() && p.not_understood.is_empty());
 }
 
@@ -311,7 +428,10 @@ fn ambiguous_partial_name_asks_which_item() {
     let parsed = PIZZA.parse("a chicken");
     let q = only_question(&parsed);
     assert_eq!(q.kind, QuestionKind::Item { size_known: false });
-    assert_eq!(q.prompt, "Which one did you mean by \"a chicken\"?");
+    assert_eq!(
+        English.prompt(&q.prompt),
+        "Which one did you mean by \"a chicken\"?"
+    );
     assert_eq!(
         option_skus(q),
         [
@@ -323,7 +443,10 @@ fn ambiguous_partial_name_asks_which_item() {
             "thai_ckn_s"
         ]
     );
-    assert_eq!(q.options[0].1, "The Barbecue Chicken Pizza (S, M, L)");
+    assert_eq!(
+        English.choice(&q.options[0].1),
+        "The Barbecue Chicken Pizza (S, M, L)"
+    );
 
     // With a size, each option is the exact item in that size.
     let parsed = PIZZA.parse("2 large spinach");
@@ -344,7 +467,10 @@ fn answering_an_item_question_then_a_size_question() {
     let size_q = only_question(&thai);
     assert_eq!(size_q.kind, QuestionKind::Size);
     assert_eq!(size_q.qty, 2);
-    assert_eq!(size_q.prompt, "Which size of The Thai Chicken Pizza?");
+    assert_eq!(
+        English.prompt(&size_q.prompt),
+        "Which size of The Thai Chicken Pizza?"
+    );
     let done = PIZZA.answer(size_q, &sku("thai_ckn_l"));
     assert_eq!(only_lines(&done), owned(&[("thai_ckn_l", 2)]));
     assert_eq!(done.lines[0].fragment, "2 chicken");

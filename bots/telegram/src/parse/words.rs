@@ -6,9 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use chatorder_shared::events::CatalogItem;
 
-use super::english::{
-    CountWord, FILLERS, NAME_STOPWORDS, NUMBER_WORDS, OTHER_COUNT_WORDS, SIZE_PHRASES, SYNONYMS,
-};
+use super::english::{self, CountWord, SYNONYMS};
+use super::spanish;
 use super::tokens::{Kind, tokenize};
 
 /// The words the matcher knows and what they do.
@@ -50,14 +49,17 @@ impl Lexicon {
             .iter()
             .map(|(from, to)| (stem(from), stem(to)))
             .collect();
-        lex.fillers = FILLERS.iter().map(|w| lex.canon(w)).collect();
-        for (n, word) in (1u64..).zip(NUMBER_WORDS) {
-            lex.counts.insert(lex.canon(word), CountWord::Number(n));
+        // Every language at once: a customer may mix them ("2 pizzas large").
+        lex.fillers = fillers().map(|w| lex.canon(w)).collect();
+        for numbers in [english::NUMBER_WORDS, spanish::NUMBER_WORDS] {
+            for (n, word) in (1u64..).zip(numbers) {
+                lex.counts.insert(lex.canon(word), CountWord::Number(n));
+            }
         }
-        for (word, count) in OTHER_COUNT_WORDS {
+        for (word, count) in other_counts() {
             lex.counts.insert(lex.canon(word), *count);
         }
-        for (phrase, key) in SIZE_PHRASES {
+        for (phrase, key) in size_phrases() {
             lex.add_size_phrase(phrase, key);
         }
         lex
@@ -80,7 +82,7 @@ impl Lexicon {
     pub(super) fn name_words_of(&self, name: &str) -> Vec<String> {
         self.canon_words(name)
             .into_iter()
-            .filter(|w| !NAME_STOPWORDS.contains(&w.as_str()))
+            .filter(|w| !is_name_stopword(w))
             .collect()
     }
 
@@ -129,11 +131,11 @@ impl Lexicon {
                 }
             }
         }
-        let builtins = FILLERS
-            .iter()
-            .chain(NUMBER_WORDS)
-            .chain(OTHER_COUNT_WORDS.iter().map(|(w, _)| w))
-            .chain(SIZE_PHRASES.iter().map(|(p, _)| p));
+        let builtins = fillers()
+            .chain(english::NUMBER_WORDS.iter().copied())
+            .chain(spanish::NUMBER_WORDS.iter().copied())
+            .chain(other_counts().map(|(w, _)| *w))
+            .chain(size_phrases().map(|(p, _)| *p));
         for phrase in builtins {
             for word in phrase.split(' ') {
                 words.push((word.to_owned(), self.canon(word)));
@@ -191,6 +193,39 @@ impl Lexicon {
         }
         found
     }
+}
+
+fn fillers() -> impl Iterator<Item = &'static str> {
+    english::FILLERS.iter().chain(spanish::FILLERS).copied()
+}
+
+fn other_counts() -> impl Iterator<Item = &'static (&'static str, CountWord)> {
+    english::OTHER_COUNT_WORDS
+        .iter()
+        .chain(spanish::OTHER_COUNT_WORDS)
+}
+
+fn size_phrases() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    english::SIZE_PHRASES.iter().chain(spanish::SIZE_PHRASES)
+}
+
+fn is_name_stopword(word: &str) -> bool {
+    english::NAME_STOPWORDS.contains(&word) || spanish::NAME_STOPWORDS.contains(&word)
+}
+
+/// A word that always ends a fragment outside a name ("and", "y").
+pub(super) fn is_split_word(surface: &str) -> bool {
+    english::SPLIT_WORDS.contains(&surface) || spanish::SPLIT_WORDS.contains(&surface)
+}
+
+/// A word that ends a fragment when an item follows ("with", "con").
+pub(super) fn is_with_word(surface: &str) -> bool {
+    surface == "with" || spanish::WITH_WORDS.contains(&surface)
+}
+
+/// A word allowed between the words of a name ("and", "de").
+pub(super) fn is_name_gap_word(surface: &str) -> bool {
+    english::NAME_GAP_WORDS.contains(&surface) || spanish::NAME_GAP_WORDS.contains(&surface)
 }
 
 /// Forgets plural and spelling endings so "lattes"/"latte", "berries"/"berry",
