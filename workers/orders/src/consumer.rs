@@ -2,6 +2,15 @@
 //! every replica. It takes what is waiting (up to `worker.batch_max`), applies
 //! it in one transaction, publishes the events, then acknowledges.
 //!
+//! The steps after the commit (publish the events, acknowledge the commands,
+//! clear the published outbox rows, refresh the cache) run in a task of
+//! their own, one batch after the other, while the next batch is applied:
+//! they wait on NATS and a second MySQL commit, and used to hold the next
+//! batch back for their whole length. Events still leave in the order their
+//! batches committed (an order's events never overtake each other), and a
+//! batch's commands are acknowledged only once its events are out. At most
+//! [`FINISHING`] committed batches wait for that task.
+//!
 //! Each step returns an outcome and this loop only maps it to ack, nak with
 //! delay, or dead letter:
 //! - a message that cannot be decoded goes to the dead-letter subject at once
@@ -67,6 +76,16 @@ pub async fn ensure_consumer(
     .await
 }
 
+/// Committed batches waiting for their events to be published.
+const FINISHING: usize = 2;
+
+/// A committed batch, to be published, acknowledged and tidied.
+struct Committed {
+    items: Vec<Item>,
+    applied: apply::Applied,
+    started: Instant,
+}
+
 /// A message on its way through one batch.
 struct Item {
     msg: jetstream::Message,
@@ -84,17 +103,50 @@ impl Consumer {
             .await
             .context("pulling from the orders-worker consumer")?;
         tracing::info!(stream = %self.subjects.commands_stream(), "order worker consuming commands");
-        while let Some(batch) = chatorder_bus::next_batch(&mut messages, batch_max, &cancel).await?
-        {
-            self.handle(batch, &cancel).await;
+        let this = Arc::new(self);
+        let (to_finish, mut committed) = tokio::sync::mpsc::channel::<Committed>(FINISHING);
+        let finisher = {
+            let this = this.clone();
+            tokio::spawn(async move {
+                while let Some(c) = committed.recv().await {
+                    this.finish(c.items, c.applied, c.started).await;
+                }
+            })
+        };
+        let mut result = Ok(());
+        loop {
+            let batch = match chatorder_bus::next_batch(&mut messages, batch_max, &cancel).await {
+                Ok(Some(batch)) => batch,
+                Ok(None) => break,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            };
+            for c in this.handle(batch, &cancel).await {
+                if let Err(back) = to_finish.send(c).await {
+                    // The finishing task is gone (it panicked): finish here.
+                    let c = back.0;
+                    this.finish(c.items, c.applied, c.started).await;
+                }
+            }
         }
+        // The batches committed so far are published and acknowledged
+        // before the worker stops.
+        drop(to_finish);
+        let _ = finisher.await;
         // `next_batch` handed back what was prefetched, so another replica
         // takes it now.
         tracing::info!("order worker stopped consuming");
-        Ok(())
+        result
     }
 
-    async fn handle(&self, batch: Vec<jetstream::Message>, cancel: &CancellationToken) {
+    /// Applies a batch; returns what was committed, to be finished.
+    async fn handle(
+        &self,
+        batch: Vec<jetstream::Message>,
+        cancel: &CancellationToken,
+    ) -> Vec<Committed> {
         let started = Instant::now();
         let mut items = Vec::with_capacity(batch.len());
         for msg in batch {
@@ -116,7 +168,7 @@ impl Consumer {
             }
         }
         if items.is_empty() {
-            return;
+            return Vec::new();
         }
         let span = tracing::info_span!("batch", size = items.len());
         self.apply(items, started, cancel).instrument(span).await
@@ -126,26 +178,44 @@ impl Consumer {
     /// While MySQL itself is unreachable the batch is held (kept in progress
     /// with JetStream), not retried: an outage must not use up the
     /// commands' delivery attempts and send them to the dead letters.
-    async fn apply(&self, items: Vec<Item>, started: Instant, cancel: &CancellationToken) {
+    async fn apply(
+        &self,
+        items: Vec<Item>,
+        started: Instant,
+        cancel: &CancellationToken,
+    ) -> Vec<Committed> {
         let mut result = self.commit(&items).await;
         while result.is_err() && !self.mysql_up().await {
             if !self.hold_until_mysql(&items, cancel).await {
-                return;
+                return Vec::new();
             }
             result = self.commit(&items).await;
         }
         match result {
-            Ok(applied) => self.finish(items, applied, started).await,
-            Err(e) if items.len() == 1 => self.retry_later(&items[0], &e).await,
+            Ok(applied) => vec![Committed {
+                items,
+                applied,
+                started,
+            }],
+            Err(e) if items.len() == 1 => {
+                self.retry_later(&items[0], &e).await;
+                Vec::new()
+            }
             Err(e) => {
                 tracing::warn!(error = %format!("{e:#}"), size = items.len(), "batch failed; applying its commands one by one");
+                let mut committed = Vec::new();
                 for item in items {
                     let one = vec![item];
                     match self.commit(&one).await {
-                        Ok(applied) => self.finish(one, applied, Instant::now()).await,
+                        Ok(applied) => committed.push(Committed {
+                            items: one,
+                            applied,
+                            started: Instant::now(),
+                        }),
                         Err(e) => self.retry_later(&one[0], &e).await,
                     }
                 }
+                committed
             }
         }
     }
