@@ -129,3 +129,30 @@ async fn key_value_buckets_read_from_the_leader_even_when_made_before() {
     );
     assert_eq!(store.get("k").await.unwrap().as_deref(), Some(&b"kept"[..]));
 }
+
+/// A JetStream that does not answer for a while (a cluster forming, a
+/// loaded machine) is waited for when a bucket is opened: a chaos run saw
+/// an order worker exit at start-up on one timed-out bucket request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_a_bucket_waits_for_a_jetstream_that_does_not_answer_yet() {
+    use chatorder_kit::servers::{OwnServers, Which};
+    let mut own = OwnServers::start().unwrap();
+    let client = async_nats::connect(own.nats_url()).await.unwrap();
+    // Requests time out after 1 s here (5 s by default).
+    let js = async_nats::jetstream::ContextBuilder::new()
+        .timeout(std::time::Duration::from_secs(1))
+        .build(client);
+    own.freeze(Which::Nats);
+    let opening = tokio::spawn(async move {
+        chatorder_bus::kv::bucket(&js, "SLOW".into(), std::time::Duration::ZERO, 1).await
+    });
+    // Longer than every request of one try: each has timed out.
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    assert!(!opening.is_finished(), "gave up while JetStream was silent");
+    own.thaw(Which::Nats);
+    let store = opening
+        .await
+        .unwrap()
+        .expect("the bucket opens once JetStream answers");
+    store.put("k", "v".into()).await.unwrap();
+}

@@ -22,6 +22,40 @@ pub async fn bucket(
     max_age: Duration,
     replicas: usize,
 ) -> anyhow::Result<kv::Store> {
+    // A JetStream that does not answer yet (a cluster just formed, or busy
+    // on a loaded machine) is waited for, rather than ending the process on
+    // its first slow reply (a chaos run saw a worker exit that way).
+    let started = std::time::Instant::now();
+    loop {
+        match open_bucket(js, &name, max_age, replicas).await {
+            Ok(store) => return Ok(store),
+            Err(e) if slow(&e) && started.elapsed() < SETUP_PATIENCE => {
+                tracing::warn!(error = %format!("{e:#}"), bucket = %name, "JetStream is slow to answer; trying again");
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// How long opening a bucket waits for a JetStream that times out.
+const SETUP_PATIENCE: Duration = Duration::from_secs(90);
+
+/// Whether an error says JetStream did not answer in time (or not yet).
+fn slow(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        let text = c.to_string();
+        text.contains("timed out") || text.contains("no responders")
+    })
+}
+
+async fn open_bucket(
+    js: &jetstream::Context,
+    name: &str,
+    max_age: Duration,
+    replicas: usize,
+) -> anyhow::Result<kv::Store> {
+    let name = name.to_owned();
     if let Ok(store) = js.get_key_value(&name).await {
         if !store.stream.cached_info().config.allow_direct {
             return Ok(store);
