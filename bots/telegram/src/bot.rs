@@ -164,8 +164,9 @@ async fn on_pre_checkout(
 
 /// Telegram asks whether a bill may be paid; it must hear back within 10 s,
 /// so this checks only what is at hand: the session, the (cached) catalog
-/// and the opening hours. A pause, or a price changed since, is caught by
-/// the order worker, whose refusal tells the owners to refund.
+/// and the opening hours. A pause, a price changed since, or a promo code
+/// that ran out meanwhile is caught by the order worker, whose refusal
+/// tells the owners to refund.
 #[tracing::instrument(skip_all, fields(user = q.from.id.0))]
 async fn pre_checkout(bot: &TgBot, q: PreCheckoutQuery, app: &App) {
     let started = std::time::Instant::now();
