@@ -217,6 +217,7 @@ mod tests {
                 number: None,
                 refusal: Refusal::AddressRequired,
                 to: actor,
+                payment: None,
             }),
         );
         env.cause = Some(cause);

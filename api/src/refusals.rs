@@ -111,7 +111,15 @@ pub fn problem(refusal: &Refusal, at: DateTime<Utc>, tz: Tz) -> Problem {
                     TextField::Address => "address",
                     TextField::Note => "note",
                     TextField::Reason => "reason",
+                    TextField::ChargeId => "payment charge id",
                 }
+            ),
+        ),
+        Refusal::Paid { number } => (
+            StatusCode::CONFLICT,
+            format!(
+                "Order {number} was paid in chat, so its lines can't change; cancel it (it is \
+                 refunded) and order again."
             ),
         ),
         Refusal::AddressRequired => (

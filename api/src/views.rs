@@ -92,6 +92,24 @@ pub struct OrderView {
     pub next_moves: Vec<OrderStatus>,
     /// Whether its customer may still cancel it.
     pub customer_may_cancel: bool,
+    /// How it is paid: in chat before it was placed, or on pickup or delivery.
+    pub payment: PaymentView,
+}
+
+/// How an order is paid. `paid`: in Telegram before it was placed, with the
+/// charge ids a refund names (due once the order is cancelled or rejected).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PaymentView {
+    Paid {
+        amount: MoneyView,
+        telegram_payment_charge_id: String,
+        provider_payment_charge_id: String,
+        /// Cancelled or rejected after it was paid: the shop owes a refund.
+        refund_due: bool,
+    },
+    OnPickup,
+    OnDelivery,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -169,6 +187,16 @@ impl From<&OrderSnapshot> for OrderView {
                 o.fulfilment.is_delivery(),
             )
             .is_ok(),
+            payment: match &o.payment {
+                Some(p) => PaymentView::Paid {
+                    amount: MoneyView::from(p.money()),
+                    telegram_payment_charge_id: p.telegram_payment_charge_id.clone(),
+                    provider_payment_charge_id: p.provider_payment_charge_id.clone(),
+                    refund_due: matches!(o.status, OrderStatus::Cancelled | OrderStatus::Rejected),
+                },
+                None if o.fulfilment.is_delivery() => PaymentView::OnDelivery,
+                None => PaymentView::OnPickup,
+            },
         }
     }
 }

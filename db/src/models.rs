@@ -3,6 +3,7 @@
 
 use chatorder_shared::domain::{Currency, Fulfilment, OrderNumber, OrderStatus, Platform, Sku};
 use chatorder_shared::events::{CatalogItem, CustomerRef, OrderLine, OrderSnapshot};
+use chatorder_shared::payment::Payment;
 use chatorder_shared::promo::{AppliedPromo, PromoCode};
 use chrono::{DateTime, DurationRound as _, NaiveDateTime, TimeDelta, TimeZone as _, Utc};
 use diesel::prelude::*;
@@ -53,6 +54,11 @@ pub struct OrderRow {
     pub updated_at: NaiveDateTime,
     pub promo_code: Option<String>,
     pub discount_minor: i64,
+    /// Paid in chat (both set; what was paid is `total_minor` in
+    /// `currency`, after any promo discount: a paid order is placed only
+    /// for exactly its total and its lines never change) or paid when handed over (both `None`).
+    pub telegram_payment_charge_id: Option<String>,
+    pub provider_payment_charge_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -85,6 +91,14 @@ impl OrderRow {
             updated_at: o.updated_at.naive_utc(),
             promo_code: o.promo.as_ref().map(|p| p.code.as_str().to_owned()),
             discount_minor: o.discount_minor(),
+            telegram_payment_charge_id: o
+                .payment
+                .as_ref()
+                .map(|p| p.telegram_payment_charge_id.clone()),
+            provider_payment_charge_id: o
+                .payment
+                .as_ref()
+                .map(|p| p.provider_payment_charge_id.clone()),
         }
     }
 
@@ -134,6 +148,19 @@ impl OrderRow {
                 })
             })
             .transpose()?;
+        let payment = match (
+            self.telegram_payment_charge_id,
+            self.provider_payment_charge_id,
+        ) {
+            (None, None) => None,
+            (Some(telegram), Some(provider)) => Some(Payment {
+                total_minor: self.total_minor,
+                currency,
+                telegram_payment_charge_id: telegram,
+                provider_payment_charge_id: provider,
+            }),
+            _ => return Err(bad("orders", &key, "a payment with one charge id missing")),
+        };
         Ok(OrderSnapshot {
             id,
             number: OrderNumber(u64::try_from(self.number).unwrap_or_default()),
@@ -153,6 +180,7 @@ impl OrderRow {
             placed_at: to_utc(self.placed_at),
             updated_at: to_utc(self.updated_at),
             promo,
+            payment,
         })
     }
 }

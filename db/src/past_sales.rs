@@ -281,6 +281,8 @@ async fn import_chunk(
             updated_at: at,
             promo_code: None,
             discount_minor: 0,
+            telegram_payment_charge_id: None,
+            provider_payment_charge_id: None,
         });
         status_changes.push(NewStatusChange {
             order_id: (*id).clone(),

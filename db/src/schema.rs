@@ -48,6 +48,8 @@ diesel::table! {
         updated_at -> Datetime,
         promo_code -> Nullable<Varchar>,
         discount_minor -> Bigint,
+        telegram_payment_charge_id -> Nullable<Varchar>,
+        provider_payment_charge_id -> Nullable<Varchar>,
     }
 }
 

@@ -233,6 +233,7 @@ fn snapshot(status: OrderStatus, version: u32) -> OrderSnapshot {
         placed_at: at("2026-11-22T18:00:00.123456Z"),
         updated_at: at("2026-11-22T18:05:00Z"),
         promo: None,
+        payment: None,
     }
 }
 
@@ -252,6 +253,7 @@ fn commands() -> Vec<(&'static str, Vec<u8>)> {
         note: None,
         phone: None,
         promo: None,
+        payment: None,
     };
     let delivery = PlaceOrder {
         fulfilment: Fulfilment::Delivery {
@@ -536,6 +538,7 @@ fn events() -> Vec<(&'static str, Vec<u8>)> {
                         max: 50,
                     },
                     to: customer(),
+                    payment: None,
                 }),
             )
             .1,
@@ -556,6 +559,7 @@ fn events() -> Vec<(&'static str, Vec<u8>)> {
                         },
                     ),
                     to: customer(),
+                    payment: None,
                 }),
             )
             .1,

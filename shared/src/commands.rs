@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{Fulfilment, OrderNumber, OrderStatus, Role, Sku};
 use crate::envelope::{DecodeError, Envelope, decode_data, decode_raw, with_data};
+use crate::payment::Payment;
 use crate::promo::{PromoCode, PromoTerms};
 use crate::subjects::{CommandKind, Subjects};
 
@@ -42,6 +43,13 @@ pub struct PlaceOrder {
     /// the discount from catalog prices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promo: Option<PromoCode>,
+    /// Paid in chat already (Telegram payments): the worker places the
+    /// order only if this is exactly its total (after the promo code's
+    /// discount, if any), and keeps it on the order.
+    /// The command's id is then the invoice's, so a payment told twice
+    /// places one order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<Payment>,
 }
 
 /// `order.update` (customer): replaces the lines (and note) of a pending order.
@@ -281,6 +289,7 @@ mod tests {
             note: None,
             phone: None,
             promo: None,
+            payment: None,
         }
     }
 

@@ -124,6 +124,11 @@ pub struct TelegramSettings {
     /// …then no faster than this many per second (0 turns it off). A
     /// flooding customer is slowed; nobody else waits for them.
     pub flood_per_second: f64,
+    /// The payment provider's token from @BotFather (Bot Settings →
+    /// Payments). Set: checkout sends an invoice and an order is placed
+    /// only once paid. Unset: every order is paid on pickup or delivery.
+    #[serde(default)]
+    pub payment_provider_token: Option<SecretString>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

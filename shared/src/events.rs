@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::{Actor, Currency, Fulfilment, OrderNumber, OrderStatus, Platform, Role, Sku};
 use crate::envelope::{DecodeError, Envelope, decode_data, decode_raw, with_data};
+use crate::payment::Payment;
 use crate::promo::{AppliedPromo, Promo};
 use crate::refusal::Refusal;
 use crate::subjects::EventKind;
@@ -53,6 +54,10 @@ pub struct OrderSnapshot {
     /// The promo code the order used and what it took off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promo: Option<AppliedPromo>,
+    /// Paid in chat when placed (what was paid is `total_minor`, after any
+    /// discount); `None`: paid when handed over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<Payment>,
 }
 
 impl OrderSnapshot {
@@ -102,6 +107,10 @@ pub struct Rejection {
     /// Which rule was broken, with what a sentence about it needs.
     pub refusal: Refusal,
     pub to: Actor,
+    /// A refused `order.place` that was paid in chat: the payment owners
+    /// must refund.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<Payment>,
 }
 
 /// A `command.rejected` as it may arrive: with a typed `refusal`, or as a
@@ -118,6 +127,8 @@ struct RejectionWire {
     #[serde(default)]
     code: Option<String>,
     to: Actor,
+    #[serde(default)]
+    payment: Option<Payment>,
 }
 
 impl TryFrom<RejectionWire> for Rejection {
@@ -135,6 +146,7 @@ impl TryFrom<RejectionWire> for Rejection {
             number: w.number,
             refusal,
             to: w.to,
+            payment: w.payment,
         })
     }
 }

@@ -41,18 +41,22 @@ pub const COLUMNS: [&str; 16] = [
     "promo_code",
 ];
 
-/// How an order is paid. Today every order is paid when it is handed
-/// over; payment in chat will add the paid kinds.
+/// How an order is paid: in chat before it was placed (Telegram
+/// payments), or when it is handed over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Payment {
+    Paid,
     OnPickup,
     OnDelivery,
 }
 
 impl Payment {
-    /// Derived from how the customer gets the order.
+    /// Paid in chat, else derived from how the customer gets the order.
     pub fn of(order: &OrderSnapshot) -> Self {
+        if order.payment.is_some() {
+            return Self::Paid;
+        }
         match order.fulfilment {
             Fulfilment::Pickup => Self::OnPickup,
             Fulfilment::Delivery { .. } => Self::OnDelivery,
@@ -61,6 +65,7 @@ impl Payment {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Paid => "paid",
             Self::OnPickup => "on_pickup",
             Self::OnDelivery => "on_delivery",
         }

@@ -48,6 +48,7 @@ fn order(number: u64, name: &str, note: Option<&str>, fulfilment: Fulfilment) ->
         placed_at: placed,
         updated_at: placed + chrono::Duration::minutes(3),
         promo: None,
+        payment: None,
     }
 }
 
@@ -190,6 +191,20 @@ fn every_column_of_every_row_reads_back_as_written() {
             "",
         ]
     );
+}
+
+#[test]
+fn an_order_paid_in_chat_says_paid() {
+    let mut o = order(7, "Ana", None, Fulfilment::Pickup);
+    let at = COLUMNS.iter().position(|c| *c == "payment").unwrap();
+    assert_eq!(row(&o)[at], "on_pickup");
+    o.payment = Some(crate::payment::Payment {
+        total_minor: o.total_minor,
+        currency: o.currency,
+        telegram_payment_charge_id: "tg-7".into(),
+        provider_payment_charge_id: "pr-7".into(),
+    });
+    assert_eq!(row(&o)[at], "paid");
 }
 
 #[test]

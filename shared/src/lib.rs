@@ -13,6 +13,7 @@ pub mod lang;
 pub mod lifecycle;
 pub mod limits;
 pub mod owners;
+pub mod payment;
 pub mod promo;
 pub mod queries;
 pub mod refusal;

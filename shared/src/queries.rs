@@ -54,6 +54,30 @@ pub struct PromoList {
     pub promos: Vec<crate::promo::Promo>,
 }
 
+/// `orders.query.quote`: what the customer's promo code takes off these
+/// lines now, priced from the catalog: the Telegram bot's bill (payment in
+/// chat) asks the total after it. The worker checks the code again when
+/// the paid order comes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotePromo {
+    pub actor: Actor,
+    pub lines: Vec<crate::commands::LineRequest>,
+    pub promo: crate::promo::PromoCode,
+}
+
+/// The answer to [`QuotePromo`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromoQuote {
+    /// The lines at the catalog's prices.
+    pub subtotal_minor: i64,
+    /// What the code takes off (0 when it does not apply).
+    pub discount_minor: i64,
+    /// Why the code does not apply, if it does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<crate::promo::PromoProblem>,
+}
+
 /// `orders.query.list` / `orders.query.owner.list`: orders newest first,
 /// a page at a time. A customer sees only their own; an owner sees all.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -108,6 +108,18 @@ pub enum Refusal {
     PromoExists { promo: PromoCode },
     /// An owner named a promo code that does not exist.
     NoSuchPromo { promo: PromoCode },
+    /// An order paid in chat whose payment is not its total as priced from
+    /// the catalog now (a price changed after the invoice): not placed, and
+    /// the payment is to be refunded.
+    PaymentMismatch {
+        paid_minor: i64,
+        paid_currency: Currency,
+        total_minor: i64,
+        currency: Currency,
+    },
+    /// A change to the lines of an order paid in chat: what was paid would
+    /// no longer match. Cancel it (refund) and order again.
+    Paid { number: OrderNumber },
     /// The shop's own set-up is at fault, not the sender.
     Internal { fault: Fault },
     /// A code this build does not know. Edges say something generic.
@@ -140,6 +152,8 @@ pub enum TextField {
     Address,
     Note,
     Reason,
+    /// A payment's charge id.
+    ChargeId,
 }
 
 /// What is wrong on the shop's side in a [`Refusal::Internal`].
@@ -189,6 +203,8 @@ impl Refusal {
             Self::BadPromo { .. } => "bad_promo",
             Self::PromoExists { .. } => "promo_exists",
             Self::NoSuchPromo { .. } => "no_such_promo",
+            Self::PaymentMismatch { .. } => "payment_mismatch",
+            Self::Paid { .. } => "paid",
             Self::Internal { .. } => "internal",
             Self::Other { .. } => "other",
         }

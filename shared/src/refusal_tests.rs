@@ -57,6 +57,13 @@ fn every_refusal() -> Vec<Refusal> {
             max: 50,
         },
         Refusal::TooLarge,
+        Refusal::PaymentMismatch {
+            paid_minor: 1200,
+            paid_currency: Currency::parse("EUR").expect("currency"),
+            total_minor: 1350,
+            currency: Currency::parse("EUR").expect("currency"),
+        },
+        Refusal::Paid { number: n },
         Refusal::BadPrice {
             max_minor: 100_000_000,
         },
@@ -228,6 +235,12 @@ fn a_typed_rejection_round_trips() {
             status: OrderStatus::Ready,
         },
         to: ada(),
+        payment: Some(crate::payment::Payment {
+            total_minor: 1200,
+            currency: Currency::parse("EUR").expect("currency"),
+            telegram_payment_charge_id: "tg-1".into(),
+            provider_payment_charge_id: "pr-1".into(),
+        }),
     };
     let json = serde_json::to_value(&r).expect("serialise");
     assert_eq!(json["refusal"]["code"], "not_pending");

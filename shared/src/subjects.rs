@@ -155,10 +155,13 @@ pub enum QueryKind {
     Messages,
     /// `orders.query.owner.promos`: the promo codes (owners only).
     Promos,
+    /// `orders.query.quote`: what a promo code takes off a customer's
+    /// lines now (the Telegram bot's bill, with payments on).
+    Quote,
 }
 
 impl QueryKind {
-    pub const ALL: [QueryKind; 7] = [
+    pub const ALL: [QueryKind; 8] = [
         Self::Get,
         Self::Pending,
         Self::Customer,
@@ -166,6 +169,7 @@ impl QueryKind {
         Self::List,
         Self::Messages,
         Self::Promos,
+        Self::Quote,
     ];
 
     fn path(self) -> &'static str {
@@ -179,6 +183,7 @@ impl QueryKind {
             // Owners only: asked on `orders.query.owner.promos`; a customer
             // asking here is refused `not_owner`.
             Self::Promos => "orders.query.promos",
+            Self::Quote => "orders.query.quote",
         }
     }
 
@@ -191,6 +196,7 @@ impl QueryKind {
             Self::List => "list",
             Self::Messages => "messages",
             Self::Promos => "promos",
+            Self::Quote => "quote",
         }
     }
 }

@@ -589,6 +589,7 @@ pub fn place_cmd(lines: &[(&str, u32)]) -> PlaceOrder {
         note: None,
         phone: None,
         promo: None,
+        payment: None,
     }
 }
 

@@ -43,7 +43,7 @@ struct ExportParams {
         ("placed_before" = String, Query, description = "RFC 3339: placed before")
     ),
     responses(
-        (status = 200, description = "One row per order, newest first. Columns: number, placed_at, updated_at (RFC 3339 UTC), status, channel, customer_name, fulfilment, address, lines (`sku x qty; …`), items, total_minor, currency, note, discount_minor (what a promo code took off, 0 without one; total_minor is after it), payment (`on_pickup` or `on_delivery`: every order is paid when handed over), promo_code (empty without one)", content_type = "text/csv", body = String),
+        (status = 200, description = "One row per order, newest first. Columns: number, placed_at, updated_at (RFC 3339 UTC), status, channel, customer_name, fulfilment, address, lines (`sku x qty; …`), items, total_minor, currency, note, discount_minor (what a promo code took off, 0 without one; total_minor is after it), payment (`paid`: paid in chat before it was placed, total_minor is what was paid; else `on_pickup` or `on_delivery`: paid when handed over), promo_code (empty without one)", content_type = "text/csv", body = String),
         crate::openapi::ReadProblems
     ))]
 async fn export(

@@ -514,6 +514,7 @@ async fn place(
             note: b.note.filter(|n| !n.trim().is_empty()),
             phone,
             promo,
+            payment: None,
         },
     };
     Ok(change::send(&state, &caller, &headers, change, |event| {

@@ -92,9 +92,11 @@ impl Board {
             }
             Event::Message(m) => self.converse(env, m).await,
             Event::ShopChanged { pause } => self.announce(env, pause.as_ref()).await,
-            Event::Rejected(_) | Event::CatalogChanged { .. } | Event::PromoChanged { .. } => {
-                Ok(())
-            }
+            Event::Rejected(r) => match &r.payment {
+                Some(paid) => self.say_once(env, &texts::paid_refused(r, paid)).await,
+                None => Ok(()),
+            },
+            Event::CatalogChanged { .. } | Event::PromoChanged { .. } => Ok(()),
         }
     }
 
@@ -285,6 +287,17 @@ impl Board {
         }
         let text = texts::shop_changed(&who(env), pause, env.at, self.time_zone);
         self.say(self.channel, &text).await?;
+        self.workers.seen.put(&seen, "1".into()).await?;
+        Ok(())
+    }
+
+    /// A notice in the channel, once per event.
+    async fn say_once(&self, env: &Envelope<Event>, text: &str) -> anyhow::Result<()> {
+        let seen = format!("event.{}", env.id);
+        if self.workers.seen.get(&seen).await?.is_some() {
+            return Ok(());
+        }
+        self.say(self.channel, text).await?;
         self.workers.seen.put(&seen, "1".into()).await?;
         Ok(())
     }

@@ -195,6 +195,30 @@ pub fn move_rows(order: &OrderSnapshot) -> Vec<Vec<Button>> {
         .collect()
 }
 
+/// How the order is paid: "Paid" (in chat, before it was placed) or on
+/// pickup or delivery; a paid order that ended cancelled or rejected says a
+/// refund is due, with the charge ids the refund names.
+pub fn payment(order: &OrderSnapshot) -> String {
+    match (&order.payment, order.status) {
+        (Some(p), OrderStatus::Cancelled | OrderStatus::Rejected) => refund_due(p),
+        (Some(p), _) => format!("Paid {} in Telegram", p.money()),
+        (None, _) => match order.fulfilment {
+            Fulfilment::Pickup => "On pickup".to_owned(),
+            Fulfilment::Delivery { .. } => "On delivery".to_owned(),
+        },
+    }
+}
+
+/// "Refund due", with what and the ids to refund it by.
+pub fn refund_due(p: &chatorder_shared::payment::Payment) -> String {
+    format!(
+        "💸 Refund due: {} paid in Telegram (Telegram charge `{}`, provider charge `{}`)",
+        p.money(),
+        clip(&defang(&p.telegram_payment_charge_id), 80),
+        clip(&defang(&p.provider_payment_charge_id), 80)
+    )
+}
+
 /// The board card for an order: number, status, customer's first name,
 /// items, total, pickup or delivery, age, note, and the latest change.
 pub fn board_message(order: &OrderSnapshot, last: Option<&Change>) -> BoardMessage {
@@ -229,6 +253,7 @@ pub fn board_message(order: &OrderSnapshot, last: Option<&Change>) -> BoardMessa
         field("Total", &money(order, order.total_minor), true),
         field("Placed", &format!("<t:{placed}:t> (<t:{placed}:R>)"), true),
         field("Fulfilment", &fulfilment, false),
+        field("Payment", &payment(order), false),
     ];
     if let Some(p) = &order.promo {
         fields.push(field(

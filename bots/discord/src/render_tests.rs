@@ -43,7 +43,38 @@ fn order(
         placed_at: chrono::Utc::now(),
         updated_at: chrono::Utc::now(),
         promo: None,
+        payment: None,
     }
+}
+
+#[test]
+fn the_card_says_how_the_order_is_paid_and_when_a_refund_is_due() {
+    let field = |o: &OrderSnapshot| {
+        board_message(o, None)
+            .card
+            .fields
+            .into_iter()
+            .find(|f| f.name == "Payment")
+            .map(|f| f.value)
+            .expect("a payment field")
+    };
+    let mut o = order(OrderStatus::Pending, 1, 5, None);
+    assert_eq!(field(&o), "On delivery");
+    o.payment = Some(chatorder_shared::payment::Payment {
+        total_minor: o.total_minor,
+        currency: o.currency,
+        telegram_payment_charge_id: "tg-@everyone".into(),
+        provider_payment_charge_id: "pr-1".into(),
+    });
+    assert_eq!(field(&o), "Paid USD 25.00 in Telegram");
+    for done in [OrderStatus::Cancelled, OrderStatus::Rejected] {
+        o.status = done;
+        let f = field(&o);
+        assert!(f.starts_with("💸 Refund due: USD 25.00"), "{f}");
+        assert!(f.contains("pr-1") && !f.contains("@everyone"), "{f}");
+    }
+    o.status = OrderStatus::Completed;
+    assert!(field(&o).starts_with("Paid"));
 }
 
 fn assert_within_limits(b: &BoardMessage) {

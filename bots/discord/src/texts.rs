@@ -152,14 +152,44 @@ pub fn reason_prompt(number: OrderNumber, to: OrderStatus) -> (String, String) {
     }
 }
 
+/// A paid order that ended cancelled or rejected: the owner must refund it.
+fn with_refund(order: &chatorder_shared::events::OrderSnapshot, text: String) -> String {
+    match &order.payment {
+        Some(_) if matches!(order.status, OrderStatus::Cancelled | OrderStatus::Rejected) => {
+            format!("{text} {}.", crate::render::payment(order))
+        }
+        _ => text,
+    }
+}
+
+/// A paid order the worker refused to place: the payment is to be refunded.
+pub fn paid_refused(
+    r: &chatorder_shared::events::Rejection,
+    p: &chatorder_shared::payment::Payment,
+) -> String {
+    let who =
+        r.to.name
+            .as_deref()
+            .and_then(|n| n.split_whitespace().next())
+            .map_or_else(|| "a customer".to_owned(), defang);
+    format!(
+        "A payment from {who} could not become an order: {}\n{}.",
+        refusal(&r.refusal),
+        crate::render::refund_due(p)
+    )
+}
+
 /// What the owner is told once the worker has applied (or refused) their
 /// command (times in the shop's zone `tz`).
 pub fn verdict(env: &Envelope<Event>, tz: chatorder_shared::hours::Tz) -> String {
     match &env.data {
-        Event::StatusChanged { order, to, .. } => {
-            format!("Order {} is now {}.", order.number, to.human())
+        Event::StatusChanged { order, to, .. } => with_refund(
+            order,
+            format!("Order {} is now {}.", order.number, to.human()),
+        ),
+        Event::Cancelled { order, .. } => {
+            with_refund(order, format!("Order {} is cancelled.", order.number))
         }
-        Event::Cancelled { order, .. } => format!("Order {} is cancelled.", order.number),
         Event::Message(m) => format!(
             "Sent to {} (order {}).",
             defang(
@@ -281,6 +311,25 @@ pub fn refusal(r: &Refusal) -> String {
         Refusal::BadPause { max_minutes } => format!(
             "A timed pause lasts 1 minute to {} days; for longer, pause without a time and `/resume` later.",
             max_minutes / (24 * 60)
+        ),
+        Refusal::PaymentMismatch {
+            paid_minor,
+            paid_currency,
+            total_minor,
+            currency,
+        } => format!(
+            "it was paid {}, but it costs {} at today's prices",
+            Money::new(*paid_minor, *paid_currency),
+            Money::new(*total_minor, *currency)
+        ),
+        Refusal::Empty {
+            what: EmptyText::Order,
+        } => "the customer's bill was no longer in the bot (their session had expired), so there was nothing to order".to_owned(),
+        Refusal::Closed { .. } => "the shop was closed when the payment arrived".to_owned(),
+        Refusal::Paused { .. } => "orders were paused when the payment arrived".to_owned(),
+        Refusal::Unavailable { name, .. } => format!("{} is off the menu", defang(name)),
+        Refusal::Paid { number } => format!(
+            "order {number} is paid in chat, so its items can't change."
         ),
         Refusal::Internal {
             fault: Fault::WrongCurrency { name, item, shop },

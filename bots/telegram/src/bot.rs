@@ -5,17 +5,21 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chatorder_shared::commands::{
-    CancelOrder, LineRequest, RegisterCustomer, SendMessage, UpdateOrder,
+    CancelOrder, LineRequest, PlaceOrder, RegisterCustomer, SendMessage, UpdateOrder,
 };
 use chatorder_shared::config::Settings;
-use chatorder_shared::domain::{Actor, Platform, Role};
+use chatorder_shared::domain::{Actor, Currency, Fulfilment, Platform, Role};
 use chatorder_shared::events::{CatalogItem, OrderSnapshot};
-use chatorder_shared::queries::{Catalog, CustomerOrders, GetOrder, ListCatalog, OrderPage};
+use chatorder_shared::payment::Payment;
+use chatorder_shared::queries::{
+    Catalog, CustomerOrders, GetOrder, ListCatalog, OrderPage, PromoQuote, QuotePromo,
+};
 use chatorder_shared::subjects::{CommandKind, QueryKind};
+use secrecy::ExposeSecret as _;
 use teloxide::prelude::*;
 use teloxide::types::{
     BotCommand, ButtonRequest, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
-    KeyboardMarkup, KeyboardRemove, MessageId, ReplyMarkup,
+    KeyboardMarkup, KeyboardRemove, LabeledPrice, MessageId, PreCheckoutQuery, ReplyMarkup,
 };
 use tokio::sync::RwLock;
 use uuid::Uuid;
@@ -28,6 +32,7 @@ use crate::store::Store;
 use crate::texts::{Lang, Texts};
 use crate::workers::{Unanswered, Workers};
 
+use crate::client::Bill;
 pub use crate::client::TgBot;
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
@@ -85,6 +90,18 @@ impl App {
         (opens_at != Some(now)).then_some(Closed { now, opens_at })
     }
 
+    fn shop<'a>(&'a self, catalog: &'a CachedCatalog) -> Shop<'a> {
+        Shop {
+            name: &self.settings.shop.name,
+            currency: self.settings.shop.currency,
+            catalog: &catalog.items,
+            matcher: &catalog.matcher,
+            time_zone: self.settings.shop.time_zone,
+            closed: self.closed_now(),
+            payments: self.settings.telegram.payment_provider_token.is_some(),
+        }
+    }
+
     /// Forgets the catalog so the next message fetches it again.
     pub async fn catalog_changed(&self) {
         *self.catalog.write().await = None;
@@ -131,6 +148,64 @@ pub fn schema()
     dptree::entry()
         .branch(Update::filter_message().endpoint(on_message))
         .branch(Update::filter_callback_query().endpoint(on_callback))
+        .branch(Update::filter_pre_checkout_query().endpoint(on_pre_checkout))
+}
+
+async fn on_pre_checkout(
+    bot: TgBot,
+    q: PreCheckoutQuery,
+    app: Arc<App>,
+    update: Update,
+) -> HandlerResult {
+    pre_checkout(&bot, q, &app).await;
+    app.inbox.done(update.id.0).await;
+    Ok(())
+}
+
+/// Telegram asks whether a bill may be paid; it must hear back within 10 s,
+/// so this checks only what is at hand: the session, the (cached) catalog
+/// and the opening hours. A pause, a price changed since, or a promo code
+/// that ran out meanwhile is caught by the order worker, whose refusal
+/// tells the owners to refund.
+#[tracing::instrument(skip_all, fields(user = q.from.id.0))]
+async fn pre_checkout(bot: &TgBot, q: PreCheckoutQuery, app: &App) {
+    let started = std::time::Instant::now();
+    let lang = Lang::from_tag(q.from.language_code.as_deref().unwrap_or_default());
+    let t = crate::texts::of(lang);
+    let verdict = match app.catalog().await {
+        Err(e) => {
+            tracing::warn!(error = %e, "no catalog to check a bill against");
+            Err(t.pay_unreachable())
+        }
+        Ok(catalog) if app.settings.telegram.payment_provider_token.is_some() => {
+            match app.store.load(user_key(&q.from)).await {
+                Ok(session) => {
+                    let shop = app.shop(&catalog);
+                    let asked = conversation::PreCheckout {
+                        payload: q.invoice_payload.clone(),
+                        currency: q.currency.clone(),
+                        total_minor: i64::from(q.total_amount),
+                    };
+                    let open = app.schedule.is_open(chrono::Utc::now());
+                    conversation::pre_checkout(&session, &shop, &asked, open)
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        error = format!("{e:#}"),
+                        "no session to check a bill against"
+                    );
+                    Err(t.pay_unreachable())
+                }
+            }
+        }
+        Ok(_) => Err(t.pay_stale()),
+    };
+    tracing::info!(ok = verdict.is_ok(), "answering a pre-checkout question");
+    if let Err(e) = bot.answer_pre_checkout(q.id, verdict).await {
+        crate::metrics::api_error("answer_pre_checkout");
+        tracing::warn!(error = %e, "answering a pre-checkout question failed");
+    }
+    crate::metrics::update("pre_checkout", started.elapsed().as_secs_f64());
 }
 
 async fn on_message(bot: TgBot, msg: Message, app: Arc<App>, update: Update) -> HandlerResult {
@@ -146,7 +221,27 @@ async fn message(bot: &TgBot, msg: Message, app: &App, update: u32) -> HandlerRe
     if !msg.chat.is_private() {
         return Ok(());
     }
-    let input = if let Some(text) = msg.text() {
+    let input = if let Some(paid) = msg.successful_payment() {
+        match Currency::parse(&paid.currency) {
+            Ok(currency) => Input::Paid(conversation::Paid {
+                payload: paid.invoice_payload.clone(),
+                payment: Payment {
+                    total_minor: i64::from(paid.total_amount),
+                    currency,
+                    telegram_payment_charge_id: paid.telegram_payment_charge_id.0.clone(),
+                    provider_payment_charge_id: paid.provider_payment_charge_id.clone(),
+                },
+            }),
+            Err(_) => {
+                // Never for a bill of ours (Telegram echoes its currency).
+                tracing::error!(
+                    charge = %paid.telegram_payment_charge_id,
+                    "a payment in an unknown currency; it needs a refund by hand"
+                );
+                Input::Other
+            }
+        }
+    } else if let Some(text) = msg.text() {
         Input::Text(text.to_owned())
     } else if let Some(contact) = msg.contact() {
         // Only the customer's own number counts.
@@ -222,19 +317,13 @@ async fn step(
             return Ok(());
         }
     };
-    let shop = Shop {
-        name: &app.settings.shop.name,
-        currency: app.settings.shop.currency,
-        catalog: &catalog.items,
-        matcher: &catalog.matcher,
-        time_zone: app.settings.shop.time_zone,
-        closed: app.closed_now(),
-    };
+    let shop = app.shop(&catalog);
     let started = std::time::Instant::now();
     let kind = match &input {
         Input::Text(_) => "text",
         Input::Button(_) => "button",
         Input::Contact(_) => "contact",
+        Input::Paid(_) => "payment",
         Input::Other => "other",
     };
     let key = user_key(user);
@@ -266,7 +355,7 @@ async fn step(
     let turn = conversation::handle(&mut session, input, &shop, &user.first_name);
     deliver(bot, chat, pressed, turn.replies, t).await;
     for action in turn.actions {
-        let replies = perform(app, &mut session, user, action, &shop).await;
+        let replies = perform(app, (bot, chat), &mut session, user, action, &shop).await;
         deliver(bot, chat, None, replies, t).await;
     }
     if let Err(e) = app.store.save(key, &session).await {
@@ -341,6 +430,7 @@ async fn send(bot: &TgBot, chat: ChatId, pressed: Option<MessageId>, reply: Repl
 
 async fn perform(
     app: &App,
+    (bot, chat): (&TgBot, ChatId),
     session: &mut Session,
     user: &teloxide::types::User,
     action: Action,
@@ -351,15 +441,27 @@ async fn perform(
     let say = |text: String| vec![Reply::text(text)];
     match action {
         Action::Place { id, order } => {
-            let limit = app.settings.telegram.max_orders_per_hour;
-            if let Some(n) = app.store.count_order(user_key(user)).await
-                && n > u64::from(limit)
-            {
-                return say(t.too_many_orders(limit));
+            let paid = order.payment.is_some();
+            // A paid order was counted when its bill was sent.
+            if !paid && let Some(refusal) = over_limit(app, user, t).await {
+                return say(refusal);
             }
             let basket = order.lines.clone();
             let new_order = Some(&basket[..]);
-            send_checkout(app, session, &who, CommandKind::Place, new_order, id, order).await
+            let replies =
+                send_checkout(app, session, &who, CommandKind::Place, new_order, id, order).await;
+            if paid && !replies.is_empty() {
+                tracing::error!(checkout = %id, "a paid order could not be sent to the shop");
+                return say(t.paid_unreachable());
+            }
+            replies
+        }
+        Action::Invoice { id, order } => {
+            if let Some(refusal) = over_limit(app, user, t).await {
+                session.invoice = None;
+                return say(refusal);
+            }
+            bill(app, (bot, chat), session, &who, id, order, shop).await
         }
         Action::Register => {
             let cmd = RegisterCustomer {
@@ -454,6 +556,142 @@ async fn perform(
                 Ok(order) => conversation::order_again(session, &order, shop),
                 Err(e) => say(e.say(t)),
             }
+        }
+    }
+}
+
+/// The friendly refusal once a customer has ordered too often this hour.
+async fn over_limit(app: &App, user: &teloxide::types::User, t: &dyn Texts) -> Option<String> {
+    let limit = app.settings.telegram.max_orders_per_hour;
+    app.store
+        .count_order(user_key(user))
+        .await
+        .filter(|n| *n > u64::from(limit))
+        .map(|_| t.too_many_orders(limit))
+}
+
+/// Confirm with payments on: works out what the bill of checkout `id`
+/// asks (the lines at the catalog's prices, less what the order's promo
+/// code takes off, as the order worker quotes it now), notes it in the
+/// session's open bill and sends it. An order with nothing left to pay
+/// is placed as it is.
+async fn bill(
+    app: &App,
+    (bot, chat): (&TgBot, ChatId),
+    session: &mut Session,
+    who: &Actor,
+    id: Uuid,
+    order: PlaceOrder,
+    shop: &Shop<'_>,
+) -> Vec<Reply> {
+    let t = session.texts();
+    let say = |text: String| vec![Reply::text(text)];
+    let Some(subtotal_minor) = session
+        .invoice
+        .as_ref()
+        .filter(|i| i.checkout == id)
+        .map(|i| i.subtotal_minor)
+    else {
+        return say(t.invoice_failed());
+    };
+    let discount_minor = match &order.promo {
+        None => 0,
+        Some(code) => {
+            let asked = QuotePromo {
+                actor: who.clone(),
+                lines: order.lines.clone(),
+                promo: code.clone(),
+            };
+            let quoted: Result<PromoQuote, Unanswered> =
+                app.workers.query(QueryKind::Quote, &asked).await;
+            match quoted {
+                Ok(q) if q.subtotal_minor != subtotal_minor => {
+                    // The worker's prices are newer than this bot's.
+                    session.invoice = None;
+                    app.catalog_changed().await;
+                    return say(t.pay_price_changed());
+                }
+                Ok(PromoQuote {
+                    problem: Some(why), ..
+                }) => {
+                    session.invoice = None;
+                    return say(t.promo_refused(code, &why));
+                }
+                Ok(q) => q.discount_minor,
+                Err(e) => {
+                    session.invoice = None;
+                    return say(e.say(t));
+                }
+            }
+        }
+    };
+    let total_minor = subtotal_minor - discount_minor;
+    if total_minor <= 0 {
+        // The promo code took it all: nothing to pay, so no bill.
+        session.invoice = None;
+        let basket = order.lines.clone();
+        let new_order = Some(&basket[..]);
+        let mut out = say(t.nothing_to_pay());
+        out.extend(
+            send_checkout(app, session, who, CommandKind::Place, new_order, id, order).await,
+        );
+        return out;
+    }
+    let Some(invoice) = session.invoice.as_mut() else {
+        return say(t.invoice_failed());
+    };
+    invoice.discount_minor = discount_minor;
+    invoice.total_minor = total_minor;
+    let invoice = invoice.clone();
+    let replies = send_bill(app, bot, chat, &invoice, shop, t).await;
+    if !replies.is_empty() {
+        // Not sent: no bill is open.
+        session.invoice = None;
+    }
+    replies
+}
+
+/// Sends `invoice` (payment in chat).
+async fn send_bill(
+    app: &App,
+    bot: &TgBot,
+    chat: ChatId,
+    invoice: &conversation::Invoice,
+    shop: &Shop<'_>,
+    t: &dyn Texts,
+) -> Vec<Reply> {
+    let Some(token) = app.settings.telegram.payment_provider_token.as_ref() else {
+        return vec![Reply::text(t.invoice_failed())];
+    };
+    let Some(prices) = conversation::prices(invoice, shop, t) else {
+        return vec![Reply::text(t.invoice_too_large())];
+    };
+    let order = &invoice.order;
+    let place = match &order.fulfilment {
+        Fulfilment::Pickup => t.pickup(),
+        Fulfilment::Delivery { address } => t.delivery_to(address),
+    };
+    let bill = Bill {
+        title: t.invoice_title(shop.name),
+        description: t
+            .invoice_description(order.lines.len(), &place)
+            .chars()
+            .take(255)
+            .collect(),
+        payload: conversation::payload(invoice.checkout),
+        currency: shop.currency.as_str().to_owned(),
+        prices: prices
+            .into_iter()
+            .map(|(label, amount)| LabeledPrice::new(label, amount))
+            .collect(),
+        provider_token: token.expose_secret().to_owned(),
+    };
+    match bot.invoice(chat, bill).await {
+        Ok(()) => Vec::new(),
+        Err(e) => {
+            crate::metrics::api_error("invoice");
+            tracing::warn!(error = %e, "sending an invoice failed");
+            vec![Reply::text(t.invoice_failed())]
         }
     }
 }

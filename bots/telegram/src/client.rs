@@ -8,7 +8,8 @@ use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::prelude::*;
 use teloxide::types::{
-    BotCommand, CallbackQueryId, InlineKeyboardMarkup, Me, MessageId, ReplyMarkup,
+    BotCommand, CallbackQueryId, InlineKeyboardMarkup, LabeledPrice, Me, MessageId,
+    PreCheckoutQueryId, ReplyMarkup,
 };
 
 /// The Bot API client replies go through; which one is inside is settled
@@ -77,6 +78,31 @@ impl TgBot {
         })
     }
 
+    /// Sends a bill (`sendInvoice`) through the shop's payment provider.
+    pub async fn invoice(&self, chat: ChatId, bill: Bill) -> Result<(), RequestError> {
+        on_client!(self, b => b
+            .send_invoice(chat, bill.title, bill.description, bill.payload, bill.currency, bill.prices)
+            .provider_token(bill.provider_token)
+            .await
+            .map(drop))
+    }
+
+    /// Answers Telegram's pre-checkout question: go ahead, or why not
+    /// (Telegram shows the sentence in the payment form).
+    pub async fn answer_pre_checkout(
+        &self,
+        id: PreCheckoutQueryId,
+        verdict: Result<(), String>,
+    ) -> Result<(), RequestError> {
+        on_client!(self, b => {
+            let mut req = b.answer_pre_checkout_query(id, verdict.is_ok());
+            if let Err(why) = verdict {
+                req = req.error_message(why);
+            }
+            req.await.map(drop)
+        })
+    }
+
     pub async fn answer(&self, id: CallbackQueryId) -> Result<(), RequestError> {
         on_client!(self, b => b.answer_callback_query(id).await.map(drop))
     }
@@ -100,4 +126,15 @@ impl TgBot {
     pub async fn me(&self) -> Result<Me, RequestError> {
         on_client!(self, b => b.get_me().await)
     }
+}
+
+/// What `sendInvoice` needs.
+pub struct Bill {
+    pub title: String,
+    pub description: String,
+    /// Names the checkout; comes back in the pre-checkout question and the payment.
+    pub payload: String,
+    pub currency: String,
+    pub prices: Vec<LabeledPrice>,
+    pub provider_token: String,
 }

@@ -103,7 +103,7 @@ impl Inbox {
 pub fn handled(update: &Update) -> bool {
     matches!(
         update.kind,
-        UpdateKind::Message(_) | UpdateKind::CallbackQuery(_)
+        UpdateKind::Message(_) | UpdateKind::CallbackQuery(_) | UpdateKind::PreCheckoutQuery(_)
     )
 }
 

@@ -15,9 +15,9 @@ use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer::pull};
 use chatorder_bus::{FeedOptions, Settle};
-use chatorder_shared::domain::{Platform, Role};
+use chatorder_shared::domain::{OrderStatus, Platform, Role};
 use chatorder_shared::envelope::Envelope;
-use chatorder_shared::events::{CatalogItem, Event, decode_event};
+use chatorder_shared::events::{CatalogItem, Event, OrderSnapshot, decode_event};
 use chatorder_shared::subjects::CommandKind;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardMarkup, ReplyMarkup};
@@ -64,13 +64,35 @@ pub fn notification(
     let text = match &env.data {
         Event::Placed { order } => t.placed(order),
         Event::Updated { order } => t.updated(order),
-        Event::StatusChanged { order, reason, .. } => t.status_changed(order, reason.as_deref()),
-        Event::Cancelled { order, by, reason } => t.cancelled(order, *by, reason.as_deref()),
-        Event::Rejected(r) => t.rejected_command(&r.refusal, env.at, tz),
+        Event::StatusChanged { order, reason, .. } => {
+            refund_note(t, order, t.status_changed(order, reason.as_deref()))
+        }
+        Event::Cancelled { order, by, reason } => {
+            refund_note(t, order, t.cancelled(order, *by, reason.as_deref()))
+        }
+        // A paid order refused: not placed, and the owners were told to
+        // refund it (the Discord bot's alert).
+        Event::Rejected(r) => match &r.payment {
+            Some(paid) => {
+                t.rejected_paid(&t.rejected_command(&r.refusal, env.at, tz), paid.money())
+            }
+            None => t.rejected_command(&r.refusal, env.at, tz),
+        },
         Event::Message(m) => t.shop_message(m.number, &m.text),
         _ => return None,
     };
     Some((chat, text))
+}
+
+/// A paid order that ended cancelled or rejected: the customer hears that
+/// they are refunded.
+fn refund_note(t: &dyn Texts, o: &OrderSnapshot, text: String) -> String {
+    match &o.payment {
+        Some(p) if matches!(o.status, OrderStatus::Cancelled | OrderStatus::Rejected) => {
+            format!("{text}\n{}", t.refund_due(p.money()))
+        }
+        _ => text,
+    }
 }
 
 /// A refused new order: its basket goes back to the customer (`user`, whose

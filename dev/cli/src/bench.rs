@@ -445,6 +445,7 @@ async fn run_phase(
                     note: None,
                     phone: None,
                     promo: None,
+                    payment: None,
                 };
                 let env = Envelope::new(CommandKind::Place.envelope_type(), actor, cmd);
                 if batch > 0 {

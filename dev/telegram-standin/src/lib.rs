@@ -8,6 +8,13 @@
 //!
 //! Tests inject what a user does (a text, a shared contact, a button press)
 //! and read what the bot sent, including later edits.
+//!
+//! Payments: the bot's `sendInvoice` is kept as a [`SentInvoice`] (and shown
+//! in the chat as a message); a test then plays Telegram's side of paying
+//! it, [`TelegramStandIn::pre_checkout`] (a `pre_checkout_query` update, whose
+//! `answerPreCheckoutQuery` it reads back) and
+//! [`TelegramStandIn::successful_payment`] (a message with
+//! `successful_payment`), as Telegram sends them.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -91,6 +98,35 @@ impl BotMessage {
     }
 }
 
+/// A bill the bot sent (`sendInvoice`), as Telegram would show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentInvoice {
+    pub chat_id: i64,
+    pub message_id: i64,
+    pub title: String,
+    pub description: String,
+    pub payload: String,
+    pub currency: String,
+    pub provider_token: String,
+    /// (label, amount in minor units), in order.
+    pub prices: Vec<(String, i64)>,
+}
+
+impl SentInvoice {
+    /// What the customer pays: the sum of the prices.
+    pub fn total(&self) -> i64 {
+        self.prices.iter().map(|(_, a)| a).sum()
+    }
+}
+
+/// The bot's `answerPreCheckoutQuery`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreCheckoutAnswer {
+    pub ok: bool,
+    /// Why not, as Telegram would show it in the payment form.
+    pub error_message: Option<String>,
+}
+
 /// One call the bot made.
 #[derive(Debug, Clone)]
 pub struct Call {
@@ -113,6 +149,11 @@ struct Inner {
     answered: Vec<String>,
     /// Answer the next N send calls with a 429 `retry_after`.
     rate_limit_next: u32,
+    /// Every bill sent, oldest first.
+    invoices: Vec<SentInvoice>,
+    /// Pre-checkout query id → the bot's answer.
+    pre_checkout_answers: HashMap<String, PreCheckoutAnswer>,
+    next_query: u64,
 }
 
 #[derive(Default)]
@@ -266,6 +307,107 @@ impl TelegramStandIn {
         query_id
     }
 
+    /// Bills sent to a chat, oldest first.
+    pub fn invoices(&self, chat_id: i64) -> Vec<SentInvoice> {
+        let inner = self.shared.lock();
+        inner
+            .invoices
+            .iter()
+            .filter(|i| i.chat_id == chat_id)
+            .cloned()
+            .collect()
+    }
+
+    /// Waits until a bill sent to `chat_id` satisfies `pred` (the newest first).
+    pub async fn wait_invoice(
+        &self,
+        chat_id: i64,
+        timeout: Duration,
+        pred: impl Fn(&SentInvoice) -> bool,
+    ) -> Option<SentInvoice> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let spoke = self.shared.chat_notify(chat_id);
+        loop {
+            let notified = spoke.notified();
+            if let Some(i) = self.invoices(chat_id).into_iter().rev().find(|i| pred(i)) {
+                return Some(i);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return None;
+            }
+        }
+    }
+
+    /// The user presses Pay on `invoice`: Telegram asks the bot, with a
+    /// `pre_checkout_query`, whether it may charge them. Returns the query id.
+    pub fn pre_checkout(&self, user: &User, invoice: &SentInvoice) -> String {
+        self.pre_checkout_for(user, &invoice.currency, invoice.total(), &invoice.payload)
+    }
+
+    /// A `pre_checkout_query` as given (tests may forge the amount or payload).
+    pub fn pre_checkout_for(
+        &self,
+        user: &User,
+        currency: &str,
+        total: i64,
+        payload: &str,
+    ) -> String {
+        let id = {
+            let mut inner = self.shared.lock();
+            inner.next_query += 1;
+            format!("pcq-{}-{}", user.id, inner.next_query)
+        };
+        self.push_update(
+            "pre_checkout_query",
+            json!({
+                "id": id,
+                "from": user_json(user),
+                "currency": currency,
+                "total_amount": total,
+                "invoice_payload": payload,
+            }),
+        );
+        id
+    }
+
+    /// The bot's answer to pre-checkout query `id`, once it has given one.
+    pub fn pre_checkout_answer(&self, id: &str) -> Option<PreCheckoutAnswer> {
+        self.shared.lock().pre_checkout_answers.get(id).cloned()
+    }
+
+    /// Waits for the bot's answer to pre-checkout query `id`.
+    pub async fn wait_pre_checkout_answer(
+        &self,
+        id: &str,
+        timeout: Duration,
+    ) -> Option<PreCheckoutAnswer> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.shared.bot_spoke.notified();
+            if let Some(a) = self.pre_checkout_answer(id) {
+                return Some(a);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return None;
+            }
+        }
+    }
+
+    /// Telegram charged the user for `invoice`: the message with
+    /// `successful_payment` it sends the bot. `charge` becomes the
+    /// `telegram_payment_charge_id` (and, prefixed, the provider's).
+    pub fn successful_payment(&self, user: &User, invoice: &SentInvoice, charge: &str) -> i64 {
+        let mut msg = user_message(user, self.next_message_id());
+        msg["successful_payment"] = json!({
+            "currency": invoice.currency,
+            "total_amount": invoice.total(),
+            "invoice_payload": invoice.payload,
+            "telegram_payment_charge_id": charge,
+            "provider_payment_charge_id": format!("provider-{charge}"),
+        });
+        self.push_update("message", msg)
+    }
+
     /// The next `n` sendMessage calls are refused with 429 and `retry_after: 1`.
     pub fn rate_limit_next(&self, n: u32) {
         self.shared.lock().rate_limit_next = n;
@@ -408,6 +550,8 @@ async fn handle(
         | "setchatmenubutton" => ok(json!(true)),
         "getupdates" => get_updates(&shared, &body).await,
         "sendmessage" => send_message(&shared, &body),
+        "sendinvoice" => send_invoice(&shared, &body),
+        "answerprecheckoutquery" => answer_pre_checkout(&shared, &body),
         "editmessagetext" | "editmessagereplymarkup" => edit_message(&shared, &body, &method),
         "deletemessage" => {
             let id = body
@@ -565,4 +709,137 @@ fn edit_message(shared: &Shared, body: &Value, method: &str) -> Json<Value> {
         msg.reply_markup.clone().as_ref(),
     );
     ok(result)
+}
+
+/// `sendInvoice`, checked as Telegram checks it: title 1–32 characters,
+/// description 1–255, payload 1–128 bytes, a currency code, at least one
+/// price, a positive total, and a provider token (but for Stars, `XTR`).
+fn send_invoice(shared: &Shared, body: &Value) -> Json<Value> {
+    let Some(chat_id) = chat_id_of(body) else {
+        return error(400, "Bad Request: chat_id is empty");
+    };
+    let text = |k: &str| {
+        body.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (title, description, payload, currency) = (
+        text("title"),
+        text("description"),
+        text("payload"),
+        text("currency"),
+    );
+    let provider_token = text("provider_token");
+    let prices: Vec<(String, i64)> = body
+        .get("prices")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                p.get("label")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                p.get("amount").and_then(Value::as_i64).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let total: i64 = prices.iter().map(|(_, a)| a).sum();
+    let bad = if !(1..=32).contains(&title.chars().count()) {
+        Some("Bad Request: invoice title length must be 1-32 characters")
+    } else if !(1..=255).contains(&description.chars().count()) {
+        Some("Bad Request: invoice description length must be 1-255 characters")
+    } else if !(1..=128).contains(&payload.len()) {
+        Some("Bad Request: invoice payload length must be 1-128 bytes")
+    } else if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        Some("Bad Request: CURRENCY_INVALID")
+    } else if prices.is_empty() || prices.iter().any(|(l, _)| l.is_empty()) || total <= 0 {
+        Some("Bad Request: CURRENCY_TOTAL_AMOUNT_INVALID")
+    } else if provider_token.is_empty() && currency != "XTR" {
+        Some("Bad Request: PAYMENT_PROVIDER_INVALID")
+    } else {
+        None
+    };
+    if let Some(why) = bad {
+        return error(400, why);
+    }
+    let mut inner = shared.lock();
+    let message_id = inner.next_message_id;
+    inner.next_message_id += 1;
+    inner.messages.insert(
+        message_id,
+        BotMessage {
+            chat_id,
+            message_id,
+            text: format!("{title}\n{description}"),
+            parse_mode: None,
+            reply_markup: None,
+            edits: 0,
+        },
+    );
+    inner.by_chat.entry(chat_id).or_default().push(message_id);
+    inner.invoices.push(SentInvoice {
+        chat_id,
+        message_id,
+        title: title.clone(),
+        description: description.clone(),
+        payload,
+        currency: currency.clone(),
+        provider_token,
+        prices,
+    });
+    ok(json!({
+        "message_id": message_id,
+        "date": now(),
+        "chat": { "id": chat_id, "type": "private", "first_name": "Customer" },
+        "from": bot_user(),
+        "invoice": {
+            "title": title,
+            "description": description,
+            "start_parameter": "",
+            "currency": currency,
+            "total_amount": total,
+        },
+    }))
+}
+
+/// `answerPreCheckoutQuery`: `ok`, or not with an `error_message`, which
+/// Telegram requires when `ok` is false.
+fn answer_pre_checkout(shared: &Shared, body: &Value) -> Json<Value> {
+    let id = body
+        .get("pre_checkout_query_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let Some(ok_) = body.get("ok").and_then(Value::as_bool) else {
+        return error(400, "Bad Request: parameter \"ok\" is required");
+    };
+    let error_message = body
+        .get("error_message")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    if !ok_ && error_message.as_deref().is_none_or(str::is_empty) {
+        return error(
+            400,
+            "Bad Request: error_message is required when ok is false",
+        );
+    }
+    let mut inner = shared.lock();
+    if !inner.pre_checkout_answers.contains_key(&id) && id.starts_with("pcq-") {
+        inner.pre_checkout_answers.insert(
+            id,
+            PreCheckoutAnswer {
+                ok: ok_,
+                error_message,
+            },
+        );
+        ok(json!(true))
+    } else {
+        error(
+            400,
+            "Bad Request: query is too old and response timeout expired or query ID is invalid",
+        )
+    }
 }

@@ -317,6 +317,11 @@ async fn apply_in_tx(
                     number: env.data.number(),
                     refusal: rejected.clone(),
                     to: env.actor.clone(),
+                    // A paid order refused: owners must refund it.
+                    payment: match &env.data {
+                        Command::Place(place) => place.payment.clone(),
+                        _ => None,
+                    },
                 });
                 w.processed.push(NewProcessed {
                     command_id,

@@ -11,7 +11,7 @@ use chatorder_shared::events::{CatalogItem, OrderSnapshot};
 use chatorder_shared::queries::{
     Catalog, CustomerOrders, GetMessages, GetOrder, ListCatalog, ListOrders, ListPromos,
     MAX_QUERY_LIMIT, MessageEntry, MessageList, OrderList, OrderPage, PendingOrders, PromoList,
-    QueryRefusal, QueryReply, StatusChange,
+    PromoQuote, QueryRefusal, QueryReply, QuotePromo, StatusChange,
 };
 use chatorder_shared::subjects::{QueryKind, Subjects};
 use futures::StreamExt as _;
@@ -108,6 +108,7 @@ impl QueryService {
                 QueryKind::List => self.run_one(&msg.payload, |q| self.list(q, role)).await,
                 QueryKind::Messages => self.run_one(&msg.payload, |q| self.messages(q, role)).await,
                 QueryKind::Promos => self.run_one(&msg.payload, |q| self.promos(q, role)).await,
+                QueryKind::Quote => self.run_one(&msg.payload, |q| self.quote(q, role)).await,
             }
         }
         .instrument(span)
@@ -383,6 +384,59 @@ impl QueryService {
                 number: order.number,
                 messages,
                 history,
+            },
+            "database",
+        ))
+    }
+
+    /// What a customer's promo code takes off their lines now, by the same
+    /// check the order worker runs when the order comes (which decides).
+    async fn quote(&self, q: QuotePromo, subject_role: Role) -> Answer<PromoQuote> {
+        if q.actor.role != Role::Customer || subject_role != Role::Customer {
+            return Err(QueryRefusal::CustomersOnly);
+        }
+        let (catalog, _) = self.catalog(ListCatalog {}).await?;
+        let currency = self.settings.shop.currency;
+        // An item missing here makes a subtotal the bot does not expect:
+        // it tells the customer a price changed.
+        let subtotal_minor = q
+            .lines
+            .iter()
+            .filter_map(|l| {
+                let item = catalog.items.iter().find(|i| i.sku == l.sku)?;
+                item.price_minor.checked_mul(i64::from(l.qty))
+            })
+            .try_fold(0i64, i64::checked_add)
+            .ok_or_else(|| QueryRefusal::BadRequest {
+                detail: "the lines' total is too large".into(),
+            })?;
+        let key = q.actor.key();
+        let mut conn = self.db().await?;
+        let promo = chatorder_db::promo::by_code(&mut conn, &[&q.promo], false)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .next();
+        let used = chatorder_db::promo::used_by(&mut conn, &[(&q.promo, key.as_str())])
+            .await
+            .map_err(db_error)?;
+        let used_before = used.contains(&(q.promo.as_str().to_owned(), key.clone()));
+        let checked = chatorder_shared::promo::check(
+            promo.as_ref(),
+            chatorder_shared::domain::Money::new(subtotal_minor, currency),
+            chrono::Utc::now(),
+            self.settings.shop.time_zone,
+            used_before,
+        );
+        let (discount_minor, problem) = match checked {
+            Ok(d) => (d, None),
+            Err(why) => (0, Some(why)),
+        };
+        Ok((
+            PromoQuote {
+                subtotal_minor,
+                discount_minor,
+                problem,
             },
             "database",
         ))

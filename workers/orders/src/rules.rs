@@ -12,6 +12,7 @@ use chatorder_shared::events::{
     CatalogItem, CustomerRef, Event, OrderLine, OrderSnapshot, ShopPause,
 };
 use chatorder_shared::hours::Schedule;
+use chatorder_shared::payment::{MAX_CHARGE_ID_CHARS, Payment};
 use chatorder_shared::promo::{self, AppliedPromo, Promo, PromoCode, PromoProblem};
 use chatorder_shared::refusal::{EmptyText, Fault, Missing, Refusal, TextField};
 use chrono::{DateTime, Utc};
@@ -168,6 +169,12 @@ pub fn decide(view: &impl View, cmd: &Command, ctx: &Ctx<'_>) -> Result<Effect, 
                     status: order.status,
                 });
             }
+            if order.payment.is_some() {
+                // What was paid would no longer be the total.
+                return Err(Refusal::Paid {
+                    number: order.number,
+                });
+            }
             let lines = price_lines(view, &update.lines, ctx.currency)?;
             let note = checked_note(update.note.as_deref())?;
             let mut next = order.clone();
@@ -320,13 +327,18 @@ fn place_order(
             }
         }
     };
+    // What the customer owes: the lines less the promo code's discount.
+    let total_minor = subtotal - promo.as_ref().map_or(0, |p| p.discount_minor);
+    if let Some(paid) = &place.payment {
+        paid_in_full(paid, total_minor, ctx.currency)?;
+    }
     Ok(OrderSnapshot {
         id,
         number,
         version: 1,
         status: OrderStatus::Pending,
         customer,
-        total_minor: subtotal - promo.as_ref().map_or(0, |p| p.discount_minor),
+        total_minor,
         promo,
         lines,
         currency: ctx.currency,
@@ -334,7 +346,36 @@ fn place_order(
         note,
         placed_at: ctx.now,
         updated_at: ctx.now,
+        payment: place.payment.clone(),
     })
+}
+
+/// An order paid in chat is placed only if the payment is exactly its
+/// total as priced from the catalog now, less its promo code's discount
+/// worked out now, in the shop's currency, and names
+/// its charge (a refund needs the ids).
+fn paid_in_full(paid: &Payment, total_minor: i64, currency: Currency) -> Result<(), Refusal> {
+    for id in [
+        &paid.telegram_payment_charge_id,
+        &paid.provider_payment_charge_id,
+    ] {
+        let n = id.chars().count();
+        if n > MAX_CHARGE_ID_CHARS {
+            return Err(too_long(TextField::ChargeId, n, MAX_CHARGE_ID_CHARS));
+        }
+    }
+    if paid.telegram_payment_charge_id.trim().is_empty()
+        || paid.total_minor != total_minor
+        || paid.currency != currency
+    {
+        return Err(Refusal::PaymentMismatch {
+            paid_minor: paid.total_minor,
+            paid_currency: paid.currency,
+            total_minor,
+            currency,
+        });
+    }
+    Ok(())
 }
 
 /// New orders are taken only in opening hours and while owners have not

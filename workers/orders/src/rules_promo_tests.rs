@@ -41,6 +41,7 @@ fn place_with(promo: &str) -> Command {
         note: None,
         phone: None,
         promo: Some(code(promo)),
+        payment: None,
     })
 }
 
@@ -69,6 +70,39 @@ fn the_discount_comes_from_catalog_prices() {
         panic!("placed");
     };
     assert_eq!((o.discount_minor(), o.total_minor), (3850, 0));
+}
+
+#[test]
+fn a_paid_order_with_a_promo_code_must_have_paid_the_total_after_the_discount() {
+    let mut m = shop();
+    with_promo(&mut m, terms("TEN", Discount::Percent(10)));
+    let paid = |total_minor: i64| {
+        let Command::Place(mut place) = place_with("ten") else {
+            unreachable!()
+        };
+        place.payment = Some(chatorder_shared::payment::Payment {
+            total_minor,
+            currency: usd(),
+            telegram_payment_charge_id: "tg-1".into(),
+            provider_payment_charge_id: "pr-1".into(),
+        });
+        Command::Place(place)
+    };
+    // The lines' total before the discount is not what is owed.
+    assert_eq!(
+        decide(&m, &paid(3850), &ctx(&customer("1"), 1)),
+        Err(Refusal::PaymentMismatch {
+            paid_minor: 3850,
+            paid_currency: usd(),
+            total_minor: 3465,
+            currency: usd(),
+        })
+    );
+    let Ok(Effect::Placed(o)) = decide(&m, &paid(3465), &ctx(&customer("1"), 1)) else {
+        panic!("placed");
+    };
+    assert_eq!((o.total_minor, o.discount_minor()), (3465, 385));
+    assert_eq!(o.payment.as_ref().map(|p| p.total_minor), Some(3465));
 }
 
 #[test]

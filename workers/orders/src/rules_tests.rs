@@ -134,6 +134,7 @@ fn place_cmd(lines: Vec<LineRequest>) -> Command {
         note: None,
         phone: None,
         promo: None,
+        payment: None,
     })
 }
 
@@ -145,6 +146,7 @@ fn placed(m: &mut Mem, c: &Actor, n: u64, fulfilment: Fulfilment) -> OrderSnapsh
         note: Some(" extra cheese ".into()),
         phone: None,
         promo: None,
+        payment: None,
     });
     let Effect::Placed(o) = decide(m, &cmd, &ctx(c, n)).expect("placed") else {
         panic!("expected Placed");
@@ -186,6 +188,7 @@ fn long_note_cmd() -> Command {
         note: Some("x".repeat(501)),
         phone: None,
         promo: None,
+        payment: None,
     })
 }
 
@@ -220,6 +223,7 @@ fn limits_are_refused_with_reasons() {
         note: None,
         phone: None,
         promo: None,
+        payment: None,
     });
     assert_eq!(code(no_address), "address_required");
     // The refusal carries the limits and names its sentence needs.
@@ -726,4 +730,74 @@ fn a_pause_refuses_orders_with_its_reason_until_it_ends() {
             })
         );
     }
+}
+
+fn paid_place(lines: Vec<LineRequest>, total_minor: i64, currency: Currency) -> Command {
+    Command::Place(PlaceOrder {
+        lines,
+        fulfilment: Fulfilment::Pickup,
+        note: None,
+        phone: None,
+        promo: None,
+        payment: Some(chatorder_shared::payment::Payment {
+            total_minor,
+            currency,
+            telegram_payment_charge_id: "tg-1".into(),
+            provider_payment_charge_id: "pr-1".into(),
+        }),
+    })
+}
+
+#[test]
+fn a_paid_order_is_placed_only_for_exactly_its_total_and_then_keeps_its_lines() {
+    let mut m = shop();
+    let ada = customer("1");
+    let lines = || vec![line("hawaiian_m", 2)];
+    for (paid, currency) in [
+        (2 * 1325 - 1, usd()),
+        (2 * 1325 + 1, usd()),
+        (2 * 1325, Currency::parse("EUR").expect("EUR")),
+    ] {
+        assert_eq!(
+            decide(&m, &paid_place(lines(), paid, currency), &ctx(&ada, 1)),
+            Err(Refusal::PaymentMismatch {
+                paid_minor: paid,
+                paid_currency: currency,
+                total_minor: 2 * 1325,
+                currency: usd(),
+            })
+        );
+    }
+    let Ok(Effect::Placed(o)) = decide(&m, &paid_place(lines(), 2 * 1325, usd()), &ctx(&ada, 1))
+    else {
+        panic!("placed");
+    };
+    assert_eq!(
+        o.payment
+            .as_ref()
+            .map(|p| p.telegram_payment_charge_id.as_str()),
+        Some("tg-1")
+    );
+    m.orders.insert(o.number, o.clone());
+    let update = Command::Update(UpdateOrder {
+        number: o.number,
+        lines: vec![line("veggie_s", 1)],
+        note: None,
+        expected_version: None,
+    });
+    assert_eq!(
+        decide(&m, &update, &ctx(&ada, 2)),
+        Err(Refusal::Paid { number: o.number })
+    );
+    // A charge id too long to keep is refused, never cut.
+    let Command::Place(mut long) = paid_place(lines(), 2 * 1325, usd()) else {
+        unreachable!()
+    };
+    if let Some(p) = long.payment.as_mut() {
+        p.provider_payment_charge_id = "x".repeat(256);
+    }
+    assert_eq!(
+        decide(&m, &Command::Place(long), &ctx(&ada, 3)).map_err(|r| r.code()),
+        Err("too_long")
+    );
 }

@@ -220,7 +220,7 @@ fn confirm_step(
     ))
 }
 
-pub(super) fn confirm(session: &mut Session, id: Uuid) -> Turn {
+pub(super) fn confirm(session: &mut Session, id: Uuid, shop: &Shop<'_>) -> Turn {
     let t = session.texts();
     if session.last_checkout.is_some_and(|c| c == id) {
         return Turn::say(Reply::text(t.already_sent()));
@@ -262,7 +262,11 @@ pub(super) fn confirm(session: &mut Session, id: Uuid) -> Turn {
         note,
         phone: session.phone.clone(),
         promo: session.promo.clone(),
+        payment: None,
     };
+    if shop.payments {
+        return super::payment::bill(session, checkout, order, shop);
+    }
     Turn {
         replies: vec![Reply::text(t.sending()).edit()],
         actions: vec![Action::Place {
@@ -334,4 +338,5 @@ pub fn placed(session: &mut Session, checkout: Uuid, new_order: Option<&[LineReq
     session.stage = Stage::Browsing;
     session.editing = None;
     session.last_checkout = Some(checkout);
+    session.invoice = None;
 }

@@ -4,14 +4,17 @@
 //!
 //! This module routes each input to the flow it belongs to: `menu`
 //! (browsing with buttons), `cart` (adding and changing lines), `checkout`
-//! (fulfilment, address, phone, note, confirm), `past_orders` (`/edit`
-//! and "order again") and `refused` (the cart back after a refused order).
-//! `session`, `shop` and `replies` hold what they share.
+//! (fulfilment, address, phone, note, confirm), `payment` (the invoice,
+//! Telegram's pre-checkout question and the payment, when payments are
+//! on), `past_orders` (`/edit` and "order again") and `refused` (the cart
+//! back after a refused order). `session`, `shop` and `replies` hold what
+//! they share.
 
 mod cart;
 mod checkout;
 mod menu;
 mod past_orders;
+mod payment;
 mod refused;
 mod replies;
 mod session;
@@ -26,6 +29,7 @@ pub use cart::{Put, add_parsed, put};
 pub use chatorder_shared::limits::{MAX_ADDRESS_CHARS, MAX_LINES, MAX_NOTE_CHARS, MAX_QTY};
 pub use checkout::placed;
 pub use past_orders::{edit_order, order_again, order_list, start_edit};
+pub use payment::{Invoice, Paid, PreCheckout, payload, pre_checkout, prices};
 pub use refused::refused;
 pub use replies::{Action, Keyboard, Reply, Turn};
 pub use session::{CartBack, CartLine, SENT_CARTS, SentCart, Session, Stage};
@@ -38,6 +42,8 @@ pub enum Input {
     Button(String),
     /// Their own phone number, shared with the contact button.
     Contact(String),
+    /// Telegram says an invoice of this bot was paid (`successful_payment`).
+    Paid(Paid),
     /// Anything else (a sticker, a photo…).
     Other,
 }
@@ -49,6 +55,7 @@ pub fn handle(session: &mut Session, input: Input, shop: &Shop<'_>, first_name: 
         Input::Text(text) => on_text(session, text.trim(), shop, first_name),
         Input::Button(data) => on_button(session, &data, shop),
         Input::Contact(phone) => checkout::contact(session, phone, shop),
+        Input::Paid(paid) => payment::paid(session, paid),
         Input::Other => Turn::say(Reply::text(t.not_text())),
     }
 }
@@ -149,7 +156,7 @@ fn on_button(session: &mut Session, data: &str, shop: &Shop<'_>) -> Turn {
         Button::Pickup(id) => checkout::fulfilment(session, *id, true, shop),
         Button::Delivery(id) => checkout::fulfilment(session, *id, false, shop),
         Button::Note(id) => checkout::ask_note(session, *id),
-        Button::Confirm(id) => checkout::confirm(session, *id),
+        Button::Confirm(id) => checkout::confirm(session, *id, shop),
         Button::Abandon(id) => checkout::abandon(session, *id),
         Button::Reorder(n) => Turn::act(Action::Reorder(*n)),
         Button::CartBack(id) => refused::add_back(session, *id, shop),

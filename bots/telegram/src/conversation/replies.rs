@@ -54,6 +54,13 @@ pub enum Action {
         id: Uuid,
         order: PlaceOrder,
     },
+    /// Send the bill for checkout `id` (payment in chat), noted in the
+    /// session's open bill, with its promo code's discount as the order
+    /// worker quotes it; `order` is placed once it is paid.
+    Invoice {
+        id: Uuid,
+        order: PlaceOrder,
+    },
     Update {
         id: Uuid,
         number: OrderNumber,

@@ -39,6 +39,10 @@ pub struct Session {
     /// (English once the session has expired).
     #[serde(default)]
     pub lang: Lang,
+    /// The bill sent for the checkout in progress, until it is paid
+    /// (payment in chat only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice: Option<super::payment::Invoice>,
 }
 
 /// How many update ids a session remembers.

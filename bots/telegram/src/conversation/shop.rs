@@ -22,6 +22,9 @@ pub struct Shop<'a> {
     /// checkout ([`Texts::closed_now`]). The worker still decides; `None`
     /// when open (the owners' pause is the worker's to tell).
     pub closed: Option<Closed>,
+    /// Payment in chat is on (`telegram.payment_provider_token` is set):
+    /// Confirm sends a bill, and the order is placed once it is paid.
+    pub payments: bool,
 }
 
 /// The shop's hours keep it closed at `now`; it opens again at `opens_at`

@@ -60,6 +60,7 @@ impl Fixture {
             matcher: &self.matcher,
             time_zone: chatorder_shared::hours::Tz::Europe__Madrid,
             closed: self.closed,
+            payments: false,
         }
     }
     fn say(&self, s: &mut Session, text: &str) -> Turn {
@@ -334,6 +335,7 @@ fn an_item_leaving_the_menu_during_checkout_closes_it() {
         matcher: &matcher,
         time_zone: chatorder_shared::hours::Tz::Europe__Madrid,
         closed: None,
+        payments: false,
     };
     let o = handle(&mut s, Input::Text("/cart".into()), &shop, "Ada");
     assert!(
@@ -863,4 +865,221 @@ fn a_promo_code_is_noted_shown_on_the_summary_and_taken_away_in_the_customers_la
         let o = f.say(&mut s, "/promo !");
         assert_eq!(o.replies[0].text, crate::texts::of(lang).not_a_promo_code());
     }
+}
+
+fn paid(payload: &str, total_minor: i64, charge: &str) -> Input {
+    Input::Paid(Paid {
+        payload: payload.to_owned(),
+        payment: chatorder_shared::payment::Payment {
+            total_minor,
+            currency: Currency::parse("USD").expect("usd"),
+            telegram_payment_charge_id: charge.to_owned(),
+            provider_payment_charge_id: format!("p-{charge}"),
+        },
+    })
+}
+
+#[test]
+fn with_payments_confirm_bills_and_only_the_payment_places_the_order() {
+    let f = Fixture::new();
+    let mut shop = f.shop();
+    shop.payments = true;
+    let mut s = Session::default();
+    handle(&mut s, Input::Text("2 large hawaiian".into()), &shop, "Ada");
+    let o = handle(&mut s, Input::Text("/checkout".into()), &shop, "Ada");
+    let o = handle(&mut s, Input::Button(button(&o, "f:p:")), &shop, "Ada");
+    let o = handle(&mut s, Input::Button(button(&o, "ok:")), &shop, "Ada");
+    let [Action::Invoice { id, order }] = &o.actions[..] else {
+        panic!("one bill: {o:?}")
+    };
+    let invoice = s.invoice.clone().expect("the open bill");
+    assert_eq!(
+        (
+            invoice.subtotal_minor,
+            invoice.discount_minor,
+            invoice.total_minor
+        ),
+        (3300, 0, 3300)
+    );
+    assert!(order.payment.is_none());
+    assert_eq!(s.cart.len(), 1, "the cart stays until paid");
+    let id = *id;
+    let bill = PreCheckout {
+        payload: payload(id),
+        currency: "USD".into(),
+        total_minor: 3300,
+    };
+    assert_eq!(pre_checkout(&s, &shop, &bill, true), Ok(()));
+    assert_eq!(
+        pre_checkout(&s, &shop, &bill, false),
+        Err(crate::texts::English.pay_closed())
+    );
+    let forged = PreCheckout {
+        total_minor: 1,
+        ..bill.clone()
+    };
+    assert_eq!(
+        pre_checkout(&s, &shop, &forged, true),
+        Err(crate::texts::English.pay_price_changed())
+    );
+    let other = PreCheckout {
+        payload: "not-ours".into(),
+        ..bill.clone()
+    };
+    assert_eq!(
+        pre_checkout(&s, &shop, &other, true),
+        Err(crate::texts::English.pay_stale())
+    );
+    // Prices: one per line, summing to the bill.
+    let prices = prices(&invoice, &shop, &crate::texts::English).expect("priced");
+    assert_eq!(
+        prices,
+        vec![("2 × The Hawaiian Pizza (L)".to_owned(), 3300)]
+    );
+
+    // A price change after the bill is refused before any charge.
+    let mut dearer = f.items.clone();
+    dearer[1].price_minor = 1700;
+    let dearer_shop = Shop {
+        catalog: &dearer,
+        ..shop
+    };
+    assert_eq!(
+        pre_checkout(&s, &dearer_shop, &bill, true),
+        Err(crate::texts::English.pay_price_changed())
+    );
+
+    // Paid: the billed order is placed with the payment, under the bill's id.
+    let o = handle(&mut s, paid(&payload(id), 3300, "c1"), &shop, "Ada");
+    let [
+        Action::Place {
+            id: placed_id,
+            order,
+        },
+    ] = &o.actions[..]
+    else {
+        panic!("one place: {o:?}")
+    };
+    assert_eq!(*placed_id, id);
+    assert_eq!(order.lines.len(), 1);
+    assert_eq!(
+        order
+            .payment
+            .as_ref()
+            .map(|p| p.telegram_payment_charge_id.as_str()),
+        Some("c1")
+    );
+    placed(&mut s, id, Some(&order.lines));
+    assert!(s.invoice.is_none() && s.cart.is_empty());
+    // The same bill paid again places nothing and says so.
+    let o = handle(&mut s, paid(&payload(id), 3300, "c2"), &shop, "Ada");
+    assert!(o.actions.is_empty());
+    assert_eq!(o.replies[0].text, crate::texts::English.paid_twice());
+    assert_eq!(
+        pre_checkout(&s, &shop, &bill, true),
+        Err(crate::texts::English.pay_already())
+    );
+}
+
+#[test]
+fn a_bill_for_a_changed_cart_is_refused_and_a_lost_one_still_reaches_the_shop() {
+    let f = Fixture::new();
+    let mut shop = f.shop();
+    shop.payments = true;
+    let mut s = Session::default();
+    handle(&mut s, Input::Text("a small hawaiian".into()), &shop, "Ada");
+    let o = handle(&mut s, Input::Text("/checkout".into()), &shop, "Ada");
+    let o = handle(&mut s, Input::Button(button(&o, "f:p:")), &shop, "Ada");
+    let o = handle(&mut s, Input::Button(button(&o, "ok:")), &shop, "Ada");
+    let [Action::Invoice { id, .. }] = &o.actions[..] else {
+        panic!("one bill: {o:?}")
+    };
+    let bill = PreCheckout {
+        payload: payload(*id),
+        currency: "USD".into(),
+        total_minor: 1050,
+    };
+    handle(&mut s, Input::Text("a margherita".into()), &shop, "Ada");
+    assert_eq!(
+        pre_checkout(&s, &shop, &bill, true),
+        Err(crate::texts::English.pay_cart_changed())
+    );
+    // A payment the session knows nothing of (it expired): sent as an empty
+    // order with the payment, which the worker refuses with a refund due.
+    let mut fresh = Session::default();
+    let o = handle(&mut fresh, paid(&payload(*id), 1050, "c9"), &shop, "Ada");
+    let [Action::Place { order, .. }] = &o.actions[..] else {
+        panic!("one place: {o:?}")
+    };
+    assert!(order.lines.is_empty() && order.payment.is_some());
+    // Without payments, Confirm places at once as it always did.
+    let o = f.say(&mut s, "/checkout");
+    let o = f.press(&mut s, &button(&o, "f:p:"));
+    let o = f.press(&mut s, &button(&o, "ok:"));
+    assert!(matches!(&o.actions[..], [Action::Place { order, .. }] if order.payment.is_none()));
+}
+
+#[test]
+fn with_a_promo_code_the_bill_asks_the_total_after_the_discount_the_shell_fills_in() {
+    let f = Fixture::new();
+    let mut shop = f.shop();
+    shop.payments = true;
+    let mut s = Session {
+        lang: crate::texts::Lang::Es,
+        ..Session::default()
+    };
+    handle(
+        &mut s,
+        Input::Text("2 hawaianas grandes".into()),
+        &shop,
+        "Ada",
+    );
+    handle(&mut s, Input::Text("/promo save10".into()), &shop, "Ada");
+    let o = handle(&mut s, Input::Text("/checkout".into()), &shop, "Ada");
+    let o = handle(&mut s, Input::Button(button(&o, "f:p:")), &shop, "Ada");
+    let o = handle(&mut s, Input::Button(button(&o, "ok:")), &shop, "Ada");
+    let [Action::Invoice { id, order }] = &o.actions[..] else {
+        panic!("one bill: {o:?}")
+    };
+    assert_eq!(order.promo.as_ref().map(|c| c.as_str()), Some("SAVE10"));
+    assert_eq!(
+        o.replies[0].text,
+        crate::texts::Spanish.invoice_sent(),
+        "in the customer's language"
+    );
+    // What the shell does with the worker's quote: 10% off.
+    let invoice = s.invoice.as_mut().expect("the open bill");
+    invoice.discount_minor = 330;
+    invoice.total_minor = 2970;
+    let invoice = invoice.clone();
+    assert_eq!(
+        prices(&invoice, &shop, &crate::texts::Spanish),
+        Some(vec![(
+            "Tu pedido, código promocional SAVE10 (−3,30 US$)".to_owned(),
+            2970
+        )]),
+        "one price, what is left to pay"
+    );
+    let bill = PreCheckout {
+        payload: payload(*id),
+        currency: "USD".into(),
+        total_minor: 2970,
+    };
+    assert_eq!(pre_checkout(&s, &shop, &bill, true), Ok(()));
+    // The undiscounted total is not this bill's.
+    let full = PreCheckout {
+        total_minor: 3300,
+        ..bill.clone()
+    };
+    assert_eq!(
+        pre_checkout(&s, &shop, &full, true),
+        Err(crate::texts::Spanish.pay_price_changed())
+    );
+    // Paid: the order goes with its promo code, for the worker to check again.
+    let o = handle(&mut s, paid(&payload(*id), 2970, "c3"), &shop, "Ada");
+    let [Action::Place { order, .. }] = &o.actions[..] else {
+        panic!("one place: {o:?}")
+    };
+    assert_eq!(order.promo.as_ref().map(|c| c.as_str()), Some("SAVE10"));
+    assert_eq!(order.payment.as_ref().map(|p| p.total_minor), Some(2970));
 }

@@ -1,6 +1,6 @@
 //! English: the bot's first language, and the one anything unknown reads.
 
-use chatorder_shared::domain::{OrderNumber, OrderStatus, Role};
+use chatorder_shared::domain::{Money, OrderNumber, OrderStatus, Role};
 use chatorder_shared::events::OrderSnapshot;
 use chatorder_shared::hours::Tz;
 use chatorder_shared::limits::{MAX_LINES, MAX_QTY};
@@ -311,6 +311,100 @@ impl Texts for English {
         )
     }
 
+    fn invoice_title(&self, shop: &str) -> String {
+        let title = format!("Your order at {shop}");
+        if title.chars().count() <= 32 {
+            title
+        } else {
+            "Your order".into()
+        }
+    }
+
+    fn invoice_description(&self, items: usize, fulfilment: &str) -> String {
+        let what = if items == 1 { "item" } else { "items" };
+        format!("{items} {what}. {fulfilment}. Your order goes to the shop once paid.")
+    }
+
+    fn invoice_promo(&self, code: &PromoCode, discount: &str) -> String {
+        format!("Your order, promo code {code} (−{discount})")
+    }
+
+    fn invoice_sent(&self) -> String {
+        "Here's your bill: pay it below and your order goes to the shop. Changed your mind? Just leave it unpaid.".into()
+    }
+
+    fn invoice_failed(&self) -> String {
+        "Sorry, I couldn't send your bill just now. Nothing was charged; please try /checkout again in a moment.".into()
+    }
+
+    fn invoice_too_large(&self) -> String {
+        "That order is too large to pay here. Please make it smaller.".into()
+    }
+
+    fn nothing_to_pay(&self) -> String {
+        "Your promo code covers the whole order, so there's nothing to pay. Sending your order to the shop…".into()
+    }
+
+    fn pay_stale(&self) -> String {
+        "This bill is no longer open. Please check out again for a new one.".into()
+    }
+
+    fn pay_cart_changed(&self) -> String {
+        "Your cart changed after this bill was made. Please check out again for a new one.".into()
+    }
+
+    fn pay_price_changed(&self) -> String {
+        "A price on the menu changed after this bill was made. Please check out again for a new one."
+            .into()
+    }
+
+    fn pay_unavailable(&self, name: &str) -> String {
+        format!("{name} is no longer available. Please check out again.")
+    }
+
+    fn pay_already(&self) -> String {
+        "This bill is paid already.".into()
+    }
+
+    fn pay_closed(&self) -> String {
+        "We're closed right now, so we can't take this order. Nothing was charged.".into()
+    }
+
+    fn pay_unreachable(&self) -> String {
+        "We couldn't check the menu just now. Nothing was charged; please try again in a moment."
+            .into()
+    }
+
+    fn paid_placing(&self) -> String {
+        "Payment received, thank you! Sending your order to the shop…".into()
+    }
+
+    fn paid_twice(&self) -> String {
+        "We already have a payment for this order. If you were charged twice, the shop will refund you; message it with /msg and the order number.".into()
+    }
+
+    fn paid_lost(&self) -> String {
+        "We received your payment, but your order was no longer with me, so it could not be placed. The shop has been told to refund you.".into()
+    }
+
+    fn paid_unreachable(&self) -> String {
+        "We received your payment but couldn't reach the shop to place your order. Please message the shop; your payment will be refunded if the order doesn't arrive.".into()
+    }
+
+    fn refund_due(&self, paid: Money) -> String {
+        format!(
+            "Your payment of {} will be refunded.",
+            self.lang().money(paid)
+        )
+    }
+
+    fn rejected_paid(&self, refusal: &str, paid: Money) -> String {
+        format!(
+            "{refusal}\nYour order was not placed. The shop has been told to refund your payment of {}.",
+            self.lang().money(paid)
+        )
+    }
+
     fn closed_now(&self, opens_at: Option<DateTime<Utc>>, now: DateTime<Utc>, tz: Tz) -> String {
         match opens_at {
             Some(at) => format!(
@@ -439,10 +533,11 @@ impl Texts for English {
 
     fn placed(&self, o: &OrderSnapshot) -> String {
         format!(
-            "Order {} received!\n{}\n{}\nWe'll tell you as soon as the shop accepts it.",
+            "Order {} received!\n{}\n{}{}\nWe'll tell you as soon as the shop accepts it.",
             o.number,
             lines_text(&o.lines),
-            self.totals(o)
+            self.totals(o),
+            if o.payment.is_some() { " (paid)" } else { "" }
         )
     }
 
@@ -530,6 +625,7 @@ impl Texts for English {
                 TextField::Reason => {
                     format!("That reason is {len} characters; please keep it to {max}.")
                 }
+                TextField::ChargeId => "Telegram's payment receipt could not be read.".to_owned(),
             },
             Refusal::AddressRequired => "Please tell us where to deliver.".to_owned(),
             Refusal::TooManyLines { lines, max } => {
@@ -571,6 +667,20 @@ impl Texts for English {
                     ),
                 }
             }
+            Refusal::PaymentMismatch {
+                paid_minor,
+                paid_currency,
+                total_minor,
+                currency,
+            } => format!(
+                "you paid {}, but your order now costs {} (a price or your promo code changed).",
+                self.money(*paid_minor, *paid_currency),
+                self.money(*total_minor, *currency)
+            ),
+            Refusal::Paid { number } => format!(
+                "order {number} is paid already, so its items can't change. Cancel it with /cancel {} (you'll be refunded) and order again.",
+                number.0
+            ),
             Refusal::Promo { promo, why } => self.promo_refused(promo, why),
             _ => "The shop couldn't do that. Please try again, or message the shop.".to_owned(),
         };

@@ -1,7 +1,7 @@
 //! Spanish (any `language_code` starting with "es": "es", "es-AR", "es-MX").
 //! Neutral Spanish, addressing the customer as "tú".
 
-use chatorder_shared::domain::{OrderNumber, OrderStatus, Role};
+use chatorder_shared::domain::{Money, OrderNumber, OrderStatus, Role};
 use chatorder_shared::events::OrderSnapshot;
 use chatorder_shared::hours::Tz;
 use chatorder_shared::lifecycle::TransitionError;
@@ -316,6 +316,96 @@ impl Texts for Spanish {
         )
     }
 
+    fn invoice_title(&self, shop: &str) -> String {
+        let title = format!("Tu pedido en {shop}");
+        if title.chars().count() <= 32 {
+            title
+        } else {
+            "Tu pedido".into()
+        }
+    }
+
+    fn invoice_description(&self, items: usize, fulfilment: &str) -> String {
+        let what = if items == 1 { "producto" } else { "productos" };
+        format!("{items} {what}. {fulfilment}. Tu pedido llega a la tienda en cuanto lo pagues.")
+    }
+
+    fn invoice_promo(&self, code: &PromoCode, discount: &str) -> String {
+        format!("Tu pedido, código promocional {code} (−{discount})")
+    }
+
+    fn invoice_sent(&self) -> String {
+        "Aquí tienes la factura: págala abajo y tu pedido irá a la tienda. ¿Has cambiado de idea? Basta con no pagarla.".into()
+    }
+
+    fn invoice_failed(&self) -> String {
+        "Lo siento, ahora no he podido enviarte la factura. No se ha cobrado nada; vuelve a probar con /checkout dentro de un momento.".into()
+    }
+
+    fn invoice_too_large(&self) -> String {
+        "Ese pedido es demasiado grande para pagarlo aquí. Hazlo un poco más pequeño, por favor."
+            .into()
+    }
+
+    fn nothing_to_pay(&self) -> String {
+        "Tu código promocional cubre todo el pedido, así que no hay nada que pagar. Enviando tu pedido a la tienda…".into()
+    }
+
+    fn pay_stale(&self) -> String {
+        "Esta factura ya no está abierta. Vuelve a hacer el pedido para recibir una nueva.".into()
+    }
+
+    fn pay_cart_changed(&self) -> String {
+        "Tu carrito ha cambiado desde que se hizo esta factura. Vuelve a hacer el pedido para recibir una nueva.".into()
+    }
+
+    fn pay_price_changed(&self) -> String {
+        "Un precio del menú ha cambiado desde que se hizo esta factura. Vuelve a hacer el pedido para recibir una nueva.".into()
+    }
+
+    fn pay_unavailable(&self, name: &str) -> String {
+        format!("{name} ya no está disponible. Vuelve a hacer el pedido, por favor.")
+    }
+
+    fn pay_already(&self) -> String {
+        "Esta factura ya está pagada.".into()
+    }
+
+    fn pay_closed(&self) -> String {
+        "Ahora mismo estamos cerrados, así que no podemos aceptar este pedido. No se ha cobrado nada.".into()
+    }
+
+    fn pay_unreachable(&self) -> String {
+        "Ahora no hemos podido comprobar el menú. No se ha cobrado nada; vuelve a intentarlo dentro de un momento.".into()
+    }
+
+    fn paid_placing(&self) -> String {
+        "¡Pago recibido, gracias! Enviando tu pedido a la tienda…".into()
+    }
+
+    fn paid_twice(&self) -> String {
+        "Ya tenemos un pago para este pedido. Si te han cobrado dos veces, la tienda te lo devolverá; escríbele con /msg y el número de pedido.".into()
+    }
+
+    fn paid_lost(&self) -> String {
+        "Hemos recibido tu pago, pero tu pedido ya no estaba conmigo, así que no se ha podido hacer. Hemos avisado a la tienda para que te devuelva el dinero.".into()
+    }
+
+    fn paid_unreachable(&self) -> String {
+        "Hemos recibido tu pago, pero no hemos podido contactar con la tienda para hacer tu pedido. Escribe a la tienda, por favor; si el pedido no llega, te devolverán el dinero.".into()
+    }
+
+    fn refund_due(&self, paid: Money) -> String {
+        format!("Te devolveremos tu pago de {}.", self.lang().money(paid))
+    }
+
+    fn rejected_paid(&self, refusal: &str, paid: Money) -> String {
+        format!(
+            "{refusal}\nTu pedido no se ha hecho. Hemos avisado a la tienda para que te devuelva tu pago de {}.",
+            self.lang().money(paid)
+        )
+    }
+
     fn closed_now(&self, opens_at: Option<DateTime<Utc>>, now: DateTime<Utc>, tz: Tz) -> String {
         capitalized(&closed(self, opens_at, now, tz))
     }
@@ -436,10 +526,11 @@ impl Texts for Spanish {
 
     fn placed(&self, o: &OrderSnapshot) -> String {
         format!(
-            "¡Pedido {} recibido!\n{}\n{}\nTe avisaremos en cuanto la tienda lo acepte.",
+            "¡Pedido {} recibido!\n{}\n{}{}\nTe avisaremos en cuanto la tienda lo acepte.",
             o.number,
             lines_text(&o.lines),
-            self.totals(o)
+            self.totals(o),
+            if o.payment.is_some() { " (pagado)" } else { "" }
         )
     }
 
@@ -533,6 +624,9 @@ impl Texts for Spanish {
                 TextField::Reason => {
                     format!("ese motivo tiene {len} caracteres; que no pase de {max}.")
                 }
+                TextField::ChargeId => {
+                    "no se ha podido leer el recibo del pago de Telegram.".to_owned()
+                }
             },
             Refusal::AddressRequired => "dinos dónde entregarlo.".to_owned(),
             Refusal::TooManyLines { lines, max } => format!(
@@ -577,6 +671,20 @@ impl Texts for Spanish {
                     ),
                 }
             }
+            Refusal::PaymentMismatch {
+                paid_minor,
+                paid_currency,
+                total_minor,
+                currency,
+            } => format!(
+                "has pagado {}, pero tu pedido ahora cuesta {} (ha cambiado un precio o tu código promocional).",
+                self.money(*paid_minor, *paid_currency),
+                self.money(*total_minor, *currency)
+            ),
+            Refusal::Paid { number } => format!(
+                "el pedido {number} ya está pagado, así que sus productos no pueden cambiar. Cancélalo con /cancel {} (te devolveremos el dinero) y vuelve a pedir.",
+                number.0
+            ),
             Refusal::Promo { promo, why } => self.promo_refused(promo, why),
             _ => "la tienda no ha podido hacerlo. Vuelve a intentarlo, o escribe a la tienda."
                 .to_owned(),

@@ -131,6 +131,39 @@ pub trait Texts: Sync {
     /// placed; the customer can order again without it or with another.
     fn promo_refused(&self, code: &PromoCode, why: &PromoProblem) -> String;
 
+    // Payment in chat (with `telegram.payment_provider_token`).
+    /// The invoice's title (Telegram allows 1–32 characters).
+    fn invoice_title(&self, shop: &str) -> String;
+    /// The invoice's description (Telegram allows 1–255 characters).
+    fn invoice_description(&self, items: usize, fulfilment: &str) -> String;
+    /// The one price of a bill with a promo code's discount (`discount`
+    /// formatted), whose amount is what is left to pay.
+    fn invoice_promo(&self, code: &PromoCode, discount: &str) -> String;
+    fn invoice_sent(&self) -> String;
+    fn invoice_failed(&self) -> String;
+    fn invoice_too_large(&self) -> String;
+    /// A promo code took the whole total: the order is placed, unpaid.
+    fn nothing_to_pay(&self) -> String;
+    /// Why a payment can't go ahead (Telegram shows it in the payment
+    /// form; nothing is charged).
+    fn pay_stale(&self) -> String;
+    fn pay_cart_changed(&self) -> String;
+    fn pay_price_changed(&self) -> String;
+    fn pay_unavailable(&self, name: &str) -> String;
+    fn pay_already(&self) -> String;
+    fn pay_closed(&self) -> String;
+    fn pay_unreachable(&self) -> String;
+    /// After Telegram's `successful_payment`.
+    fn paid_placing(&self) -> String;
+    fn paid_twice(&self) -> String;
+    fn paid_lost(&self) -> String;
+    fn paid_unreachable(&self) -> String;
+    /// Added to the news that a paid order was cancelled or rejected.
+    fn refund_due(&self, paid: Money) -> String;
+    /// A paid order refused by the shop's rules (`refusal`, as
+    /// [`Texts::rejected_command`] says it): not placed, refund due.
+    fn rejected_paid(&self, refusal: &str, paid: Money) -> String;
+
     // The shop's hours.
     /// That the shop is closed by its hours and when it opens (`opens_at`;
     /// `None`: nothing planned), at `now` in the shop's zone `tz`: the

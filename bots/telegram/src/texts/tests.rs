@@ -51,6 +51,7 @@ fn order(status: OrderStatus, fulfilment: Fulfilment) -> OrderSnapshot {
         placed_at: at("2026-12-04T23:30:00Z"),
         updated_at: at("2026-12-04T23:30:00Z"),
         promo: None,
+        payment: None,
     }
 }
 
@@ -76,6 +77,16 @@ fn every_sentence(t: &dyn Texts) -> Vec<(&'static str, String)> {
         discount_minor: 125,
     });
     discounted.total_minor = 1125;
+    let paid = |status: OrderStatus| {
+        let mut o = order(status, Fulfilment::Pickup);
+        o.payment = Some(chatorder_shared::payment::Payment {
+            total_minor: o.total_minor,
+            currency: o.currency,
+            telegram_payment_charge_id: "tg-1".into(),
+            provider_payment_charge_id: "pr-1".into(),
+        });
+        o
+    };
     let mut out: Vec<(&'static str, String)> = vec![
         ("welcome", t.welcome("Ada", "Pizza")),
         ("help", t.help()),
@@ -158,6 +169,35 @@ fn every_sentence(t: &dyn Texts) -> Vec<(&'static str, String)> {
             t.closed_now(Some(at("2026-12-05T11:00:00Z")), now, tz),
         ),
         ("closed_now, no opening", t.closed_now(None, now, tz)),
+        ("invoice_title", t.invoice_title("Pizza")),
+        (
+            "invoice_title, a long shop name",
+            t.invoice_title("The Very Long Named Pizza Shop Of Town"),
+        ),
+        ("invoice_description", t.invoice_description(1, &t.pickup())),
+        (
+            "invoice_description, items",
+            t.invoice_description(3, &t.pickup()),
+        ),
+        ("invoice_promo", t.invoice_promo(&code, "x")),
+        ("invoice_sent", t.invoice_sent()),
+        ("invoice_failed", t.invoice_failed()),
+        ("invoice_too_large", t.invoice_too_large()),
+        ("nothing_to_pay", t.nothing_to_pay()),
+        ("pay_stale", t.pay_stale()),
+        ("pay_cart_changed", t.pay_cart_changed()),
+        ("pay_price_changed", t.pay_price_changed()),
+        ("pay_unavailable", t.pay_unavailable("Pizza")),
+        ("pay_already", t.pay_already()),
+        ("pay_closed", t.pay_closed()),
+        ("pay_unreachable", t.pay_unreachable()),
+        ("paid_placing", t.paid_placing()),
+        ("paid_twice", t.paid_twice()),
+        ("paid_lost", t.paid_lost()),
+        ("paid_unreachable", t.paid_unreachable()),
+        ("refund_due", t.refund_due(price)),
+        ("rejected_paid", t.rejected_paid("x", price)),
+        ("placed, paid", t.placed(&paid(OrderStatus::Pending))),
         (
             "closed_warning",
             t.closed_warning(&t.closed_now(None, now, tz)),
@@ -273,6 +313,18 @@ fn every_sentence(t: &dyn Texts) -> Vec<(&'static str, String)> {
             to: OrderStatus::Cancelled,
             why: TransitionError::AcceptFirst,
         },
+        Refusal::TooLong {
+            field: TextField::ChargeId,
+            len: 300,
+            max: 255,
+        },
+        Refusal::PaymentMismatch {
+            paid_minor: 1250,
+            paid_currency: Currency::parse("EUR").expect("eur"),
+            total_minor: 1350,
+            currency: Currency::parse("EUR").expect("eur"),
+        },
+        Refusal::Paid { number: n },
         Refusal::Other { code: "new".into() },
     ];
     let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 5).expect("date");
@@ -511,4 +563,54 @@ fn promo_codes_hours_and_a_refused_basket_read_in_each_language() {
             .contains("Pulsa \"Añadirlos a mi carrito\""),
         "the Spanish sentence names the Spanish button"
     );
+}
+
+#[test]
+fn payments_say_money_and_refunds_in_each_language() {
+    let eur = Currency::parse("EUR").expect("eur");
+    let mismatch = Refusal::PaymentMismatch {
+        paid_minor: 1250,
+        paid_currency: eur,
+        total_minor: 1350,
+        currency: eur,
+    };
+    let now = at("2026-12-03T23:30:00Z");
+    let mut paid = order(OrderStatus::Pending, Fulfilment::Pickup);
+    paid.payment = Some(chatorder_shared::payment::Payment {
+        total_minor: 1250,
+        currency: eur,
+        telegram_payment_charge_id: "tg-1".into(),
+        provider_payment_charge_id: "pr-1".into(),
+    });
+    let price = Money::new(1250, eur);
+    for (t, says_mismatch, refund, placed) in [
+        (
+            of(Lang::En),
+            "Sorry: you paid €12.50, but your order now costs €13.50",
+            "Your payment of €12.50 will be refunded.",
+            "Total: €12.50 (paid)",
+        ),
+        (
+            of(Lang::Es),
+            "Lo siento: has pagado 12,50 €, pero tu pedido ahora cuesta 13,50 €",
+            "Te devolveremos tu pago de 12,50 €.",
+            "Total: 12,50 € (pagado)",
+        ),
+    ] {
+        let said = t.rejected_command(&mismatch, now, london());
+        assert!(said.starts_with(says_mismatch), "{said}");
+        assert_eq!(t.refund_due(price), refund);
+        assert!(t.placed(&paid).contains(placed), "{}", t.placed(&paid));
+        assert!(
+            t.rejected_paid(&said, price)
+                .contains(&t.lang().money(price)),
+            "the refund names the amount"
+        );
+        assert!(
+            t.invoice_title("The Very Long Named Pizza Shop Of Town")
+                .chars()
+                .count()
+                <= 32
+        );
+    }
 }
