@@ -215,6 +215,7 @@ impl ArbSession {
             lang: if self.spanish { Lang::Es } else { Lang::En },
             // Payments are off in the model: no bill is ever open.
             invoice: None,
+            seed: None,
         }
     }
 }

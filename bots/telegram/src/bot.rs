@@ -470,7 +470,12 @@ async fn perform(
             if let Err(e) = app
                 .workers
                 .commands
-                .send(CommandKind::Register, &who, Uuid::now_v7(), cmd)
+                .send(
+                    CommandKind::Register,
+                    &who,
+                    session.fresh_id("register"),
+                    cmd,
+                )
                 .await
             {
                 tracing::warn!(error = %e, "could not register the customer; their first order will");
@@ -505,7 +510,7 @@ async fn perform(
             match app
                 .workers
                 .commands
-                .send(CommandKind::Cancel, &who, Uuid::now_v7(), cmd)
+                .send(CommandKind::Cancel, &who, session.fresh_id("cancel"), cmd)
                 .await
             {
                 Ok(()) => Vec::new(),
@@ -517,7 +522,7 @@ async fn perform(
             match app
                 .workers
                 .commands
-                .send(CommandKind::Message, &who, Uuid::now_v7(), cmd)
+                .send(CommandKind::Message, &who, session.fresh_id("message"), cmd)
                 .await
             {
                 Ok(()) => say(t.message_sent(number)),

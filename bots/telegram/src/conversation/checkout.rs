@@ -153,7 +153,7 @@ fn checkout_turn(session: &mut Session, shop: &Shop<'_>) -> Turn {
     if lines.is_empty() {
         return Turn::say(Reply::text(t.cart_empty()));
     }
-    let checkout = Uuid::now_v7();
+    let checkout = session.fresh_id("checkout");
     if let Some(number) = session.editing {
         session.stage = Stage::ConfirmEdit { checkout, number };
         let text = t.confirm_edit(

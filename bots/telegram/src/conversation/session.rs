@@ -7,7 +7,7 @@ use chatorder_shared::promo::PromoCode;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// What the bot remembers about one customer (kept in Redis).
+/// What the bot remembers about one customer (kept in NATS: `crate::store`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     pub cart: Vec<CartLine>,
@@ -43,6 +43,11 @@ pub struct Session {
     /// (payment in chat only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice: Option<super::payment::Invoice>,
+    /// Random, set when the session first takes an update: the ids this
+    /// session gives (checkouts, commands) come from it and the update
+    /// being handled ([`Session::fresh_id`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<Uuid>,
 }
 
 /// How many update ids a session remembers.
@@ -90,11 +95,31 @@ impl Session {
         if self.recent_updates.contains(&id) {
             return false;
         }
+        self.seed.get_or_insert_with(Uuid::new_v4);
         if self.recent_updates.len() >= RECENT_UPDATES {
             self.recent_updates.remove(0);
         }
         self.recent_updates.push(id);
         true
+    }
+}
+
+impl Session {
+    /// A new id for `what` (a checkout, a command) made while handling the
+    /// update taken last: the same each time that update is handled from
+    /// the same saved session. A bot killed after answering an update and
+    /// before saving the session handles the update again at its next
+    /// start; the buttons it sent the first time must still work (a
+    /// customer pressed Pickup on the first "Pickup or delivery?" and was
+    /// told the checkout had expired), and a command sent the first time
+    /// must be recognised as the same one. Random when no update was taken.
+    pub fn fresh_id(&self, what: &str) -> Uuid {
+        match (self.seed, self.recent_updates.last()) {
+            (Some(seed), Some(update)) => {
+                Uuid::new_v5(&seed, format!("{update}/{what}").as_bytes())
+            }
+            _ => Uuid::now_v7(),
+        }
     }
 }
 

@@ -1083,3 +1083,33 @@ fn with_a_promo_code_the_bill_asks_the_total_after_the_discount_the_shell_fills_
     assert_eq!(order.promo.as_ref().map(|c| c.as_str()), Some("SAVE10"));
     assert_eq!(order.payment.as_ref().map(|p| p.total_minor), Some(2970));
 }
+
+/// An update handled again from the session saved before it (the bot was
+/// killed after answering it, before saving) gives the same checkout, so
+/// the buttons sent the first time still work; the next update, or another
+/// customer, gets a new one.
+#[test]
+fn an_update_handled_again_gives_the_checkout_it_gave_the_first_time() {
+    let f = Fixture::new();
+    let mut saved = Session::default();
+    assert!(saved.take_update(1));
+    f.say(&mut saved, "2 large hawaiian");
+    assert!(saved.take_update(2));
+    let mut first = saved.clone();
+    let mut again = saved.clone();
+    let pickup = button(&f.say(&mut first, "/checkout"), "f:p:");
+    assert_eq!(button(&f.say(&mut again, "/checkout"), "f:p:"), pickup);
+    let o = f.press(&mut again, &pickup);
+    assert!(
+        o.replies[0].text.contains("Pickup"),
+        "{}",
+        o.replies[0].text
+    );
+
+    assert!(first.take_update(3));
+    assert_ne!(button(&f.say(&mut first, "/checkout"), "f:p:"), pickup);
+    let mut other = Session::default();
+    assert!(other.take_update(2));
+    f.say(&mut other, "2 large hawaiian");
+    assert_ne!(button(&f.say(&mut other, "/checkout"), "f:p:"), pickup);
+}
