@@ -455,17 +455,7 @@ async fn without_a_provider_token_checkout_places_the_order_as_before() {
 async fn owners_see_paid_and_are_told_a_refund_is_due() {
     let env = env().await;
     let standin = StandIn::start().await.unwrap();
-    let mut settings = env.settings.clone();
-    settings.discord.token = Some("standin-token".to_owned().into());
-    settings.discord.api_url = standin.url();
-    settings.discord.channel_id = Some(StandIn::CHANNEL_ID);
-    let cancel = CancellationToken::new();
-    let mut handle = tokio::spawn(chatorder_discord::run(settings, cancel.clone()));
-    tokio::select! {
-        ready = standin.wait_ready(WAIT) => ready.expect("the bot connects to the gateway"),
-        ended = &mut handle => panic!("the bot stopped before connecting: {ended:?}"),
-    }
-    env.wait_discord_listening().await;
+    let discord = bots::Discord::start(&env, &standin).await;
     let olga = DUser::new(OWNER_ID.parse().unwrap(), "Olga");
 
     let paid = |total_minor, charge: &str| Payment {
@@ -540,12 +530,7 @@ async fn owners_see_paid_and_are_told_a_refund_is_due() {
         .await,
         0
     );
-    cancel.cancel();
-    tokio::time::timeout(WAIT, handle)
-        .await
-        .expect("bot stops in time")
-        .expect("no panic")
-        .expect("bot stops cleanly");
+    discord.stop().await;
 }
 
 /// Polls until `f` finds something (a condition, not a blind wait).
