@@ -846,6 +846,7 @@ async fn export_attaches_the_days_orders_as_the_http_api_writes_them() {
             "0".into(),
             "on_pickup".into(),
             String::new(),
+            String::new(),
         ],
         [
             second.number.0.to_string(),
@@ -864,6 +865,7 @@ async fn export_attaches_the_days_orders_as_the_http_api_writes_them() {
             "0".into(),
             "on_pickup".into(),
             String::new(),
+            String::new(),
         ],
         [
             first.number.0.to_string(),
@@ -881,6 +883,7 @@ async fn export_attaches_the_days_orders_as_the_http_api_writes_them() {
             tricky_note.into(),
             "0".into(),
             "on_delivery".into(),
+            String::new(),
             String::new(),
         ],
     ]

@@ -34,7 +34,28 @@ fn closed_until_the_day_after_tomorrow(s: &mut Settings) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// A test kit whose shop is closed until the day after tomorrow, with its
+/// order worker serving; and when the shop opens.
+async fn closed_shop() -> (TestEnv, DateTime<Utc>) {
+    let mut opens = None;
+    let mut env = TestEnv::with(|s| opens = Some(closed_until_the_day_after_tomorrow(s))).await;
+    env.spawn_worker();
+    env.wait_queries_served().await;
+    (env, opens.unwrap())
+}
+
 impl Telegram {
+    /// Puts two small pepperoni in the cart of a closed shop and checks
+    /// out; returns the question that offers times in the next opening.
+    async fn checkout_while_closed(&self, user: &TUser) -> BotMessage {
+        self.standin.send_text(user, "2 small pepperoni");
+        self.said_after(user, 0, "Added to your cart").await;
+        let last = self.last(user);
+        self.standin.send_text(user, "/checkout");
+        self.said_after(user, last, "when should your order be ready?")
+            .await
+    }
+
     /// Orders two small pepperoni for pickup and confirms; returns the id of
     /// the summary message, after which the worker's answer arrives.
     async fn order(&self, user: &TUser) -> i64 {
@@ -61,20 +82,19 @@ impl Telegram {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outside_hours_the_worker_refuses_and_the_customer_hears_when_it_opens() {
-    let mut opens = None;
-    let mut env = TestEnv::with(|s| opens = Some(closed_until_the_day_after_tomorrow(s))).await;
-    let opens = opens.unwrap();
-    env.spawn_worker();
-    env.wait_queries_served().await;
+    let (mut env, opens) = closed_shop().await;
 
-    // Through the Telegram bot: the customer is told when to come back.
+    // Through the Telegram bot: at checkout the customer is told when the
+    // shop opens and offered times then instead of a refusal (the next
+    // test orders that way).
     let tg = Telegram::start(&env).await;
     let ada = TUser::new(5_560_001, "Ada");
-    let summary = tg.order(&ada).await;
-    let told = tg
-        .said_after(&ada, summary, "We're closed now; we open again")
-        .await;
-    assert!(told.text.contains("10:00"), "{}", told.text);
+    let told = tg.checkout_while_closed(&ada).await;
+    assert!(
+        told.text.starts_with("We're closed now; we open again") && told.text.contains("10:00"),
+        "{}",
+        told.text
+    );
 
     // Straight onto the bus, as an edge that never looked at the hours:
     // the worker refuses it all the same, naming the next opening.
@@ -183,16 +203,19 @@ async fn owners_pause_and_resume_from_discord_and_customers_hear_why() {
 }
 
 /// The lines of a checkout summary (everything before the total).
+/// Hours with no opening at all: closed, and no opening planned.
+fn never_open(s: &mut Settings) {
+    s.shop.hours = Some(WeeklyHours::default());
+    s.shop.always_open = false;
+}
+
 fn summary_lines(summary: &BotMessage) -> &str {
     summary.text.split("\n\nTotal").next().unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_closed_shop_warns_before_checkout_and_a_refused_customer_gets_the_cart_back() {
-    let mut env = TestEnv::with(|s| {
-        closed_until_the_day_after_tomorrow(s);
-    })
-    .await;
+async fn a_shop_with_no_opening_warns_before_checkout_and_a_refused_customer_gets_the_cart_back() {
+    let mut env = TestEnv::with(never_open).await;
     env.spawn_worker();
     env.wait_queries_served().await;
     let tg = Telegram::start(&env).await;
@@ -206,12 +229,14 @@ async fn a_closed_shop_warns_before_checkout_and_a_refused_customer_gets_the_car
     tg.said_after(&ada, 0, "Added to your cart").await;
     let told = tg.said_after(&ada, 0, warning).await;
     assert!(
-        told.text.starts_with("We're closed now; we open again") && told.text.contains("10:00"),
+        told.text
+            .starts_with("We're closed, and no opening is planned yet."),
         "{}",
         told.text
     );
 
-    // /checkout says it again before Pickup or delivery; they confirm anyway.
+    // With no time to offer, /checkout says it again before Pickup or
+    // delivery; they confirm anyway.
     let before = tg.last(&ada);
     let confirmed = tg.checkout(&ada).await;
     let at_checkout: Vec<_> = tg
@@ -226,11 +251,7 @@ async fn a_closed_shop_warns_before_checkout_and_a_refused_customer_gets_the_car
         "the warning comes first at checkout: {at_checkout:#?}"
     );
     let refused = tg
-        .said_after(
-            &ada,
-            confirmed.message_id,
-            "We're closed now; we open again",
-        )
+        .said_after(&ada, confirmed.message_id, "We're closed, and no opening")
         .await;
     assert!(
         refused
@@ -248,6 +269,91 @@ async fn a_closed_shop_warns_before_checkout_and_a_refused_customer_gets_the_car
         .await;
     env.settle().await;
     assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 0);
+    tg.stop().await;
+    env.stop_workers().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_shop_takes_an_order_for_a_time_in_its_next_opening() {
+    let (mut env, opens) = closed_shop().await;
+    let tg = Telegram::start(&env).await;
+    let standin = StandIn::start().await.unwrap();
+    let discord = Discord::start(&env, &standin).await;
+    let ada = TUser::new(5_560_006, "Ada");
+
+    let ask = tg.checkout_while_closed(&ada).await;
+    // The opening is 10:00-11:00: two half hours to choose from.
+    let buttons = ask.buttons();
+    let times: Vec<&str> = buttons.iter().map(|(label, _)| label.as_str()).collect();
+    assert_eq!(times, ["10:00", "10:30", "Cancel"], "{ask:?}");
+    let half_past = buttons[1].1.clone();
+    tg.standin.press_button(&ada, ask.message_id, &half_past);
+    let ask = tg
+        .said_after(&ada, ask.message_id - 1, "10:30. Pickup or delivery?")
+        .await;
+    tg.standin
+        .press_button(&ada, ask.message_id, &Telegram::button(&ask, "f:p:"));
+    let summary = tg.said_after(&ada, ask.message_id, "Please check").await;
+    assert!(summary.text.contains("\nReady for: "), "{}", summary.text);
+    tg.standin
+        .press_button(&ada, summary.message_id, &Telegram::button(&summary, "ok:"));
+    let received = tg.said_after(&ada, summary.message_id, "received!").await;
+    assert!(
+        received.text.contains("Ready for: ") && received.text.contains(" 10:30"),
+        "{}",
+        received.text
+    );
+
+    // Stored with its time; the owners' card shows it.
+    let wanted = opens + chrono::Duration::minutes(30);
+    env.settle().await;
+    assert_eq!(
+        env.count(&format!(
+            "SELECT COUNT(*) AS n FROM orders WHERE scheduled_for = '{}'",
+            wanted.naive_utc()
+        ))
+        .await,
+        1
+    );
+    channel_says(
+        &standin,
+        &format!("⏰ Ready for\n<t:{}:F>", wanted.timestamp()),
+    )
+    .await;
+
+    // Through the HTTP API: a time in the opening is taken, one after it
+    // is refused with the window to choose from.
+    let api = common::api::Api::start(&env).await;
+    let token = api.customer("Cleo").await;
+    let order = |at: DateTime<Utc>| {
+        serde_json::json!({
+            "lines": [{"sku": "hawaiian_m", "quantity": 1}],
+            "fulfilment": {"type": "pickup"},
+            "scheduled_for": at.to_rfc3339(),
+        })
+    };
+    let answer = api.place_body(&token, &order(opens)).await;
+    assert_eq!(answer.status(), reqwest::StatusCode::CREATED);
+    let placed = common::api::json(answer).await;
+    assert_eq!(
+        placed["scheduled_for"]
+            .as_str()
+            .map(|t| t.parse::<DateTime<Utc>>().unwrap()),
+        Some(opens),
+        "{placed}"
+    );
+    let late = opens + chrono::Duration::hours(2);
+    let answer = api.place_body(&token, &order(late)).await;
+    assert_eq!(answer.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let problem = common::api::json(answer).await;
+    assert_eq!(problem["code"], "bad_time", "{problem}");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("Choose `scheduled_for` from"), "{detail}");
+
+    env.settle().await;
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 2);
+    drop(api);
+    discord.stop().await;
     tg.stop().await;
     env.stop_workers().await;
 }
@@ -316,10 +422,7 @@ async fn a_paused_shop_gives_the_cart_back_and_it_is_ordered_after_resume() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refusal_after_a_new_cart_was_started_offers_the_basket_and_adds_it_once() {
-    let mut env = TestEnv::with(|s| {
-        closed_until_the_day_after_tomorrow(s);
-    })
-    .await;
+    let mut env = TestEnv::with(never_open).await;
     env.spawn_worker();
     env.wait_queries_served().await;
     let tg = Telegram::start(&env).await;
@@ -343,7 +446,10 @@ async fn a_refusal_after_a_new_cart_was_started_offers_the_basket_and_adds_it_on
         .said_after(&ada, added.message_id, "You've started another cart since")
         .await;
     assert!(
-        refused.text.starts_with("Sorry: We're closed now") && refused.text.contains("Pepperoni"),
+        refused
+            .text
+            .starts_with("Sorry: We're closed, and no opening")
+            && refused.text.contains("Pepperoni"),
         "the refusal, then the basket it held: {}",
         refused.text
     );

@@ -75,6 +75,14 @@ pub struct PlaceBody {
     /// checks its rules and takes its discount off the catalog prices.
     #[serde(default)]
     pub promo: Option<String>,
+    /// A scheduled order: when it should be ready (RFC 3339, e.g.
+    /// `2026-12-05T11:30:00Z`). Taken for a time inside the opening the
+    /// shop takes orders for now: the current one, or the next when it is
+    /// closed (a `closed` problem names when that is; a `bad_time` problem
+    /// names the window). Absent: as soon as possible, which a closed shop
+    /// refuses.
+    #[serde(default)]
+    pub scheduled_for: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -12,6 +12,10 @@ use chrono::{DateTime, Utc};
 
 use crate::problem::Problem;
 
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// The problem for a refusal the worker sent at `at`; opening times are
 /// told in the shop's zone `tz` (with the instant, for programs).
 pub fn problem(refusal: &Refusal, at: DateTime<Utc>, tz: Tz) -> Problem {
@@ -28,6 +32,28 @@ pub fn problem(refusal: &Refusal, at: DateTime<Utc>, tz: Tz) -> Problem {
             ),
         ),
         Refusal::Closed { opens_at: None } => (
+            StatusCode::CONFLICT,
+            "We're closed, and no opening is planned yet.".to_owned(),
+        ),
+        // 422: the time asked for is wrong; the window says which are right.
+        Refusal::BadTime {
+            at: asked,
+            from: Some(from),
+            until: Some(until),
+        } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "We can't have an order ready {} ({}). Choose `scheduled_for` from {} until {} \
+                 ({} to {}).",
+                when(*asked, at, tz),
+                rfc3339(*asked),
+                when(*from, at, tz),
+                when(*until, at, tz),
+                rfc3339(*from),
+                rfc3339(*until)
+            ),
+        ),
+        Refusal::BadTime { .. } => (
             StatusCode::CONFLICT,
             "We're closed, and no opening is planned yet.".to_owned(),
         ),

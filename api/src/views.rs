@@ -87,6 +87,9 @@ pub struct OrderView {
     pub note: Option<String>,
     pub placed_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// A scheduled order: when the customer asked for it to be ready.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled_for: Option<DateTime<Utc>>,
     /// The statuses the shop may move it to next, in lifecycle order (the
     /// owner's buttons; the same table the order worker enforces).
     pub next_moves: Vec<OrderStatus>,
@@ -178,6 +181,7 @@ impl From<&OrderSnapshot> for OrderView {
             },
             note: o.note.clone(),
             placed_at: o.placed_at,
+            scheduled_for: o.scheduled_for,
             updated_at: o.updated_at,
             next_moves: lifecycle::owner_moves(o.status, o.fulfilment.is_delivery()),
             customer_may_cancel: lifecycle::check_transition(

@@ -59,6 +59,8 @@ pub struct OrderRow {
     /// for exactly its total and its lines never change) or paid when handed over (both `None`).
     pub telegram_payment_charge_id: Option<String>,
     pub provider_payment_charge_id: Option<String>,
+    /// A scheduled order's time (`None`: as soon as possible).
+    pub scheduled_for: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -99,6 +101,7 @@ impl OrderRow {
                 .payment
                 .as_ref()
                 .map(|p| p.provider_payment_charge_id.clone()),
+            scheduled_for: o.scheduled_for.map(|t| t.naive_utc()),
         }
     }
 
@@ -181,6 +184,7 @@ impl OrderRow {
             updated_at: to_utc(self.updated_at),
             promo,
             payment,
+            scheduled_for: self.scheduled_for.map(to_utc),
         })
     }
 }

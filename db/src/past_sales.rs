@@ -283,6 +283,7 @@ async fn import_chunk(
             discount_minor: 0,
             telegram_payment_charge_id: None,
             provider_payment_charge_id: None,
+            scheduled_for: None,
         });
         status_changes.push(NewStatusChange {
             order_id: (*id).clone(),

@@ -50,6 +50,7 @@ diesel::table! {
         discount_minor -> Bigint,
         telegram_payment_charge_id -> Nullable<Varchar>,
         provider_payment_charge_id -> Nullable<Varchar>,
+        scheduled_for -> Nullable<Datetime>,
     }
 }
 

@@ -234,6 +234,7 @@ fn snapshot(status: OrderStatus, version: u32) -> OrderSnapshot {
         updated_at: at("2026-11-22T18:05:00Z"),
         promo: None,
         payment: None,
+        scheduled_for: None,
     }
 }
 
@@ -254,6 +255,7 @@ fn commands() -> Vec<(&'static str, Vec<u8>)> {
         phone: None,
         promo: None,
         payment: None,
+        scheduled_for: None,
     };
     let delivery = PlaceOrder {
         fulfilment: Fulfilment::Delivery {
@@ -539,6 +541,7 @@ fn events() -> Vec<(&'static str, Vec<u8>)> {
                     },
                     to: customer(),
                     payment: None,
+                    scheduled_for: None,
                 }),
             )
             .1,
@@ -560,6 +563,7 @@ fn events() -> Vec<(&'static str, Vec<u8>)> {
                     ),
                     to: customer(),
                     payment: None,
+                    scheduled_for: None,
                 }),
             )
             .1,

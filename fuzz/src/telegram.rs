@@ -248,7 +248,9 @@ pub fn session_ok(s: &Session) -> Result<(), String> {
     let address_ok = |a: &str| !a.trim().is_empty() && a.chars().count() <= MAX_ADDRESS_CHARS;
     let fulfilment_ok = |f: &Fulfilment| f.address().is_none_or(address_ok);
     let ok = match &s.stage {
-        Stage::Browsing | Stage::Fulfilment { .. } | Stage::Address { .. } => true,
+        Stage::Browsing | Stage::Time { .. } | Stage::Fulfilment { .. } | Stage::Address { .. } => {
+            true
+        }
         Stage::Phone { address, .. } => address_ok(address),
         Stage::Note { fulfilment, .. } => fulfilment_ok(fulfilment),
         Stage::Confirm {
@@ -289,7 +291,8 @@ fn lines_ok(lines: &[CartLine]) -> Result<(), String> {
 fn checkout_of(stage: &Stage) -> Option<Uuid> {
     match stage {
         Stage::Browsing => None,
-        Stage::Fulfilment { checkout }
+        Stage::Time { checkout }
+        | Stage::Fulfilment { checkout }
         | Stage::Address { checkout }
         | Stage::Phone { checkout, .. }
         | Stage::Note { checkout, .. }

@@ -50,6 +50,13 @@ pub struct PlaceOrder {
     /// places one order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<Payment>,
+    /// A scheduled order: ready for pickup (or delivered) at this time
+    /// rather than as soon as possible. The worker takes it only for a time
+    /// inside the opening customers may order for now
+    /// ([`crate::hours::Schedule::order_window`]), so a closed shop can
+    /// take orders for when it opens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_for: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// `order.update` (customer): replaces the lines (and note) of a pending order.
@@ -290,6 +297,7 @@ mod tests {
             phone: None,
             promo: None,
             payment: None,
+            scheduled_for: None,
         }
     }
 

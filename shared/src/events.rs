@@ -58,6 +58,10 @@ pub struct OrderSnapshot {
     /// discount); `None`: paid when handed over.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<Payment>,
+    /// A scheduled order: the time the customer asked for it to be ready
+    /// (picked up or delivered); `None`: as soon as possible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_for: Option<DateTime<Utc>>,
 }
 
 impl OrderSnapshot {

@@ -22,7 +22,7 @@ use crate::queries::{ListOrders, MAX_QUERY_LIMIT, OrderList};
 
 /// The header row. New columns go at the end, so a sheet that reads
 /// columns by position keeps working.
-pub const COLUMNS: [&str; 16] = [
+pub const COLUMNS: [&str; 17] = [
     "number",
     "placed_at",
     "updated_at",
@@ -39,6 +39,7 @@ pub const COLUMNS: [&str; 16] = [
     "discount_minor",
     "payment",
     "promo_code",
+    "scheduled_for",
 ];
 
 /// How an order is paid: in chat before it was placed (Telegram
@@ -106,6 +107,9 @@ pub fn row(o: &OrderSnapshot) -> [String; COLUMNS.len()] {
         o.promo
             .as_ref()
             .map(|p| p.code.as_str().to_owned())
+            .unwrap_or_default(),
+        o.scheduled_for
+            .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
             .unwrap_or_default(),
     ]
 }

@@ -49,6 +49,7 @@ fn order(number: u64, name: &str, note: Option<&str>, fulfilment: Fulfilment) ->
         updated_at: placed + chrono::Duration::minutes(3),
         promo: None,
         payment: None,
+        scheduled_for: None,
     }
 }
 
@@ -68,6 +69,20 @@ fn a_promo_discount_fills_its_column_and_the_total_is_what_was_paid() {
     let plain = row(&order(8, "Bo", None, Fulfilment::Pickup));
     assert_eq!(plain[at("discount_minor")], "0");
     assert_eq!(plain[at("promo_code")], "");
+}
+
+#[test]
+fn a_scheduled_order_says_its_time_in_the_last_column() {
+    let mut o = order(9, "Ada", None, Fulfilment::Pickup);
+    let at = |name: &str| COLUMNS.iter().position(|c| *c == name).unwrap();
+    assert_eq!(
+        at("scheduled_for"),
+        COLUMNS.len() - 1,
+        "new columns go last"
+    );
+    assert_eq!(row(&o)[at("scheduled_for")], "");
+    o.scheduled_for = chrono::DateTime::from_timestamp(1_796_900_400, 0);
+    assert_eq!(row(&o)[at("scheduled_for")], "2026-12-10T11:00:00Z");
 }
 
 fn owner() -> Actor {
@@ -168,6 +183,7 @@ fn every_column_of_every_row_reads_back_as_written() {
             "0",
             "on_delivery",
             "",
+            "",
         ]
     );
     assert_eq!(
@@ -188,6 +204,7 @@ fn every_column_of_every_row_reads_back_as_written() {
             "",
             "0",
             "on_pickup",
+            "",
             "",
         ]
     );

@@ -249,6 +249,15 @@ pub struct Schedule {
     closed: BTreeSet<NaiveDate>,
 }
 
+/// How far ahead a scheduled order may be placed when the shop is always
+/// open (else the opening customers may order for ends it).
+pub const MAX_SCHEDULE_AHEAD_DAYS: i64 = 7;
+
+/// How long after a scheduled time an order for it is still taken: a
+/// customer who chose "11:00" while the shop was closed, and whose order
+/// reaches the worker a moment after 11:00, means "as soon as you open".
+pub const SCHEDULE_GRACE_MINUTES: i64 = 15;
+
 /// One opening: from `start` until `end`, as instants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Opening {
@@ -283,6 +292,66 @@ impl Schedule {
     /// `None` when nothing opens within a year (every day closed).
     pub fn next_open(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.opening_at_or_after(t).map(|o| o.start.max(t))
+    }
+
+    /// The times a customer may order for at `now`: from now (or the next
+    /// opening's start, when closed) until the end of that opening, and no
+    /// further than [`MAX_SCHEDULE_AHEAD_DAYS`] ahead. `None` when nothing
+    /// opens within a year.
+    pub fn order_window(&self, now: DateTime<Utc>) -> Option<Opening> {
+        let o = self.opening_at_or_after(now)?;
+        let cap = now + chrono::Duration::days(MAX_SCHEDULE_AHEAD_DAYS);
+        Some(Opening {
+            start: o.start.max(now),
+            end: o.end.min(cap),
+        })
+    }
+
+    /// Whether an order placed at `now` may be scheduled for `at`: inside
+    /// [`Self::order_window`] (a time up to [`SCHEDULE_GRACE_MINUTES`] before
+    /// its start counts as its start) and at an open moment. `Err` carries
+    /// the window to tell the customer (`None`: nothing opens within a year).
+    pub fn check_scheduled(
+        &self,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Option<Opening>> {
+        let window = self.order_window(now);
+        let Some(w) = window else {
+            return Err(None);
+        };
+        let grace = chrono::Duration::minutes(SCHEDULE_GRACE_MINUTES);
+        let in_window = at >= w.start - grace && at < w.end;
+        if in_window && self.is_open(at.max(w.start)) {
+            Ok(())
+        } else {
+            Err(window)
+        }
+    }
+
+    /// Times to offer a customer who orders for later, at `now`: every
+    /// `step` minutes through [`Self::order_window`] (the first on a
+    /// multiple of `step` past the hour), at most `max` of them, spread
+    /// over the whole window when it holds more.
+    pub fn order_slots(&self, now: DateTime<Utc>, step: u32, max: usize) -> Vec<DateTime<Utc>> {
+        let Some(w) = self.order_window(now) else {
+            return Vec::new();
+        };
+        let step = i64::from(step.max(1)) * 60;
+        let first = (w.start.timestamp() + step - 1).div_euclid(step) * step;
+        let last = w.end.timestamp() - 1;
+        if max == 0 || first > last {
+            return Vec::new();
+        }
+        let count = (last - first) / step + 1;
+        // Keep every k-th slot so that at most `max` remain.
+        let stride = (count + max as i64 - 1) / max as i64;
+        (0..count)
+            .step_by(usize::try_from(stride).unwrap_or(1).max(1))
+            .filter_map(|i| DateTime::from_timestamp(first + i * step, 0))
+            .filter(|t| self.is_open(*t))
+            .take(max)
+            .collect()
     }
 
     /// The opening `t` is in, or the next one after it.

@@ -234,6 +234,90 @@ fn opening_times_read_as_people_say_them() {
     );
 }
 
+#[test]
+fn a_closed_shop_takes_orders_for_its_next_opening_only() {
+    let s = london(pizza(), &[]);
+    // Tuesday 2026-12-01 03:00: closed until 11:00, open until 23:00.
+    let now = utc("2026-12-01T03:00:00Z");
+    let w = s.order_window(now).expect("opens");
+    assert_eq!(
+        (w.start, w.end),
+        (utc("2026-12-01T11:00:00Z"), utc("2026-12-01T23:00:00Z"))
+    );
+    assert_eq!(s.check_scheduled(utc("2026-12-01T11:00:00Z"), now), Ok(()));
+    assert_eq!(s.check_scheduled(utc("2026-12-01T22:45:00Z"), now), Ok(()));
+    // Before the opening, at its close, the next day, in the past: refused,
+    // with the window to tell.
+    for at in [
+        "2026-12-01T10:30:00Z",
+        "2026-12-01T23:00:00Z",
+        "2026-12-02T12:00:00Z",
+        "2026-12-01T02:00:00Z",
+    ] {
+        assert_eq!(s.check_scheduled(utc(at), now), Err(Some(w)), "{at}");
+    }
+    // Open now: from now until tonight's close; a time a few minutes gone
+    // still counts as "now".
+    let now = utc("2026-12-01T18:00:00Z");
+    assert_eq!(s.check_scheduled(utc("2026-12-01T17:50:00Z"), now), Ok(()));
+    assert!(s.check_scheduled(utc("2026-12-01T17:30:00Z"), now).is_err());
+    // Sunday night after closing: Monday is closed, so Tuesday's opening.
+    let now = utc("2026-12-06T23:30:00Z");
+    assert_eq!(s.check_scheduled(utc("2026-12-08T12:00:00Z"), now), Ok(()));
+    assert!(s.check_scheduled(utc("2026-12-07T12:00:00Z"), now).is_err());
+    // Never open: nothing to order for.
+    let never = london(WeeklyHours::default(), &[]);
+    assert_eq!(never.check_scheduled(now, now), Err(None));
+    // Always open: up to a week ahead.
+    let always = Schedule::always(London);
+    assert_eq!(always.check_scheduled(now + Duration::days(6), now), Ok(()));
+    assert!(
+        always
+            .check_scheduled(now + Duration::days(8), now)
+            .is_err()
+    );
+}
+
+#[test]
+fn the_times_offered_lie_in_the_next_opening_on_the_hour_or_half() {
+    let s = london(pizza(), &[]);
+    let now = utc("2026-12-01T03:00:00Z");
+    let slots = s.order_slots(now, 30, 100);
+    assert_eq!(slots.len(), 24, "11:00, 11:30 … 22:30");
+    assert_eq!(slots.first(), Some(&utc("2026-12-01T11:00:00Z")));
+    assert_eq!(slots.last(), Some(&utc("2026-12-01T22:30:00Z")));
+    // At most `max`, spread over the whole opening.
+    let few = s.order_slots(now, 30, 8);
+    assert_eq!(few.len(), 8);
+    assert_eq!(few.first(), Some(&utc("2026-12-01T11:00:00Z")));
+    assert!(few.last().expect("some") >= &utc("2026-12-01T21:00:00Z"));
+    // Open at 18:10: from 18:30.
+    let slots = s.order_slots(utc("2026-12-01T18:10:00Z"), 30, 100);
+    assert_eq!(slots.first(), Some(&utc("2026-12-01T18:30:00Z")));
+    for t in &slots {
+        assert_eq!(s.check_scheduled(*t, utc("2026-12-01T18:10:00Z")), Ok(()));
+    }
+    // Across the clocks going back: Saturday 24 October 2026 at 16:00 BST
+    // (closed), the evening opening runs 17:00 BST to 02:00 GMT: ten hours.
+    let now = utc("2026-10-24T15:00:00Z");
+    let slots = s.order_slots(now, 30, 100);
+    assert_eq!(
+        slots.first(),
+        Some(&utc("2026-10-24T16:00:00Z")),
+        "17:00 BST"
+    );
+    assert_eq!(
+        slots.last(),
+        Some(&utc("2026-10-25T01:30:00Z")),
+        "01:30 GMT"
+    );
+    assert_eq!(slots.len(), 20);
+    for t in &slots {
+        assert!(s.is_open(*t));
+        assert_eq!(s.check_scheduled(*t, now), Ok(()));
+    }
+}
+
 proptest! {
     /// Whatever the moment (years with both daylight-saving changes), the
     /// next opening is open, and nothing between now and it is.

@@ -90,6 +90,17 @@ pub enum Refusal {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         opens_at: Option<DateTime<Utc>>,
     },
+    /// A scheduled order for a time (`at`) the shop does not take orders
+    /// for now: past, or outside the opening customers may order for
+    /// ([`crate::hours::Schedule::order_window`]). `from`..`until` is that
+    /// window (absent: nothing opens within a year).
+    BadTime {
+        at: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<DateTime<Utc>>,
+    },
     /// A new order while owners have paused taking orders, for `reason`,
     /// until `until` (or until they resume).
     Paused {
@@ -197,6 +208,7 @@ impl Refusal {
             Self::BadSize { .. } => "bad_size",
             Self::Stale { .. } => "stale",
             Self::Closed { .. } => "closed",
+            Self::BadTime { .. } => "bad_time",
             Self::Paused { .. } => "paused",
             Self::BadPause { .. } => "bad_pause",
             Self::Promo { .. } => "promo",

@@ -89,6 +89,16 @@ fn every_refusal() -> Vec<Refusal> {
             opens_at: Some(chrono::DateTime::UNIX_EPOCH),
         },
         Refusal::Closed { opens_at: None },
+        Refusal::BadTime {
+            at: chrono::DateTime::UNIX_EPOCH,
+            from: Some(chrono::DateTime::UNIX_EPOCH),
+            until: Some(chrono::DateTime::UNIX_EPOCH),
+        },
+        Refusal::BadTime {
+            at: chrono::DateTime::UNIX_EPOCH,
+            from: None,
+            until: None,
+        },
         Refusal::Paused {
             reason: Some("Oven repair".into()),
             until: Some(chrono::DateTime::UNIX_EPOCH),

@@ -217,11 +217,20 @@ impl Api {
             .iter()
             .map(|(sku, quantity)| serde_json::json!({"sku": sku, "quantity": quantity}))
             .collect();
+        self.place_body(
+            token,
+            &serde_json::json!({"lines": lines, "fulfilment": {"type": "pickup"}}),
+        )
+        .await
+    }
+
+    /// Places the order `body` says as the customer with `token`.
+    pub async fn place_body(&self, token: &str, body: &serde_json::Value) -> reqwest::Response {
         self.http
             .post(self.url("/orders"))
             .bearer_auth(token)
             .header("idempotency-key", uuid::Uuid::new_v4().to_string())
-            .json_body(&serde_json::json!({"lines": lines, "fulfilment": {"type": "pickup"}}))
+            .json_body(body)
             .send()
             .await
             .unwrap()

@@ -590,6 +590,7 @@ pub fn place_cmd(lines: &[(&str, u32)]) -> PlaceOrder {
         phone: None,
         promo: None,
         payment: None,
+        scheduled_for: None,
     }
 }
 

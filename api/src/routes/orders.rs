@@ -515,6 +515,7 @@ async fn place(
             phone,
             promo,
             payment: None,
+            scheduled_for: b.scheduled_for,
         },
     };
     Ok(change::send(&state, &caller, &headers, change, |event| {

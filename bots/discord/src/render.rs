@@ -255,6 +255,14 @@ pub fn board_message(order: &OrderSnapshot, last: Option<&Change>) -> BoardMessa
         field("Fulfilment", &fulfilment, false),
         field("Payment", &payment(order), false),
     ];
+    if let Some(at) = order.scheduled_for {
+        // Discord shows the time in each owner's own zone.
+        let at = at.timestamp();
+        fields.insert(
+            3,
+            field("⏰ Ready for", &format!("<t:{at}:F> (<t:{at}:R>)"), false),
+        );
+    }
     if let Some(p) = &order.promo {
         fields.push(field(
             "Promo",
@@ -411,6 +419,9 @@ pub fn pending_page(orders: &[OrderSnapshot], total: u64, page: u32) -> Page {
             o.fulfilment.kind(),
             ts = o.placed_at.timestamp(),
         ));
+        if let Some(at) = o.scheduled_for {
+            lines.push(format!("  ⏰ ready for <t:{}:F>", at.timestamp()));
+        }
     }
     if orders.is_empty() {
         lines.push("(nothing on this page)".to_owned());

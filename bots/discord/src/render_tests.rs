@@ -44,6 +44,7 @@ fn order(
         updated_at: chrono::Utc::now(),
         promo: None,
         payment: None,
+        scheduled_for: None,
     }
 }
 
@@ -122,6 +123,34 @@ fn a_pending_card_shows_what_the_owner_needs() {
     let labels: Vec<&str> = b.rows.iter().flatten().map(|b| b.label.as_str()).collect();
     assert_eq!(labels, ["Accept", "Reject", "Cancel…"]);
     assert_within_limits(&b);
+}
+
+#[test]
+fn a_scheduled_order_shows_its_time_high_on_the_card_and_in_the_pending_list() {
+    let mut o = order(OrderStatus::Pending, 1, 5, None);
+    let names = |o: &OrderSnapshot| -> Vec<String> {
+        board_message(o, None)
+            .card
+            .fields
+            .into_iter()
+            .map(|f| format!("{}={}", f.name, f.value))
+            .collect()
+    };
+    assert!(!names(&o).iter().any(|f| f.contains("Ready for")));
+    let at = chrono::DateTime::from_timestamp(1_796_900_400, 0).expect("time");
+    o.scheduled_for = Some(at);
+    let fields = names(&o);
+    assert_eq!(
+        fields[3], "⏰ Ready for=<t:1796900400:F> (<t:1796900400:R>)",
+        "right after customer, total and age: {fields:?}"
+    );
+    let page = pending_page(std::slice::from_ref(&o), 1, 0);
+    assert!(
+        page.content.contains("⏰ ready for <t:1796900400:F>"),
+        "{}",
+        page.content
+    );
+    assert_within_limits(&board_message(&o, None));
 }
 
 #[test]

@@ -326,6 +326,10 @@ pub fn refusal(r: &Refusal) -> String {
             what: EmptyText::Order,
         } => "the customer's bill was no longer in the bot (their session had expired), so there was nothing to order".to_owned(),
         Refusal::Closed { .. } => "the shop was closed when the payment arrived".to_owned(),
+        Refusal::BadTime { at, .. } => format!(
+            "the time it was for (<t:{}:F>) was no longer one the shop takes orders for",
+            at.timestamp()
+        ),
         Refusal::Paused { .. } => "orders were paused when the payment arrived".to_owned(),
         Refusal::Unavailable { name, .. } => format!("{} is off the menu", defang(name)),
         Refusal::Paid { number } => format!(

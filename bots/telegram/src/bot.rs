@@ -58,6 +58,11 @@ pub struct App {
     schedule: chatorder_shared::hours::Schedule,
 }
 
+/// Times offered to a customer of a closed shop: every half hour of the
+/// next opening, at most this many (spread over a longer one).
+const SLOT_MINUTES: u32 = 30;
+const MAX_SLOTS: usize = 24;
+
 impl App {
     pub fn new(
         settings: Arc<Settings>,
@@ -87,7 +92,11 @@ impl App {
     fn closed_now(&self) -> Option<Closed> {
         let now = chrono::Utc::now();
         let opens_at = self.schedule.next_open(now);
-        (opens_at != Some(now)).then_some(Closed { now, opens_at })
+        (opens_at != Some(now)).then(|| Closed {
+            now,
+            opens_at,
+            slots: self.schedule.order_slots(now, SLOT_MINUTES, MAX_SLOTS),
+        })
     }
 
     fn shop<'a>(&'a self, catalog: &'a CachedCatalog) -> Shop<'a> {
@@ -186,8 +195,12 @@ async fn pre_checkout(bot: &TgBot, q: PreCheckoutQuery, app: &App) {
                         currency: q.currency.clone(),
                         total_minor: i64::from(q.total_amount),
                     };
-                    let open = app.schedule.is_open(chrono::Utc::now());
-                    conversation::pre_checkout(&session, &shop, &asked, open)
+                    let now = chrono::Utc::now();
+                    let takes = |at: Option<chrono::DateTime<chrono::Utc>>| match at {
+                        Some(at) => app.schedule.check_scheduled(at, now).is_ok(),
+                        None => app.schedule.is_open(now),
+                    };
+                    conversation::pre_checkout(&session, &shop, &asked, takes)
                 }
                 Err(e) => {
                     tracing::warn!(

@@ -33,6 +33,9 @@ pub enum Button {
     Clear,
     /// Start the checkout.
     Checkout,
+    /// This checkout is for a later time (a closed shop's next opening),
+    /// in whole minutes since the Unix epoch.
+    At { checkout: Uuid, minute: i64 },
     /// This checkout is picked up.
     Pickup(Uuid),
     /// This checkout is delivered (the address is asked next).
@@ -100,6 +103,13 @@ impl Button {
                     _ => return None,
                 }
             }
+            "t" => {
+                let (minute, id) = rest.split_once(':')?;
+                Self::At {
+                    checkout: checkout(id)?,
+                    minute: canonical(minute)?,
+                }
+            }
             "nt" => Self::Note(checkout(rest)?),
             "ok" => Self::Confirm(checkout(rest)?),
             "no" => Self::Abandon(checkout(rest)?),
@@ -122,6 +132,7 @@ impl fmt::Display for Button {
             Self::Change { sku, delta } => write!(f, "q:{sku}:{delta}"),
             Self::Clear => f.write_str("clear"),
             Self::Checkout => f.write_str("co"),
+            Self::At { checkout, minute } => write!(f, "t:{minute}:{}", checkout.simple()),
             Self::Pickup(id) => write!(f, "f:p:{}", id.simple()),
             Self::Delivery(id) => write!(f, "f:d:{}", id.simple()),
             Self::Note(id) => write!(f, "nt:{}", id.simple()),
@@ -184,6 +195,7 @@ mod tests {
             (sku(), 1..=u32::MAX).prop_map(|(sku, qty)| Button::Add { sku, qty }),
             (sku(), 1..=u32::MAX).prop_map(|(sku, qty)| Button::AnySize { sku, qty }),
             (sku(), any::<i64>()).prop_map(|(sku, delta)| Button::Change { sku, delta }),
+            (id(), any::<i64>()).prop_map(|(checkout, minute)| Button::At { checkout, minute }),
             id().prop_map(Button::Pickup),
             id().prop_map(Button::Delivery),
             id().prop_map(Button::Note),
@@ -229,6 +241,11 @@ mod tests {
             "f:p:00000000000000000000000000000abc"
         );
         assert_eq!(Button::Reorder(OrderNumber(1042)).data(), "r:1042");
+        let at = Button::At {
+            checkout: Uuid::from_u128(u128::MAX),
+            minute: i64::MIN,
+        };
+        assert!(at.fits(), "{} bytes at the longest", at.data().len());
         assert_eq!(
             Button::CartBack(id).data(),
             "cb:00000000000000000000000000000abc"
@@ -257,6 +274,9 @@ mod tests {
             "clear:1",
             "cb:",
             "cb:00000000-0000-0000-0000-000000000abc",
+            "t:29400000",
+            "t:029400000:00000000000000000000000000000abc",
+            "t::00000000000000000000000000000abc",
         ] {
             assert_eq!(Button::parse(data), None, "{data:?}");
         }

@@ -62,7 +62,7 @@ pub fn notification(
 ) -> Option<(i64, String)> {
     let chat = recipient(env)?;
     let text = match &env.data {
-        Event::Placed { order } => t.placed(order),
+        Event::Placed { order } => t.placed(order, tz),
         Event::Updated { order } => t.updated(order),
         Event::StatusChanged { order, reason, .. } => {
             refund_note(t, order, t.status_changed(order, reason.as_deref()))

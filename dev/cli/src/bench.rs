@@ -446,6 +446,7 @@ async fn run_phase(
                     phone: None,
                     promo: None,
                     payment: None,
+                    scheduled_for: None,
                 };
                 let env = Envelope::new(CommandKind::Place.envelope_type(), actor, cmd);
                 if batch > 0 {

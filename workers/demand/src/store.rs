@@ -22,23 +22,35 @@ fn sold_sql() -> String {
         .join(",")
 }
 
-/// Units sold since `since` (UTC): `(sku, placed_at, qty)`.
+/// Units sold since `since` (UTC): `(sku, at, qty)`, oldest first. `at`
+/// is when the units were wanted: a scheduled order's time, else when it
+/// was placed (a closed shop's orders for its opening are made then).
 pub async fn sold_since(
     conn: &mut Conn,
     since: DateTime<Utc>,
 ) -> anyhow::Result<Vec<(String, DateTime<Utc>, u32)>> {
-    let rows: Vec<(String, NaiveDateTime, i32)> = order_lines::table
+    let rows: Vec<(String, NaiveDateTime, Option<NaiveDateTime>, i32)> = order_lines::table
         .inner_join(orders::table)
         .filter(orders::status.eq_any(OrderStatus::sold()))
         .filter(orders::placed_at.ge(since.naive_utc()))
         .order(orders::placed_at)
-        .select((order_lines::sku, orders::placed_at, order_lines::quantity))
+        .select((
+            order_lines::sku,
+            orders::placed_at,
+            orders::scheduled_for,
+            order_lines::quantity,
+        ))
         .load(conn)
         .await?;
-    Ok(rows
+    let mut sold: Vec<_> = rows
         .into_iter()
-        .map(|(sku, at, qty)| (sku, at.and_utc(), u32::try_from(qty).unwrap_or(0)))
-        .collect())
+        .map(|(sku, placed, scheduled, qty)| {
+            let at = scheduled.unwrap_or(placed).and_utc();
+            (sku, at, u32::try_from(qty).unwrap_or(0))
+        })
+        .collect();
+    sold.sort_by_key(|(_, at, _)| *at);
+    Ok(sold)
 }
 
 /// One training run, as recorded.

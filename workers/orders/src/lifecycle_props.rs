@@ -210,7 +210,7 @@ fn command() -> impl Strategy<Value = Command> {
     let status = proptest::sample::select(OrderStatus::ALL.to_vec());
     prop_oneof![
         3 => (lines(), fulfilment(), text(), promo()).prop_map(|(lines, fulfilment, note, promo)| {
-            Command::Place(PlaceOrder { lines, fulfilment, note, phone: None, promo, payment: None })
+            Command::Place(PlaceOrder { lines, fulfilment, note, phone: None, promo, payment: None, scheduled_for: None })
         }),
         2 => (number(), lines(), text()).prop_map(|(number, lines, note)| {
             Command::Update(UpdateOrder { number, lines, note, expected_version: None, })

@@ -15,7 +15,7 @@ use chatorder_shared::hours::Schedule;
 use chatorder_shared::payment::{MAX_CHARGE_ID_CHARS, Payment};
 use chatorder_shared::promo::{self, AppliedPromo, Promo, PromoCode, PromoProblem};
 use chatorder_shared::refusal::{EmptyText, Fault, Missing, Refusal, TextField};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound as _, Utc};
 use uuid::Uuid;
 
 pub use chatorder_shared::lifecycle::check_transition;
@@ -276,7 +276,7 @@ fn place_order(
     place: &PlaceOrder,
     ctx: &Ctx<'_>,
 ) -> Result<OrderSnapshot, Refusal> {
-    taking_orders(view, ctx)?;
+    taking_orders(view, ctx, place.scheduled_for)?;
     let Some((id, number)) = ctx.new_order else {
         return Err(Refusal::Internal {
             fault: Fault::NoOrderNumber,
@@ -347,6 +347,9 @@ fn place_order(
         placed_at: ctx.now,
         updated_at: ctx.now,
         payment: place.payment.clone(),
+        // To the second: MySQL keeps microseconds, and nobody picks up an
+        // order at a fraction of a second.
+        scheduled_for: place.scheduled_for.map(|t| t.trunc_subsecs(0)),
     })
 }
 
@@ -378,14 +381,30 @@ fn paid_in_full(paid: &Payment, total_minor: i64, currency: Currency) -> Result<
     Ok(())
 }
 
-/// New orders are taken only in opening hours and while owners have not
-/// paused them. A pause is told first: its reason is what customers need.
-fn taking_orders(view: &impl View, ctx: &Ctx<'_>) -> Result<(), Refusal> {
+/// New orders are taken only while owners have not paused them, and in
+/// opening hours, or for a time (`scheduled_for`) inside the opening
+/// customers may order for (a closed shop takes orders for when it opens).
+/// A pause is told first: its reason is what customers need.
+fn taking_orders(
+    view: &impl View,
+    ctx: &Ctx<'_>,
+    scheduled_for: Option<DateTime<Utc>>,
+) -> Result<(), Refusal> {
     if let Some(p) = view.pause().filter(|p| p.holds_at(ctx.now)) {
         return Err(Refusal::Paused {
             reason: p.reason.clone(),
             until: p.until,
         });
+    }
+    if let Some(at) = scheduled_for {
+        return ctx
+            .schedule
+            .check_scheduled(at, ctx.now)
+            .map_err(|w| Refusal::BadTime {
+                at,
+                from: w.map(|w| w.start),
+                until: w.map(|w| w.end),
+            });
     }
     if !ctx.schedule.is_open(ctx.now) {
         return Err(Refusal::Closed {

@@ -42,6 +42,7 @@ fn place_with(promo: &str) -> Command {
         phone: None,
         promo: Some(code(promo)),
         payment: None,
+        scheduled_for: None,
     })
 }
 

@@ -128,14 +128,20 @@ fn line(code: &str, qty: u32) -> LineRequest {
 }
 
 fn place_cmd(lines: Vec<LineRequest>) -> Command {
-    Command::Place(PlaceOrder {
+    Command::Place(place_of(lines))
+}
+
+/// A pickup order of `lines`, nothing else set.
+fn place_of(lines: Vec<LineRequest>) -> PlaceOrder {
+    PlaceOrder {
         lines,
         fulfilment: Fulfilment::Pickup,
         note: None,
         phone: None,
         promo: None,
         payment: None,
-    })
+        scheduled_for: None,
+    }
 }
 
 /// Places an order for customer `c` and stores it in the view.
@@ -147,6 +153,7 @@ fn placed(m: &mut Mem, c: &Actor, n: u64, fulfilment: Fulfilment) -> OrderSnapsh
         phone: None,
         promo: None,
         payment: None,
+        scheduled_for: None,
     });
     let Effect::Placed(o) = decide(m, &cmd, &ctx(c, n)).expect("placed") else {
         panic!("expected Placed");
@@ -189,6 +196,7 @@ fn long_note_cmd() -> Command {
         phone: None,
         promo: None,
         payment: None,
+        scheduled_for: None,
     })
 }
 
@@ -224,6 +232,7 @@ fn limits_are_refused_with_reasons() {
         phone: None,
         promo: None,
         payment: None,
+        scheduled_for: None,
     });
     assert_eq!(code(no_address), "address_required");
     // The refusal carries the limits and names its sentence needs.
@@ -677,6 +686,73 @@ fn orders_outside_hours_are_refused_with_the_next_opening() {
 }
 
 #[test]
+fn a_closed_shop_takes_orders_scheduled_for_its_next_opening() {
+    let m = shop();
+    let c = customer("1");
+    let hours = london_hours();
+    let t = |d: u32, h: u32, min: u32| {
+        Utc.with_ymd_and_hms(2026, 11, d, h, min, 0)
+            .single()
+            .expect("time")
+    };
+    // Sunday 23:30: closed; Monday closed; Tuesday 11:00-23:00 is next.
+    let late = Ctx {
+        schedule: &hours,
+        now: t(22, 23, 30),
+        ..ctx(&c, 1)
+    };
+    let for_ = |at| {
+        Command::Place(PlaceOrder {
+            scheduled_for: Some(at),
+            ..place_of(vec![line("hawaiian_m", 1)])
+        })
+    };
+    let Ok(Effect::Placed(o)) = decide(&m, &for_(t(24, 12, 30)), &late) else {
+        panic!("a time in Tuesday's opening is taken");
+    };
+    assert_eq!(o.scheduled_for, Some(t(24, 12, 30)));
+    assert_eq!(o.placed_at, t(22, 23, 30));
+    // Monday (closed), Tuesday before opening, Wednesday (beyond the next
+    // opening), Sunday evening (past): refused, naming what may be chosen.
+    for at in [t(23, 12, 0), t(24, 10, 0), t(25, 12, 0), t(22, 20, 0)] {
+        assert_eq!(
+            decide(&m, &for_(at), &late),
+            Err(Refusal::BadTime {
+                at,
+                from: Some(t(24, 11, 0)),
+                until: Some(t(24, 23, 0)),
+            }),
+            "{at}"
+        );
+    }
+    // Open now: later today is fine, tomorrow is not.
+    let open = Ctx {
+        schedule: &hours,
+        now: t(22, 18, 0),
+        ..ctx(&c, 1)
+    };
+    assert!(matches!(
+        decide(&m, &for_(t(22, 21, 0)), &open),
+        Ok(Effect::Placed(_))
+    ));
+    assert!(matches!(
+        decide(&m, &for_(t(24, 12, 0)), &open),
+        Err(Refusal::BadTime { .. })
+    ));
+    // A pause refuses scheduled orders too, with its reason.
+    let mut paused = shop();
+    paused.pause = Some(ShopPause {
+        since: t(22, 20, 0),
+        until: None,
+        reason: Some("Oven repair".into()),
+    });
+    assert!(matches!(
+        decide(&paused, &for_(t(24, 12, 30)), &late),
+        Err(Refusal::Paused { .. })
+    ));
+}
+
+#[test]
 fn a_pause_refuses_orders_with_its_reason_until_it_ends() {
     let mut m = shop();
     let c = customer("1");
@@ -745,6 +821,7 @@ fn paid_place(lines: Vec<LineRequest>, total_minor: i64, currency: Currency) -> 
             telegram_payment_charge_id: "tg-1".into(),
             provider_payment_charge_id: "pr-1".into(),
         }),
+        scheduled_for: None,
     })
 }
 

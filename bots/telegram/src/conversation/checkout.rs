@@ -119,6 +119,7 @@ pub(super) fn abandon(session: &mut Session, id: Uuid) -> Turn {
     let t = session.texts();
     if open_checkout(session, id).is_some() {
         session.stage = Stage::Browsing;
+        session.time = None;
     }
     Turn::say(Reply::text(t.checkout_cancelled()).edit())
 }
@@ -127,7 +128,8 @@ pub(super) fn abandon(session: &mut Session, id: Uuid) -> Turn {
 fn open_checkout(session: &Session, id: Uuid) -> Option<Uuid> {
     let current = match &session.stage {
         Stage::Browsing => return None,
-        Stage::Fulfilment { checkout }
+        Stage::Time { checkout }
+        | Stage::Fulfilment { checkout }
         | Stage::Address { checkout }
         | Stage::Phone { checkout, .. }
         | Stage::Note { checkout, .. }
@@ -138,13 +140,85 @@ fn open_checkout(session: &Session, id: Uuid) -> Option<Uuid> {
 }
 
 /// `/checkout` or the Checkout button. While the shop's hours keep it
-/// closed the customer is told first (and may go on: the worker decides).
+/// closed the customer is told when it opens and chooses a time in that
+/// opening to have the order ready; with no time to offer (nothing
+/// opens, or an order being changed) they are told first and may go on:
+/// the worker decides.
 pub(super) fn start_checkout(session: &mut Session, shop: &Shop<'_>) -> Turn {
+    if let Some(closed) = shop.closed.as_ref().filter(|c| !c.slots.is_empty())
+        && session.editing.is_none()
+    {
+        return choose_time(session, closed, shop);
+    }
     let mut out = checkout_turn(session, shop);
     if let Some(warning) = shop.closed_warning(session.texts()) {
         out.replies.insert(0, Reply::text(warning));
     }
     out
+}
+
+/// How many time buttons go on one row.
+const TIMES_PER_ROW: usize = 4;
+
+/// Closed: "we open …; when should it be ready?" with a button per time.
+fn choose_time(session: &mut Session, closed: &super::Closed, shop: &Shop<'_>) -> Turn {
+    let t = session.texts();
+    let (lines, _) = priced_lines(session, shop);
+    if lines.is_empty() {
+        return Turn::say(Reply::text(t.cart_empty()));
+    }
+    let checkout = session.fresh_id("checkout");
+    session.stage = Stage::Time { checkout };
+    session.time = None;
+    let mut rows: Vec<Vec<(String, String)>> = closed
+        .slots
+        .chunks(TIMES_PER_ROW)
+        .map(|row| {
+            row.iter()
+                .map(|at| {
+                    let minute = at.timestamp().div_euclid(60);
+                    (
+                        t.clock(*at, shop.time_zone),
+                        Button::At { checkout, minute }.data(),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    rows.push(vec![(t.btn_cancel(), Button::Abandon(checkout).data())]);
+    let text = t.choose_time(&t.closed_now(closed.opens_at, closed.now, shop.time_zone));
+    Turn::say(Reply::with(text, rows))
+}
+
+/// A time button of checkout `id`: the order is for then; pickup or
+/// delivery next. The worker checks the time (a forged one is refused).
+pub(super) fn time(session: &mut Session, id: Uuid, minute: i64, shop: &Shop<'_>) -> Turn {
+    let t = session.texts();
+    let at = minute
+        .checked_mul(60)
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0));
+    let (Stage::Time { checkout }, Some(at)) = (&session.stage, at) else {
+        return Turn::say(Reply::text(t.checkout_expired()));
+    };
+    if *checkout != id {
+        return Turn::say(Reply::text(t.checkout_expired()));
+    }
+    session.time = Some(super::ChosenTime { checkout: id, at });
+    session.stage = Stage::Fulfilment { checkout: id };
+    let now = shop
+        .closed
+        .as_ref()
+        .map_or_else(chrono::Utc::now, |c| c.now);
+    Turn::say(
+        Reply::with(
+            t.time_chosen(&t.when(at, now, shop.time_zone)),
+            vec![vec![
+                (t.btn_pickup(), Button::Pickup(id).data()),
+                (t.btn_delivery(), Button::Delivery(id).data()),
+            ]],
+        )
+        .edit(),
+    )
 }
 
 fn checkout_turn(session: &mut Session, shop: &Shop<'_>) -> Turn {
@@ -192,10 +266,13 @@ fn confirm_step(
         session.stage = Stage::Browsing;
         return Turn::say(Reply::text(t.cart_empty()));
     }
-    let place = match &fulfilment {
+    let mut place = match &fulfilment {
         Fulfilment::Pickup => t.pickup(),
         Fulfilment::Delivery { address } => t.delivery_to(address),
     };
+    if let Some(at) = session.time_for(checkout) {
+        place = format!("{place}\n{}", t.ready_for(&t.day_time(at, shop.time_zone)));
+    }
     let text = t.summary(
         &lines,
         &t.money(cart_total(session, shop), shop.currency),
@@ -263,6 +340,7 @@ pub(super) fn confirm(session: &mut Session, id: Uuid, shop: &Shop<'_>) -> Turn 
         phone: session.phone.clone(),
         promo: session.promo.clone(),
         payment: None,
+        scheduled_for: session.time_for(checkout),
     };
     if shop.payments {
         return super::payment::bill(session, checkout, order, shop);
@@ -339,4 +417,5 @@ pub fn placed(session: &mut Session, checkout: Uuid, new_order: Option<&[LineReq
     session.editing = None;
     session.last_checkout = Some(checkout);
     session.invoice = None;
+    session.time = None;
 }

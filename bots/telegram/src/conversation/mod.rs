@@ -32,7 +32,7 @@ pub use past_orders::{edit_order, order_again, order_list, start_edit};
 pub use payment::{Invoice, Paid, PreCheckout, payload, pre_checkout, prices};
 pub use refused::refused;
 pub use replies::{Action, Keyboard, Reply, Turn};
-pub use session::{CartBack, CartLine, SENT_CARTS, SentCart, Session, Stage};
+pub use session::{CartBack, CartLine, ChosenTime, SENT_CARTS, SentCart, Session, Stage};
 pub use shop::{Closed, Shop};
 
 /// What the customer did.
@@ -153,6 +153,7 @@ fn on_button(session: &mut Session, data: &str, shop: &Shop<'_>) -> Turn {
         Button::Change { sku, delta } => cart::change_qty(session, sku, *delta, shop),
         Button::Clear => cart::clear(session, shop),
         Button::Checkout => checkout::start_checkout(session, shop),
+        Button::At { checkout, minute } => checkout::time(session, *checkout, *minute, shop),
         Button::Pickup(id) => checkout::fulfilment(session, *id, true, shop),
         Button::Delivery(id) => checkout::fulfilment(session, *id, false, shop),
         Button::Note(id) => checkout::ask_note(session, *id),

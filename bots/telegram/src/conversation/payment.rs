@@ -138,7 +138,8 @@ fn total(lines: &[LineRequest], shop: &Shop<'_>) -> Option<i64> {
 
 /// Whether the bill `q` names can still be paid: it is this customer's open
 /// bill, the cart is what was billed, every item is still on the menu at
-/// the billed price, the amount is the bill's, and the shop is `open`. A
+/// the billed price, the amount is the bill's, and the shop `takes` an
+/// order for its time (now, or the time it is scheduled for). A
 /// promo code's rules are the order worker's to check again (a code that
 /// ran out meanwhile: the paid order is refused, and refunded). `Err` is the sentence Telegram
 /// shows in the payment form (nothing is charged).
@@ -146,7 +147,7 @@ pub fn pre_checkout(
     session: &Session,
     shop: &Shop<'_>,
     q: &PreCheckout,
-    open: bool,
+    takes: impl Fn(Option<chrono::DateTime<chrono::Utc>>) -> bool,
 ) -> Result<(), String> {
     let t = session.texts();
     let checkout = checkout_of(&q.payload);
@@ -181,7 +182,7 @@ pub fn pre_checkout(
     {
         return Err(t.pay_price_changed());
     }
-    if !open {
+    if !takes(invoice.order.scheduled_for) {
         return Err(t.pay_closed());
     }
     Ok(())
@@ -213,6 +214,7 @@ pub(super) fn paid(session: &mut Session, paid: Paid) -> Turn {
         phone: None,
         promo: None,
         payment: Some(paid.payment),
+        scheduled_for: None,
     };
     Turn {
         replies: vec![Reply::text(t.paid_lost())],

@@ -48,6 +48,24 @@ pub struct Session {
     /// being handled ([`Session::fresh_id`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<Uuid>,
+    /// The time chosen for the checkout in progress (a closed shop takes
+    /// orders for its next opening): the order is placed for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<ChosenTime>,
+}
+
+/// A time chosen at checkout `checkout`: the order is to be ready `at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChosenTime {
+    pub checkout: Uuid,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Session {
+    /// The time chosen for checkout `checkout`, if one was.
+    pub fn time_for(&self, checkout: Uuid) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.time.filter(|t| t.checkout == checkout).map(|t| t.at)
+    }
 }
 
 /// How many update ids a session remembers.
@@ -136,6 +154,10 @@ pub struct CartLine {
 pub enum Stage {
     #[default]
     Browsing,
+    /// The shop is closed: a time in its next opening is being chosen.
+    Time {
+        checkout: Uuid,
+    },
     Fulfilment {
         checkout: Uuid,
     },

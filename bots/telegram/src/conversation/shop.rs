@@ -28,11 +28,15 @@ pub struct Shop<'a> {
 }
 
 /// The shop's hours keep it closed at `now`; it opens again at `opens_at`
-/// (`None`: no opening is planned).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// (`None`: no opening is planned). `slots` are the times offered at
+/// checkout for an order ready in that opening
+/// ([`chatorder_shared::hours::Schedule::order_slots`]); none: the
+/// customer is only warned.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Closed {
     pub now: DateTime<Utc>,
     pub opens_at: Option<DateTime<Utc>>,
+    pub slots: Vec<DateTime<Utc>>,
 }
 
 impl Shop<'_> {
@@ -62,6 +66,7 @@ impl Shop<'_> {
     /// The warning to give while closed, if the shop is, in `t`'s language.
     pub(super) fn closed_warning(&self, t: &dyn Texts) -> Option<String> {
         self.closed
+            .as_ref()
             .map(|c| t.closed_warning(&t.closed_now(c.opens_at, c.now, self.time_zone)))
     }
 }

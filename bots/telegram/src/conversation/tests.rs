@@ -59,7 +59,7 @@ impl Fixture {
             catalog: &self.items,
             matcher: &self.matcher,
             time_zone: chatorder_shared::hours::Tz::Europe__Madrid,
-            closed: self.closed,
+            closed: self.closed.clone(),
             payments: false,
         }
     }
@@ -733,6 +733,7 @@ fn a_closed_shop_warns_when_an_order_starts_and_at_checkout_and_lets_it_go_on() 
         closed: Some(Closed {
             now: at("2026-12-03T22:30:00Z"),
             opens_at: Some(at("2026-12-05T10:00:00Z")),
+            slots: Vec::new(),
         }),
         ..Fixture::new()
     };
@@ -769,6 +770,99 @@ fn a_closed_shop_warns_when_an_order_starts_and_at_checkout_and_lets_it_go_on() 
         ),
         "{o:?}"
     );
+}
+
+#[test]
+fn a_closed_shop_offers_times_in_its_next_opening_and_the_order_is_for_the_one_chosen() {
+    let at = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .expect(s)
+            .with_timezone(&chrono::Utc)
+    };
+    // Thursday night in Madrid; the shop opens on Saturday at 11:00.
+    let slots = vec![
+        at("2026-12-05T10:00:00Z"),
+        at("2026-12-05T10:30:00Z"),
+        at("2026-12-05T11:00:00Z"),
+        at("2026-12-05T11:30:00Z"),
+        at("2026-12-05T12:00:00Z"),
+    ];
+    let f = Fixture {
+        closed: Some(Closed {
+            now: at("2026-12-03T22:30:00Z"),
+            opens_at: Some(at("2026-12-05T10:00:00Z")),
+            slots: slots.clone(),
+        }),
+        ..Fixture::new()
+    };
+    let mut s = Session::default();
+    f.say(&mut s, "2 large hawaiian");
+    let o = f.say(&mut s, "/checkout");
+    assert_eq!(
+        o.replies[0].text,
+        "We're closed now; we open again Sat 11:00. You can order now for then: when should your order be ready?"
+    );
+    let Keyboard::Inline(rows) = &o.replies[0].keyboard else {
+        panic!("time buttons: {o:?}");
+    };
+    let labels: Vec<&str> = rows.iter().flatten().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["11:00", "11:30", "12:00", "12:30", "13:00", "Cancel"],
+        "four to a row, in Madrid's time"
+    );
+    assert_eq!(rows[0].len(), 4);
+    let chosen = rows[0][3].1.clone();
+    // A time button of another checkout is stale.
+    let other = chosen.replace(&chosen[chosen.len() - 4..], "beef");
+    let o2 = f.press(&mut s.clone(), &other);
+    assert_eq!(texts(&o2), crate::texts::English.checkout_expired());
+    let o = f.press(&mut s, &chosen);
+    assert_eq!(texts(&o), "Ready Sat 12:30. Pickup or delivery?");
+    let o = f.press(&mut s, &button(&o, "f:p:"));
+    assert!(
+        texts(&o).contains("Pickup at the shop\nReady for: 5 Dec 12:30"),
+        "the summary names the time: {o:?}"
+    );
+    let o = f.press(&mut s, &button(&o, "ok:"));
+    let [Action::Place { order, .. }] = &o.actions[..] else {
+        panic!("placed: {o:?}");
+    };
+    assert_eq!(order.scheduled_for, Some(at("2026-12-05T11:30:00Z")));
+    // Placed: the next order starts without a time.
+    if let [Action::Place { id, order }] = &o.actions[..] {
+        placed(&mut s, *id, Some(&order.lines));
+    }
+    assert_eq!(s.time, None);
+    // Cancelled at the time step: back to browsing, no time kept.
+    f.say(&mut s, "a margherita");
+    let o = f.say(&mut s, "/checkout");
+    let o = f.press(&mut s, &button(&o, "no:"));
+    assert!(matches!(s.stage, Stage::Browsing), "{o:?}");
+    assert_eq!(s.time, None);
+    // Changing a placed order needs no time: straight to confirming it.
+    let mut s = Session {
+        editing: Some(chatorder_shared::domain::OrderNumber(7)),
+        ..Session::default()
+    };
+    f.say(&mut s, "2 large hawaiian");
+    let o = f.say(&mut s, "/checkout");
+    assert!(buttons(&o).iter().any(|b| b.starts_with("ok:")), "{o:?}");
+    // In Spanish.
+    let mut s = Session {
+        lang: crate::texts::Lang::Es,
+        ..Session::default()
+    };
+    f.say(&mut s, "2 hawaianas grandes");
+    let o = f.say(&mut s, "/checkout");
+    assert!(
+        o.replies[0]
+            .text
+            .ends_with("Puedes hacer ya tu pedido para entonces: ¿para qué hora lo quieres?"),
+        "{o:?}"
+    );
+    let o = f.press(&mut s, &buttons(&o)[0]);
+    assert_eq!(texts(&o), "Para sáb 11:00. ¿Recogida o envío?");
 }
 
 #[test]
@@ -909,9 +1003,9 @@ fn with_payments_confirm_bills_and_only_the_payment_places_the_order() {
         currency: "USD".into(),
         total_minor: 3300,
     };
-    assert_eq!(pre_checkout(&s, &shop, &bill, true), Ok(()));
+    assert_eq!(pre_checkout(&s, &shop, &bill, |_| true), Ok(()));
     assert_eq!(
-        pre_checkout(&s, &shop, &bill, false),
+        pre_checkout(&s, &shop, &bill, |_| false),
         Err(crate::texts::English.pay_closed())
     );
     let forged = PreCheckout {
@@ -919,7 +1013,7 @@ fn with_payments_confirm_bills_and_only_the_payment_places_the_order() {
         ..bill.clone()
     };
     assert_eq!(
-        pre_checkout(&s, &shop, &forged, true),
+        pre_checkout(&s, &shop, &forged, |_| true),
         Err(crate::texts::English.pay_price_changed())
     );
     let other = PreCheckout {
@@ -927,7 +1021,7 @@ fn with_payments_confirm_bills_and_only_the_payment_places_the_order() {
         ..bill.clone()
     };
     assert_eq!(
-        pre_checkout(&s, &shop, &other, true),
+        pre_checkout(&s, &shop, &other, |_| true),
         Err(crate::texts::English.pay_stale())
     );
     // Prices: one per line, summing to the bill.
@@ -942,10 +1036,10 @@ fn with_payments_confirm_bills_and_only_the_payment_places_the_order() {
     dearer[1].price_minor = 1700;
     let dearer_shop = Shop {
         catalog: &dearer,
-        ..shop
+        ..f.shop()
     };
     assert_eq!(
-        pre_checkout(&s, &dearer_shop, &bill, true),
+        pre_checkout(&s, &dearer_shop, &bill, |_| true),
         Err(crate::texts::English.pay_price_changed())
     );
 
@@ -976,7 +1070,7 @@ fn with_payments_confirm_bills_and_only_the_payment_places_the_order() {
     assert!(o.actions.is_empty());
     assert_eq!(o.replies[0].text, crate::texts::English.paid_twice());
     assert_eq!(
-        pre_checkout(&s, &shop, &bill, true),
+        pre_checkout(&s, &shop, &bill, |_| true),
         Err(crate::texts::English.pay_already())
     );
 }
@@ -1001,7 +1095,7 @@ fn a_bill_for_a_changed_cart_is_refused_and_a_lost_one_still_reaches_the_shop() 
     };
     handle(&mut s, Input::Text("a margherita".into()), &shop, "Ada");
     assert_eq!(
-        pre_checkout(&s, &shop, &bill, true),
+        pre_checkout(&s, &shop, &bill, |_| true),
         Err(crate::texts::English.pay_cart_changed())
     );
     // A payment the session knows nothing of (it expired): sent as an empty
@@ -1065,14 +1159,14 @@ fn with_a_promo_code_the_bill_asks_the_total_after_the_discount_the_shell_fills_
         currency: "USD".into(),
         total_minor: 2970,
     };
-    assert_eq!(pre_checkout(&s, &shop, &bill, true), Ok(()));
+    assert_eq!(pre_checkout(&s, &shop, &bill, |_| true), Ok(()));
     // The undiscounted total is not this bill's.
     let full = PreCheckout {
         total_minor: 3300,
         ..bill.clone()
     };
     assert_eq!(
-        pre_checkout(&s, &shop, &full, true),
+        pre_checkout(&s, &shop, &full, |_| true),
         Err(crate::texts::Spanish.pay_price_changed())
     );
     // Paid: the order goes with its promo code, for the worker to check again.

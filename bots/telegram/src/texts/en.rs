@@ -419,6 +419,18 @@ impl Texts for English {
         format!("{closed_now} You can fill your cart now and order then.")
     }
 
+    fn choose_time(&self, closed_now: &str) -> String {
+        format!("{closed_now} You can order now for then: when should your order be ready?")
+    }
+
+    fn time_chosen(&self, when: &str) -> String {
+        format!("Ready {when}. Pickup or delivery?")
+    }
+
+    fn ready_for(&self, when: &str) -> String {
+        format!("Ready for: {when}")
+    }
+
     fn cart_back(&self, back: CartBack, lines: &[String]) -> String {
         match back {
             CartBack::Restored => {
@@ -531,9 +543,13 @@ impl Texts for English {
 
     // Notifications: one per event.
 
-    fn placed(&self, o: &OrderSnapshot) -> String {
+    fn placed(&self, o: &OrderSnapshot, tz: Tz) -> String {
+        let ready = o
+            .scheduled_for
+            .map(|at| format!("\n{}", self.ready_for(&self.day_time(at, tz))))
+            .unwrap_or_default();
         format!(
-            "Order {} received!\n{}\n{}{}\nWe'll tell you as soon as the shop accepts it.",
+            "Order {} received!\n{}\n{}{}{ready}\nWe'll tell you as soon as the shop accepts it.",
             o.number,
             lines_text(&o.lines),
             self.totals(o),
@@ -652,6 +668,17 @@ impl Texts for English {
                 format!("{} Please order then.", self.closed_now(Some(*at), now, tz))
             }
             Refusal::Closed { opens_at: None } => self.closed_now(None, now, tz),
+            Refusal::BadTime {
+                at,
+                from: Some(from),
+                until: Some(until),
+            } => format!(
+                "We can't have an order ready {}. Please choose a time from {} until {}.",
+                self.when(*at, now, tz),
+                self.when(*from, now, tz),
+                self.when(*until, now, tz)
+            ),
+            Refusal::BadTime { .. } => self.closed_now(None, now, tz),
             Refusal::Paused { reason, until } => {
                 let why = reason
                     .as_deref()

@@ -414,6 +414,18 @@ impl Texts for Spanish {
         format!("{closed_now} Puedes ir llenando tu carrito y hacer el pedido cuando abramos.")
     }
 
+    fn choose_time(&self, closed_now: &str) -> String {
+        format!("{closed_now} Puedes hacer ya tu pedido para entonces: ¿para qué hora lo quieres?")
+    }
+
+    fn time_chosen(&self, when: &str) -> String {
+        format!("Para {when}. ¿Recogida o envío?")
+    }
+
+    fn ready_for(&self, when: &str) -> String {
+        format!("Para: {when}")
+    }
+
     fn cart_back(&self, back: CartBack, lines: &[String]) -> String {
         match back {
             CartBack::Restored => {
@@ -524,9 +536,13 @@ impl Texts for Spanish {
         )
     }
 
-    fn placed(&self, o: &OrderSnapshot) -> String {
+    fn placed(&self, o: &OrderSnapshot, tz: Tz) -> String {
+        let ready = o
+            .scheduled_for
+            .map(|at| format!("\n{}", self.ready_for(&self.day_time(at, tz))))
+            .unwrap_or_default();
         format!(
-            "¡Pedido {} recibido!\n{}\n{}{}\nTe avisaremos en cuanto la tienda lo acepte.",
+            "¡Pedido {} recibido!\n{}\n{}{}{ready}\nTe avisaremos en cuanto la tienda lo acepte.",
             o.number,
             lines_text(&o.lines),
             self.totals(o),
@@ -656,6 +672,17 @@ impl Texts for Spanish {
                 closed(self, Some(*at), now, tz)
             ),
             Refusal::Closed { opens_at: None } => closed(self, None, now, tz),
+            Refusal::BadTime {
+                at,
+                from: Some(from),
+                until: Some(until),
+            } => format!(
+                "no podemos tener un pedido listo {}. Elige una hora desde {} hasta {}.",
+                self.when(*at, now, tz),
+                self.when(*from, now, tz),
+                self.when(*until, now, tz)
+            ),
+            Refusal::BadTime { .. } => closed(self, None, now, tz),
             Refusal::Paused { reason, until } => {
                 let why = reason
                     .as_deref()

@@ -57,6 +57,10 @@ pub trait Texts: Sync {
     fn day_time(&self, at: DateTime<Utc>, tz: Tz) -> String {
         self.lang().day_time(at, tz)
     }
+    /// A time of day on a button ("18:30"), in the shop's zone.
+    fn clock(&self, at: DateTime<Utc>, tz: Tz) -> String {
+        at.with_timezone(&tz).format("%H:%M").to_string()
+    }
 
     // Start and help.
     fn welcome(&self, name: &str, shop: &str) -> String;
@@ -174,6 +178,16 @@ pub trait Texts: Sync {
     /// first): the cart can still be filled, and the order is taken once
     /// the shop opens.
     fn closed_warning(&self, closed_now: &str) -> String;
+    /// At checkout while closed ([`Texts::closed_now`] first): the order
+    /// can be placed now for a time in the next opening; the buttons below
+    /// offer the times.
+    fn choose_time(&self, closed_now: &str) -> String;
+    /// A time was chosen (`when`, as [`Texts::when`] says it): pickup or
+    /// delivery next.
+    fn time_chosen(&self, when: &str) -> String;
+    /// The line on a summary and a received order naming the time a
+    /// scheduled order is for (`when` as [`Texts::day_time`] says it).
+    fn ready_for(&self, when: &str) -> String;
 
     // A refused order's cart.
     /// After a refused order: what became of the basket it carried (`lines`
@@ -200,7 +214,9 @@ pub trait Texts: Sync {
     fn order_details(&self, o: &OrderSnapshot) -> String;
 
     // Notifications: one per event.
-    fn placed(&self, o: &OrderSnapshot) -> String;
+    /// An order was received; a scheduled one names its time in the
+    /// shop's zone `tz`.
+    fn placed(&self, o: &OrderSnapshot, tz: Tz) -> String;
     fn updated(&self, o: &OrderSnapshot) -> String;
     fn status_changed(&self, o: &OrderSnapshot, reason: Option<&str>) -> String;
     fn cancelled(&self, o: &OrderSnapshot, by: Role, reason: Option<&str>) -> String;

@@ -52,6 +52,7 @@ fn order(status: OrderStatus, fulfilment: Fulfilment) -> OrderSnapshot {
         updated_at: at("2026-12-04T23:30:00Z"),
         promo: None,
         payment: None,
+        scheduled_for: None,
     }
 }
 
@@ -63,6 +64,10 @@ fn every_sentence(t: &dyn Texts) -> Vec<(&'static str, String)> {
     let tz = london();
     let lines = vec![(2, "Pizza (L)".to_owned(), "x".to_owned())];
     let pickup = order(OrderStatus::Ready, Fulfilment::Pickup);
+    let scheduled = OrderSnapshot {
+        scheduled_for: Some(at("2026-12-04T11:30:00Z")),
+        ..order(OrderStatus::Pending, Fulfilment::Pickup)
+    };
     let delivery = order(
         OrderStatus::Ready,
         Fulfilment::Delivery {
@@ -163,7 +168,7 @@ fn every_sentence(t: &dyn Texts) -> Vec<(&'static str, String)> {
         ("not_a_promo_code", t.not_a_promo_code()),
         ("totals", t.totals(&pickup)),
         ("totals with a promo code", t.totals(&discounted)),
-        ("placed with a promo code", t.placed(&discounted)),
+        ("placed with a promo code", t.placed(&discounted, tz)),
         (
             "closed_now",
             t.closed_now(Some(at("2026-12-05T11:00:00Z")), now, tz),
@@ -197,10 +202,22 @@ fn every_sentence(t: &dyn Texts) -> Vec<(&'static str, String)> {
         ("paid_unreachable", t.paid_unreachable()),
         ("refund_due", t.refund_due(price)),
         ("rejected_paid", t.rejected_paid("x", price)),
-        ("placed, paid", t.placed(&paid(OrderStatus::Pending))),
+        ("placed, paid", t.placed(&paid(OrderStatus::Pending), tz)),
         (
             "closed_warning",
             t.closed_warning(&t.closed_now(None, now, tz)),
+        ),
+        (
+            "choose_time",
+            t.choose_time(&t.closed_now(Some(at("2026-12-05T11:00:00Z")), now, tz)),
+        ),
+        (
+            "time_chosen",
+            t.time_chosen(&t.when(at("2026-12-05T11:30:00Z"), now, tz)),
+        ),
+        (
+            "ready_for",
+            t.ready_for(&t.day_time(at("2026-12-05T11:30:00Z"), tz)),
         ),
         (
             "cart_back restored",
@@ -227,7 +244,8 @@ fn every_sentence(t: &dyn Texts) -> Vec<(&'static str, String)> {
         ),
         ("order_again_label", t.order_again_label(n)),
         ("order_details", t.order_details(&pickup)),
-        ("placed", t.placed(&pickup)),
+        ("placed", t.placed(&pickup, tz)),
+        ("placed, scheduled", t.placed(&scheduled, tz)),
         ("updated", t.updated(&pickup)),
         ("ready pickup", t.status_changed(&pickup, None)),
         ("ready delivery", t.status_changed(&delivery, Some("x"))),
@@ -303,6 +321,16 @@ fn every_sentence(t: &dyn Texts) -> Vec<(&'static str, String)> {
         Refusal::Closed { opens_at: None },
         Refusal::Closed {
             opens_at: Some(at("2026-12-05T11:00:00Z")),
+        },
+        Refusal::BadTime {
+            at: at("2026-12-05T10:00:00Z"),
+            from: Some(at("2026-12-05T11:00:00Z")),
+            until: Some(at("2026-12-05T23:00:00Z")),
+        },
+        Refusal::BadTime {
+            at: at("2026-12-05T10:00:00Z"),
+            from: None,
+            until: None,
         },
         Refusal::Paused {
             reason: None,
@@ -391,12 +419,12 @@ fn every_sentence_is_written_in_every_language() {
 #[test]
 fn spanish_says_money_dates_and_times_the_spanish_way() {
     let o = order(OrderStatus::Pending, Fulfilment::Pickup);
-    let placed = Spanish.placed(&o);
+    let placed = Spanish.placed(&o, london());
     assert_eq!(
         placed,
         "¡Pedido #1042 recibido!\n2 × The Hawaiian Pizza (L)\nTotal: 12,50 €\nTe avisaremos en cuanto la tienda lo acepte."
     );
-    assert!(English.placed(&o).contains("Total: €12.50"));
+    assert!(English.placed(&o, london()).contains("Total: €12.50"));
     let ready = order(OrderStatus::Ready, Fulfilment::Pickup);
     assert_eq!(
         Spanish.status_changed(&ready, None),
@@ -435,6 +463,41 @@ fn spanish_says_money_dates_and_times_the_spanish_way() {
         ),
         "Lo siento: el pedido #7 no se puede cancelar: la tienda ya lo ha marcado como aceptado; escribe a la tienda si necesitas cancelarlo."
     );
+}
+
+#[test]
+fn a_scheduled_order_says_its_time_in_the_shops_zone_and_language() {
+    let now = at("2026-12-03T23:30:00Z"); // Thursday night
+    let tz = london();
+    let o = OrderSnapshot {
+        scheduled_for: Some(at("2026-12-04T11:30:00Z")),
+        ..order(OrderStatus::Pending, Fulfilment::Pickup)
+    };
+    assert!(
+        English
+            .placed(&o, tz)
+            .contains("\nReady for: 4 Dec 11:30\n")
+    );
+    assert!(Spanish.placed(&o, tz).contains("\nPara: 4 dic 11:30\n"));
+    let bad = Refusal::BadTime {
+        at: at("2026-12-05T10:00:00Z"),
+        from: Some(at("2026-12-04T11:00:00Z")),
+        until: Some(at("2026-12-04T23:00:00Z")),
+    };
+    assert_eq!(
+        English.rejected_command(&bad, now, tz),
+        "Sorry: We can't have an order ready Sat 10:00. Please choose a time from tomorrow 11:00 until tomorrow 23:00."
+    );
+    assert_eq!(
+        Spanish.rejected_command(&bad, now, tz),
+        "Lo siento: no podemos tener un pedido listo sáb 10:00. Elige una hora desde mañana 11:00 hasta mañana 23:00."
+    );
+    // Summer: the shop's clock, an hour ahead of UTC.
+    let o = OrderSnapshot {
+        scheduled_for: Some(at("2026-07-04T10:30:00Z")),
+        ..order(OrderStatus::Pending, Fulfilment::Pickup)
+    };
+    assert!(English.placed(&o, tz).contains("Ready for: 4 Jul 11:30"));
 }
 
 #[test]
@@ -600,7 +663,11 @@ fn payments_say_money_and_refunds_in_each_language() {
         let said = t.rejected_command(&mismatch, now, london());
         assert!(said.starts_with(says_mismatch), "{said}");
         assert_eq!(t.refund_due(price), refund);
-        assert!(t.placed(&paid).contains(placed), "{}", t.placed(&paid));
+        assert!(
+            t.placed(&paid, london()).contains(placed),
+            "{}",
+            t.placed(&paid, london())
+        );
         assert!(
             t.rejected_paid(&said, price)
                 .contains(&t.lang().money(price)),
