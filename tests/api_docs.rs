@@ -49,6 +49,7 @@ async fn the_document_is_openapi_3_1_with_every_operation() {
             "GET /api/v1/reports/dashboard",
             "GET /api/v1/reports/forecast",
             "GET /api/v1/reports/summary",
+            "GET /api/v1/shop/hours",
             "GET /api/v1/webhooks",
             "PATCH /api/v1/catalog/items/{sku}",
             "POST /api/v1/auth/login",

@@ -258,3 +258,37 @@ async fn the_forecast_follows_the_shops_opening_hours() {
     let _ = worker.await;
     let _ = std::fs::remove_dir_all(&model_dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_orders_units_count_when_they_are_wanted_not_when_ordered() {
+    let env = TestEnv::new().await;
+    let placed = chrono::SubsecRound::trunc_subsecs(Utc::now() - chrono::Duration::days(2), 0);
+    let wanted = placed + chrono::Duration::hours(30);
+    let order = |id: &str| PastOrder {
+        source_id: id.to_owned(),
+        placed_at: placed,
+        lines: vec![("hawaiian_m".to_owned(), 2, 1500)],
+    };
+    let mut conn = env.db().await;
+    chatorder_db::past_sales::import(
+        &mut conn,
+        &[order("asap"), order("later")],
+        env.settings.shop.currency,
+    )
+    .await
+    .unwrap();
+    env.exec(&format!(
+        "UPDATE orders SET scheduled_for = '{}' WHERE number = (SELECT MAX(number) FROM (SELECT number FROM orders) o)",
+        wanted.naive_utc()
+    ))
+    .await;
+    let sold = chatorder_demand::store::sold_since(&mut conn, placed - chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    let times: Vec<_> = sold.iter().map(|(_, at, qty)| (*at, *qty)).collect();
+    assert_eq!(
+        times,
+        [(placed, 2), (wanted, 2)],
+        "oldest first, the scheduled one at its time"
+    );
+}

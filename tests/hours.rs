@@ -10,29 +10,13 @@ mod common;
 
 use chatorder_discord_standin::StandIn;
 use chatorder_shared::config::Settings;
-use chatorder_shared::hours::{TimeRange, WeeklyHours};
+use chatorder_shared::hours::WeeklyHours;
 use chatorder_shared::refusal::Refusal;
 use chatorder_telegram_standin::{BotMessage, User as TUser};
-use chrono::{DateTime, Datelike as _, Days, TimeZone as _, Utc};
+use chrono::{DateTime, Utc};
 use common::bots::{Discord, Telegram, channel_says, owner_slash};
 use common::*;
 use serde_json::json;
-
-/// Hours with nothing open today or yesterday: only 10:00-11:00 on the
-/// weekday two days from now. Returns when the shop opens next.
-fn closed_until_the_day_after_tomorrow(s: &mut Settings) -> DateTime<Utc> {
-    let tz = s.shop.time_zone;
-    let day = Utc::now().with_timezone(&tz).date_naive() + Days::new(2);
-    let mut week: [Vec<TimeRange>; 7] = Default::default();
-    week[day.weekday().num_days_from_monday() as usize] =
-        vec![TimeRange::parse("10:00-11:00").unwrap()];
-    s.shop.hours = Some(WeeklyHours::new(week).unwrap());
-    s.shop.always_open = false;
-    tz.from_local_datetime(&day.and_hms_opt(10, 0, 0).unwrap())
-        .earliest()
-        .unwrap()
-        .with_timezone(&Utc)
-}
 
 /// A test kit whose shop is closed until the day after tomorrow, with its
 /// order worker serving; and when the shop opens.

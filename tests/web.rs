@@ -130,29 +130,17 @@ async fn customers_order_in_a_browser_and_owners_run_the_shop_from_the_dashboard
         .map(PathBuf::from)
         .unwrap_or_else(std::env::temp_dir)
         .join(format!("chatorder-web-{}", std::process::id()));
-    let run = common::browser::run_script(
+    let result = common::browser::script_result(
         "webapp.mjs",
         vec![origin, artifacts.display().to_string()],
         vec![
             ("OWNER_EMAIL", owner_email),
             ("OWNER_PASSWORD", owner_password),
         ],
+        &artifacts,
     )
     .await;
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(
-        run.status.success(),
-        "the web app test failed:\n{stdout}\n{stderr}\nscreenshots in {}",
-        artifacts.display()
-    );
-
     // What the browser did is what the system holds.
-    let result: serde_json::Value = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("RESULT "))
-        .map(|l| serde_json::from_str(l).unwrap())
-        .unwrap_or_else(|| panic!("no RESULT line:\n{stdout}\n{stderr}"));
     let number = result["order"].as_u64().unwrap();
     let mut conn = env.db().await;
     let row: (String, Option<String>) = {
@@ -185,4 +173,57 @@ async fn customers_order_in_a_browser_and_owners_run_the_shop_from_the_dashboard
     let _ = demand.await;
     env.stop_workers().await;
     let _ = std::fs::remove_dir_all(model_dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_of_a_closed_shop_orders_in_the_browser_for_a_time_in_its_next_opening() {
+    common::browser::require_browser();
+    let mut opens = None;
+    let mut env = TestEnv::with(|s| opens = Some(closed_until_the_day_after_tomorrow(s))).await;
+    let opens = opens.unwrap();
+    env.spawn_worker();
+    env.wait_queries_served().await;
+    let api = Api::start(&env).await;
+
+    // What the page reads: closed, when it opens, half hours to choose.
+    let hours = json(api.http.get(api.url("/shop/hours")).send().await.unwrap()).await;
+    assert_eq!(hours["open"], false, "{hours}");
+    let at = |v: &serde_json::Value| {
+        v.as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<Utc>>()
+            .unwrap()
+    };
+    assert_eq!(at(&hours["opens_at"]), opens);
+    let times: Vec<_> = hours["times"].as_array().unwrap().iter().map(at).collect();
+    assert_eq!(times, [opens, opens + chrono::Duration::minutes(30)]);
+
+    let origin = api.base.trim_end_matches("/api/v1").to_owned();
+    let artifacts =
+        std::env::temp_dir().join(format!("chatorder-web-closed-{}", std::process::id()));
+    let result = common::browser::script_result(
+        "scheduled.mjs",
+        vec![origin, artifacts.display().to_string()],
+        Vec::new(),
+        &artifacts,
+    )
+    .await;
+    // The page offered exactly those times and placed the one chosen.
+    assert_eq!(result["options"].as_array().unwrap().len(), 2, "{result}");
+    assert_eq!(at(&result["chosen"]), opens + chrono::Duration::minutes(30));
+    assert!(
+        result["ready"].as_str().unwrap().starts_with("Ready for "),
+        "{result}"
+    );
+    let number = result["order"].as_u64().unwrap();
+    env.settle().await;
+    assert_eq!(
+        env.count(&format!(
+            "SELECT COUNT(*) AS n FROM orders WHERE number = {number} AND scheduled_for = '{}'",
+            (opens + chrono::Duration::minutes(30)).naive_utc()
+        ))
+        .await,
+        1
+    );
+    env.stop_workers().await;
 }

@@ -62,6 +62,8 @@ pub struct Inner {
     pub shop_name: String,
     /// The shop's zone: opening times in refusals are told in it.
     pub time_zone: chatorder_shared::hours::Tz,
+    /// The shop's hours, for `GET /shop/hours` (the worker enforces them).
+    pub schedule: chatorder_shared::hours::Schedule,
 }
 
 impl AppState {
@@ -116,6 +118,7 @@ impl AppState {
             query_timeout: Duration::from_secs(5),
             shop_name: settings.shop.name.clone(),
             time_zone: settings.shop.time_zone,
+            schedule: settings.shop.schedule(),
         })))
     }
 }
@@ -153,6 +156,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(routes::health::routes())
         .merge(routes::catalog::routes())
+        .merge(routes::shop::routes())
         .merge(routes::orders::routes())
         .merge(routes::accounts::routes())
         .merge(routes::events::routes())

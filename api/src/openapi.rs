@@ -27,6 +27,7 @@ pub const PAGE: &str = "/api/v1/docs";
     paths(
         routes::health::health,
         routes::catalog::list,
+        routes::shop::hours,
         routes::catalog_admin::upsert,
         routes::catalog_admin::change_item,
         routes::accounts::register,

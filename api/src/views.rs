@@ -58,6 +58,30 @@ pub struct CatalogView {
     pub items: Vec<CatalogItemView>,
 }
 
+/// `GET /shop/hours`: the shop's hours as they stand now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ShopHoursView {
+    /// Open by its hours now (the owners may still have paused orders).
+    pub open: bool,
+    /// Now when open, else when it next opens (absent: nothing planned).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opens_at: Option<DateTime<Utc>>,
+    /// The shop's IANA zone, e.g. `Europe/London`.
+    pub time_zone: String,
+    /// The times `scheduled_for` may take now (absent: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_window: Option<OrderWindowView>,
+    /// Half hours inside the window to offer a customer (at most 24).
+    pub times: Vec<DateTime<Utc>>,
+}
+
+/// From `from` (inclusive) until `until` (exclusive).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct OrderWindowView {
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
 /// A promo code on an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct PromoView {

@@ -84,6 +84,7 @@ function ticket(o) {
     h("div", { class: "small" },
       h("strong", { text: money(o.total) }),
       h("span", { class: "muted", text: o.fulfilment.type === "delivery" ? ` · delivery: ${o.fulfilment.address}` : " · pickup" })),
+    o.scheduled_for ? h("div", { class: "small ready-for", text: `⏰ ready for ${dateTime(o.scheduled_for)}` }) : null,
     o.note ? h("p", { class: "small note-text" }, h("span", { class: "muted", text: "Note: " }), o.note) : null,
     h("div", { class: "moves" }, moves(o)));
 }
@@ -171,6 +172,7 @@ async function openDetail(number) {
         h("td", { text: `${l.quantity} × ${l.name}` }), h("td", { class: "num", text: money(l.line_total) })))),
       h("tfoot", {}, h("tr", {}, h("td", { text: "Total" }), h("td", { class: "num", text: money(current.total) })))),
     h("p", { class: "small muted", text: current.fulfilment.type === "delivery" ? `Delivery to ${current.fulfilment.address}` : "Pickup" }),
+    current.scheduled_for ? h("p", { class: "ready-for", text: `⏰ Ready for ${dateTime(current.scheduled_for)}` }) : null,
     current.note ? h("p", { class: "note-text" }, h("span", { class: "muted", text: "Note: " }), current.note) : null,
     h("div", { class: "moves row" }, moves(current)));
   const drawHistory = () => fill(history, past.history.map((c) => h("li", { class: "small" },

@@ -179,10 +179,39 @@ function drawCart() {
 
 // ---- Checkout -------------------------------------------------------------
 
-function drawCheckout() {
+/// "Sat 5 Dec, 12:30" in the shop's zone.
+function shopTime(iso, zone) {
+  return new Intl.DateTimeFormat(undefined, {
+    weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: zone,
+  }).format(new Date(iso));
+}
+
+/// The "when" field: as soon as possible while open, or a time in the
+/// next opening (the shop's hours; the order worker checks the time).
+function whenField(hours) {
+  const select = h("select", { id: "when", name: "when" });
+  if (hours.open) select.append(h("option", { value: "", text: "As soon as possible" }));
+  for (const t of hours.times) select.append(h("option", { value: t, text: shopTime(t, hours.time_zone) }));
+  let hint = "";
+  if (!hours.open) {
+    hint = hours.opens_at
+      ? `We're closed now; we open again ${shopTime(hours.opens_at, hours.time_zone)}. You can order now for a time then.`
+      : "We're closed, and no opening is planned yet.";
+  }
+  return {
+    select,
+    row: h("div", {},
+      h("label", { for: "when", text: "When should it be ready?" }), select,
+      hint ? h("div", { class: "hint", id: "when-hint", text: hint }) : null),
+  };
+}
+
+async function drawCheckout() {
   if (!state.me) return go("#/login?next=checkout");
   const lines = cartLines();
   if (!lines.length) return go("#/cart");
+  const hours = (await api("GET", "/shop/hours")).data;
+  const when = whenField(hours);
   const key = newKey();
   const error = alertBox();
   const address = h("input", { id: "address", name: "address", autocomplete: "street-address" });
@@ -212,6 +241,7 @@ function drawCheckout() {
         fulfilment: delivery ? { type: "delivery", address: address.value.trim() } : { type: "pickup" },
         phone: phone.value.trim() || undefined,
         note: note.value.trim() || undefined,
+        scheduled_for: when.select.value || undefined,
       };
       const { status, data } = await api("POST", "/orders", body, { idempotencyKey: key });
       state.cart.clear();
@@ -231,6 +261,7 @@ function drawCheckout() {
       h("label", { class: "choice" }, h("input", { type: "radio", name: "how", value: "pickup", checked: true, onchange: choose }), "Pickup at the shop"),
       h("label", { class: "choice" }, h("input", { type: "radio", name: "how", value: "delivery", onchange: choose }), "Delivery")),
     addressRow,
+    when.row,
     h("div", {}, h("label", { for: "phone", text: "Phone" }), phone,
       h("div", { class: "hint", text: "Needed for a delivery, so the courier can call." })),
     h("div", {}, h("label", { for: "note", text: "Note for the shop (optional)" }), note),
@@ -330,6 +361,7 @@ async function drawOrder(number) {
           h("td", { class: "num", text: money(l.line_total) })))),
         h("tfoot", {}, h("tr", {}, h("td", { text: "Total" }), h("td", { class: "num", text: money(order.total) })))),
       h("p", { class: "muted small", text: order.fulfilment.type === "delivery" ? `Delivery to ${order.fulfilment.address}` : "Pickup at the shop" }),
+      order.scheduled_for ? h("p", { id: "ready-for", text: `Ready for ${dateTime(order.scheduled_for)}` }) : null,
       order.note ? h("p", { class: "note-text" }, h("span", { class: "muted", text: "Your note: " }), order.note) : null),
     h("section", { class: "card", "aria-labelledby": "talk" },
       h("h2", { id: "talk", text: "Messages" }), talkBox.list, talkBox.form));

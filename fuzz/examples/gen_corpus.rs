@@ -541,7 +541,6 @@ fn events() -> Vec<(&'static str, Vec<u8>)> {
                     },
                     to: customer(),
                     payment: None,
-                    scheduled_for: None,
                 }),
             )
             .1,
@@ -563,7 +562,6 @@ fn events() -> Vec<(&'static str, Vec<u8>)> {
                     ),
                     to: customer(),
                     payment: None,
-                    scheduled_for: None,
                 }),
             )
             .1,

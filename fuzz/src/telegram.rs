@@ -216,6 +216,8 @@ impl ArbSession {
             // Payments are off in the model: no bill is ever open.
             invoice: None,
             seed: None,
+            // The model's shop is always open: no time is ever chosen.
+            time: None,
         }
     }
 }

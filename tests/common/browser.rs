@@ -43,3 +43,28 @@ pub async fn run_script(
     .await
     .expect("the browser script ran")
 }
+
+/// Runs `tests/playground/<script>` with `args` and `env` like
+/// [`run_script`], fails the test with its output (and where its
+/// screenshots are, `artifacts`) unless it succeeded, and returns the JSON
+/// of its `RESULT {json}` line.
+pub async fn script_result(
+    script: &str,
+    args: Vec<String>,
+    env: Vec<(&'static str, String)>,
+    artifacts: &std::path::Path,
+) -> serde_json::Value {
+    let run = run_script(script, args, env).await;
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        run.status.success(),
+        "{script} failed:\n{stdout}\n{stderr}\nscreenshots in {}",
+        artifacts.display()
+    );
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("RESULT "))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .unwrap_or_else(|| panic!("{script} printed no RESULT line:\n{stdout}\n{stderr}"))
+}

@@ -601,3 +601,19 @@ pub fn number_of(e: &Envelope<Event>) -> Option<OrderNumber> {
         other => other.order().map(|o| o.number),
     }
 }
+
+/// Hours with nothing open today or yesterday: only 10:00-11:00 on the
+/// weekday two days from now. Returns when the shop opens next.
+pub fn closed_until_the_day_after_tomorrow(s: &mut Settings) -> chrono::DateTime<chrono::Utc> {
+    let tz = s.shop.time_zone;
+    let day = chrono::Utc::now().with_timezone(&tz).date_naive() + chrono::Days::new(2);
+    let mut week: [Vec<chatorder_shared::hours::TimeRange>; 7] = Default::default();
+    week[chrono::Datelike::weekday(&day).num_days_from_monday() as usize] =
+        vec![chatorder_shared::hours::TimeRange::parse("10:00-11:00").unwrap()];
+    s.shop.hours = Some(chatorder_shared::hours::WeeklyHours::new(week).unwrap());
+    s.shop.always_open = false;
+    chrono::TimeZone::from_local_datetime(&tz, &day.and_hms_opt(10, 0, 0).unwrap())
+        .earliest()
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}

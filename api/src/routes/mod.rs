@@ -8,4 +8,5 @@ pub mod export;
 pub mod health;
 pub mod orders;
 pub mod reports;
+pub mod shop;
 pub mod webhooks;
