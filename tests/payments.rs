@@ -304,6 +304,14 @@ async fn with_a_promo_code_the_bill_is_the_total_after_the_discount() {
     bot.said_after(&ada, summary.message_id, "there is no promo code NOPE")
         .await;
     assert!(bot.standin.calls(Some("sendInvoice")).is_empty());
+    assert!(
+        !bot.standin
+            .messages(ada.id)
+            .iter()
+            .any(|m| m.text.contains("Here's your bill")),
+        "no bill was promised: {:#?}",
+        bot.standin.messages(ada.id)
+    );
 
     // A code that does: one price, what is left to pay after 10% off.
     let last = bot.last(&ada);
@@ -319,6 +327,8 @@ async fn with_a_promo_code_the_bill_is_the_total_after_the_discount() {
     bot.standin
         .press_button(&ada, summary.message_id, &Bot::button(&summary, "ok:"));
     let bill = bot.bill_after(&ada, summary.message_id).await;
+    bot.said_after(&ada, summary.message_id, "Here's your bill")
+        .await;
     assert_eq!(bill.prices.len(), 1, "{bill:#?}");
     assert!(bill.prices[0].0.contains("promo code TEN"), "{bill:#?}");
     assert_eq!(bill.total(), 2 * 1650 - 330);

@@ -661,6 +661,8 @@ async fn bill(
     invoice.discount_minor = discount_minor;
     invoice.total_minor = total_minor;
     let invoice = invoice.clone();
+    // Now, and only now, the bill is coming: say so just before it.
+    send(bot, chat, None, Reply::text(t.invoice_sent()), t).await;
     let replies = send_bill(app, bot, chat, &invoice, shop, t).await;
     if !replies.is_empty() {
         // Not sent: no bill is open.

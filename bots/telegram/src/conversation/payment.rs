@@ -85,7 +85,9 @@ pub(super) fn bill(
         total_minor: subtotal_minor,
     });
     Turn {
-        replies: vec![Reply::text(t.invoice_sent()).edit()],
+        // "Here's your bill" waits until the bill is sure to go: a promo
+        // code that does not apply is told instead.
+        replies: vec![Reply::text(t.invoice_preparing()).edit()],
         actions: vec![Action::Invoice {
             id: checkout,
             order,

@@ -1138,7 +1138,7 @@ fn with_a_promo_code_the_bill_asks_the_total_after_the_discount_the_shell_fills_
     assert_eq!(order.promo.as_ref().map(|c| c.as_str()), Some("SAVE10"));
     assert_eq!(
         o.replies[0].text,
-        crate::texts::Spanish.invoice_sent(),
+        crate::texts::Spanish.invoice_preparing(),
         "in the customer's language"
     );
     // What the shell does with the worker's quote: 10% off.

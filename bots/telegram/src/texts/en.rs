@@ -329,6 +329,10 @@ impl Texts for English {
         format!("Your order, promo code {code} (−{discount})")
     }
 
+    fn invoice_preparing(&self) -> String {
+        "Making your bill…".into()
+    }
+
     fn invoice_sent(&self) -> String {
         "Here's your bill: pay it below and your order goes to the shop. Changed your mind? Just leave it unpaid.".into()
     }

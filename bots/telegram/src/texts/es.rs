@@ -334,6 +334,10 @@ impl Texts for Spanish {
         format!("Tu pedido, código promocional {code} (−{discount})")
     }
 
+    fn invoice_preparing(&self) -> String {
+        "Preparando tu cuenta…".into()
+    }
+
     fn invoice_sent(&self) -> String {
         "Aquí tienes la factura: págala abajo y tu pedido irá a la tienda. ¿Has cambiado de idea? Basta con no pagarla.".into()
     }

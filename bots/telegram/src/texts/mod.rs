@@ -143,6 +143,10 @@ pub trait Texts: Sync {
     /// The one price of a bill with a promo code's discount (`discount`
     /// formatted), whose amount is what is left to pay.
     fn invoice_promo(&self, code: &PromoCode, discount: &str) -> String;
+    /// Confirm with payments on: the summary becomes this while the bill
+    /// is worked out (a promo code's discount asked of the shop).
+    fn invoice_preparing(&self) -> String;
+    /// Said just before the bill itself, once it is sure to be sent.
     fn invoice_sent(&self) -> String;
     fn invoice_failed(&self) -> String;
     fn invoice_too_large(&self) -> String;

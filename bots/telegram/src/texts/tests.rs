@@ -185,6 +185,7 @@ fn every_sentence(t: &dyn Texts) -> Vec<(&'static str, String)> {
             t.invoice_description(3, &t.pickup()),
         ),
         ("invoice_promo", t.invoice_promo(&code, "x")),
+        ("invoice_preparing", t.invoice_preparing()),
         ("invoice_sent", t.invoice_sent()),
         ("invoice_failed", t.invoice_failed()),
         ("invoice_too_large", t.invoice_too_large()),
