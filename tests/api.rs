@@ -531,6 +531,11 @@ async fn bad_bodies_get_problems_before_anything_is_sent() {
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let r = post(vec![b' '; 1 << 20], "application/json").await.unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        r.headers()["connection"],
+        "close",
+        "the unread body ends the connection, so the client opens a new one"
+    );
     assert_eq!(json(r).await["code"], "too_large");
     let r = api
         .http

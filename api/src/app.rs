@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream;
 use axum::Router;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request};
-use axum::http::{HeaderName, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use chatorder_bus::{Commands, Queries};
@@ -271,6 +271,14 @@ async fn measure_and_explain(req: Request, next: Next) -> Response {
                 response.headers_mut().insert(name, v.clone());
             }
         }
+    }
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        // The rest of the body was never read, so the connection cannot
+        // carry another request: say so, or a keep-alive client sends its
+        // next request into a connection the server is closing.
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     crate::metrics::record(&method, &route, status.as_u16(), started.elapsed());
     response
