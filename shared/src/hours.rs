@@ -308,8 +308,8 @@ impl Schedule {
     }
 
     /// Whether an order placed at `now` may be scheduled for `at`: inside
-    /// [`Self::order_window`] (a time up to [`SCHEDULE_GRACE_MINUTES`] before
-    /// its start counts as its start) and at an open moment. `Err` carries
+    /// [`Self::order_window`] (while open, a time up to
+    /// [`SCHEDULE_GRACE_MINUTES`] ago counts as now) and at an open moment. `Err` carries
     /// the window to tell the customer (`None`: nothing opens within a year).
     pub fn check_scheduled(
         &self,
@@ -320,8 +320,14 @@ impl Schedule {
         let Some(w) = window else {
             return Err(None);
         };
-        let grace = chrono::Duration::minutes(SCHEDULE_GRACE_MINUTES);
-        let in_window = at >= w.start - grace && at < w.end;
+        // The grace is for a time just gone while open ("11:00", chosen
+        // while closed, arriving at 11:00:05); before an opening it is not.
+        let earliest = if w.start <= now {
+            now - chrono::Duration::minutes(SCHEDULE_GRACE_MINUTES)
+        } else {
+            w.start
+        };
+        let in_window = at >= earliest && at < w.end;
         if in_window && self.is_open(at.max(w.start)) {
             Ok(())
         } else {

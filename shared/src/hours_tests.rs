@@ -250,6 +250,7 @@ fn a_closed_shop_takes_orders_for_its_next_opening_only() {
     // with the window to tell.
     for at in [
         "2026-12-01T10:30:00Z",
+        "2026-12-01T10:50:00Z",
         "2026-12-01T23:00:00Z",
         "2026-12-02T12:00:00Z",
         "2026-12-01T02:00:00Z",
