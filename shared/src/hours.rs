@@ -15,7 +15,9 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use chrono::{DateTime, Datelike as _, Days, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike as _, Days, LocalResult, NaiveDate, NaiveTime, Offset as _, TimeZone, Utc,
+};
 pub use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer};
 
@@ -337,14 +339,23 @@ impl Schedule {
 
     /// Times to offer a customer who orders for later, at `now`: every
     /// `step` minutes through [`Self::order_window`] (the first on a
-    /// multiple of `step` past the hour), at most `max` of them, spread
+    /// multiple of `step` past the hour on the shop's clock), at most `max` of them, spread
     /// over the whole window when it holds more.
     pub fn order_slots(&self, now: DateTime<Utc>, step: u32, max: usize) -> Vec<DateTime<Utc>> {
         let Some(w) = self.order_window(now) else {
             return Vec::new();
         };
         let step = i64::from(step.max(1)) * 60;
-        let first = (w.start.timestamp() + step - 1).div_euclid(step) * step;
+        // On the shop's clock: in a zone 45 minutes off UTC the half hours
+        // are still :00 and :30 there.
+        let offset = i64::from(
+            w.start
+                .with_timezone(&self.tz)
+                .offset()
+                .fix()
+                .local_minus_utc(),
+        );
+        let first = (w.start.timestamp() + offset + step - 1).div_euclid(step) * step - offset;
         let last = w.end.timestamp() - 1;
         if max == 0 || first > last {
             return Vec::new();
