@@ -442,27 +442,42 @@ pub async fn day_stats(
     })
 }
 
-/// Pending orders older than `older_than`: `(number, placed_at)`.
+/// A pending order that has waited: its number, when it was placed, and
+/// the time it was ordered for (a scheduled order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waiting {
+    pub number: i64,
+    pub placed_at: DateTime<Utc>,
+    pub scheduled_for: Option<DateTime<Utc>>,
+}
+
+/// Pending orders placed before `older_than`, oldest first (50 at most).
 pub async fn waiting_orders(
     conn: &mut Conn,
     older_than: DateTime<Utc>,
-) -> anyhow::Result<Vec<(i64, DateTime<Utc>)>> {
+) -> anyhow::Result<Vec<Waiting>> {
     #[derive(diesel::QueryableByName)]
     struct W {
         #[diesel(sql_type = BigInt)]
         number: i64,
         #[diesel(sql_type = Datetime)]
         placed_at: NaiveDateTime,
+        #[diesel(sql_type = diesel::sql_types::Nullable<Datetime>)]
+        scheduled_for: Option<NaiveDateTime>,
     }
     let rows: Vec<W> = diesel::sql_query(
-        "SELECT number, placed_at FROM orders WHERE status = 'pending' AND placed_at < ? ORDER BY placed_at LIMIT 50",
+        "SELECT number, placed_at, scheduled_for FROM orders WHERE status = 'pending' AND placed_at < ? ORDER BY placed_at LIMIT 50",
     )
     .bind::<Datetime, _>(older_than.naive_utc())
     .load(conn)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|w| (w.number, w.placed_at.and_utc()))
+        .map(|w| Waiting {
+            number: w.number,
+            placed_at: w.placed_at.and_utc(),
+            scheduled_for: w.scheduled_for.map(|t| t.and_utc()),
+        })
         .collect())
 }
 

@@ -387,18 +387,15 @@ impl Demand {
         drop(conn);
         let fresh: Vec<_> = waiting
             .iter()
-            .filter(|(n, _)| !alerted.contains(n))
+            .filter(|w| !alerted.contains(&w.number))
             .collect();
         if fresh.is_empty() {
             return Ok(None);
         }
-        let lines: Vec<String> = fresh
-            .iter()
-            .map(|(n, at)| format!("#{n} has waited {} minutes", (now - *at).num_minutes()))
-            .collect();
-        alerted.extend(fresh.iter().map(|(n, _)| *n));
+        let lines: Vec<String> = fresh.iter().map(|w| waited(w, now)).collect();
+        alerted.extend(fresh.iter().map(|w| w.number));
         // Forget orders that are no longer waiting, so the set stays small.
-        let still: HashSet<i64> = waiting.iter().map(|(n, _)| *n).collect();
+        let still: HashSet<i64> = waiting.iter().map(|w| w.number).collect();
         alerted.retain(|n| still.contains(n));
         Ok(Some(OwnerPost::new(
             PostKind::Alert,
@@ -685,4 +682,44 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
     }
     queries.abort();
     Ok(())
+}
+
+/// One line of the waiting alert: how long the order has waited, and for a
+/// scheduled one the time it is for (a Discord timestamp: each owner's own
+/// zone), so an order placed overnight for noon reads as what it is.
+fn waited(w: &store::Waiting, now: chrono::DateTime<Utc>) -> String {
+    let mut line = format!(
+        "#{} has waited {} minutes",
+        w.number,
+        (now - w.placed_at).num_minutes()
+    );
+    if let Some(at) = w.scheduled_for {
+        line.push_str(&format!(" (⏰ ready for <t:{}:f>)", at.timestamp()));
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_waiting_alert_names_a_scheduled_orders_time() {
+        let now = chrono::DateTime::from_timestamp(1_796_900_400, 0).expect("time");
+        let placed_at = now - chrono::Duration::minutes(420);
+        let asap = store::Waiting {
+            number: 12,
+            placed_at,
+            scheduled_for: None,
+        };
+        assert_eq!(waited(&asap, now), "#12 has waited 420 minutes");
+        let later = store::Waiting {
+            scheduled_for: Some(now + chrono::Duration::minutes(30)),
+            ..asap
+        };
+        assert_eq!(
+            waited(&later, now),
+            "#12 has waited 420 minutes (⏰ ready for <t:1796902200:f>)"
+        );
+    }
 }
