@@ -60,9 +60,8 @@ pub struct Inner {
     pub query_timeout: Duration,
     /// The shop's name, for the web app's pages.
     pub shop_name: String,
-    /// The shop's zone: opening times in refusals are told in it.
-    pub time_zone: chatorder_shared::hours::Tz,
-    /// The shop's hours, for `GET /shop/hours` (the worker enforces them).
+    /// The shop's hours, for `GET /shop/hours` (the worker enforces them),
+    /// and its zone, in which refusals tell opening times.
     pub schedule: chatorder_shared::hours::Schedule,
 }
 
@@ -117,7 +116,6 @@ impl AppState {
             queries: Queries::new(client),
             query_timeout: Duration::from_secs(5),
             shop_name: settings.shop.name.clone(),
-            time_zone: settings.shop.time_zone,
             schedule: settings.shop.schedule(),
         })))
     }

@@ -82,7 +82,7 @@ async fn apply<T: Serialize>(
         })?;
     let wait = Duration::from_millis(state.settings.command_wait_ms);
     Ok(match pending.wait(wait).await {
-        Some(event) => outcome(&event, render, state.time_zone),
+        Some(event) => outcome(&event, render, state.schedule.time_zone()),
         None => processing(id),
     })
 }

@@ -260,6 +260,12 @@ pub const MAX_SCHEDULE_AHEAD_DAYS: i64 = 7;
 /// reaches the worker a moment after 11:00, means "as soon as you open".
 pub const SCHEDULE_GRACE_MINUTES: i64 = 15;
 
+/// The times offered for a scheduled order are this many minutes apart…
+pub const OFFERED_STEP_MINUTES: u32 = 30;
+/// …and at most this many (spread over a longer opening): a screenful of
+/// buttons in Telegram, a short list on the web.
+pub const MAX_OFFERED: usize = 24;
+
 /// One opening: from `start` until `end`, as instants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Opening {
@@ -329,8 +335,8 @@ impl Schedule {
         } else {
             w.start
         };
-        let in_window = at >= earliest && at < w.end;
-        if in_window && self.is_open(at.max(w.start)) {
+        // The window lies inside one opening, so every time in it is open.
+        if at >= earliest && at < w.end {
             Ok(())
         } else {
             Err(window)
@@ -366,9 +372,15 @@ impl Schedule {
         (0..count)
             .step_by(usize::try_from(stride).unwrap_or(1).max(1))
             .filter_map(|i| DateTime::from_timestamp(first + i * step, 0))
-            .filter(|t| self.is_open(*t))
             .take(max)
             .collect()
+    }
+
+    /// The times every edge offers a customer ordering for later at `now`:
+    /// [`Self::order_slots`] every [`OFFERED_STEP_MINUTES`], at most
+    /// [`MAX_OFFERED`].
+    pub fn offered_times(&self, now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+        self.order_slots(now, OFFERED_STEP_MINUTES, MAX_OFFERED)
     }
 
     /// The opening `t` is in, or the next one after it.

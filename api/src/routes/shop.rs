@@ -11,11 +11,6 @@ use chrono::Utc;
 use crate::app::AppState;
 use crate::views::{OrderWindowView, ShopHoursView};
 
-/// Times offered for a scheduled order: every half hour of the window, at
-/// most this many (spread over a longer one), as the Telegram bot does.
-const SLOT_MINUTES: u32 = 30;
-const MAX_SLOTS: usize = 24;
-
 pub fn routes() -> Router<AppState> {
     Router::new().route("/shop/hours", get(hours))
 }
@@ -39,6 +34,6 @@ async fn hours(State(state): State<AppState>) -> Json<ShopHoursView> {
             from: w.start,
             until: w.end,
         }),
-        times: schedule.order_slots(now, SLOT_MINUTES, MAX_SLOTS),
+        times: schedule.offered_times(now),
     })
 }

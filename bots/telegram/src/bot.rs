@@ -58,11 +58,6 @@ pub struct App {
     schedule: chatorder_shared::hours::Schedule,
 }
 
-/// Times offered to a customer of a closed shop: every half hour of the
-/// next opening, at most this many (spread over a longer one).
-const SLOT_MINUTES: u32 = 30;
-const MAX_SLOTS: usize = 24;
-
 impl App {
     pub fn new(
         settings: Arc<Settings>,
@@ -95,7 +90,7 @@ impl App {
         (opens_at != Some(now)).then(|| Closed {
             now,
             opens_at,
-            slots: self.schedule.order_slots(now, SLOT_MINUTES, MAX_SLOTS),
+            slots: self.schedule.offered_times(now),
         })
     }
 
