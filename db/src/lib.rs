@@ -9,6 +9,7 @@ pub mod promo;
 pub mod read;
 pub mod schema;
 pub mod shop;
+pub mod text_sql;
 
 pub use pool::{Conn, DbPool, connect, migrate, pool};
 

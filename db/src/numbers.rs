@@ -22,3 +22,24 @@ pub async fn take_numbers(conn: &mut Conn, count: usize) -> anyhow::Result<i64> 
         .await?;
     Ok(after - k)
 }
+
+/// Takes `count` consecutive numbers in one statement of their own and
+/// returns the first: call it outside any transaction (autocommit), so the
+/// counter's row is locked only while that statement runs.
+pub async fn reserve(conn: &mut Conn, count: usize) -> anyhow::Result<i64> {
+    let k = i64::try_from(count)?;
+    diesel::sql_query(
+        "UPDATE order_numbers SET next_number = LAST_INSERT_ID(next_number + ?) WHERE id = 1",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(k)
+    .execute(conn)
+    .await?;
+    let after: i64 = diesel::select(last_insert_id()).get_result(conn).await?;
+    Ok(after - k)
+}
+
+diesel::define_sql_function! {
+    /// The value this connection last gave `LAST_INSERT_ID(…)`.
+    #[sql_name = "LAST_INSERT_ID"]
+    fn last_insert_id() -> BigInt;
+}
