@@ -526,3 +526,103 @@ async fn sigterm_finishes_work_in_hand_and_setup_is_idempotent() {
     assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 50);
     env.stop_workers().await;
 }
+
+/// A burst waiting in the stream is applied in small batches side by side
+/// (three in flight, eight commands each), as replicas would. Every order
+/// is stored once under the number its event announced; numbers run on
+/// without a gap, because a refused place takes none; and text full of
+/// quotes, backslashes and emoji, written as SQL text, reads back as sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_applied_in_batches_side_by_side_keeps_every_order_number_and_word() {
+    let mut env = TestEnv::with(|s| {
+        s.worker.batch_max = 8;
+        s.worker.batches_in_flight = 3;
+        s.database.pool_size = 6;
+    })
+    .await;
+    let name = |i: usize| format!("O'Brien \\ \"{i}\" 🍕\n'); DROP TABLE orders; --");
+    let note = "it's 'urgent' \\ no onions ✓";
+    let mut placed = Vec::new();
+    let mut refused = Vec::new();
+    for i in 0..240 {
+        let mut who = customer(&format!("burst-{}", i % 20));
+        who.name = Some(name(i % 20));
+        let mut cmd = place_cmd(&[("hawaiian_m", 1 + (i % 3) as u32)]);
+        cmd.note = Some(note.to_owned());
+        if i % 10 == 7 {
+            cmd.lines[0].sku =
+                chatorder_shared::domain::Sku::parse("no_such_pizza").expect("a well-formed sku");
+        }
+        let env_ = Envelope::new("order.place", who, cmd);
+        env.send(Role::Customer, CommandKind::Place, &env_, true)
+            .await;
+        if i % 10 == 7 {
+            refused.push(env_.id);
+        } else {
+            placed.push(env_.id);
+        }
+    }
+    // The whole burst waits before the worker starts: batches go side by side.
+    env.spawn_worker();
+    env.wait_count("SELECT COUNT(*) AS n FROM processed_commands", 240)
+        .await;
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 216);
+    assert_eq!(
+        env.count("SELECT COUNT(*) AS n FROM processed_commands WHERE outcome = 'rejected'")
+            .await,
+        24
+    );
+    assert_eq!(
+        env.count("SELECT MAX(number) - MIN(number) + 1 AS n FROM orders")
+            .await,
+        216,
+        "numbers run on without a gap"
+    );
+    for id in &refused {
+        let r = env.wait_rejection(*id).await;
+        assert_eq!(r.refusal.code(), "unknown_item");
+    }
+    let mut seen = std::collections::HashSet::new();
+    for id in &placed {
+        let order = env.wait_placed(*id).await;
+        assert!(
+            seen.insert(order.number),
+            "{} announced twice",
+            order.number
+        );
+        assert_eq!(
+            env.count(&format!(
+                "SELECT COUNT(*) AS n FROM orders WHERE id = '{id}' AND number = {}",
+                order.number.0
+            ))
+            .await,
+            1,
+            "MySQL holds {id} under the number its event announced"
+        );
+        let sent = order.customer.name.clone().unwrap_or_default();
+        assert!(sent.starts_with("O'Brien \\ \""), "{sent}");
+        assert_eq!(order.note.as_deref(), Some(note));
+    }
+    let hex = |s: &str| s.bytes().map(|b| format!("{b:02X}")).collect::<String>();
+    assert_eq!(
+        env.count(&format!(
+            "SELECT COUNT(*) AS n FROM orders WHERE HEX(note) = '{}' AND HEX(customer_name) = '{}'",
+            hex(note),
+            hex(&name(3))
+        ))
+        .await,
+        // Customer 3 placed orders 3, 23, …, 223, none refused (i % 10 is 3).
+        12
+    );
+    assert_eq!(
+        env.count(&format!(
+            "SELECT COUNT(*) AS n FROM customers WHERE HEX(display_name) = '{}'",
+            hex(&name(3))
+        ))
+        .await,
+        1
+    );
+    env.settle().await;
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM outbox").await, 0);
+    env.stop_workers().await;
+}

@@ -243,6 +243,10 @@ fn iana_time_zone<'de, D: serde::Deserializer<'de>>(d: D) -> Result<chrono_tz::T
 pub struct WorkerSettings {
     /// Most commands applied in one MySQL transaction.
     pub batch_max: usize,
+    /// Batches one worker applies at the same time, each in its own MySQL
+    /// transaction on its own connection (as that many replicas would):
+    /// their commits share MariaDB's fsyncs. 1 applies one after another.
+    pub batches_in_flight: usize,
     /// Deliveries of one command before it goes to the dead-letter subject.
     pub max_deliver: i64,
     pub ack_wait_seconds: u64,
@@ -399,6 +403,15 @@ impl Settings {
         }
         if !(1..=10_000).contains(&self.worker.batch_max) {
             return bad("worker.batch_max must be between 1 and 10000".into());
+        }
+        if !(1..=64).contains(&self.worker.batches_in_flight) {
+            return bad("worker.batches_in_flight must be between 1 and 64".into());
+        }
+        if self.worker.batches_in_flight + 2 > self.database.pool_size {
+            return bad(format!(
+                "database.pool_size ({}) must be at least worker.batches_in_flight ({}) + 2: one connection per batch in flight, one to clear the outbox and one for queries",
+                self.database.pool_size, self.worker.batches_in_flight
+            ));
         }
         if self.worker.max_deliver < 2 {
             return bad("worker.max_deliver must be at least 2".into());

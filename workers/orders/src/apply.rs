@@ -9,8 +9,9 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::numbers::Numbers;
 use chatorder_db::models::now_micros;
-use chatorder_db::numbers::take_numbers;
+use chatorder_db::text_sql::Statements;
 use chatorder_shared::commands::{Command, IncomingCommand, PlaceOrder, ShopChange};
 use chatorder_shared::config::Settings;
 use chatorder_shared::domain::{Actor, OrderNumber, Platform, Role, Sku};
@@ -28,12 +29,14 @@ use chatorder_db::models::{
     CatalogRow, NewCustomer, NewMessage, NewProcessed, NewStatusChange, OrderRow, OutboxRow,
     line_rows,
 };
+
+/// Where the numbers the rules see for a batch's new orders start. The real
+/// numbers are taken once the rules know how many orders the batch places
+/// ([`Numbers`], [`number_new_orders`]). No real order number comes near it.
+const PROVISIONAL: u64 = 1 << 62;
 use chatorder_db::pool::Conn;
 use chatorder_db::read;
-use chatorder_db::schema::{
-    catalog_items, customers, order_lines, order_messages, order_status_history, orders, outbox,
-    processed_commands,
-};
+use chatorder_db::schema::{catalog_items, customers, order_lines, orders, processed_commands};
 
 /// What happened to one command of a batch.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,7 +123,15 @@ struct Writes {
     /// Orders placed with a code.
     promo_uses: Vec<chatorder_db::promo::Use>,
     processed: Vec<NewProcessed>,
-    outbox: Vec<OutboxRow>,
+    /// Events, serialised once the new orders have their numbers.
+    events: Vec<Pending>,
+}
+
+/// An event for the outbox, and the command it answers.
+struct Pending {
+    event: Event,
+    actor: Actor,
+    cause: Uuid,
 }
 
 fn outbox_row(
@@ -141,16 +152,43 @@ fn outbox_row(
     }
 }
 
-/// Applies `batch` in one transaction. On error nothing was written.
+/// Applies `batch` in one transaction. On error nothing was written, and
+/// the order numbers it took are given back unless the commit itself
+/// failed (it may have committed).
 pub async fn apply_batch(
     conn: &mut Conn,
     batch: &[IncomingCommand],
     settings: &Settings,
     subjects: &Subjects,
     live_owners: &HashSet<String>,
+    numbers: &Numbers,
 ) -> anyhow::Result<Applied> {
-    conn.transaction(async |conn| apply_in_tx(conn, batch, settings, subjects, live_owners).await)
-        .await
+    let mut taken = Taken::default();
+    let result = conn
+        .transaction(async |conn| {
+            apply_in_tx(
+                conn,
+                batch,
+                settings,
+                subjects,
+                live_owners,
+                numbers,
+                &mut taken,
+            )
+            .await
+        })
+        .await;
+    if result.is_err() && !taken.committing {
+        numbers.give_back(taken.numbers);
+    }
+    result
+}
+
+/// The numbers a batch took, and whether it got as far as its commit.
+#[derive(Default)]
+struct Taken {
+    numbers: Vec<OrderNumber>,
+    committing: bool,
 }
 
 async fn apply_in_tx(
@@ -159,6 +197,8 @@ async fn apply_in_tx(
     settings: &Settings,
     subjects: &Subjects,
     live_owners: &HashSet<String>,
+    counter: &Numbers,
+    taken: &mut Taken,
 ) -> anyhow::Result<Applied> {
     let now = now_micros();
 
@@ -255,15 +295,8 @@ async fn apply_in_tx(
     let pairs: Vec<(&PromoCode, &str)> = users.iter().map(|(c, k)| (*c, k.as_str())).collect();
     view.promo_used = chatorder_db::promo::used_by(conn, &pairs).await?;
 
-    // 3. Order numbers for the places in this batch, handed out in one step.
-    let places = live()
-        .filter(|c| matches!(c.envelope.data, Command::Place(_)))
-        .count();
-    let mut next_number = if places > 0 {
-        u64::try_from(take_numbers(conn, places).await?)?
-    } else {
-        0
-    };
+    // 3. New orders get provisional numbers; the real ones come last.
+    let mut next_number = PROVISIONAL;
 
     // 4. The rules, in arrival order, in memory.
     let currency = settings.shop.currency;
@@ -305,8 +338,11 @@ async fn apply_in_tx(
                     processed_at: now.naive_utc(),
                 });
                 if let Some(event) = effect.into_event() {
-                    w.outbox
-                        .push(outbox_row(subjects, event, &env.actor, env.id, now));
+                    w.events.push(Pending {
+                        event,
+                        actor: env.actor.clone(),
+                        cause: env.id,
+                    });
                 }
                 outcomes.push(Outcome::Applied);
             }
@@ -330,15 +366,42 @@ async fn apply_in_tx(
                     order_id: None,
                     processed_at: now.naive_utc(),
                 });
-                w.outbox
-                    .push(outbox_row(subjects, event, &env.actor, env.id, now));
+                w.events.push(Pending {
+                    event,
+                    actor: env.actor.clone(),
+                    cause: env.id,
+                });
                 outcomes.push(Outcome::Rejected(rejected));
             }
         }
     }
 
-    // 5. Write it all.
-    write(conn, &w, &view, now).await?;
+    // 5. The new orders' real numbers, taken outside this transaction
+    // (`numbers.rs`), then every write, in as few round trips as the batch
+    // allows.
+    if !w.new_orders.is_empty() {
+        taken.numbers = counter.take(w.new_orders.len()).await?;
+        number_new_orders(&mut w, &mut view, &taken.numbers)?;
+    }
+    let outbox: Vec<OutboxRow> = w
+        .events
+        .drain(..)
+        .map(|p| outbox_row(subjects, p.event, &p.actor, p.cause, now))
+        .collect();
+    if has_changes(&w) {
+        write_changes(conn, &w, &view, now).await?;
+    }
+    let mut sql = Statements::default();
+    common_rows(&mut sql, &w, &view)?;
+    let new_rows = w
+        .new_orders
+        .iter()
+        .map(|n| final_of(&view, n).map(OrderRow::from_snapshot))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    sql.rows(&new_rows);
+    sql.rows(&outbox);
+    sql.run(conn).await?;
+    taken.committing = true;
 
     let mut customers: Vec<String> = w
         .new_orders
@@ -356,7 +419,7 @@ async fn apply_in_tx(
         .collect();
     Ok(Applied {
         outcomes,
-        outbox: w.outbox,
+        outbox,
         orders,
         customers,
         catalog_changed: !w.catalog.is_empty(),
@@ -484,23 +547,54 @@ fn mark_changed(w: &mut Writes, number: OrderNumber) {
     }
 }
 
-async fn write(
+/// The rows nearly every batch writes, as SQL text for one round trip:
+/// customers, the new orders' lines, status changes, messages and
+/// processed commands.
+fn common_rows(sql: &mut Statements, w: &Writes, view: &BatchView) -> anyhow::Result<()> {
+    // In key order, once each: batches in flight side by side lock the
+    // customers they share in the same order, so they cannot deadlock.
+    let mut new_customers: Vec<&NewCustomer> = w.customers.iter().collect();
+    new_customers.sort_by(|a, b| a.id.cmp(&b.id));
+    new_customers.dedup_by(|a, b| a.id == b.id);
+    sql.rows(new_customers);
+    // The new orders' lines; the orders themselves once numbered.
+    let mut lines = Vec::new();
+    for n in &w.new_orders {
+        lines.extend(line_rows(final_of(view, n)?));
+    }
+    sql.rows(&lines);
+    sql.rows(&w.status_changes);
+    sql.rows(&w.messages);
+    sql.rows(&w.processed);
+    Ok(())
+}
+
+fn final_of<'v>(view: &'v BatchView, n: &OrderNumber) -> anyhow::Result<&'v OrderSnapshot> {
+    view.orders
+        .get(n)
+        .ok_or_else(|| anyhow::anyhow!("order {n} vanished from the batch"))
+}
+
+/// Whether the batch changes more than new orders and messages.
+fn has_changes(w: &Writes) -> bool {
+    !w.registrations.is_empty()
+        || !w.changed_orders.is_empty()
+        || !w.catalog.is_empty()
+        || w.shop.is_some()
+        || !w.promos_created.is_empty()
+        || !w.promos_disabled.is_empty()
+        || !w.promo_uses.is_empty()
+}
+
+/// The writes of changes to what exists (registrations, orders changed,
+/// the catalog, the pause, promo codes), through Diesel: next to placing
+/// orders they are rare.
+async fn write_changes(
     conn: &mut Conn,
     w: &Writes,
     view: &BatchView,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let final_of = |n: &OrderNumber| {
-        view.orders
-            .get(n)
-            .ok_or_else(|| anyhow::anyhow!("order {n} vanished from the batch"))
-    };
-    if !w.customers.is_empty() {
-        diesel::insert_or_ignore_into(customers::table)
-            .values(&w.customers)
-            .execute(conn)
-            .await?;
-    }
     for r in &w.registrations {
         diesel::insert_or_ignore_into(customers::table)
             .values(r)
@@ -517,25 +611,8 @@ async fn write(
                 .await?;
         }
     }
-    if !w.new_orders.is_empty() {
-        let mut rows = Vec::with_capacity(w.new_orders.len());
-        let mut lines = Vec::new();
-        for n in &w.new_orders {
-            let o = final_of(n)?;
-            rows.push(OrderRow::from_snapshot(o));
-            lines.extend(line_rows(o));
-        }
-        diesel::insert_into(orders::table)
-            .values(&rows)
-            .execute(conn)
-            .await?;
-        diesel::insert_into(order_lines::table)
-            .values(&lines)
-            .execute(conn)
-            .await?;
-    }
     for n in &w.changed_orders {
-        let o = final_of(n)?;
+        let o = final_of(view, n)?;
         let row = OrderRow::from_snapshot(o);
         diesel::update(orders::table.filter(orders::id.eq(&row.id)))
             .set(&row)
@@ -550,18 +627,6 @@ async fn write(
                 .execute(conn)
                 .await?;
         }
-    }
-    if !w.status_changes.is_empty() {
-        diesel::insert_into(order_status_history::table)
-            .values(&w.status_changes)
-            .execute(conn)
-            .await?;
-    }
-    if !w.messages.is_empty() {
-        diesel::insert_into(order_messages::table)
-            .values(&w.messages)
-            .execute(conn)
-            .await?;
     }
     for item in &w.catalog {
         diesel::replace_into(catalog_items::table)
@@ -579,17 +644,59 @@ async fn write(
         chatorder_db::promo::disable(conn, code).await?;
     }
     chatorder_db::promo::record_uses(conn, &w.promo_uses, now).await?;
-    if !w.processed.is_empty() {
-        diesel::insert_into(processed_commands::table)
-            .values(&w.processed)
-            .execute(conn)
-            .await?;
+    Ok(())
+}
+
+/// Gives the batch's new orders their real numbers (`taken`, one each, in
+/// increasing order), in the order they were placed, in the orders and the
+/// events. Only placed orders take one: a refused place leaves no gap.
+fn number_new_orders(
+    w: &mut Writes,
+    view: &mut BatchView,
+    taken: &[OrderNumber],
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        taken.len() == w.new_orders.len(),
+        "{} numbers for {} new orders",
+        taken.len(),
+        w.new_orders.len()
+    );
+    let real: HashMap<OrderNumber, OrderNumber> = w
+        .new_orders
+        .iter()
+        .copied()
+        .zip(taken.iter().copied())
+        .collect();
+    let renumber = |n: &mut OrderNumber| {
+        if let Some(r) = real.get(n) {
+            *n = *r;
+        }
+    };
+    for n in &mut w.new_orders {
+        let mut order = view
+            .orders
+            .remove(n)
+            .ok_or_else(|| anyhow::anyhow!("order {n} vanished from the batch"))?;
+        renumber(&mut order.number);
+        *n = order.number;
+        view.orders.insert(order.number, order);
     }
-    if !w.outbox.is_empty() {
-        diesel::insert_into(outbox::table)
-            .values(&w.outbox)
-            .execute(conn)
-            .await?;
+    for p in &mut w.events {
+        match &mut p.event {
+            Event::Placed { order }
+            | Event::Updated { order }
+            | Event::Cancelled { order, .. }
+            | Event::StatusChanged { order, .. } => renumber(&mut order.number),
+            Event::Message(m) => renumber(&mut m.number),
+            Event::Rejected(r) => {
+                if let Some(n) = &mut r.number {
+                    renumber(n);
+                }
+            }
+            Event::CatalogChanged { .. }
+            | Event::ShopChanged { .. }
+            | Event::PromoChanged { .. } => {}
+        }
     }
     Ok(())
 }

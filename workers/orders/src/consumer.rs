@@ -2,14 +2,21 @@
 //! every replica. It takes what is waiting (up to `worker.batch_max`), applies
 //! it in one transaction, publishes the events, then acknowledges.
 //!
+//! While commands queue up (as many again waited behind the last batch), up to
+//! `worker.batches_in_flight` batches are applied at once, each in its own
+//! transaction on its own connection, exactly as that many replicas would:
+//! orders they share are locked in MySQL, so the second waits for the
+//! first, and MariaDB flushes their commits together. Otherwise batches go
+//! one at a time, each taking everything that came meanwhile, which costs
+//! the least per command.
+//!
 //! The steps after the commit (publish the events, acknowledge the commands,
 //! clear the published outbox rows, refresh the cache) run in a task of
-//! their own, one batch after the other, while the next batch is applied:
-//! they wait on NATS and a second MySQL commit, and used to hold the next
-//! batch back for their whole length. Events still leave in the order their
-//! batches committed (an order's events never overtake each other), and a
-//! batch's commands are acknowledged only once its events are out. At most
-//! [`FINISHING`] committed batches wait for that task.
+//! their own while the next batches are applied, for every committed batch
+//! waiting at once (one publish, one outbox delete). Events leave in the
+//! order their batches' commits returned (a batch that changes an order
+//! another batch changed waited for that one's commit), and a batch's
+//! commands are acknowledged only once its events are out.
 //!
 //! Each step returns an outcome and this loop only maps it to ack, nak with
 //! delay, or dead letter:
@@ -46,6 +53,7 @@ pub struct Consumer {
     pub cache: Arc<Cache>,
     pub js: jetstream::Context,
     pub owners: crate::owners::Owners,
+    pub numbers: crate::numbers::Numbers,
 }
 
 /// Creates the durable consumer, or updates it if its settings changed.
@@ -76,8 +84,47 @@ pub async fn ensure_consumer(
     .await
 }
 
-/// Committed batches waiting for their events to be published.
+/// Committed batches waiting for their events to be published, at least.
 const FINISHING: usize = 2;
+
+/// Commands waiting behind a batch that make the next one start beside it.
+const BACKLOG_MIN: u64 = 32;
+
+/// Whether at least as many commands again (and [`BACKLOG_MIN`]) waited in
+/// the stream behind the batch when its last one was delivered.
+fn queued_behind(batch: &[jetstream::Message]) -> bool {
+    let behind = batch
+        .last()
+        .and_then(|m| m.info().ok())
+        .map_or(0, |i| i.pending);
+    behind >= (batch.len() as u64).max(BACKLOG_MIN)
+}
+
+/// Times a batch that lost a deadlock is applied again, whole, before its
+/// commands are tried one by one.
+const CONFLICT_RETRIES: u32 = 3;
+
+/// Whether a failed batch lost a lock conflict with another transaction
+/// (MySQL error 1213, a deadlock, or 1205, a lock wait timeout): nothing was
+/// wrong with its commands.
+fn is_lock_conflict(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<diesel::result::Error>(),
+            Some(diesel::result::Error::DatabaseError(_, info))
+                if info.message().contains("Deadlock found")
+                    || info.message().contains("Lock wait timeout")
+        )
+    })
+}
+
+/// A batch's task that panicked: its commands were not acknowledged, so
+/// JetStream delivers them again after `ack_wait`.
+fn log_panic(done: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = done {
+        tracing::error!(error = %e, "a batch's task failed; its commands come back after ack_wait");
+    }
+}
 
 /// A committed batch, to be published, acknowledged and tidied.
 struct Committed {
@@ -94,27 +141,49 @@ struct Item {
 }
 
 impl Consumer {
-    /// Runs until `cancel`; the batch in hand is finished and acknowledged
-    /// first, and anything prefetched is handed straight back.
+    /// Runs until `cancel`; the batches in hand are finished and
+    /// acknowledged first, and anything prefetched is handed straight back.
     pub async fn run(self, cancel: CancellationToken) -> anyhow::Result<()> {
         let consumer = ensure_consumer(&self.js, &self.subjects, &self.settings).await?;
         let batch_max = self.settings.worker.batch_max;
-        let mut messages = chatorder_bus::pull(&consumer, batch_max.max(64) * 2)
+        let in_flight = self.settings.worker.batches_in_flight.max(1);
+        let mut messages = chatorder_bus::pull(&consumer, batch_max.max(64) * (in_flight + 1))
             .await
             .context("pulling from the orders-worker consumer")?;
-        tracing::info!(stream = %self.subjects.commands_stream(), "order worker consuming commands");
+        tracing::info!(stream = %self.subjects.commands_stream(), in_flight, "order worker consuming commands");
         let this = Arc::new(self);
-        let (to_finish, mut committed) = tokio::sync::mpsc::channel::<Committed>(FINISHING);
+        let (to_finish, mut committed) =
+            tokio::sync::mpsc::channel::<Committed>(FINISHING.max(in_flight));
         let finisher = {
             let this = this.clone();
             tokio::spawn(async move {
-                while let Some(c) = committed.recv().await {
-                    this.finish(c.items, c.applied, c.started).await;
+                while let Some(first) = committed.recv().await {
+                    let mut done = vec![first];
+                    while let Ok(c) = committed.try_recv() {
+                        done.push(c);
+                    }
+                    this.finish(done).await;
                 }
             })
         };
+        // A permit per batch being applied: the next batch is pulled only
+        // when one is free, so nothing waits in this process unapplied.
+        let slots = Arc::new(tokio::sync::Semaphore::new(in_flight));
+        let mut applying = tokio::task::JoinSet::new();
         let mut result = Ok(());
+        let all = u32::try_from(in_flight).unwrap_or(1);
+        let mut backlog = false;
         loop {
+            // Side by side only while commands queue up (as many again
+            // waited behind the last batch); otherwise one at a time, each
+            // taking everything that came meanwhile, which costs less per
+            // command.
+            if !backlog && slots.acquire_many(all).await.is_err() {
+                break;
+            }
+            let Ok(slot) = slots.clone().acquire_owned().await else {
+                break;
+            };
             let batch = match chatorder_bus::next_batch(&mut messages, batch_max, &cancel).await {
                 Ok(Some(batch)) => batch,
                 Ok(None) => break,
@@ -123,16 +192,28 @@ impl Consumer {
                     break;
                 }
             };
-            for c in this.handle(batch, &cancel).await {
-                if let Err(back) = to_finish.send(c).await {
-                    // The finishing task is gone (it panicked): finish here.
-                    let c = back.0;
-                    this.finish(c.items, c.applied, c.started).await;
+            backlog = queued_behind(&batch);
+            let (this, to_finish, cancel) = (this.clone(), to_finish.clone(), cancel.clone());
+            applying.spawn(async move {
+                let done = this.handle(batch, &cancel).await;
+                drop(slot);
+                for c in done {
+                    if let Err(back) = to_finish.send(c).await {
+                        // The finishing task is gone (it panicked): finish here.
+                        this.finish(vec![back.0]).await;
+                    }
                 }
+            });
+            // Reap the batches already done, so the set does not grow.
+            while let Some(done) = applying.try_join_next() {
+                log_panic(done);
             }
         }
-        // The batches committed so far are published and acknowledged
+        // The batches in hand are applied, published and acknowledged
         // before the worker stops.
+        while let Some(done) = applying.join_next().await {
+            log_panic(done);
+        }
         drop(to_finish);
         let _ = finisher.await;
         // `next_batch` handed back what was prefetched, so another replica
@@ -185,9 +266,23 @@ impl Consumer {
         cancel: &CancellationToken,
     ) -> Vec<Committed> {
         let mut result = self.commit(&items).await;
-        while result.is_err() && !self.mysql_up().await {
-            if !self.hold_until_mysql(&items, cancel).await {
-                return Vec::new();
+        let mut conflicts = 0;
+        loop {
+            match &result {
+                Ok(_) => break,
+                // Two batches in flight locked the same rows in turn:
+                // MySQL rolled one back, and it is simply applied again.
+                Err(e) if conflicts < CONFLICT_RETRIES && is_lock_conflict(e) => {
+                    conflicts += 1;
+                    m::retried(items.len());
+                    tracing::debug!(error = %format!("{e:#}"), "batch lost a lock conflict; applying it again");
+                }
+                Err(_) if self.mysql_up().await => break,
+                Err(_) => {
+                    if !self.hold_until_mysql(&items, cancel).await {
+                        return Vec::new();
+                    }
+                }
             }
             result = self.commit(&items).await;
         }
@@ -279,38 +374,50 @@ impl Consumer {
             &self.settings,
             &self.subjects,
             &live_owners,
+            &self.numbers,
         )
         .await
     }
 
-    /// After commit: publish, acknowledge, tidy the outbox, refresh the cache.
-    async fn finish(&self, items: Vec<Item>, applied: apply::Applied, started: Instant) {
-        let stored = outbox::publish(
-            &self.js,
-            &applied.outbox,
-            self.settings.nats.atomic_batch_from,
-        )
-        .await;
+    /// After commit: publish, acknowledge, tidy the outbox, refresh the
+    /// cache. Every committed batch waiting is finished together: one
+    /// publish, one delete and one cache update for all of them.
+    async fn finish(&self, mut done: Vec<Committed>) {
+        let mut rows = Vec::new();
+        let mut orders = Vec::new();
+        let mut customers = Vec::new();
+        let mut catalog_changed = false;
+        for c in &mut done {
+            rows.append(&mut c.applied.outbox);
+            orders.append(&mut c.applied.orders);
+            customers.append(&mut c.applied.customers);
+            catalog_changed |= c.applied.catalog_changed;
+        }
+        customers.sort_unstable();
+        customers.dedup();
+        let stored = outbox::publish(&self.js, &rows, self.settings.nats.atomic_batch_from).await;
         m::published("inline", stored.len());
         let now = chrono::Utc::now();
-        for (item, outcome) in items.iter().zip(&applied.outcomes) {
-            let env = &item.cmd.envelope;
-            m::command(item.cmd.envelope.data.kind().token(), outcome.label());
-            m::command_age((now - env.at).num_microseconds().unwrap_or(0).max(0) as f64 / 1e6);
-            match outcome {
-                Outcome::Rejected(r) => {
-                    tracing::info!(cmd.id = %env.id, cmd.type = %env.kind, code = r.code(), "command rejected")
+        for c in &done {
+            for (item, outcome) in c.items.iter().zip(&c.applied.outcomes) {
+                let env = &item.cmd.envelope;
+                m::command(item.cmd.envelope.data.kind().token(), outcome.label());
+                m::command_age((now - env.at).num_microseconds().unwrap_or(0).max(0) as f64 / 1e6);
+                match outcome {
+                    Outcome::Rejected(r) => {
+                        tracing::info!(cmd.id = %env.id, cmd.type = %env.kind, code = r.code(), "command rejected")
+                    }
+                    Outcome::Duplicate => {
+                        tracing::debug!(cmd.id = %env.id, "duplicate command acknowledged")
+                    }
+                    Outcome::Applied => {
+                        tracing::debug!(cmd.id = %env.id, cmd.type = %env.kind, "command applied")
+                    }
                 }
-                Outcome::Duplicate => {
-                    tracing::debug!(cmd.id = %env.id, "duplicate command acknowledged")
+                if let Err(e) = item.msg.ack().await {
+                    // The effect is committed; a redelivery is seen as a duplicate.
+                    tracing::warn!(cmd.id = %env.id, error = %e, "ack failed; the command will come back as a duplicate");
                 }
-                Outcome::Applied => {
-                    tracing::debug!(cmd.id = %env.id, cmd.type = %env.kind, "command applied")
-                }
-            }
-            if let Err(e) = item.msg.ack().await {
-                // The effect is committed; a redelivery is seen as a duplicate.
-                tracing::warn!(cmd.id = %env.id, error = %e, "ack failed; the command will come back as a duplicate");
             }
         }
         let tidy = async {
@@ -326,11 +433,13 @@ impl Consumer {
                 Err(e) => tracing::warn!(error = %e, "could not clear published events"),
             }
         };
-        let cache =
-            self.cache
-                .orders_changed(&applied.orders, &applied.customers, applied.catalog_changed);
+        let cache = self
+            .cache
+            .orders_changed(&orders, &customers, catalog_changed);
         tokio::join!(tidy, cache);
-        m::batch(items.len(), started.elapsed().as_secs_f64());
+        for c in &done {
+            m::batch(c.items.len(), c.started.elapsed().as_secs_f64());
+        }
     }
 
     /// Hands a command back for a later try, or dead-letters it when it has

@@ -4,6 +4,7 @@ pub mod apply;
 pub mod cache;
 pub mod consumer;
 pub mod metrics;
+pub mod numbers;
 pub mod outbox;
 pub mod owners;
 pub mod queries;

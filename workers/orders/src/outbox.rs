@@ -18,6 +18,7 @@ use chatorder_db::models::OutboxRow;
 use chatorder_db::pool::{Conn, DbPool};
 use chatorder_db::read;
 use chatorder_db::schema::outbox;
+use chatorder_db::text_sql::Statements;
 
 /// Publishes rows and waits for JetStream to store them. Returns the event
 /// ids that were stored; the rest stay in the outbox for the relay. Many
@@ -54,13 +55,12 @@ pub async fn publish(
     stored
 }
 
-/// Removes published events from the outbox.
+/// Removes published events from the outbox (one round trip for up to
+/// thousands: the statement goes as text, see [`Statements`]).
 pub async fn delete(conn: &mut Conn, event_ids: &[String]) -> anyhow::Result<()> {
-    for chunk in event_ids.chunks(1000) {
-        diesel::delete(outbox::table.filter(outbox::event_id.eq_any(chunk)))
-            .execute(conn)
-            .await?;
-    }
+    let mut sql = Statements::default();
+    sql.delete_in("DELETE FROM outbox WHERE event_id", event_ids);
+    sql.run(conn).await?;
     Ok(())
 }
 

@@ -97,6 +97,7 @@ async fn run_boxed(settings: Settings, cancel: CancellationToken) -> anyhow::Res
         cache: cache.clone(),
         js: js.clone(),
         owners: owners.clone(),
+        numbers: crate::numbers::Numbers::new(settings.database.url.clone()),
     };
     let queries = QueryService {
         settings: settings.clone(),
