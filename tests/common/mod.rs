@@ -226,7 +226,7 @@ impl TestEnv {
             &self.settings,
             &self.subjects,
             &Default::default(),
-            &chatorder_orders::numbers::Numbers::new(self.settings.database.url.clone()),
+            chatorder_orders::apply::NumberSource::InTransaction,
         )
         .await
         .unwrap();

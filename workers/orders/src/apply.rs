@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::numbers::Numbers;
 use chatorder_db::models::now_micros;
+use chatorder_db::numbers;
 use chatorder_db::text_sql::Statements;
 use chatorder_shared::commands::{Command, IncomingCommand, PlaceOrder, ShopChange};
 use chatorder_shared::config::Settings;
@@ -152,16 +153,27 @@ fn outbox_row(
     }
 }
 
+/// Where a batch's new orders take their numbers.
+#[derive(Clone, Copy)]
+pub enum NumberSource<'n> {
+    /// From the counter row inside the batch's transaction, which then holds
+    /// its lock to the commit: no fsync of its own, for a batch applied
+    /// alone.
+    InTransaction,
+    /// Reserved outside it (`numbers.rs`), for batches side by side.
+    Reserved(&'n Numbers),
+}
+
 /// Applies `batch` in one transaction. On error nothing was written, and
-/// the order numbers it took are given back unless the commit itself
-/// failed (it may have committed).
+/// numbers reserved for it are given back unless the commit itself failed
+/// (it may have committed).
 pub async fn apply_batch(
     conn: &mut Conn,
     batch: &[IncomingCommand],
     settings: &Settings,
     subjects: &Subjects,
     live_owners: &HashSet<String>,
-    numbers: &Numbers,
+    numbers: NumberSource<'_>,
 ) -> anyhow::Result<Applied> {
     let mut taken = Taken::default();
     let result = conn
@@ -178,8 +190,10 @@ pub async fn apply_batch(
             .await
         })
         .await;
-    if result.is_err() && !taken.committing {
-        numbers.give_back(taken.numbers);
+    if let (Err(_), NumberSource::Reserved(n)) = (&result, numbers)
+        && !taken.committing
+    {
+        n.give_back(taken.numbers);
     }
     result
 }
@@ -197,7 +211,7 @@ async fn apply_in_tx(
     settings: &Settings,
     subjects: &Subjects,
     live_owners: &HashSet<String>,
-    counter: &Numbers,
+    counter: NumberSource<'_>,
     taken: &mut Taken,
 ) -> anyhow::Result<Applied> {
     let now = now_micros();
@@ -376,11 +390,17 @@ async fn apply_in_tx(
         }
     }
 
-    // 5. The new orders' real numbers, taken outside this transaction
-    // (`numbers.rs`), then every write, in as few round trips as the batch
-    // allows.
+    // 5. The new orders' real numbers, then every write, in as few round
+    // trips as the batch allows.
     if !w.new_orders.is_empty() {
-        taken.numbers = counter.take(w.new_orders.len()).await?;
+        let count = w.new_orders.len();
+        taken.numbers = match counter {
+            NumberSource::Reserved(numbers) => numbers.take(count).await?,
+            NumberSource::InTransaction => {
+                let first = u64::try_from(numbers::take_numbers(conn, count).await?)?;
+                (first..first + count as u64).map(OrderNumber).collect()
+            }
+        };
         number_new_orders(&mut w, &mut view, &taken.numbers)?;
     }
     let outbox: Vec<OutboxRow> = w

@@ -178,7 +178,8 @@ impl Consumer {
             // waited behind the last batch); otherwise one at a time, each
             // taking everything that came meanwhile, which costs less per
             // command.
-            if !backlog && slots.acquire_many(all).await.is_err() {
+            let alone = !backlog;
+            if alone && slots.acquire_many(all).await.is_err() {
                 break;
             }
             let Ok(slot) = slots.clone().acquire_owned().await else {
@@ -195,7 +196,7 @@ impl Consumer {
             backlog = queued_behind(&batch);
             let (this, to_finish, cancel) = (this.clone(), to_finish.clone(), cancel.clone());
             applying.spawn(async move {
-                let done = this.handle(batch, &cancel).await;
+                let done = this.handle(batch, alone, &cancel).await;
                 drop(slot);
                 for c in done {
                     if let Err(back) = to_finish.send(c).await {
@@ -226,6 +227,7 @@ impl Consumer {
     async fn handle(
         &self,
         batch: Vec<jetstream::Message>,
+        alone: bool,
         cancel: &CancellationToken,
     ) -> Vec<Committed> {
         let started = Instant::now();
@@ -252,7 +254,9 @@ impl Consumer {
             return Vec::new();
         }
         let span = tracing::info_span!("batch", size = items.len());
-        self.apply(items, started, cancel).instrument(span).await
+        self.apply(items, alone, started, cancel)
+            .instrument(span)
+            .await
     }
 
     /// Applies items in one transaction, or one by one if the batch fails.
@@ -262,10 +266,11 @@ impl Consumer {
     async fn apply(
         &self,
         items: Vec<Item>,
+        alone: bool,
         started: Instant,
         cancel: &CancellationToken,
     ) -> Vec<Committed> {
-        let mut result = self.commit(&items).await;
+        let mut result = self.commit(&items, alone).await;
         let mut conflicts = 0;
         loop {
             match &result {
@@ -284,7 +289,7 @@ impl Consumer {
                     }
                 }
             }
-            result = self.commit(&items).await;
+            result = self.commit(&items, alone).await;
         }
         match result {
             Ok(applied) => vec![Committed {
@@ -301,7 +306,7 @@ impl Consumer {
                 let mut committed = Vec::new();
                 for item in items {
                     let one = vec![item];
-                    match self.commit(&one).await {
+                    match self.commit(&one, alone).await {
                         Ok(applied) => committed.push(Committed {
                             items: one,
                             applied,
@@ -354,7 +359,11 @@ impl Consumer {
         }
     }
 
-    async fn commit(&self, items: &[Item]) -> anyhow::Result<apply::Applied> {
+    /// Applies `items` in one transaction. A batch `alone` (none other of
+    /// this worker in flight beside it) takes its order numbers inside its
+    /// transaction, one fsync fewer; batches side by side take theirs
+    /// outside it, so that they do not wait for each other's writes.
+    async fn commit(&self, items: &[Item], alone: bool) -> anyhow::Result<apply::Applied> {
         let cmds: Vec<IncomingCommand> = items.iter().map(|i| i.cmd.clone()).collect();
         let mut conn = self
             .pool
@@ -374,7 +383,11 @@ impl Consumer {
             &self.settings,
             &self.subjects,
             &live_owners,
-            &self.numbers,
+            if alone {
+                apply::NumberSource::InTransaction
+            } else {
+                apply::NumberSource::Reserved(&self.numbers)
+            },
         )
         .await
     }

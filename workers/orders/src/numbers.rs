@@ -1,13 +1,16 @@
-//! Order numbers for new orders, taken from the counter row outside the
-//! batches' transactions.
+//! Order numbers for the new orders of batches applied side by side, taken
+//! from the counter row outside their transactions.
 //!
 //! Taken inside a batch's transaction, the counter's row stays locked from
 //! the update to the commit, and batches applied side by side wait for each
-//! other's writes: measured, about 16 ms of every batch's 50 at 7,500
-//! orders/s, so the lock was busy nearly all the time (docs/performance.md).
-//! Here a batch takes its numbers once its rules have run and it knows how
-//! many orders it places, on a connection of its own, in one autocommitted
-//! statement: the lock lasts that statement.
+//! other's writes (timed: the statements from the update to the commit
+//! took about 16 ms of each batch's 50 at 7,500 orders/s, so the lock was
+//! nearly always held). Here a batch takes its numbers once its rules have
+//! run and it knows how many orders it places, on a connection of its own,
+//! in one autocommitted statement: the lock lasts that statement. A batch
+//! applied alone still takes its numbers inside its transaction
+//! ([`crate::apply::NumberSource`]): it waits for no one, and it saves the
+//! autocommit's fsync.
 //!
 //! A batch whose transaction fails before its commit gives its numbers back,
 //! and the next batches use them first, so numbers have no gap unless a
