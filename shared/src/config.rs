@@ -480,7 +480,7 @@ mod tests {
     /// The shop's zone and currency are parsed once, at load: a typo stops
     /// the load with the key and the value, instead of a fallback later.
     #[test]
-    fn a_bad_time_zone_currency_range_or_date_stops_the_load_and_says_which() {
+    fn a_bad_time_zone_currency_range_date_or_worker_size_stops_the_load_and_says_which() {
         let defaults = std::fs::read_to_string(dir().join("default.toml")).expect("defaults");
         let s = Settings::load_from(&dir()).expect("defaults load");
         assert_eq!(s.shop.currency.as_str(), "USD");
@@ -495,6 +495,16 @@ mod tests {
                 "Europe/Lodnon",
             ),
             ("currency = \"USD\"", "currency = \"usd\"", "usd"),
+            (
+                "batches_in_flight = 3",
+                "batches_in_flight = 7",
+                "database.pool_size (8) must be at least worker.batches_in_flight (7) + 2",
+            ),
+            (
+                "batches_in_flight = 3",
+                "batches_in_flight = 0",
+                "worker.batches_in_flight must be between 1 and 64",
+            ),
             (
                 "tue = [\"11:00-23:00\"]",
                 "tue = [\"11:00-2300\"]",
