@@ -186,8 +186,8 @@ impl Statements {
         }
     }
 
-    /// Adds a statement of this crate's own (never one holding a value).
-    pub(crate) fn statement(&mut self, sql: &str) {
+    /// Adds a statement already made safe (its values written above).
+    fn statement(&mut self, sql: &str) {
         if self.trips.last().is_none_or(|t| t.len() >= TRIP_MAX) {
             self.trips.push(String::new());
         }

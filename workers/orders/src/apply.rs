@@ -30,14 +30,14 @@ use chatorder_db::models::{
     CatalogRow, NewCustomer, NewMessage, NewProcessed, NewStatusChange, OrderRow, OutboxRow,
     line_rows,
 };
+use chatorder_db::pool::Conn;
+use chatorder_db::read;
+use chatorder_db::schema::{catalog_items, customers, order_lines, orders, processed_commands};
 
 /// Where the numbers the rules see for a batch's new orders start. The real
 /// numbers are taken once the rules know how many orders the batch places
 /// ([`Numbers`], [`number_new_orders`]). No real order number comes near it.
 const PROVISIONAL: u64 = 1 << 62;
-use chatorder_db::pool::Conn;
-use chatorder_db::read;
-use chatorder_db::schema::{catalog_items, customers, order_lines, orders, processed_commands};
 
 /// What happened to one command of a batch.
 #[derive(Debug, Clone, PartialEq)]
