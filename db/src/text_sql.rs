@@ -9,11 +9,13 @@
 //! (`docs/performance.md`). Here the rows of several tables go as one text
 //! query of several statements: one round trip, no parameter metadata.
 //!
-//! Values never reach the SQL as written: a string is sent as a hex
-//! literal with a charset introducer (`_utf8mb4 X'…'`) unless every byte of
-//! it is a plain letter, digit or one of `-_.:@/+` and a space, so no value
-//! can end its literal, whatever it holds and whatever the session's
-//! `sql_mode`. Numbers and times are formatted by Rust.
+//! No value can end its literal, whatever it holds and whatever the
+//! session's `sql_mode`. A string (or bytes) of printable ASCII without a
+//! backslash is sent quoted, each `'` doubled (`''` is a quote inside a
+//! literal in every mode, and with no backslash there is no escape to
+//! read); anything else (a backslash, a control character, any byte past
+//! ASCII) goes as a hex literal, with a charset introducer for text
+//! (`_utf8mb4 X'…'`). Numbers and times are formatted by Rust.
 
 use chrono::NaiveDateTime;
 use diesel_async::SimpleAsyncConnection as _;
@@ -67,7 +69,10 @@ impl Values<'_> {
 
     pub fn bytes(&mut self, b: &[u8]) -> &mut Self {
         self.sep();
-        write_hex(self.out, b);
+        match std::str::from_utf8(b) {
+            Ok(s) if s.bytes().all(plain) => write_quoted(self.out, s),
+            _ => write_hex(self.out, b),
+        }
         self
     }
 
@@ -99,19 +104,32 @@ impl Values<'_> {
     }
 }
 
+/// Printable ASCII but the backslash: the same bytes in every charset a
+/// client may use, and nothing an escape could start.
 fn plain(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b" -_.:@/+".contains(&b)
+    (b' '..=b'~').contains(&b) && b != b'\\'
 }
 
 fn write_str(out: &mut String, s: &str) {
     if s.bytes().all(plain) {
-        out.push('\'');
-        out.push_str(s);
-        out.push('\'');
+        write_quoted(out, s);
     } else {
         out.push_str("_utf8mb4 ");
         write_hex(out, s.as_bytes());
     }
+}
+
+/// `s` (all [`plain`]) between quotes, its own quotes doubled.
+fn write_quoted(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('\'');
+    for (i, part) in s.split('\'').enumerate() {
+        if i > 0 {
+            out.push_str("''");
+        }
+        out.push_str(part);
+    }
+    out.push('\'');
 }
 
 fn write_hex(out: &mut String, b: &[u8]) {
@@ -167,11 +185,14 @@ impl Statements {
         }
     }
 
-    /// Adds `DELETE FROM … WHERE key IN (…)` for `keys` (none: nothing);
+    /// Adds `DELETE … WHERE key IN (…)` for `keys` (none: nothing);
     /// `delete_where` is the statement up to the `IN`, e.g.
-    /// `DELETE FROM outbox WHERE event_id`.
+    /// `DELETE FROM outbox WHERE event_id`. Keys go 500 to a statement:
+    /// MariaDB turns an `IN` list of 1,000 values or more into a subquery
+    /// over a derived table (`in_predicate_conversion_threshold`), which
+    /// reads the whole table.
     pub fn delete_in(&mut self, delete_where: &'static str, keys: &[String]) {
-        for chunk in keys.chunks(1000) {
+        for chunk in keys.chunks(500) {
             let mut sql = String::with_capacity(delete_where.len() + chunk.len() * 40);
             sql.push_str(delete_where);
             sql.push_str(" IN (");
@@ -338,7 +359,7 @@ mod tests {
     }
 
     #[test]
-    fn plain_values_are_quoted_and_anything_else_is_hex() {
+    fn a_backslash_or_anything_past_ascii_makes_a_hex_literal() {
         let sql = one(&message("it's 5' long \\ ; DROP TABLE orders; --"));
         assert_eq!(
             sql,
@@ -348,6 +369,36 @@ mod tests {
         // Nothing of the value is left as SQL: the only quotes are the
         // literals' own.
         assert!(!sql.contains("DROP"));
+        for text in ["🍕", "a\nb", "tab\there", "nul\0", "é"] {
+            let sql = one(&message(text));
+            assert!(sql.contains("_utf8mb4 X'"), "{text:?}: {sql}");
+        }
+    }
+
+    #[test]
+    fn plain_ascii_is_quoted_with_its_quotes_doubled() {
+        let sql = one(&message("it's ''); DROP TABLE orders; --"));
+        assert!(
+            sql.contains(",'it''s ''''); DROP TABLE orders; --','c-1',"),
+            "{sql}"
+        );
+        // Outside the literals, what is left is the statement's own SQL:
+        // every quote in the value is paired.
+        let outside: String = sql.split('\'').step_by(2).collect::<Vec<_>>().concat();
+        assert!(!outside.contains("DROP"), "{outside}");
+    }
+
+    #[test]
+    fn bytes_are_quoted_when_plain_and_hex_otherwise() {
+        let mut out = String::new();
+        let mut v = Values {
+            out: &mut out,
+            first: true,
+        };
+        v.bytes(br#"{"note":"it's"}"#)
+            .bytes(b"{\"a\":\"\\n\"}")
+            .bytes(&[0xff, 0x00]);
+        assert_eq!(out, r#"'{"note":"it''s"}',X'7B2261223A225C6E227D',X'FF00'"#);
     }
 
     #[test]
@@ -385,7 +436,19 @@ mod tests {
         );
         assert_eq!(
             i.sql().concat(),
-            "DELETE FROM outbox WHERE event_id IN ('a-1',_utf8mb4 X'6227293B2D2D');"
+            "DELETE FROM outbox WHERE event_id IN ('a-1','b'');--');"
         );
+    }
+
+    #[test]
+    fn deletes_go_500_keys_to_a_statement() {
+        let keys: Vec<String> = (0..1001).map(|i| format!("k{i}")).collect();
+        let mut i = Statements::default();
+        i.delete_in("DELETE FROM outbox WHERE event_id", &keys);
+        let sql = i.sql().concat();
+        let statements: Vec<&str> = sql.split_terminator(';').collect();
+        assert_eq!(statements.len(), 3);
+        let counts: Vec<usize> = statements.iter().map(|s| s.matches("'k").count()).collect();
+        assert_eq!(counts, [500, 500, 1]);
     }
 }
