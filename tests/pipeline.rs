@@ -118,6 +118,115 @@ async fn the_same_command_delivered_three_times_makes_one_order_and_one_event() 
     env.stop_workers().await;
 }
 
+/// A command applied long ago that comes again as a first delivery (a
+/// publisher's retry after JetStream's duplicate window) has no second
+/// effect, and the commands beside it in its batch are applied: the batch,
+/// which skipped reading `processed_commands`, learns it from that table's
+/// key, rolls back and is applied again at once, reading. Nothing waits for
+/// a redelivery.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_applied_before_and_published_again_later_has_no_second_effect() {
+    let mut env = TestEnv::new().await;
+    env.spawn_worker();
+    let ada = customer("1");
+    let place = Envelope::new(
+        "order.place",
+        ada.clone(),
+        place_cmd(&[("veggie_veg_s", 1)]),
+    );
+    env.send(Role::Customer, CommandKind::Place, &place, false)
+        .await;
+    let order = env.wait_placed(place.id).await;
+    let accept = Envelope::new(
+        "order.status",
+        owner(),
+        SetStatus {
+            number: order.number,
+            status: OrderStatus::Accepted,
+            reason: None,
+            expected_version: None,
+        },
+    );
+    env.send(Role::Owner, CommandKind::Status, &accept, false)
+        .await;
+    env.wait_count(
+        &format!(
+            "SELECT COUNT(*) AS n FROM order_status_history WHERE command_id = '{}'",
+            accept.id
+        ),
+        1,
+    )
+    .await;
+    env.settle().await;
+    env.stop_workers().await;
+
+    // Both again (no Nats-Msg-Id, so JetStream stores them), around a new
+    // order, while no worker runs: one batch of first deliveries.
+    env.send(Role::Customer, CommandKind::Place, &place, false)
+        .await;
+    let fresh = env.place(&customer("2"), &[("hawaiian_m", 1)]).await;
+    env.send(Role::Owner, CommandKind::Status, &accept, false)
+        .await;
+    env.spawn_worker();
+    let second = env.wait_placed(fresh).await;
+    env.settle().await;
+
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 2);
+    assert_eq!(
+        env.count("SELECT COUNT(*) AS n FROM processed_commands")
+            .await,
+        3
+    );
+    assert_eq!(
+        env.count("SELECT COUNT(*) AS n FROM order_status_history")
+            .await,
+        // pending twice (two orders), accepted once.
+        3
+    );
+    assert_eq!(
+        env.count(&format!(
+            "SELECT COUNT(*) AS n FROM orders WHERE number = {} AND status = 'accepted' AND version = 2",
+            order.number.0
+        ))
+        .await,
+        1
+    );
+    assert_eq!(second.number.0, order.number.0 + 1, "no number was lost");
+    let kinds: Vec<EventKind> = env.events().await.iter().map(|e| e.data.kind()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == EventKind::Placed).count(), 2);
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == EventKind::StatusChanged)
+            .count(),
+        1
+    );
+    assert!(
+        !kinds.contains(&EventKind::Rejected),
+        "a command applied before is not refused: {kinds:?}"
+    );
+    let stream = env
+        .js
+        .get_stream(env.subjects.commands_stream())
+        .await
+        .expect("the command stream");
+    let mut consumer: async_nats::jetstream::consumer::PullConsumer = stream
+        .get_consumer(chatorder_orders::consumer::DURABLE)
+        .await
+        .expect("the workers' consumer");
+    assert_eq!(
+        consumer
+            .info()
+            .await
+            .expect("the consumer's info")
+            .delivered
+            .consumer_sequence,
+        5,
+        "five commands, five deliveries: nothing was handed back to come again"
+    );
+    env.stop_workers().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn owner_accept_racing_customer_cancel_has_exactly_one_winner() {
     const N: usize = 100;

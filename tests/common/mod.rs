@@ -227,6 +227,7 @@ impl TestEnv {
             &self.subjects,
             &Default::default(),
             chatorder_orders::apply::NumberSource::InTransaction,
+            chatorder_orders::apply::Dedupe::Read,
         )
         .await
         .unwrap();

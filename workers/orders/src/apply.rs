@@ -164,6 +164,22 @@ pub enum NumberSource<'n> {
     Reserved(&'n Numbers),
 }
 
+/// How a batch tells the commands it applied before.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dedupe {
+    /// Read `processed_commands` for the batch's command ids first.
+    #[default]
+    Read,
+    /// Assume none was applied, and let the write tell: every command's
+    /// `processed_commands` row goes in with its effects under the command
+    /// id as primary key, so one applied before fails the insert, nothing
+    /// is written, and the batch is applied again with [`Dedupe::Read`].
+    /// For batches of first deliveries, where a command applied before is
+    /// rare (a publisher's retry after JetStream's duplicate window); it
+    /// saves the read, a round trip and an index lookup per command.
+    OnConflict,
+}
+
 /// Applies `batch` in one transaction. On error nothing was written, and
 /// numbers reserved for it are given back unless the commit itself failed
 /// (it may have committed).
@@ -174,8 +190,56 @@ pub async fn apply_batch(
     subjects: &Subjects,
     live_owners: &HashSet<String>,
     numbers: NumberSource<'_>,
+    mut dedupe: Dedupe,
 ) -> anyhow::Result<Applied> {
-    let mut taken = Taken::default();
+    loop {
+        match attempt(
+            conn,
+            batch,
+            settings,
+            subjects,
+            live_owners,
+            numbers,
+            dedupe,
+        )
+        .await
+        {
+            Err(e) if dedupe == Dedupe::OnConflict && is_unique_violation(&e) => {
+                crate::metrics::reapplied("applied_before");
+                tracing::debug!(error = %format!("{e:#}"), "a command of the batch was applied before; applying the batch again, reading which");
+                dedupe = Dedupe::Read;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// Whether MySQL refused a write for a duplicate key.
+fn is_unique_violation(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<diesel::result::Error>(),
+            Some(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    })
+}
+
+async fn attempt(
+    conn: &mut Conn,
+    batch: &[IncomingCommand],
+    settings: &Settings,
+    subjects: &Subjects,
+    live_owners: &HashSet<String>,
+    numbers: NumberSource<'_>,
+    dedupe: Dedupe,
+) -> anyhow::Result<Applied> {
+    let mut taken = Taken {
+        dedupe,
+        ..Taken::default()
+    };
     let result = conn
         .transaction(async |conn| {
             apply_in_tx(
@@ -198,9 +262,11 @@ pub async fn apply_batch(
     result
 }
 
-/// The numbers a batch took, and whether it got as far as its commit.
+/// How a batch is tried, the numbers it took, and whether it got as far as
+/// its commit.
 #[derive(Default)]
 struct Taken {
+    dedupe: Dedupe,
     numbers: Vec<OrderNumber>,
     committing: bool,
 }
@@ -218,13 +284,16 @@ async fn apply_in_tx(
 
     // 1. Which commands were already applied (earlier, or twice in this batch)?
     let ids: Vec<String> = batch.iter().map(|c| c.envelope.id.to_string()).collect();
-    let done: HashSet<String> = processed_commands::table
-        .filter(processed_commands::command_id.eq_any(&ids))
-        .select(processed_commands::command_id)
-        .load::<String>(conn)
-        .await?
-        .into_iter()
-        .collect();
+    let done: HashSet<String> = match taken.dedupe {
+        Dedupe::Read => processed_commands::table
+            .filter(processed_commands::command_id.eq_any(&ids))
+            .select(processed_commands::command_id)
+            .load::<String>(conn)
+            .await?
+            .into_iter()
+            .collect(),
+        Dedupe::OnConflict => HashSet::new(),
+    };
     let mut seen = HashSet::new();
     let fresh: Vec<bool> = ids
         .iter()

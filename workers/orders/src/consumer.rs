@@ -279,7 +279,7 @@ impl Consumer {
                 // MySQL rolled one back, and it is simply applied again.
                 Err(e) if conflicts < CONFLICT_RETRIES && is_lock_conflict(e) => {
                     conflicts += 1;
-                    m::retried(items.len());
+                    m::reapplied("lock_conflict");
                     tracing::debug!(error = %format!("{e:#}"), "batch lost a lock conflict; applying it again");
                 }
                 Err(_) if self.mysql_up().await => break,
@@ -387,6 +387,14 @@ impl Consumer {
                 apply::NumberSource::InTransaction
             } else {
                 apply::NumberSource::Reserved(&self.numbers)
+            },
+            // A command delivered before may have been applied by a worker
+            // that died before acknowledging it: read. A batch of first
+            // deliveries lets the write tell (see `Dedupe::OnConflict`).
+            if items.iter().all(|i| i.delivered <= 1) {
+                apply::Dedupe::OnConflict
+            } else {
+                apply::Dedupe::Read
             },
         )
         .await

@@ -12,6 +12,7 @@ pub const BATCH_SIZE: &str = "chatorder_batch_commands";
 pub const REDELIVERIES: &str = "chatorder_command_redeliveries_total";
 pub const DEAD_LETTERS: &str = "chatorder_dead_letters_total";
 pub const RETRIES: &str = "chatorder_command_retries_total";
+pub const REAPPLIED: &str = "chatorder_batches_reapplied_total";
 pub const EVENTS_PUBLISHED: &str = "chatorder_events_published_total";
 pub const PUBLISH_ERRORS: &str = "chatorder_event_publish_errors_total";
 pub const OUTBOX_BACKLOG: &str = "chatorder_outbox_backlog_events";
@@ -56,6 +57,10 @@ pub fn describe() {
     describe_counter!(
         RETRIES,
         "Commands handed back to JetStream for a later retry after a passing failure"
+    );
+    describe_counter!(
+        REAPPLIED,
+        "Batches rolled back and applied again whole, by reason (lock_conflict; applied_before: a first delivery held a command applied before)"
     );
     describe_counter!(
         EVENTS_PUBLISHED,
@@ -105,6 +110,9 @@ pub fn describe() {
     }
     counter!(REDELIVERIES).increment(0);
     counter!(RETRIES).increment(0);
+    for reason in ["lock_conflict", "applied_before"] {
+        counter!(REAPPLIED, "reason" => reason).increment(0);
+    }
     counter!(PUBLISH_ERRORS).increment(0);
     gauge!(OUTBOX_BACKLOG).set(0.0);
     gauge!(PENDING).set(0.0);
@@ -167,6 +175,10 @@ pub fn redelivered() {
 
 pub fn retried(n: usize) {
     counter!(RETRIES).increment(n as u64);
+}
+
+pub fn reapplied(reason: &'static str) {
+    counter!(REAPPLIED, "reason" => reason).increment(1);
 }
 
 pub fn batch(size: usize, seconds: f64) {
