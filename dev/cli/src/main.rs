@@ -13,6 +13,12 @@ mod standins;
 
 use clap::Parser as _;
 
+/// mimalloc, not glibc's malloc: the order pipeline allocates and frees
+/// buffers per message on every core, where glibc's malloc spent about a
+/// tenth of the worker's CPU (`docs/performance.md`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = cli::DevCli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
