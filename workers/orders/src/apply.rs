@@ -193,17 +193,30 @@ pub async fn apply_batch(
     mut dedupe: Dedupe,
 ) -> anyhow::Result<Applied> {
     loop {
-        match attempt(
-            conn,
-            batch,
-            settings,
-            subjects,
-            live_owners,
-            numbers,
+        let mut taken = Taken {
             dedupe,
-        )
-        .await
+            ..Taken::default()
+        };
+        let result = conn
+            .transaction(async |conn| {
+                apply_in_tx(
+                    conn,
+                    batch,
+                    settings,
+                    subjects,
+                    live_owners,
+                    numbers,
+                    &mut taken,
+                )
+                .await
+            })
+            .await;
+        if let (Err(_), NumberSource::Reserved(n)) = (&result, numbers)
+            && !taken.committing
         {
+            n.give_back(taken.numbers);
+        }
+        match result {
             Err(e) if dedupe == Dedupe::OnConflict && is_unique_violation(&e) => {
                 crate::metrics::reapplied("applied_before");
                 tracing::debug!(error = %format!("{e:#}"), "a command of the batch was applied before; applying the batch again, reading which");
@@ -225,41 +238,6 @@ fn is_unique_violation(e: &anyhow::Error) -> bool {
             ))
         )
     })
-}
-
-async fn attempt(
-    conn: &mut Conn,
-    batch: &[IncomingCommand],
-    settings: &Settings,
-    subjects: &Subjects,
-    live_owners: &HashSet<String>,
-    numbers: NumberSource<'_>,
-    dedupe: Dedupe,
-) -> anyhow::Result<Applied> {
-    let mut taken = Taken {
-        dedupe,
-        ..Taken::default()
-    };
-    let result = conn
-        .transaction(async |conn| {
-            apply_in_tx(
-                conn,
-                batch,
-                settings,
-                subjects,
-                live_owners,
-                numbers,
-                &mut taken,
-            )
-            .await
-        })
-        .await;
-    if let (Err(_), NumberSource::Reserved(n)) = (&result, numbers)
-        && !taken.committing
-    {
-        n.give_back(taken.numbers);
-    }
-    result
 }
 
 /// How a batch is tried, the numbers it took, and whether it got as far as
