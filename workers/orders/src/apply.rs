@@ -455,9 +455,7 @@ async fn apply_in_tx(
         .drain(..)
         .map(|p| outbox_row(subjects, p.event, &p.actor, p.cause, now))
         .collect();
-    if has_changes(&w) {
-        write_changes(conn, &w, &view, now).await?;
-    }
+    write_changes(conn, &w, &view, now).await?;
     let mut sql = Statements::default();
     common_rows(&mut sql, &w, &view)?;
     let new_rows = w
@@ -642,20 +640,9 @@ fn final_of<'v>(view: &'v BatchView, n: &OrderNumber) -> anyhow::Result<&'v Orde
         .ok_or_else(|| anyhow::anyhow!("order {n} vanished from the batch"))
 }
 
-/// Whether the batch changes more than new orders and messages.
-fn has_changes(w: &Writes) -> bool {
-    !w.registrations.is_empty()
-        || !w.changed_orders.is_empty()
-        || !w.catalog.is_empty()
-        || w.shop.is_some()
-        || !w.promos_created.is_empty()
-        || !w.promos_disabled.is_empty()
-        || !w.promo_uses.is_empty()
-}
-
 /// The writes of changes to what exists (registrations, orders changed,
 /// the catalog, the pause, promo codes), through Diesel: next to placing
-/// orders they are rare.
+/// orders they are rare, and a batch with none makes no round trip here.
 async fn write_changes(
     conn: &mut Conn,
     w: &Writes,
