@@ -28,12 +28,16 @@ pub async fn take_numbers(conn: &mut Conn, count: usize) -> anyhow::Result<i64> 
 /// counter's row is locked only while that statement runs.
 pub async fn reserve(conn: &mut Conn, count: usize) -> anyhow::Result<i64> {
     let k = i64::try_from(count)?;
-    diesel::sql_query(
-        "UPDATE order_numbers SET next_number = LAST_INSERT_ID(next_number + ?) WHERE id = 1",
-    )
-    .bind::<diesel::sql_types::BigInt, _>(k)
-    .execute(conn)
-    .await?;
+    // `next_number = LAST_INSERT_ID(next_number + k)`: the connection
+    // remembers the new value for the SELECT below. Both are Diesel queries
+    // of a fixed shape, prepared once per connection and then reused.
+    diesel::update(order_numbers::table.filter(order_numbers::id.eq(1)))
+        .set(
+            order_numbers::next_number
+                .eq(remember_as_last_insert_id(order_numbers::next_number + k)),
+        )
+        .execute(conn)
+        .await?;
     let after: i64 = diesel::select(last_insert_id()).get_result(conn).await?;
     Ok(after - k)
 }
@@ -42,4 +46,11 @@ diesel::define_sql_function! {
     /// The value this connection last gave `LAST_INSERT_ID(…)`.
     #[sql_name = "LAST_INSERT_ID"]
     fn last_insert_id() -> BigInt;
+}
+
+diesel::define_sql_function! {
+    /// `LAST_INSERT_ID(x)`: `x`, which the connection also remembers as its
+    /// last insert id.
+    #[sql_name = "LAST_INSERT_ID"]
+    fn remember_as_last_insert_id(x: diesel::sql_types::BigInt) -> diesel::sql_types::BigInt;
 }
