@@ -450,6 +450,7 @@ async fn run_phase(
         Arc::new(Mutex::new(HashMap::with_capacity(phase.count)));
     let subject = subjects.command(Role::Customer, CommandKind::Place);
 
+    let cpu = crate::cpu::Sample::take();
     let started = Instant::now();
     let publisher = {
         let js = js.clone();
@@ -570,6 +571,9 @@ async fn run_phase(
             " (offered as fast as possible)".into()
         },
     );
+    if let Some(line) = cpu.and_then(|c| c.per_order(done)) {
+        println!("{line}");
+    }
     Ok(PhaseFigures {
         all_confirmed: done == phase.count,
         per_second: done as f64 / elapsed.max(1e-9),

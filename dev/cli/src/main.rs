@@ -6,6 +6,7 @@ mod bench_api;
 mod bench_telegram;
 mod chaos;
 mod cli;
+mod cpu;
 mod demo;
 mod playground;
 mod screen;
