@@ -182,6 +182,10 @@ async fn pre_checkout(bot: &TgBot, q: PreCheckoutQuery, app: &App) {
             Err(t.pay_unreachable())
         }
         Ok(catalog) if app.settings.telegram.payment_provider_token.is_some() => {
+            // Under the session's lock: the update that sent the bill saves
+            // the session (with the bill in it) after sending it, and a
+            // customer quick to pay must not be told the bill is gone.
+            let _held = app.store.lock(user_key(&q.from)).await;
             match app.store.load(user_key(&q.from)).await {
                 Ok(session) => {
                     let shop = app.shop(&catalog);
