@@ -269,18 +269,59 @@ pub async fn catalog_items(
     if skus.is_empty() {
         return Ok(Vec::new());
     }
-    let skus: Vec<&str> = skus.iter().map(|s| s.as_str()).collect();
+    let skus = padded(skus.iter().map(|s| s.as_str()).collect());
     let query = catalog_items::table
         .filter(catalog_items::sku.eq_any(&skus))
         .select(CatalogRow::as_select());
     let rows = if lock {
-        query.for_update().load(conn).await?
+        Prepared(query.for_update()).load(conn).await?
     } else {
-        query.load(conn).await?
+        Prepared(query).load(conn).await?
     };
     rows.into_iter()
         .map(|r| r.into_item().map_err(anyhow::Error::from))
         .collect()
+}
+
+/// `keys` with its last repeated up to a length of 8, 16, 32, … so that
+/// an `IN` list of them comes in few shapes, each prepared once per
+/// connection ([`Prepared`]). A key twice in an `IN` list matches once.
+fn padded(mut keys: Vec<&str>) -> Vec<&str> {
+    if let Some(&last) = keys.last() {
+        keys.resize(keys.len().next_power_of_two().max(8), last);
+    }
+    keys
+}
+
+/// A query Diesel may prepare once per connection and then reuse, keyed by
+/// its SQL text. Diesel does not cache a query with an `IN` list of values,
+/// since its text changes with their number; one of [`padded`] length has
+/// a few texts only.
+#[derive(Debug, Clone, Copy)]
+struct Prepared<Q>(Q);
+
+impl<Q> diesel::query_builder::QueryId for Prepared<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: diesel::query_builder::QueryFragment<diesel::mysql::Mysql>>
+    diesel::query_builder::QueryFragment<diesel::mysql::Mysql> for Prepared<Q>
+{
+    fn walk_ast<'b>(
+        &'b self,
+        pass: diesel::query_builder::AstPass<'_, 'b, diesel::mysql::Mysql>,
+    ) -> QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _: &diesel::mysql::Mysql) -> QueryResult<bool> {
+        Ok(true)
+    }
+}
+
+impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for Prepared<Q> {
+    type SqlType = Q::SqlType;
 }
 
 /// The whole catalog, by category then name.
@@ -297,4 +338,18 @@ pub async fn catalog(conn: &mut Conn) -> anyhow::Result<Vec<CatalogItem>> {
     rows.into_iter()
         .map(|r| r.into_item().map_err(anyhow::Error::from))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn in_lists_are_padded_to_few_lengths_with_the_last_key() {
+        assert!(super::padded(vec![]).is_empty());
+        assert_eq!(super::padded(vec!["a"]), vec!["a"; 8]);
+        let nine = super::padded(vec!["a", "b", "c", "d", "e", "f", "g", "h", "i"]);
+        assert_eq!(nine.len(), 16);
+        assert_eq!(&nine[..9], &["a", "b", "c", "d", "e", "f", "g", "h", "i"]);
+        assert!(nine[9..].iter().all(|k| *k == "i"));
+        assert_eq!(super::padded(vec!["x"; 64]).len(), 64);
+    }
 }
