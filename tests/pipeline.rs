@@ -312,6 +312,61 @@ async fn owner_accept_racing_customer_cancel_has_exactly_one_winner() {
     env.stop_workers().await;
 }
 
+/// A batch removes, in its own transaction, the outbox rows of events
+/// published before it: the worker hands a batch applied alone those of
+/// the batches before, instead of a DELETE and a commit of their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_removes_the_outbox_rows_it_is_given_in_its_transaction() {
+    let env = TestEnv::new().await;
+    env.place(&customer("1"), &[("hawaiian_l", 1)]).await;
+    env.place(&customer("2"), &[("thai_ckn_l", 1)]).await;
+    let (_first, cmd) = env.take_command().await;
+    let first = env
+        .apply_directly(cmd, &[])
+        .await
+        .expect("the first order applies");
+    let published: Vec<String> = first.outbox.iter().map(|r| r.event_id.clone()).collect();
+    assert_eq!(published.len(), 1, "one event for one order");
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM outbox").await, 1);
+
+    let (_second, cmd) = env.take_command().await;
+    let second = env
+        .apply_directly(cmd, &published)
+        .await
+        .expect("the second order applies");
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 2);
+    assert_eq!(second.outbox.len(), 1);
+    // The first order's event is gone; the second's is there.
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM outbox").await, 1);
+    assert_eq!(
+        env.count(&format!(
+            "SELECT COUNT(*) AS n FROM outbox WHERE event_id = '{}'",
+            second.outbox[0].event_id
+        ))
+        .await,
+        1
+    );
+}
+
+/// Orders applied one at a time leave the outbox empty without the relay:
+/// each batch removes the rows of the one before, and the last one's are
+/// removed when no batch follows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn published_events_leave_the_outbox_without_the_relay() {
+    // The relay takes only rows a minute old, longer than the test waits.
+    let mut env = TestEnv::with(|s| s.worker.outbox_grace_ms = 60_000).await;
+    env.spawn_worker();
+    for i in 0..5 {
+        let id = env
+            .place(&customer(&format!("70{i}")), &[("hawaiian_l", 1)])
+            .await;
+        env.wait_placed(id).await;
+    }
+    env.settle().await;
+    assert_eq!(env.count("SELECT COUNT(*) AS n FROM orders").await, 5);
+    env.stop_workers().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_dying_after_commit_before_ack_still_makes_one_order() {
     let env = TestEnv::new().await;

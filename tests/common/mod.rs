@@ -204,21 +204,51 @@ impl TestEnv {
     /// publishing or acknowledging anything. The command stays in flight
     /// and comes back after `ack_wait`.
     pub async fn commit_then_die(&self) {
+        let (msg, cmd) = self.take_command().await;
+        self.apply_directly(cmd, &[])
+            .await
+            .expect("the command applies");
+        // Dropped unacknowledged, as by SIGKILL.
+        drop(msg);
+    }
+
+    /// Takes the next command from the workers' durable consumer, as a
+    /// worker does, and leaves it unacknowledged.
+    pub async fn take_command(
+        &self,
+    ) -> (
+        jetstream::Message,
+        chatorder_shared::commands::IncomingCommand,
+    ) {
         let consumer =
             chatorder_orders::consumer::ensure_consumer(&self.js, &self.subjects, &self.settings)
                 .await
-                .unwrap();
+                .expect("the workers' consumer");
         let mut messages = consumer
             .fetch()
             .max_messages(1)
             .expires(TIMEOUT)
             .messages()
             .await
-            .unwrap();
-        let msg = messages.next().await.expect("a command arrives").unwrap();
+            .expect("fetching a command");
+        let msg = messages
+            .next()
+            .await
+            .expect("a command arrives")
+            .expect("a command arrives whole");
         let cmd =
             chatorder_shared::commands::decode_command(&self.subjects, &msg.subject, &msg.payload)
-                .unwrap();
+                .expect("the command decodes");
+        (msg, cmd)
+    }
+
+    /// Applies `cmd` in one transaction, as a worker applies a batch alone,
+    /// removing the outbox rows of the events in `tidy` in it.
+    pub async fn apply_directly(
+        &self,
+        cmd: chatorder_shared::commands::IncomingCommand,
+        tidy: &[String],
+    ) -> anyhow::Result<chatorder_orders::apply::Applied> {
         let mut conn = self.db().await;
         chatorder_orders::apply::apply_batch(
             &mut conn,
@@ -226,13 +256,13 @@ impl TestEnv {
             &self.settings,
             &self.subjects,
             &Default::default(),
-            chatorder_orders::apply::NumberSource::InTransaction,
-            chatorder_orders::apply::Dedupe::Read,
+            chatorder_orders::apply::How {
+                numbers: chatorder_orders::apply::NumberSource::InTransaction,
+                dedupe: chatorder_orders::apply::Dedupe::Read,
+                tidy,
+            },
         )
         .await
-        .unwrap();
-        // Dropped unacknowledged, as by SIGKILL.
-        drop(msg);
     }
 
     pub async fn db(&self) -> chatorder_db::pool::Conn {

@@ -180,23 +180,33 @@ pub enum Dedupe {
     OnConflict,
 }
 
-/// Applies `batch` in one transaction. On error nothing was written, and
-/// numbers reserved for it are given back unless the commit itself failed
-/// (it may have committed).
+/// How a batch is applied.
+#[derive(Clone, Copy)]
+pub struct How<'a> {
+    /// Where its new orders' numbers come from.
+    pub numbers: NumberSource<'a>,
+    /// How it tells the commands applied before.
+    pub dedupe: Dedupe,
+    /// Events published before (by earlier batches) whose outbox rows it
+    /// removes in its own transaction: no round trip, transaction or
+    /// commit of their own (see `consumer.rs`).
+    pub tidy: &'a [String],
+}
+
+/// Applies `batch` in one transaction. On error nothing was written (the
+/// outbox rows in `how.tidy` are still there), and numbers reserved for it
+/// are given back unless the commit itself failed (it may have committed).
 pub async fn apply_batch(
     conn: &mut Conn,
     batch: &[IncomingCommand],
     settings: &Settings,
     subjects: &Subjects,
     live_owners: &HashSet<String>,
-    numbers: NumberSource<'_>,
-    mut dedupe: Dedupe,
+    how: How<'_>,
 ) -> anyhow::Result<Applied> {
+    let mut dedupe = how.dedupe;
     loop {
-        let mut taken = Taken {
-            dedupe,
-            ..Taken::default()
-        };
+        let mut taken = Taken::default();
         let result = conn
             .transaction(async |conn| {
                 apply_in_tx(
@@ -205,13 +215,13 @@ pub async fn apply_batch(
                     settings,
                     subjects,
                     live_owners,
-                    numbers,
+                    How { dedupe, ..how },
                     &mut taken,
                 )
                 .await
             })
             .await;
-        if let (Err(_), NumberSource::Reserved(n)) = (&result, numbers)
+        if let (Err(_), NumberSource::Reserved(n)) = (&result, how.numbers)
             && !taken.committing
         {
             n.give_back(taken.numbers);
@@ -240,11 +250,10 @@ fn is_unique_violation(e: &anyhow::Error) -> bool {
     })
 }
 
-/// How a batch is tried, the numbers it took, and whether it got as far as
-/// its commit.
+/// The numbers a try of a batch took, and whether it got as far as its
+/// commit.
 #[derive(Default)]
 struct Taken {
-    dedupe: Dedupe,
     numbers: Vec<OrderNumber>,
     committing: bool,
 }
@@ -255,14 +264,14 @@ async fn apply_in_tx(
     settings: &Settings,
     subjects: &Subjects,
     live_owners: &HashSet<String>,
-    counter: NumberSource<'_>,
+    how: How<'_>,
     taken: &mut Taken,
 ) -> anyhow::Result<Applied> {
     let now = now_micros();
 
     // 1. Which commands were already applied (earlier, or twice in this batch)?
     let ids: Vec<String> = batch.iter().map(|c| c.envelope.id.to_string()).collect();
-    let done: HashSet<String> = match taken.dedupe {
+    let done: HashSet<String> = match how.dedupe {
         Dedupe::Read => processed_commands::table
             .filter(processed_commands::command_id.eq_any(&ids))
             .select(processed_commands::command_id)
@@ -441,7 +450,7 @@ async fn apply_in_tx(
     // trips as the batch allows.
     if !w.new_orders.is_empty() {
         let count = w.new_orders.len();
-        taken.numbers = match counter {
+        taken.numbers = match how.numbers {
             NumberSource::Reserved(numbers) => numbers.take(count).await?,
             NumberSource::InTransaction => {
                 let first = u64::try_from(numbers::take_numbers(conn, count).await?)?;
@@ -457,6 +466,11 @@ async fn apply_in_tx(
         .collect();
     write_changes(conn, &w, &view, now).await?;
     let mut sql = Statements::default();
+    // First, so that this transaction holds no new row while its DELETE
+    // may wait for another's uncommitted outbox rows (a scan, when InnoDB's
+    // statistics say the table is tiny): that one has written all its rows
+    // and only commits, so the wait cannot close a circle.
+    crate::outbox::delete_statements(&mut sql, how.tidy);
     common_rows(&mut sql, &w, &view)?;
     let new_rows = w
         .new_orders

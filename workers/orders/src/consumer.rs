@@ -18,6 +18,14 @@
 //! another batch changed waited for that one's commit), and a batch's
 //! commands are acknowledged only once its events are out.
 //!
+//! The outbox rows of batches applied one at a time are removed by the
+//! next such batch, in its own transaction and round trip, instead of by a
+//! DELETE of their own (a connection checkout, a round trip and a commit,
+//! with its fsync, per batch: what costs most per order at low rates). When
+//! no batch comes within [`TIDY_WAIT`] (or [`TIDY_MAX`] ids wait), the
+//! finishing task removes them itself; batches side by side remove theirs
+//! at once, as does a worker that stops.
+//!
 //! Each step returns an outcome and this loop only maps it to ack, nak with
 //! delay, or dead letter:
 //! - a message that cannot be decoded goes to the dead-letter subject at once
@@ -54,6 +62,9 @@ pub struct Consumer {
     pub js: jetstream::Context,
     pub owners: crate::owners::Owners,
     pub numbers: crate::numbers::Numbers,
+    /// Events published whose outbox rows the next batch applied alone
+    /// removes (see the module's doc).
+    pub published: std::sync::Mutex<Vec<String>>,
 }
 
 /// Creates the durable consumer, or updates it if its settings changed.
@@ -86,6 +97,15 @@ pub async fn ensure_consumer(
 
 /// Committed batches waiting for their events to be published, at least.
 const FINISHING: usize = 2;
+
+/// How long published events' outbox rows wait for the next batch to
+/// remove them before the finishing task does (a third of the relay's
+/// grace at most, so that the relay does not publish them again).
+const TIDY_WAIT: Duration = Duration::from_millis(100);
+
+/// Published events whose rows are removed at once rather than left to the
+/// next batch: one `DELETE` of at most this many ids keeps the batch cheap.
+const TIDY_MAX: usize = 500;
 
 /// Commands waiting behind a batch that make the next one start beside it.
 const BACKLOG_MIN: u64 = 32;
@@ -131,6 +151,8 @@ struct Committed {
     items: Vec<Item>,
     applied: apply::Applied,
     started: Instant,
+    /// Applied with no other batch of this worker beside it.
+    alone: bool,
 }
 
 /// A message on its way through one batch.
@@ -156,14 +178,31 @@ impl Consumer {
             tokio::sync::mpsc::channel::<Committed>(FINISHING.max(in_flight));
         let finisher = {
             let this = this.clone();
+            let wait = TIDY_WAIT
+                .min(Duration::from_millis(this.settings.worker.outbox_grace_ms) / 3)
+                .max(Duration::from_millis(1));
             tokio::spawn(async move {
-                while let Some(first) = committed.recv().await {
+                loop {
+                    let next = if this.published_len() > 0 {
+                        match tokio::time::timeout(wait, committed.recv()).await {
+                            Ok(next) => next,
+                            Err(_) => {
+                                // No batch came to remove them.
+                                this.tidy(Vec::new()).await;
+                                continue;
+                            }
+                        }
+                    } else {
+                        committed.recv().await
+                    };
+                    let Some(first) = next else { break };
                     let mut done = vec![first];
                     while let Ok(c) = committed.try_recv() {
                         done.push(c);
                     }
                     this.finish(done).await;
                 }
+                this.tidy(Vec::new()).await;
             })
         };
         // A permit per batch being applied: the next batch is pulled only
@@ -296,6 +335,7 @@ impl Consumer {
                 items,
                 applied,
                 started,
+                alone,
             }],
             Err(e) if items.len() == 1 => {
                 self.retry_later(&items[0], &e).await;
@@ -311,6 +351,7 @@ impl Consumer {
                             items: one,
                             applied,
                             started: Instant::now(),
+                            alone,
                         }),
                         Err(e) => self.retry_later(&one[0], &e).await,
                     }
@@ -377,13 +418,15 @@ impl Consumer {
                 chatorder_shared::api_keys::Scope::Owner,
             )
             .await?;
-        apply::apply_batch(
-            &mut conn,
-            &cmds,
-            &self.settings,
-            &self.subjects,
-            &live_owners,
-            if alone {
+        // Batches side by side leave them: their transactions would wait
+        // for each other's.
+        let tidy = if alone {
+            self.take_published()
+        } else {
+            Vec::new()
+        };
+        let how = apply::How {
+            numbers: if alone {
                 apply::NumberSource::InTransaction
             } else {
                 apply::NumberSource::Reserved(&self.numbers)
@@ -391,13 +434,69 @@ impl Consumer {
             // A command delivered before may have been applied by a worker
             // that died before acknowledging it: read. A batch of first
             // deliveries lets the write tell (see `Dedupe::OnConflict`).
-            if items.iter().all(|i| i.delivered <= 1) {
+            dedupe: if items.iter().all(|i| i.delivered <= 1) {
                 apply::Dedupe::OnConflict
             } else {
                 apply::Dedupe::Read
             },
+            tidy: &tidy,
+        };
+        let result = apply::apply_batch(
+            &mut conn,
+            &cmds,
+            &self.settings,
+            &self.subjects,
+            &live_owners,
+            how,
         )
-        .await
+        .await;
+        if result.is_err() {
+            // Rolled back (or, if the commit failed, perhaps not: removing
+            // them again removes nothing).
+            self.put_published(tidy);
+        }
+        result
+    }
+
+    fn published_len(&self) -> usize {
+        self.published
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+
+    fn take_published(&self) -> Vec<String> {
+        std::mem::take(
+            &mut *self
+                .published
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    fn put_published(&self, mut ids: Vec<String>) {
+        self.published
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .append(&mut ids);
+    }
+
+    /// Removes `stored` and every published event still waiting for a
+    /// batch from the outbox now. A failure leaves them to the relay, which
+    /// publishes them again (JetStream drops the copies) and removes them.
+    async fn tidy(&self, mut stored: Vec<String>) {
+        stored.append(&mut self.take_published());
+        if stored.is_empty() {
+            return;
+        }
+        match self.pool.get().await {
+            Ok(mut conn) => {
+                if let Err(e) = outbox::delete(&mut conn, &stored).await {
+                    tracing::warn!(error = %e, "could not clear published events; the relay will republish them (deduplicated)");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not clear published events"),
+        }
     }
 
     /// After commit: publish, acknowledge, tidy the outbox, refresh the
@@ -442,16 +541,16 @@ impl Consumer {
             }
         }
         let tidy = async {
-            if stored.is_empty() {
-                return;
-            }
-            match self.pool.get().await {
-                Ok(mut conn) => {
-                    if let Err(e) = outbox::delete(&mut conn, &stored).await {
-                        tracing::warn!(error = %e, "could not clear published events; the relay will republish them (deduplicated)");
-                    }
+            // Batches applied one at a time leave theirs to the next one,
+            // up to a point.
+            if done.iter().all(|c| c.alone) {
+                self.put_published(stored);
+                if self.published_len() < TIDY_MAX {
+                    return;
                 }
-                Err(e) => tracing::warn!(error = %e, "could not clear published events"),
+                self.tidy(Vec::new()).await;
+            } else {
+                self.tidy(stored).await;
             }
         };
         let cache = self

@@ -64,12 +64,18 @@ pub async fn publish(
 /// that scan was most of the delete's cost.
 pub async fn delete(conn: &mut Conn, event_ids: &[String]) -> anyhow::Result<()> {
     let mut sql = Statements::default();
+    delete_statements(&mut sql, event_ids);
+    sql.run(conn).await?;
+    Ok(())
+}
+
+/// Adds the statements that remove `event_ids` from the outbox to `sql`
+/// (none: nothing), as [`delete`] runs them.
+pub fn delete_statements(sql: &mut Statements, event_ids: &[String]) {
     sql.delete_in(
         "DELETE outbox FROM outbox FORCE INDEX (outbox_event) WHERE event_id",
         event_ids,
     );
-    sql.run(conn).await?;
-    Ok(())
 }
 
 /// One relay pass: publishes up to `limit` rows older than `grace`.

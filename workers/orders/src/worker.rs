@@ -98,6 +98,7 @@ async fn run_boxed(settings: Settings, cancel: CancellationToken) -> anyhow::Res
         js: js.clone(),
         owners: owners.clone(),
         numbers: crate::numbers::Numbers::new(settings.database.url.clone()),
+        published: Default::default(),
     };
     let queries = QueryService {
         settings: settings.clone(),
@@ -122,7 +123,8 @@ async fn run_boxed(settings: Settings, cancel: CancellationToken) -> anyhow::Res
         settings.subjects().commands_stream(),
         cancel.clone(),
     ));
-    let result = consumer.run(cancel.clone()).await;
+    // Boxed: the consumer's state machine is large.
+    let result = Box::pin(consumer.run(cancel.clone())).await;
     // Whatever ended the consumer ends the replica.
     cancel.cancel();
     let _ = relay.await;
