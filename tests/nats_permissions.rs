@@ -7,6 +7,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use std::future::IntoFuture as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -317,6 +318,39 @@ async fn strangers_are_refused_and_nobody_deletes_a_stream() {
         js.get_stream(subjects.commands_stream()).await.is_ok(),
         "the command stream is still there"
     );
+
+    // The order worker purges the commands it has acknowledged, and may
+    // purge no other stream; nobody else may purge the commands.
+    let purge = |js: async_nats::jetstream::Context, name: String| async move {
+        let stream = js.get_stream(&name).await.expect("the stream");
+        tokio::time::timeout(
+            Duration::from_secs(2),
+            stream.purge().sequence(1).into_future(),
+        )
+        .await
+        .is_ok_and(|r| r.is_ok())
+    };
+    assert!(
+        purge(js.clone(), subjects.commands_stream()).await,
+        "the order worker purges the command stream"
+    );
+    for name in [
+        subjects.events_stream(),
+        subjects.owners_stream(),
+        subjects.dead_letter_stream(),
+    ] {
+        assert!(
+            !purge(js.clone(), name.clone()).await,
+            "the order worker must not purge {name}"
+        );
+    }
+    for user in ["telegram-bot", "discord-bot", "demand-worker", "api"] {
+        let js = async_nats::jetstream::new(connect(&server, user).await);
+        assert!(
+            !purge(js, subjects.commands_stream()).await,
+            "{user} must not purge the command stream"
+        );
+    }
 }
 
 /// The Telegram bot keeps its notification receipts and says it is alive

@@ -367,6 +367,89 @@ async fn published_events_leave_the_outbox_without_the_relay() {
     env.stop_workers().await;
 }
 
+/// Commands stay in their stream until the workers' consumer has
+/// acknowledged them, then go in one purge, never one still in flight; a
+/// running worker purges by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_commands_are_purged_never_one_in_flight() {
+    use async_nats::jetstream::stream::RetentionPolicy;
+    let mut env = TestEnv::new().await;
+    let name = env.subjects.commands_stream();
+    let stored = |env: &TestEnv| {
+        let (js, name) = (env.js.clone(), name.clone());
+        async move {
+            let mut stream = js.get_stream(&name).await.expect("the command stream");
+            let info = stream.info().await.expect("the command stream's info");
+            assert_eq!(info.config.retention, RetentionPolicy::Limits);
+            info.state.messages
+        }
+    };
+    env.place(&customer("1"), &[("hawaiian_l", 1)]).await;
+    env.place(&customer("2"), &[("thai_ckn_l", 1)]).await;
+    let (first, _) = env.take_command().await;
+    let (second, _) = env.take_command().await;
+    second
+        .double_ack()
+        .await
+        .expect("the second is acknowledged");
+
+    // The first is in flight, below the second: nothing goes.
+    let purge =
+        || chatorder_bus::purge_acknowledged(&env.js, &name, chatorder_orders::consumer::DURABLE);
+    assert_eq!(purge().await.expect("purging"), 0);
+    assert_eq!(stored(&env).await, 2);
+    first.double_ack().await.expect("the first is acknowledged");
+    assert_eq!(purge().await.expect("purging"), 2);
+    assert_eq!(stored(&env).await, 0);
+
+    env.spawn_worker();
+    let id = env.place(&customer("3"), &[("hawaiian_l", 1)]).await;
+    env.wait_placed(id).await;
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while stored(&env).await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker did not purge the command it applied"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    env.stop_workers().await;
+}
+
+/// A command stream made as a work queue (by a chatorder before
+/// 2026-12-07) is kept as one: JetStream cannot change its retention, and
+/// setting up the streams must not fail on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_stream_made_as_a_work_queue_stays_one() {
+    use async_nats::jetstream::stream::{Config, RetentionPolicy};
+    let env = TestEnv::new().await;
+    let name = env.subjects.commands_stream();
+    env.js
+        .delete_stream(&name)
+        .await
+        .expect("the new stream goes");
+    env.js
+        .create_stream(Config {
+            name: name.clone(),
+            subjects: vec![env.subjects.commands_wildcard()],
+            retention: RetentionPolicy::WorkQueue,
+            ..Default::default()
+        })
+        .await
+        .expect("an old-style stream");
+    chatorder_bus::ensure_streams(&env.js, &env.subjects, &env.settings.nats)
+        .await
+        .expect("the streams are set up over it");
+    let mut stream = env.js.get_stream(&name).await.expect("the command stream");
+    let info = stream.info().await.expect("its info");
+    assert_eq!(info.config.retention, RetentionPolicy::WorkQueue);
+    // The rest of its settings were brought up to date.
+    assert_eq!(
+        info.config.description.as_deref(),
+        Some("Commands to the order workers (purged once acknowledged)")
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_dying_after_commit_before_ack_still_makes_one_order() {
     let env = TestEnv::new().await;

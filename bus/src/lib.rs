@@ -14,4 +14,4 @@ pub use connect::{connect, server_addrs};
 pub use consumer::{durable, hand_back, next_batch, pull};
 pub use feed::{FeedOptions, Settle, run_keyed};
 pub use queries::{Queries, QueryError};
-pub use streams::ensure_streams;
+pub use streams::{ensure_streams, purge_acknowledged};

@@ -30,15 +30,16 @@ pub async fn ensure_streams(
             ..Default::default()
         };
     let streams = [
-        stream::Config {
-            retention: stream::RetentionPolicy::WorkQueue,
-            ..stream(
-                subjects.commands_stream(),
-                "Commands to the order workers (work queue)",
-                subjects.commands_wildcard(),
-                Duration::ZERO,
-            )
-        },
+        // Limits retention, no limit: the order workers purge what their
+        // durable consumer has acknowledged (`purge_acknowledged`). As a
+        // work queue, every acknowledgement removed its message one by one,
+        // and with `sync_interval: always` each removal cost an fsync.
+        stream(
+            subjects.commands_stream(),
+            "Commands to the order workers (purged once acknowledged)",
+            subjects.commands_wildcard(),
+            Duration::ZERO,
+        ),
         stream(
             subjects.events_stream(),
             "Order events for bots and the demand worker",
@@ -58,8 +59,9 @@ pub async fn ensure_streams(
             day * 30,
         ),
     ];
-    for config in streams {
+    for mut config in streams {
         let name = config.name.clone();
+        keep_work_queue(js, &mut config).await;
         // Components starting together race to create the same stream; the
         // loser is told the subjects overlap. It is there now: try again, a
         // few times. A JetStream that does not answer yet (a server just
@@ -91,6 +93,60 @@ pub async fn ensure_streams(
         }
     }
     Ok(())
+}
+
+/// A stream created as a work queue stays one: JetStream refuses to change
+/// a stream's retention to or from work queue. (The command stream was one
+/// before 2026-12-07.) It works as before; the warning says how to move it.
+async fn keep_work_queue(js: &jetstream::Context, config: &mut stream::Config) {
+    let Ok(existing) = js.get_stream(&config.name).await else {
+        return;
+    };
+    let was = existing.cached_info().config.retention;
+    if was == stream::RetentionPolicy::WorkQueue && config.retention != was {
+        tracing::warn!(
+            stream = %config.name,
+            "this stream is a work queue, made by an older chatorder: it stays one, and with \
+             fsync always every acknowledgement costs an fsync. To move it to limits \
+             retention, stop the bots and the API, let the workers empty it, delete it \
+             (`nats stream rm`) and start a worker"
+        );
+        config.retention = was;
+    }
+}
+
+/// Purges the messages of `stream` that its durable consumer `durable` has
+/// acknowledged (every message up to its ack floor); returns how many went.
+/// For a stream kept with limits retention and no limit, this is what
+/// keeps it small: it removes a run of messages at once, where a work
+/// queue removes each as it is acknowledged.
+pub async fn purge_acknowledged(
+    js: &jetstream::Context,
+    stream: &str,
+    durable: &str,
+) -> anyhow::Result<u64> {
+    let s = js
+        .get_stream(stream)
+        .await
+        .with_context(|| format!("reading stream {stream}"))?;
+    if s.cached_info().state.messages == 0 {
+        return Ok(0);
+    }
+    let floor = s
+        .consumer_info(durable)
+        .await
+        .with_context(|| format!("reading consumer {durable} of {stream}"))?
+        .ack_floor
+        .stream_sequence;
+    if floor < s.cached_info().state.first_sequence {
+        return Ok(0);
+    }
+    let purged = s
+        .purge()
+        .sequence(floor + 1)
+        .await
+        .with_context(|| format!("purging {stream} up to its acknowledged sequence {floor}"))?;
+    Ok(purged.purged)
 }
 
 /// How long stream setup waits for a JetStream that times out or is not

@@ -19,6 +19,9 @@ pub async fn run(settings: Settings, cancel: CancellationToken) -> anyhow::Resul
     Box::pin(run_boxed(settings, cancel)).await
 }
 
+/// How often the backlog is read and acknowledged commands are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(5);
+
 /// How long a starting worker waits for a MySQL that does not answer (one
 /// restarting, say) before it gives up with the reason.
 const MYSQL_PATIENCE: Duration = Duration::from_secs(90);
@@ -139,14 +142,30 @@ async fn run_boxed(settings: Settings, cancel: CancellationToken) -> anyhow::Res
 }
 
 /// Every few seconds, exports the durable consumer's backlog (commands not
-/// yet delivered, and delivered but not acknowledged) as gauges. Every
-/// replica reports the same shared figure; dashboards take the max.
+/// yet delivered, and delivered but not acknowledged) as gauges, and
+/// purges the commands it has acknowledged from the stream. Every replica
+/// reports the same shared figure (dashboards take the max) and purges
+/// (the second purge of a run finds nothing).
 async fn lag_loop(js: async_nats::jetstream::Context, stream: String, cancel: CancellationToken) {
-    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    let mut tick = tokio::time::interval(PURGE_EVERY);
+    let mut warned = false;
     loop {
         tokio::select! {
             () = cancel.cancelled() => return,
             _ = tick.tick() => {}
+        }
+        match chatorder_bus::purge_acknowledged(&js, &stream, crate::consumer::DURABLE).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(commands = n, "purged acknowledged commands"),
+            // Said once: a NATS user without the right to purge (an old
+            // permissions file) would say it every few seconds.
+            Err(e) if !warned => {
+                warned = true;
+                tracing::warn!(error = %format!("{e:#}"), "cannot purge acknowledged commands from the command stream, which grows until it can (config/nats-permissions.conf lets the order worker); will retry");
+            }
+            Err(e) => {
+                tracing::debug!(error = %format!("{e:#}"), "cannot purge acknowledged commands")
+            }
         }
         let info: anyhow::Result<_> = async {
             let s = js.get_stream(&stream).await?;
