@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 
 use anyhow::Context as _;
 
-use crate::servers::{Which, free_port, nats_server_bin, wait_port};
+use crate::servers::{Which, free_ports, nats_server_bin, wait_port};
 
 /// When JetStream writes reach the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,12 +129,8 @@ impl OwnNats {
         anyhow::ensure!(nodes >= 1, "a NATS of ours needs at least one node");
         let dir = std::env::temp_dir().join(format!("chatorder-nats-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        let ports = (0..nodes)
-            .map(|_| free_port())
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let routes = (0..nodes)
-            .map(|_| free_port())
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut ports = free_ports(2 * nodes)?;
+        let routes = ports.split_off(nodes);
         let mut nats = Self {
             ports: ports.clone(),
             dir,

@@ -50,10 +50,14 @@ struct NatsNode {
     child: Option<Child>,
 }
 
-/// A port nothing listens on right now.
-pub fn free_port() -> anyhow::Result<u16> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
-    Ok(l.local_addr()?.port())
+/// `n` ports nothing listens on right now, all different: each is held
+/// until all are found (found one by one, the system may hand out a port
+/// just let go again, and two servers of a run then fight over it).
+pub fn free_ports(n: usize) -> anyhow::Result<Vec<u16>> {
+    let held = (0..n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port"))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    held.iter().map(|l| Ok(l.local_addr()?.port())).collect()
 }
 
 /// The nats-server the project runs (scripts/services.sh): the one named by
@@ -85,6 +89,35 @@ fn find(names: &[&str]) -> anyhow::Result<PathBuf> {
                 "none of {names:?} is installed; scripts/services.sh installs NATS, MariaDB and Redis"
             )
         })
+}
+
+/// Waits until `child` listens on `port`; fails at once if it exits, and
+/// after 60 s if it never listens, with the end of its `log`.
+pub(crate) fn wait_child_port(
+    child: &mut Child,
+    port: u16,
+    what: Which,
+    log: &Path,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        let exited = child.try_wait().ok().flatten();
+        if exited.is_some() || Instant::now() >= deadline {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(10).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            bail!(
+                "our own {what} did not listen on 127.0.0.1:{port} ({}); the end of {}:\n{}",
+                exited.map_or("not within 60 s".to_owned(), |st| format!(
+                    "it exited: {st}"
+                )),
+                log.display(),
+                tail.join("\n")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    Ok(())
 }
 
 pub(crate) fn wait_port(port: u16, what: Which) -> anyhow::Result<()> {
@@ -157,20 +190,19 @@ impl OwnServers {
                 log.display()
             );
         }
+        let ports = free_ports(2 * nodes + 2)?;
         let nats = (0..nodes)
-            .map(|_| {
-                Ok(NatsNode {
-                    port: free_port()?,
-                    route_port: free_port()?,
-                    child: None,
-                })
+            .map(|k| NatsNode {
+                port: ports[2 * k],
+                route_port: ports[2 * k + 1],
+                child: None,
             })
-            .collect::<anyhow::Result<_>>()?;
+            .collect();
         let mut s = Self {
             dir,
             nats,
-            db_port: free_port()?,
-            redis_port: free_port()?,
+            db_port: ports[2 * nodes],
+            redis_port: ports[2 * nodes + 1],
             db: None,
             redis: None,
             keep: false,
@@ -217,8 +249,8 @@ impl OwnServers {
             return Ok(());
         }
         let name = Self::nats_node_name(k);
-        let log = std::fs::File::create(self.dir.join(format!("nats-{name}.log")))
-            .context("creating our own NATS's log file")?;
+        let log_path = self.dir.join(format!("nats-{name}.log"));
+        let log = std::fs::File::create(&log_path).context("creating our own NATS's log file")?;
         let ports: Vec<u16> = self.nats.iter().map(|n| n.port).collect();
         let routes: Vec<u16> = self.nats.iter().map(|n| n.route_port).collect();
         // JetStream fsyncs every write, as in a deployment.
@@ -231,8 +263,8 @@ impl OwnServers {
             log.into(),
         )?;
         let port = node.port;
-        self.nats[k].child = Some(child);
-        wait_port(port, Which::Nats)
+        let child = self.nats[k].child.insert(child);
+        wait_child_port(child, port, Which::Nats, &log_path)
     }
 
     pub fn db_url(&self, database: &str) -> String {
