@@ -10,6 +10,7 @@ use chatorder_shared::api_keys::Scope;
 use common::api::{Api, JsonBody as _, PROBLEM, content_type, json};
 use common::{TestEnv, customer};
 use reqwest::StatusCode;
+use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_catalog_is_public_with_prices_in_minor_units_and_their_currency() {
@@ -66,7 +67,8 @@ async fn errors_are_problem_json_with_a_stable_code() {
     );
     assert_eq!(json(wrong_method).await["code"], "method_not_allowed");
 
-    // A 1 MB body is refused from its Content-Length, before it is read.
+    // A 1 MB body is refused from its Content-Length: read and thrown away,
+    // so the client is not cut off while it writes.
     let huge = api
         .http
         .post(api.url("/catalog"))
@@ -78,6 +80,38 @@ async fn errors_are_problem_json_with_a_stable_code() {
     assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(content_type(&huge), PROBLEM);
     assert_eq!(json(huge).await["code"], "too_large");
+
+    // One declared over 4 MiB is refused at once, without waiting for it
+    // (the test's request timeout is 60 s: a server waiting for the body
+    // would not answer within 10 s).
+    let address = api
+        .base
+        .trim_start_matches("http://")
+        .trim_end_matches("/api/v1");
+    let mut raw = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("the API listens");
+    let head = format!(
+        "POST /api/v1/catalog HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        5 << 20
+    );
+    tokio::io::AsyncWriteExt::write_all(&mut raw, head.as_bytes())
+        .await
+        .expect("the head is sent");
+    let mut answer = vec![0_u8; 4096];
+    let read = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio::io::AsyncReadExt::read(&mut raw, &mut answer),
+    )
+    .await
+    .expect("answered without the body")
+    .expect("an answer to read");
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(
+        answer.starts_with("HTTP/1.1 413"),
+        "refused as too large: {answer}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -529,7 +563,11 @@ async fn bad_bodies_get_problems_before_anything_is_sent() {
     .await
     .unwrap();
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let r = post(vec![b' '; 1 << 20], "application/json").await.unwrap();
+    // Far more than the socket buffers hold: answered before the body was
+    // read, a close would reset the connection under the writing client.
+    let r = post(vec![b' '; 3 << 20], "application/json")
+        .await
+        .expect("the client sends the whole body and reads the refusal");
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(
         r.headers()["connection"],

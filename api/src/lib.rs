@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod observe;
 pub mod openapi;
 pub mod outcomes;
+pub mod oversized;
 pub mod problem;
 pub mod ratelimit;
 pub mod refusals;
