@@ -1,7 +1,8 @@
 //! Atomic batch publish against the project's real NATS (2.12+, fsync
 //! always): every message stored once, a batch holding messages stored
 //! before still stores the new ones exactly once, and the events stream
-//! allows batches. Also: key-value buckets read from their leader.
+//! allows batches. Also: key-value buckets read from their leader, and the
+//! keyed feed keeps what it holds alive past a short `ack_wait`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -155,4 +156,102 @@ async fn opening_a_bucket_waits_for_a_jetstream_that_does_not_answer_yet() {
         .unwrap()
         .expect("the bucket opens once JetStream answers");
     store.put("k", "v".into()).await.unwrap();
+}
+
+/// A feed on a consumer with a 1 s `ack_wait`, in batches of 2: the first
+/// message takes 3.5 s to handle, and the third waits aside meanwhile. Each
+/// is still handled once, in order: the feed says every message it holds is
+/// in progress, so the server sends none again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_keeps_what_it_holds_past_a_short_ack_wait() {
+    use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
+    use chatorder_bus::{FeedOptions, Settle};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    let env = TestEnv::new().await;
+    let consumer = chatorder_bus::durable(
+        &env.js,
+        &env.subjects.events_stream(),
+        pull::Config {
+            durable_name: Some("feed-test".to_owned()),
+            deliver_policy: DeliverPolicy::All,
+            ack_policy: AckPolicy::Explicit,
+            ack_wait: Duration::from_secs(1),
+            filter_subject: env.subjects.events_wildcard(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    for n in 0..3 {
+        env.js
+            .publish(env.subjects.event(EventKind::Placed), n.to_string().into())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+    let handled: Arc<Mutex<Vec<u32>>> = Arc::default();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let feed = {
+        let handled = handled.clone();
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            chatorder_bus::run_keyed(
+                &consumer,
+                FeedOptions {
+                    name: "test",
+                    batch: 2,
+                },
+                |msg| {
+                    std::str::from_utf8(&msg.payload)
+                        .map_err(|e| e.to_string())?
+                        .parse::<u32>()
+                        .map_err(|e| e.to_string())
+                },
+                |_| (),
+                |n| {
+                    let handled = handled.clone();
+                    async move {
+                        if n == 0 {
+                            tokio::time::sleep(Duration::from_millis(3500)).await;
+                        }
+                        handled.lock().unwrap().push(n);
+                        Settle::Ack
+                    }
+                },
+                &cancel,
+            )
+            .await
+        })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while handled.lock().unwrap().len() < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the feed handled {:?}",
+            handled.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Long enough for anything the server sent again to be handled again.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    cancel.cancel();
+    feed.await.unwrap().unwrap();
+    assert_eq!(*handled.lock().unwrap(), [0, 1, 2], "each once, in order");
+    let info = env
+        .js
+        .get_stream(env.subjects.events_stream())
+        .await
+        .unwrap()
+        .get_consumer::<pull::Config>("feed-test")
+        .await
+        .unwrap()
+        .info()
+        .await
+        .unwrap()
+        .clone();
+    assert_eq!(info.num_redelivered, 0, "the server sent nothing again");
+    assert_eq!(info.num_ack_pending, 0, "every message settled");
 }

@@ -84,16 +84,20 @@ pub async fn hand_back(messages: &mut jetstream::consumer::pull::Stream) {
         let quiet =
             HAND_BACK_QUIET.min(until.saturating_duration_since(tokio::time::Instant::now()));
         match tokio::time::timeout(quiet, messages.next()).await {
-            Ok(Some(Ok(msg))) => {
-                let _ = msg
-                    .ack_with(jetstream::AckKind::Nak(Some(HAND_BACK_DELAY)))
-                    .await;
-            }
+            Ok(Some(Ok(msg))) => give_back(&msg).await,
             // A failed pull carries no message; keep listening until quiet.
             Ok(Some(Err(_))) => {}
             Ok(None) | Err(_) => return,
         }
     }
+}
+
+/// Hands back one message taken but not handled: `Nak` with
+/// [`HAND_BACK_DELAY`].
+pub async fn give_back(msg: &jetstream::Message) {
+    let _ = msg
+        .ack_with(jetstream::AckKind::Nak(Some(HAND_BACK_DELAY)))
+        .await;
 }
 
 /// How long [`hand_back`] listens for messages still on their way.

@@ -8,6 +8,8 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -33,10 +35,23 @@ pub struct FeedOptions {
     pub batch: usize,
 }
 
+/// The `ack_wait` of the bots' and the API's event feeds: how long a message
+/// lost on its way (a NATS node, or the process holding it, SIGKILLed) waits
+/// before the server sends it again. Short, because a customer may be
+/// waiting for it; [`run_keyed`] keeps every message it holds alive with
+/// progress acknowledgements, so a slow send is not sent again meanwhile.
+pub const ACK_WAIT: Duration = Duration::from_secs(10);
+
 /// Runs the feed on `consumer` until `cancel`, then hands back what was
 /// pulled but not handled. `decode` reads a message (its `Err` says why it
 /// can't), `key` groups messages that must be handled in order, `handle`
 /// does the work and says how to settle.
+///
+/// While a batch is handled, the messages that arrive are taken aside for
+/// the next one (up to a batch), and every message held, in hand or aside,
+/// is told to the server as still in progress every third of the consumer's
+/// `ack_wait`: however long a batch takes, nothing is sent again while it
+/// is held, and `ack_wait` can stay short.
 pub async fn run_keyed<T, K, D, E, F, H, Fut>(
     consumer: &jetstream::consumer::PullConsumer,
     options: FeedOptions,
@@ -53,16 +68,52 @@ where
     H: Fn(T) -> Fut,
     Fut: Future<Output = Settle>,
 {
+    use futures::{FutureExt as _, StreamExt as _};
+    let every = keep_alive_every(consumer.cached_info().config.ack_wait);
     let mut messages = crate::consumer::pull(consumer, options.batch)
         .await
         .with_context(|| format!("pulling the {} feed", options.name))?;
-    while let Some(batch) =
-        crate::consumer::next_batch(&mut messages, options.batch, cancel).await?
-    {
-        let mut groups: HashMap<K, Vec<(jetstream::Message, T)>> = HashMap::new();
+    let mut aside: Vec<jetstream::Message> = Vec::new();
+    loop {
+        let batch = if aside.is_empty() {
+            match crate::consumer::next_batch(&mut messages, options.batch, cancel).await? {
+                Some(batch) => batch,
+                None => return Ok(()),
+            }
+        } else if cancel.is_cancelled() {
+            for msg in &aside {
+                crate::consumer::give_back(msg).await;
+            }
+            crate::consumer::hand_back(&mut messages).await;
+            return Ok(());
+        } else {
+            let mut batch = std::mem::take(&mut aside);
+            while batch.len() < options.batch {
+                match messages.next().now_or_never() {
+                    Some(Some(Ok(msg))) => batch.push(msg),
+                    _ => break,
+                }
+            }
+            batch
+        };
+        let mut held = Vec::with_capacity(batch.len());
+        let mut groups: HashMap<K, Vec<(Arc<Held>, T)>> = HashMap::new();
         for msg in batch {
+            if let Ok(info) = msg.info()
+                && info.delivered > 1
+            {
+                // Not settled in time (`ack_wait`), or lost on its way.
+                tracing::debug!(feed = options.name, subject = %msg.subject, delivered = info.delivered, "a message came again");
+            }
             match decode(&msg) {
-                Ok(item) => groups.entry(key(&item)).or_default().push((msg, item)),
+                Ok(item) => {
+                    let msg = Arc::new(Held {
+                        msg,
+                        settled: AtomicBool::new(false),
+                    });
+                    held.push(msg.clone());
+                    groups.entry(key(&item)).or_default().push((msg, item));
+                }
                 Err(why) => {
                     tracing::warn!(feed = options.name, subject = %msg.subject, error = %why, "skipping a message this process cannot read");
                     settle(&msg, Settle::Ack).await;
@@ -70,16 +121,60 @@ where
             }
         }
         let handle = &handle;
-        futures::future::join_all(groups.into_values().map(|group| async move {
-            for (msg, item) in group {
-                let span = tracing::info_span!("feed", feed = options.name, subject = %msg.subject);
+        let work = futures::future::join_all(groups.into_values().map(|group| async move {
+            for (held, item) in group {
+                let span =
+                    tracing::info_span!("feed", feed = options.name, subject = %held.msg.subject);
                 let outcome = handle(item).instrument(span).await;
-                settle(&msg, outcome).await;
+                settle(&held.msg, outcome).await;
+                held.settled.store(true, Ordering::Relaxed);
             }
-        }))
-        .await;
+        }));
+        let mut work = std::pin::pin!(work);
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut pulling = true;
+        loop {
+            tokio::select! {
+                _ = &mut work => break,
+                _ = tick.tick() => {
+                    let unsettled = held.iter().filter(|h| !h.settled.load(Ordering::Relaxed)).map(|h| &h.msg);
+                    keep_alive(unsettled.chain(aside.iter())).await;
+                }
+                next = messages.next(), if pulling && aside.len() < options.batch => match next {
+                    Some(Ok(msg)) => aside.push(msg),
+                    // `next_batch` says why, once this batch is done.
+                    Some(Err(_)) | None => pulling = false,
+                },
+            }
+        }
     }
-    Ok(())
+}
+
+/// A message of the batch in hand, and whether it has been settled.
+struct Held {
+    msg: jetstream::Message,
+    settled: AtomicBool,
+}
+
+/// How often held messages are said to be in progress: three times per
+/// `ack_wait`, so that one lost acknowledgement does not let one expire.
+fn keep_alive_every(ack_wait: Duration) -> Duration {
+    if ack_wait.is_zero() {
+        ACK_WAIT / 3
+    } else {
+        (ack_wait / 3).max(Duration::from_millis(100))
+    }
+}
+
+/// Tells the server that each message is still being worked on, so it is
+/// not sent again after `ack_wait`.
+async fn keep_alive<'a>(held: impl Iterator<Item = &'a jetstream::Message>) {
+    for msg in held {
+        if let Err(e) = msg.ack_with(AckKind::Progress).await {
+            tracing::debug!(subject = %msg.subject, error = %e, "could not say a message is in progress");
+        }
+    }
 }
 
 async fn settle(msg: &jetstream::Message, how: Settle) {
@@ -90,5 +185,32 @@ async fn settle(msg: &jetstream::Message, how: Settle) {
     if let Err(e) = result {
         // The server redelivers it after `ack_wait`; a handler is idempotent.
         tracing::warn!(subject = %msg.subject, error = %e, "could not settle a message; it will come again");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn held_messages_are_kept_alive_three_times_per_ack_wait() {
+        assert_eq!(
+            keep_alive_every(Duration::from_secs(9)),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            keep_alive_every(Duration::from_secs(3)),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            keep_alive_every(Duration::from_millis(30)),
+            Duration::from_millis(100),
+            "never a flood of acknowledgements"
+        );
+        assert_eq!(
+            keep_alive_every(Duration::ZERO),
+            ACK_WAIT / 3,
+            "a consumer without its own ack_wait"
+        );
     }
 }

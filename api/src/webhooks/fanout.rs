@@ -39,7 +39,7 @@ pub async fn run(
             durable_name: Some(DURABLE.to_owned()),
             description: Some("Turns order events into webhook deliveries".to_owned()),
             deliver_policy: jetstream::consumer::DeliverPolicy::New,
-            ack_wait: Duration::from_secs(30),
+            ack_wait: chatorder_bus::feed::ACK_WAIT,
             max_ack_pending: 1_000,
             ..Default::default()
         },

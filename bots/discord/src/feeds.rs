@@ -32,7 +32,7 @@ pub async fn run_events(board: Arc<Board>, cancel: CancellationToken) -> anyhow:
             description: Some("Discord bot: the order board".into()),
             deliver_policy: jetstream::consumer::DeliverPolicy::New,
             ack_policy: jetstream::consumer::AckPolicy::Explicit,
-            ack_wait: Duration::from_secs(60),
+            ack_wait: chatorder_bus::feed::ACK_WAIT,
             filter_subject: subjects.events_wildcard(),
             max_ack_pending: 1000,
             ..Default::default()
@@ -83,7 +83,7 @@ pub async fn run_posts(board: Arc<Board>, cancel: CancellationToken) -> anyhow::
                 start_time: time::OffsetDateTime::now_utc() - time::Duration::hours(1),
             },
             ack_policy: jetstream::consumer::AckPolicy::Explicit,
-            ack_wait: Duration::from_secs(60),
+            ack_wait: chatorder_bus::feed::ACK_WAIT,
             filter_subject: subjects.owners_wildcard(),
             ..Default::default()
         },

@@ -162,7 +162,7 @@ pub async fn consumer(app: &App) -> anyhow::Result<jetstream::consumer::PullCons
             // A new bot starts from now, never replaying old news.
             deliver_policy: jetstream::consumer::DeliverPolicy::New,
             ack_policy: jetstream::consumer::AckPolicy::Explicit,
-            ack_wait: Duration::from_secs(30),
+            ack_wait: chatorder_bus::feed::ACK_WAIT,
             filter_subject: subjects.events_wildcard(),
             max_ack_pending: 1000,
             ..Default::default()
