@@ -130,9 +130,11 @@ pub async fn get_json_mirrored<T: serde::de::DeserializeOwned>(
     get_json(store, key).await
 }
 
-/// Every value in the bucket that reads as a `T`.
+/// Every value in the bucket that reads as a `T`, in the order of its keys.
+/// The values are read [`READ_AT_ONCE`] at a time: one by one, the ~70,000
+/// receipts of a chaos run took about 17 s.
 pub async fn all_json<T: serde::de::DeserializeOwned>(store: &kv::Store) -> anyhow::Result<Vec<T>> {
-    use futures::TryStreamExt as _;
+    use futures::{StreamExt as _, TryStreamExt as _};
     let keys: Vec<String> = store
         .keys()
         .await
@@ -140,14 +142,16 @@ pub async fn all_json<T: serde::de::DeserializeOwned>(store: &kv::Store) -> anyh
         .try_collect()
         .await
         .context("listing a key-value bucket")?;
-    let mut values = Vec::new();
-    for key in keys {
-        if let Some(v) = get_json(store, &key).await? {
-            values.push(v);
-        }
-    }
-    Ok(values)
+    let values: Vec<Option<T>> = futures::stream::iter(keys)
+        .map(|key| async move { get_json(store, &key).await })
+        .buffered(READ_AT_ONCE)
+        .try_collect()
+        .await?;
+    Ok(values.into_iter().flatten().collect())
 }
+
+/// Values [`all_json`] asks for at once.
+const READ_AT_ONCE: usize = 64;
 
 /// A bucket's entries kept in memory and followed with a watch, so that a
 /// hot path (every API request checking its credential) reads memory
