@@ -262,6 +262,10 @@ pub async fn run(settings: Settings, args: ChaosArgs) -> anyhow::Result<()> {
         cancel.clone(),
     ));
     let started = Instant::now();
+    println!(
+        "customers start at {} UTC (the report's times count from here; the logs say UTC)",
+        chrono::Utc::now().format("%H:%M:%S%.3f")
+    );
     let crowd = Arc::new(Crowd {
         standin: standin.clone(),
         tally: Tally::default(),
@@ -869,7 +873,15 @@ fn report(r: &ReportInput<'_>) -> bool {
             .filter(|x| x.at + Duration::from_secs(1) >= w.from && x.at <= w.to)
             .max_by(|a, b| a.ms.total_cmp(&b.ms));
         match worst {
-            Some(x) => println!("    {:<50} {:>8.2} s ({})", w.what, x.ms / 1000.0, x.step),
+            Some(x) => println!(
+                "    {:<50} {:>8.2} s ({}, from +{:.1} s; fault +{:.1}..+{:.1} s)",
+                w.what,
+                x.ms / 1000.0,
+                x.step,
+                x.at.as_secs_f64(),
+                w.from.as_secs_f64(),
+                w.to.as_secs_f64()
+            ),
             None => println!("    {:<50} (no customer acted)", w.what),
         }
     }
