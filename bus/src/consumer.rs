@@ -43,7 +43,7 @@ pub async fn next_batch(
     max: usize,
     cancel: &tokio_util::sync::CancellationToken,
 ) -> anyhow::Result<Option<Vec<jetstream::Message>>> {
-    use futures::{FutureExt as _, StreamExt as _};
+    use futures::StreamExt as _;
     let first = loop {
         let next = tokio::select! {
             () = cancel.cancelled() => {
@@ -62,13 +62,24 @@ pub async fn next_batch(
         }
     };
     let mut batch = vec![first];
+    take_ready(messages, &mut batch, max);
+    Ok(Some(batch))
+}
+
+/// Adds to `batch` the messages already pulled and waiting, up to `max` in
+/// all, without waiting for more.
+pub fn take_ready(
+    messages: &mut jetstream::consumer::pull::Stream,
+    batch: &mut Vec<jetstream::Message>,
+    max: usize,
+) {
+    use futures::{FutureExt as _, StreamExt as _};
     while batch.len() < max {
         match messages.next().now_or_never() {
             Some(Some(Ok(msg))) => batch.push(msg),
             _ => break,
         }
     }
-    Ok(Some(batch))
 }
 
 /// Hands back every message already pulled but not taken, and those still

@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -68,7 +67,7 @@ where
     H: Fn(T) -> Fut,
     Fut: Future<Output = Settle>,
 {
-    use futures::{FutureExt as _, StreamExt as _};
+    use futures::StreamExt as _;
     let every = keep_alive_every(consumer.cached_info().config.ack_wait);
     let mut messages = crate::consumer::pull(consumer, options.batch)
         .await
@@ -88,16 +87,12 @@ where
             return Ok(());
         } else {
             let mut batch = std::mem::take(&mut aside);
-            while batch.len() < options.batch {
-                match messages.next().now_or_never() {
-                    Some(Some(Ok(msg))) => batch.push(msg),
-                    _ => break,
-                }
-            }
+            crate::consumer::take_ready(&mut messages, &mut batch, options.batch);
             batch
         };
         let mut held = Vec::with_capacity(batch.len());
-        let mut groups: HashMap<K, Vec<(Arc<Held>, T)>> = HashMap::new();
+        // Each group's items, with the index of their message in `held`.
+        let mut groups: HashMap<K, Vec<(usize, T)>> = HashMap::new();
         for msg in batch {
             if let Ok(info) = msg.info()
                 && info.delivered > 1
@@ -107,12 +102,14 @@ where
             }
             match decode(&msg) {
                 Ok(item) => {
-                    let msg = Arc::new(Held {
+                    groups
+                        .entry(key(&item))
+                        .or_default()
+                        .push((held.len(), item));
+                    held.push(Held {
                         msg,
                         settled: AtomicBool::new(false),
                     });
-                    held.push(msg.clone());
-                    groups.entry(key(&item)).or_default().push((msg, item));
                 }
                 Err(why) => {
                     tracing::warn!(feed = options.name, subject = %msg.subject, error = %why, "skipping a message this process cannot read");
@@ -120,9 +117,10 @@ where
                 }
             }
         }
-        let handle = &handle;
+        let (handle, held) = (&handle, &held);
         let work = futures::future::join_all(groups.into_values().map(|group| async move {
-            for (held, item) in group {
+            for (i, item) in group {
+                let held = &held[i];
                 let span =
                     tracing::info_span!("feed", feed = options.name, subject = %held.msg.subject);
                 let outcome = handle(item).instrument(span).await;

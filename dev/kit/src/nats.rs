@@ -148,7 +148,7 @@ impl OwnNats {
             )?);
         }
         for &port in &ports {
-            wait_port(port, Which::Nats)?;
+            wait_port(port, Which::Nats, None)?;
         }
         Ok(nats)
     }

@@ -91,40 +91,33 @@ fn find(names: &[&str]) -> anyhow::Result<PathBuf> {
         })
 }
 
-/// Waits until `child` listens on `port`; fails at once if it exits, and
-/// after 60 s if it never listens, with the end of its `log`.
-pub(crate) fn wait_child_port(
-    child: &mut Child,
+/// Waits until `port` is listened on; fails after 60 s, or at once if the
+/// `child` given (with its log) exits, then with the end of that log.
+pub(crate) fn wait_port(
     port: u16,
     what: Which,
-    log: &Path,
+    mut child: Option<(&mut Child, &Path)>,
 ) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(60);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        let exited = child.try_wait().ok().flatten();
+        let exited = child
+            .as_mut()
+            .and_then(|(child, _)| child.try_wait().ok().flatten());
         if exited.is_some() || Instant::now() >= deadline {
+            let why = exited.map_or("not within 60 s".to_owned(), |st| {
+                format!("it exited: {st}")
+            });
+            let Some((_, log)) = child else {
+                bail!("our own {what} did not listen on 127.0.0.1:{port} within 60 s");
+            };
             let text = std::fs::read_to_string(log).unwrap_or_default();
             let tail: Vec<&str> = text.lines().rev().take(10).collect();
             let tail: Vec<&str> = tail.into_iter().rev().collect();
             bail!(
-                "our own {what} did not listen on 127.0.0.1:{port} ({}); the end of {}:\n{}",
-                exited.map_or("not within 60 s".to_owned(), |st| format!(
-                    "it exited: {st}"
-                )),
+                "our own {what} did not listen on 127.0.0.1:{port} ({why}); the end of {}:\n{}",
                 log.display(),
                 tail.join("\n")
             );
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    Ok(())
-}
-
-pub(crate) fn wait_port(port: u16, what: Which) -> anyhow::Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() >= deadline {
-            bail!("our own {what} did not listen on 127.0.0.1:{port} within 60 s");
         }
         std::thread::sleep(Duration::from_millis(25));
     }
@@ -264,7 +257,7 @@ impl OwnServers {
         )?;
         let port = node.port;
         let child = self.nats[k].child.insert(child);
-        wait_child_port(child, port, Which::Nats, &log_path)
+        wait_port(port, Which::Nats, Some((child, &log_path)))
     }
 
     pub fn db_url(&self, database: &str) -> String {
@@ -347,7 +340,7 @@ impl OwnServers {
         if let Some(slot) = self.slot(w) {
             *slot = Some(child);
         }
-        wait_port(port, w)
+        wait_port(port, w, None)
     }
 
     /// SIGKILL: no goodbye, as a crash or an OOM kill.
